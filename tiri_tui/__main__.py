@@ -1,0 +1,7 @@
+"""`python -m tiri_tui` runs the same CLI as the `tiri-tui` script."""
+
+import sys
+
+from tiri_tui.cli import main
+
+sys.exit(main())

@@ -1,0 +1,192 @@
+"""The REST client for the notifications API (httpx, async).
+
+Every call carries the Bearer token; a 401 refreshes once and retries once.
+Errors come out as the typed exceptions of errors.py, never as tracebacks.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import logging
+import time
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+import httpx
+
+from tiri_tui.auth import Auth
+from tiri_tui.errors import ApiError, RateLimited, ServerUnreachable, message_from_body
+from tiri_tui.models import Notification, Page, WireError
+
+log = logging.getLogger(__name__)
+
+COLLECTION = "/api/notifications/notifications/"
+MAX_PAGE_SIZE = 100
+#: A page body larger than this is refused unread (a hostile or broken server).
+MAX_BODY_BYTES = 8 << 20
+
+
+def origin_of(url: str) -> tuple[str, str, int | None]:
+    """(scheme, host, port) with default ports filled in, for same-origin checks."""
+    parts = urlsplit(url)
+    default = {"http": 80, "https": 443, "ws": 80, "wss": 443}.get(parts.scheme)
+    scheme = {"ws": "http", "wss": "https"}.get(parts.scheme, parts.scheme)
+    return scheme, (parts.hostname or "").lower(), parts.port or default
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    value = response.headers.get("Retry-After")
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        parsed = email.utils.parsedate_to_datetime(value) if value else None
+        return None if parsed is None else max(0.0, parsed.timestamp() - time.time())
+
+
+class TiriApi:
+    """One server's notifications API on behalf of one logged-in session."""
+
+    def __init__(self, server: str, http: httpx.AsyncClient, auth: Auth) -> None:
+        self.server = server.rstrip("/")
+        self._http = http
+        self._auth = auth
+        #: Which mark-all route this server answers: None until learned.
+        self.mark_all_route: str | None = None
+
+    async def _request(
+        self,
+        method: str,
+        url: str,
+        *,
+        json: Any = None,
+        params: dict[str, str] | None = None,
+        accept: tuple[int, ...] = (200,),
+    ) -> httpx.Response:
+        if url.startswith("http") and origin_of(url) != origin_of(self.server):
+            # Never hand the token to another host, whatever a page says.
+            raise ApiError(0, "refusing to follow a link to another server")
+        response = await self._send(method, url, json, params, await self._auth.access_token())
+        if response.status_code == 401:
+            token = await self._auth.access_token(force_refresh=True)
+            response = await self._send(method, url, json, params, token)
+        if response.status_code in accept:
+            return response
+        if response.status_code == 429:
+            raise RateLimited(_retry_after(response))
+        raise ApiError(response.status_code, message_from_body(_body(response)))
+
+    async def _send(
+        self, method: str, url: str, json: Any, params: dict[str, str] | None, token: str
+    ) -> httpx.Response:
+        try:
+            return await self._http.request(
+                method, url, json=json, params=params, headers={"Authorization": f"Bearer {token}"}
+            )
+        except httpx.TimeoutException:
+            raise ServerUnreachable("the server did not answer in time") from None
+        except httpx.TransportError as exc:
+            raise ServerUnreachable(f"cannot reach the server ({type(exc).__name__})") from None
+
+    # -- reading --------------------------------------------------------------------------
+    async def list(
+        self,
+        *,
+        page: int = 1,
+        page_size: int = 20,
+        is_read: bool | None = None,
+        notification_type: str | None = None,
+        priority: str | None = None,
+        search: str | None = None,
+    ) -> Page:
+        """One page of notifications, newest first, with the server's filters."""
+        params = {"page": str(page), "page_size": str(min(page_size, MAX_PAGE_SIZE))}
+        if is_read is not None:
+            params["is_read"] = "true" if is_read else "false"
+        if notification_type:
+            params["type"] = notification_type
+        if priority:
+            params["priority"] = priority
+        if search:
+            params["search"] = search
+        return _page(await self._request("GET", COLLECTION, params=params))
+
+    async def follow(self, next_url: str) -> Page:
+        """The page an absolute ``next`` URL points at (same server only)."""
+        return _page(await self._request("GET", next_url))
+
+    async def detail(self, notification_id: str) -> Notification:
+        """One notification by id."""
+        response = await self._request("GET", _item(notification_id))
+        try:
+            return Notification.from_dict(_body(response))
+        except WireError as exc:
+            raise ApiError(200, f"malformed notification: {exc.reason}") from None
+
+    async def unread_count(self) -> int:
+        """The authoritative unread count."""
+        body = _body(await self._request("GET", COLLECTION + "unread_count/"))
+        count = body.get("unread_count") if isinstance(body, dict) else None
+        if not isinstance(count, int) or isinstance(count, bool) or count < 0:
+            raise ApiError(200, "malformed unread count")
+        return count
+
+    # -- writing ----------------------------------------------------------------------------
+    async def mark_read(self, notification_id: str) -> None:
+        """Mark read; the 400 a server gives for "already read" counts as success."""
+        await self._request("POST", _item(notification_id) + "mark_as_read/", accept=(200, 400))
+
+    async def mark_unread(self, notification_id: str) -> None:
+        """Mark unread."""
+        await self._request("POST", _item(notification_id) + "mark_as_unread/")
+
+    async def delete(self, notification_id: str) -> None:
+        """Delete (204, or 200 on some deployments)."""
+        await self._request("DELETE", _item(notification_id), accept=(200, 202, 204))
+
+    async def mark_all_read(self) -> int | None:
+        """Mark all read: ``bulk_actions/`` first, the legacy route on 404/405, remembered."""
+        routes = ["bulk", "legacy"]
+        if self.mark_all_route == "legacy":
+            routes.reverse()
+        for index, route in enumerate(routes):
+            try:
+                if route == "bulk":
+                    response = await self._request(
+                        "POST", COLLECTION + "bulk_actions/", json={"action": "mark_all_read"}
+                    )
+                else:
+                    response = await self._request("POST", COLLECTION + "mark_all_read/")
+            except ApiError as exc:
+                if exc.status in (404, 405) and index == 0:
+                    continue
+                raise
+            self.mark_all_route = route
+            body = _body(response)
+            affected = body.get("affected_count") if isinstance(body, dict) else None
+            return affected if isinstance(affected, int) else None
+        raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _item(notification_id: str) -> str:
+    return f"{COLLECTION}{quote(notification_id, safe='')}/"
+
+
+def _body(response: httpx.Response) -> Any:
+    if len(response.content) > MAX_BODY_BYTES:
+        raise ApiError(response.status_code, "the answer is too large")
+    try:
+        return response.json()
+    except ValueError:
+        return response.text
+
+
+def _page(response: httpx.Response) -> Page:
+    try:
+        page = Page.from_dict(_body(response))
+    except WireError as exc:
+        raise ApiError(response.status_code, f"malformed page: {exc.reason}") from None
+    for reason in page.rejected:
+        log.warning("rejected a notification from the server: %s", reason)
+    return page

@@ -1,0 +1,324 @@
+"""The `tiri-tui` command: dashboard (default), demo, serve, login, logout, tail."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import getpass
+import ipaddress
+import signal
+import sys
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from tiri_tui import __version__
+from tiri_tui.config import DEFAULT_SERVER, ConfigError, Settings, load_settings
+from tiri_tui.errors import LoginFailed, NotLoggedIn, TiriError
+from tiri_tui.logs import configure_logging
+
+if TYPE_CHECKING:
+    from tiri_tui.client import TiriClient
+
+EXIT_OK, EXIT_ERROR, EXIT_AUTH = 0, 1, 2
+
+_DESCRIPTION = """\
+A terminal dashboard for Tiri notifications: live over WebSocket, kept fresh
+over HTTP when the socket is down, with marks that are never lost.
+
+Start with `tiri-tui demo` (no account needed), or point it at a server:
+  tiri-tui --server https://tiriapp.com login
+  tiri-tui --server https://tiriapp.com
+"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser (global options go before the subcommand)."""
+    parser = argparse.ArgumentParser(
+        prog="tiri-tui",
+        description=_DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"tiri-tui {__version__}")
+    parser.add_argument(
+        "--server",
+        metavar="URL",
+        help=f"server base URL (env TIRI_SERVER; default {DEFAULT_SERVER})",
+    )
+    parser.add_argument(
+        "--ws-url",
+        metavar="URL",
+        help="WebSocket URL, if not derived from --server (env TIRI_WS_URL)",
+    )
+    parser.add_argument(
+        "--profile", metavar="NAME", help="a [profiles.NAME] of config.toml (env TIRI_PROFILE)"
+    )
+    parser.add_argument(
+        "--log-level",
+        metavar="LEVEL",
+        choices=["DEBUG", "INFO", "WARNING", "ERROR", "debug", "info", "warning", "error"],
+        help="log verbosity (default WARNING); tokens are masked at every level",
+    )
+    parser.add_argument(
+        "--log-file", metavar="PATH", help="log file (default: the platform log dir)"
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    commands.add_parser("dashboard", help="open the dashboard (the default command)")
+    demo = commands.add_parser(
+        "demo", help="try it: a demo server in-process, logged in, dashboard open"
+    )
+    demo.add_argument(
+        "--rate",
+        type=float,
+        default=4.0,
+        metavar="SECONDS",
+        help="a new notification every SECONDS (default 4)",
+    )
+
+    serve = commands.add_parser("serve", help="run the embedded demo Tiri server in the foreground")
+    serve.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)"
+    )
+    serve.add_argument(
+        "--port", type=int, default=8765, help="port (default 8765; 0 picks a free one)"
+    )
+    serve.add_argument(
+        "--rate",
+        type=float,
+        default=5.0,
+        metavar="SECONDS",
+        help="a new notification every SECONDS; 0 turns it off (default 5)",
+    )
+    serve.add_argument(
+        "--access-lifetime",
+        type=float,
+        default=300.0,
+        metavar="SECONDS",
+        help="access token lifetime (default 300)",
+    )
+    serve.add_argument(
+        "--legacy-mark-all", action="store_true", help="offer only the legacy mark_all_read/ route"
+    )
+    serve.add_argument(
+        "--public",
+        action="store_true",
+        help="allow a non-loopback --host (the demo password is public!)",
+    )
+
+    login = commands.add_parser("login", help="log in and store the session for this server")
+    login.add_argument("--email", help="account e-mail (prompted if omitted)")
+    login.add_argument(
+        "--password-stdin", action="store_true", help="read the password from standard input"
+    )
+
+    commands.add_parser("logout", help="log out and forget the stored session")
+
+    tail = commands.add_parser("tail", help="print notifications as they arrive (headless)")
+    tail.add_argument("--json", action="store_true", help="one JSON object per line")
+    tail.add_argument(
+        "-n",
+        type=int,
+        default=0,
+        metavar="N",
+        help="first print the N newest existing notifications",
+    )
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `tiri-tui` script; returns the exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    command = args.command or "dashboard"
+    try:
+        if command == "serve":
+            return _serve(args)
+        settings = load_settings(
+            server=args.server,
+            ws_url=args.ws_url,
+            profile=args.profile,
+            log_level=args.log_level,
+            log_file=args.log_file,
+            namespace="default",
+        )
+        if command == "demo":
+            return _demo(args, settings)
+        configure_logging(settings)
+        runner = {"login": _login, "logout": _logout, "tail": _tail, "dashboard": _dashboard}[
+            command
+        ]
+        return runner(args, settings)
+    except ConfigError as exc:
+        _fail(str(exc))
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        return 130
+
+
+def _fail(message: str) -> None:
+    print(f"tiri-tui: {message}", file=sys.stderr)
+
+
+def _client(settings: Settings) -> TiriClient:
+    from tiri_tui.client import TiriClient  # lazily: keeps --help and serve light
+
+    return TiriClient(settings)
+
+
+# -- serve ------------------------------------------------------------------------------------
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _serve(args: argparse.Namespace) -> int:
+    if not _is_loopback(args.host) and not args.public:
+        _fail(
+            f"refusing to listen on {args.host}: the demo password is public. Add --public to insist."
+        )
+        return EXIT_ERROR
+    from tiri_tui.server import DEMO_EMAIL, DEMO_PASSWORD, DemoServer
+
+    async def serve() -> None:
+        server = DemoServer(
+            args.host, args.port, access_lifetime=args.access_lifetime, rate=args.rate
+        )
+        if args.legacy_mark_all:
+            server.offer_bulk_actions = False
+        try:
+            await server.start()
+        except OSError as exc:
+            _fail(f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}")
+            raise SystemExit(EXIT_ERROR) from None
+        print(f"Tiri demo server on {server.url}", flush=True)
+        print(f"  log in with: {DEMO_EMAIL} / {DEMO_PASSWORD}", flush=True)
+        print(f"  try: tiri-tui --server {server.url} login --email {DEMO_EMAIL}", flush=True)
+        print("  Ctrl+C stops it.", flush=True)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError, RuntimeError):
+                loop.add_signal_handler(sig, stop.set)
+        try:
+            await stop.wait()
+        finally:
+            await server.stop()
+
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(serve())
+    print("stopped.", file=sys.stderr)
+    return EXIT_OK
+
+
+# -- login / logout ---------------------------------------------------------------------------
+def _login(args: argparse.Namespace, settings: Settings) -> int:
+    interactive = sys.stdin.isatty()
+    email = args.email
+    if not email:
+        if not interactive:
+            _fail("give --email when standard input is not a terminal")
+            return EXIT_ERROR
+        email = input("E-mail: ").strip()
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    elif interactive:
+        password = getpass.getpass("Password: ")
+    else:
+        _fail("no terminal to ask for the password: use --password-stdin")
+        return EXIT_ERROR
+
+    async def login() -> str:
+        async with _client(settings) as client:
+            session = await client.auth.login(email, password)
+            return session.email or email
+
+    try:
+        who = asyncio.run(login())
+    except LoginFailed as exc:
+        _fail(f"login failed: {exc}")
+        return EXIT_AUTH
+    except TiriError as exc:
+        _fail(f"login failed: {exc}")
+        return EXIT_ERROR
+    print(f"Logged in to {settings.server} as {who}.")
+    return EXIT_OK
+
+
+def _logout(args: argparse.Namespace, settings: Settings) -> int:
+    async def logout() -> bool:
+        async with _client(settings) as client:
+            had = client.auth.session is not None
+            await client.auth.logout()
+            return had
+
+    had_session = asyncio.run(logout())
+    print(
+        f"Logged out of {settings.server}."
+        if had_session
+        else f"Not logged in to {settings.server}."
+    )
+    return EXIT_OK
+
+
+# -- tail -------------------------------------------------------------------------------------
+def _tail(args: argparse.Namespace, settings: Settings) -> int:
+    from tiri_tui.tail import run_tail
+
+    async def tail() -> int:
+        async with _client(settings) as client:
+            return await run_tail(client, as_json=args.json, newest=max(0, args.n))
+
+    try:
+        return asyncio.run(tail())
+    except NotLoggedIn as exc:
+        _fail(str(exc))
+        return EXIT_AUTH
+
+
+# -- dashboard / demo ---------------------------------------------------------------------------
+def _dashboard(args: argparse.Namespace, settings: Settings) -> int:
+    from tiri_tui.ui.app import TiriApp
+
+    async def dashboard() -> None:
+        async with _client(settings) as client:
+            await TiriApp(client).run_async()
+
+    asyncio.run(dashboard())
+    return EXIT_OK
+
+
+def _demo(args: argparse.Namespace, settings: Settings) -> int:
+    from tiri_tui.server import DEMO_EMAIL, DEMO_PASSWORD, DemoServer
+    from tiri_tui.ui.app import TiriApp
+
+    async def demo(home: Path) -> None:
+        server = DemoServer(port=0, rate=max(0.0, args.rate))
+        await server.start()
+        try:
+            # The demo's session and cache live in a throw-away home, never
+            # beside the user's real credentials.
+            demo_settings = Settings(
+                server=server.url,
+                home=home,
+                namespace="demo",
+                log_level=settings.log_level,
+                log_file=settings.log_file,
+                fallback_interval=5.0,
+            )
+            configure_logging(demo_settings)
+            async with _client(demo_settings) as client:
+                await client.auth.login(DEMO_EMAIL, DEMO_PASSWORD)
+                await TiriApp(client, demo_server=server).run_async()
+        finally:
+            await server.stop()
+
+    with tempfile.TemporaryDirectory(prefix="tiri-demo-") as home:
+        asyncio.run(demo(Path(home)))
+    return EXIT_OK

@@ -1,0 +1,99 @@
+"""Wiring: one place that builds the HTTP client, auth, REST API, stores and controller.
+
+The dashboard, `tail`, `login`, the tests and the benchmarks all build a run
+through :class:`TiriClient`, so they exercise the same objects.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Self
+
+import httpx
+
+from tiri_tui import __version__
+from tiri_tui.api import TiriApi
+from tiri_tui.auth import Auth, TokenStore, default_token_store
+from tiri_tui.config import Settings
+from tiri_tui.controller import ControllerSettings, NotificationController
+from tiri_tui.errors import NotLoggedIn
+from tiri_tui.outbox_sync import OutboxSync
+from tiri_tui.realtime import RealtimeEvent, RealtimeSettings, RealtimeWorker
+from tiri_tui.store import NotificationCache, Outbox
+
+log = logging.getLogger(__name__)
+
+
+class TiriClient:
+    """A connection to one Tiri server on behalf of one stored session."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        token_store: TokenStore | None = None,
+        realtime: RealtimeSettings | None = None,
+        controller: ControllerSettings | None = None,
+        http_timeout: float = 10.0,
+    ) -> None:
+        self.settings = settings
+        self.realtime_settings = realtime or RealtimeSettings(compression=settings.compression)
+        self.controller_settings = controller or ControllerSettings(
+            fallback_interval=settings.fallback_interval,
+            gap_fill_max_pages=settings.gap_fill_max_pages,
+            page_size=settings.page_size,
+        )
+        self.http = httpx.AsyncClient(
+            base_url=settings.server,
+            timeout=httpx.Timeout(http_timeout, connect=min(5.0, http_timeout)),
+            follow_redirects=False,  # a redirect must never carry the token elsewhere
+            headers={"User-Agent": f"tiri-tui/{__version__}"},
+        )
+        store = token_store or default_token_store(settings.config_dir / "sessions")
+        self.auth = Auth(settings.server, self.http, store)
+        self.api = TiriApi(settings.server, self.http, self.auth)
+        self._stores: list[NotificationCache | Outbox] = []
+        self._controller: NotificationController | None = None
+
+    def open_controller(self) -> NotificationController:
+        """Build the controller for the logged-in account (raise NotLoggedIn if none)."""
+        session = self.auth.session
+        if session is None:
+            raise NotLoggedIn(self.settings.server)
+        slug = self.settings.account_slug(session.user_id or session.email)
+        cache = NotificationCache(self.settings.cache_dir / f"{slug}.sqlite3")
+        outbox = Outbox(self.settings.data_dir / f"{slug}-outbox.sqlite3")
+        self._stores += [cache, outbox]
+
+        def make_worker(on_event: Callable[[RealtimeEvent], None]) -> RealtimeWorker:
+            return RealtimeWorker(
+                self.settings.socket_url,
+                self.settings.origin,
+                self.auth.access_token,
+                on_event,
+                self.realtime_settings,
+            )
+
+        self._controller = NotificationController(
+            self.api,
+            make_worker,
+            OutboxSync(outbox, self.api),
+            cache,
+            self.controller_settings,
+        )
+        return self._controller
+
+    async def aclose(self) -> None:
+        """Stop the controller, close stores and the HTTP client."""
+        if self._controller is not None:
+            await self._controller.aclose()
+        for store in self._stores:
+            store.close()
+        await self.http.aclose()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()

@@ -1,0 +1,213 @@
+"""Settings: defaults, the TOML config file and its profiles, environment, flags.
+
+Precedence, lowest first: built-in defaults, the config file's top level,
+the chosen profile, environment variables, command-line flags.
+
+Example ``config.toml`` (in the platformdirs config dir)::
+
+    server = "https://tiriapp.com"
+    [profiles.local]
+    server = "http://127.0.0.1:8765"
+    fallback_interval = 10
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import os
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import platformdirs
+
+from tiri_tui.errors import TiriError
+
+DEFAULT_SERVER = "http://127.0.0.1:8765"
+APP_NAME = "tiri-tui"
+
+
+class ConfigError(TiriError):
+    """The configuration (file, profile, flag or variable) is not usable."""
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Everything a run needs to know, resolved."""
+
+    server: str = DEFAULT_SERVER
+    ws_url: str | None = None
+    profile: str | None = None
+    log_level: str = "WARNING"
+    log_file: Path | None = None
+    fallback_interval: float = 30.0
+    gap_fill_max_pages: int = 10
+    page_size: int = 20
+    bell: bool = True
+    compression: bool = False
+    #: A directory that holds config/cache/data/log instead of the platform dirs
+    #: (``TIRI_HOME``); tests and the demo use it to stay apart from real data.
+    home: Path | None = None
+    #: "default", or "demo": the demo's session never touches the user's real one.
+    namespace: str = "default"
+
+    # -- derived ------------------------------------------------------------------------
+    @property
+    def origin(self) -> str:
+        """``scheme://host[:port]`` of the server, sent as the WebSocket Origin."""
+        parts = urlsplit(self.server)
+        return urlunsplit((parts.scheme, parts.netloc, "", "", ""))
+
+    @property
+    def socket_url(self) -> str:
+        """The notifications WebSocket URL (without the token)."""
+        if self.ws_url:
+            return self.ws_url
+        parts = urlsplit(self.server)
+        scheme = {"http": "ws", "https": "wss"}[parts.scheme]
+        return urlunsplit((scheme, parts.netloc, "/ws/notifications/", "", ""))
+
+    def _dir(self, kind: str) -> Path:
+        if self.home is not None:
+            base = self.home / kind
+        else:
+            dirs = platformdirs.PlatformDirs(APP_NAME, appauthor=False)
+            base = Path(
+                {
+                    "config": dirs.user_config_dir,
+                    "cache": dirs.user_cache_dir,
+                    "data": dirs.user_data_dir,
+                    "log": dirs.user_log_dir,
+                }[kind]
+            )
+        return base if self.namespace == "default" else base / self.namespace
+
+    @property
+    def config_dir(self) -> Path:
+        """Where config.toml and the session files live."""
+        return self._dir("config")
+
+    @property
+    def cache_dir(self) -> Path:
+        """Where the notification cache lives."""
+        return self._dir("cache")
+
+    @property
+    def data_dir(self) -> Path:
+        """Where the outbox lives (it must not be wiped like a cache)."""
+        return self._dir("data")
+
+    @property
+    def log_dir(self) -> Path:
+        """Where the default log file goes."""
+        return self._dir("log")
+
+    def account_slug(self, user_id: str | None) -> str:
+        """A file-name-safe key for (server, user)."""
+        digest = hashlib.sha256(f"{self.server}|{user_id}".encode()).hexdigest()[:16]
+        return f"account-{digest}"
+
+
+def normalise_server(url: str) -> str:
+    """Validate a server base URL and strip a trailing slash."""
+    parts = urlsplit(url.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError(f"server URL must look like https://host[:port], got {url!r}")
+    return urlunsplit((parts.scheme, parts.netloc, parts.path.rstrip("/"), "", ""))
+
+
+def _validate_ws(url: str) -> str:
+    parts = urlsplit(url.strip())
+    if parts.scheme not in ("ws", "wss") or not parts.hostname:
+        raise ConfigError(f"WebSocket URL must look like wss://host/ws/notifications/, got {url!r}")
+    return url.strip()
+
+
+_FIELDS = {f.name: f for f in dataclasses.fields(Settings)}
+_FILE_KEYS = {
+    "server",
+    "ws_url",
+    "log_level",
+    "log_file",
+    "fallback_interval",
+    "gap_fill_max_pages",
+    "page_size",
+    "bell",
+    "compression",
+}
+
+
+def _coerce(key: str, value: Any, source: str) -> Any:
+    if key not in _FILE_KEYS:
+        raise ConfigError(f"{source}: unknown setting {key!r}")
+    expected = {
+        "fallback_interval": (int, float),
+        "gap_fill_max_pages": int,
+        "page_size": int,
+        "bell": bool,
+        "compression": bool,
+    }.get(key, str)
+    if not isinstance(value, expected) or (isinstance(value, bool) and expected is not bool):
+        raise ConfigError(f"{source}: {key!r} has the wrong type")
+    if key == "log_file":
+        return Path(value).expanduser()
+    if key == "server":
+        return normalise_server(value)
+    if key == "ws_url":
+        return _validate_ws(value)
+    if key == "log_level":
+        return value.upper()
+    return value
+
+
+def load_settings(
+    *,
+    server: str | None = None,
+    ws_url: str | None = None,
+    profile: str | None = None,
+    log_level: str | None = None,
+    log_file: str | None = None,
+    environ: dict[str, str] | None = None,
+    namespace: str = "default",
+) -> Settings:
+    """Resolve settings from the config file, its profile, the environment and flags."""
+    env = os.environ if environ is None else environ
+    home = Path(env["TIRI_HOME"]).expanduser() if env.get("TIRI_HOME") else None
+    values: dict[str, Any] = {"home": home}
+    path = Settings(home=home).config_dir / "config.toml"
+    data: dict[str, Any] = {}
+    if path.exists():
+        try:
+            data = tomllib.loads(path.read_text("utf-8"))
+        except (OSError, tomllib.TOMLDecodeError) as exc:
+            raise ConfigError(f"cannot read {path}: {exc}") from None
+    profiles = data.pop("profiles", {})
+    for key, value in data.items():
+        values[key] = _coerce(key, value, str(path))
+    chosen = profile or env.get("TIRI_PROFILE") or None
+    if chosen:
+        if not isinstance(profiles, dict) or chosen not in profiles:
+            known = ", ".join(sorted(profiles)) if isinstance(profiles, dict) else ""
+            raise ConfigError(
+                f"no profile {chosen!r} in {path}" + (f" (have: {known})" if known else "")
+            )
+        for key, value in profiles[chosen].items():
+            values[key] = _coerce(key, value, f"{path} [profiles.{chosen}]")
+        values["profile"] = chosen
+    overrides = {
+        "server": server or env.get("TIRI_SERVER"),
+        "ws_url": ws_url or env.get("TIRI_WS_URL"),
+        "log_level": log_level or env.get("TIRI_LOG_LEVEL"),
+        "log_file": log_file or env.get("TIRI_LOG_FILE"),
+    }
+    for key, value in overrides.items():
+        if value:
+            values[key] = _coerce(key, value, "option")
+    values["namespace"] = namespace
+    unknown = set(values) - set(_FIELDS)
+    if unknown:
+        raise ConfigError(f"unknown settings: {', '.join(sorted(unknown))}")
+    return Settings(**values)

@@ -1,0 +1,474 @@
+"""NotificationController: the one source of truth the dashboard and `tail` share.
+
+It owns the notifications (by id, newest first), the authoritative unread
+count and the connection state; drives the WebSocket worker; keeps things
+fresh over REST while the socket is down; fills the gap after every
+(re)connect; and sends the user's marks through a persisted outbox so none is
+lost. It knows nothing of Textual: observers subscribe to plain events.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from tiri_tui.api import TiriApi
+from tiri_tui.errors import (
+    NotLoggedIn,
+    RateLimited,
+    SessionExpired,
+    TiriError,
+)
+from tiri_tui.events import (
+    ActionQueued,
+    ControllerEvent,
+    ListReset,
+    NotificationAdded,
+    NotificationRemoved,
+    NotificationUpdated,
+    ServerError,
+    StateEvent,
+    UnreadCountChanged,
+)
+from tiri_tui.inbox import Inbox, Upsert
+from tiri_tui.models import Notification, Page
+from tiri_tui.outbox_sync import OutboxSync
+from tiri_tui.policy import SESSION_EXPIRED, ConnectionState
+from tiri_tui.protocol import ErrorFrame, GetUnreadCount, NotificationFrame, UnreadCountFrame
+from tiri_tui.realtime import (
+    FrameDropped,
+    FrameReceived,
+    RealtimeEvent,
+    RealtimeWorker,
+    StateChanged,
+)
+from tiri_tui.store import NotificationCache
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Filters:
+    """The server-side filters of the list."""
+
+    unread_only: bool = False
+    notification_type: str | None = None
+    search: str | None = None
+
+    @property
+    def active(self) -> bool:
+        """Whether any filter narrows the list."""
+        return self.unread_only or bool(self.notification_type) or bool(self.search)
+
+    def matches(self, n: Notification) -> bool:
+        """Whether a live notification belongs in the filtered list."""
+        if self.unread_only and n.is_read:
+            return False
+        if self.notification_type and n.notification_type != self.notification_type:
+            return False
+        if self.search:
+            needle = self.search.lower()
+            return needle in n.title.lower() or needle in n.message.lower()
+        return True
+
+
+@dataclass
+class Counters:
+    """Connection metrics for the status screen."""
+
+    reconnects: int = 0
+    frames_dropped: int = 0
+    fallback_refreshes: int = 0
+    items_rejected: int = 0
+    last_delivery_latency: float | None = None
+    connects: int = 0
+
+
+@dataclass
+class ControllerSettings:
+    """Timings of the controller (seconds)."""
+
+    fallback_interval: float = 30.0
+    gap_fill_max_pages: int = 10
+    page_size: int = 20
+    cache_save_interval: float = 2.0
+
+
+class NotificationController:
+    """Owns the state; turns intents into REST calls; observable without Textual."""
+
+    def __init__(
+        self,
+        api: TiriApi,
+        worker_factory: Callable[[Callable[[RealtimeEvent], None]], RealtimeWorker],
+        outbox: OutboxSync,
+        cache: NotificationCache | None = None,
+        settings: ControllerSettings | None = None,
+    ) -> None:
+        self.api = api
+        self.settings = settings or ControllerSettings()
+        self.inbox = Inbox()
+        self.unread_count: int | None = None
+        self.state = ConnectionState.DISCONNECTED
+        self.reason = ""
+        self.retry_in: float | None = None
+        self.state_changed_at = time.monotonic()
+        self.counters = Counters()
+        self.filters = Filters()
+        #: True while what is shown comes from the cache, not yet from the server.
+        self.cached = False
+        self.session_expired = False
+        self.has_more = False
+        #: Set once the first load over REST has finished (or failed).
+        self.loaded = asyncio.Event()
+        self.outbox = outbox
+        self._cache = cache
+        self._cache_dirty = False
+        self._next_url: str | None = None
+        self._observers: list[Callable[[ControllerEvent], None]] = []
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._gap_task: asyncio.Task[None] | None = None
+        self._not_before = 0.0  # honours Retry-After
+        self.worker = worker_factory(self._on_realtime)
+        outbox.bind(self)
+
+    # -- observation -----------------------------------------------------------------------
+    def subscribe(self, observer: Callable[[ControllerEvent], None]) -> Callable[[], None]:
+        """Call ``observer`` with every event; returns a function that unsubscribes."""
+        self._observers.append(observer)
+        return lambda: self._observers.remove(observer)
+
+    def emit(self, event: ControllerEvent) -> None:
+        """Tell every observer (an observer's failure never breaks the controller)."""
+        for observer in list(self._observers):
+            try:
+                observer(event)
+            except Exception:
+                log.exception("an observer failed on %s", type(event).__name__)
+
+    # -- lifecycle --------------------------------------------------------------------------
+    async def start(self) -> None:
+        """Show the cache at once, then connect and load in the background."""
+        if self._cache is not None:
+            cached, count = self._cache.load()
+            for n in cached:
+                self.inbox.upsert(n)
+                self.emit(NotificationAdded(n, live=False))
+            self.cached = bool(cached)
+            if count is not None:
+                self._set_unread(count)
+        self.worker.start()
+        self._spawn(self._fallback_loop(), "tiri-fallback")
+        if self._cache is not None:
+            self._spawn(self._save_cache_loop(), "tiri-cache-saver")
+        self._spawn(self._fill_gap(), "tiri-initial-load")
+
+    async def aclose(self) -> None:
+        """Stop everything, save the cache, leave nothing running."""
+        await self.worker.aclose()
+        for task in list(self._tasks):
+            task.cancel()
+        for task in list(self._tasks):
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._save_cache()
+
+    def live_tasks(self) -> int:
+        """Background tasks still alive, the worker's included (for leak checks)."""
+        return sum(1 for t in self._tasks if not t.done()) + self.worker.live_tasks()
+
+    def _spawn(self, coro: object, name: str) -> asyncio.Task[None]:
+        task = asyncio.ensure_future(coro)  # type: ignore[arg-type]
+        task.set_name(name)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        task.add_done_callback(_log_crash)
+        return task
+
+    # -- intents -----------------------------------------------------------------------------
+    def mark_read(self, notification_id: str) -> None:
+        """Mark read now (optimistic) and send it through the outbox."""
+        self._set_read_locally(notification_id, True)
+        self.outbox.submit("mark_read", notification_id)
+
+    def mark_unread(self, notification_id: str) -> None:
+        """Mark unread now (optimistic) and send it through the outbox."""
+        self._set_read_locally(notification_id, False)
+        self.outbox.submit("mark_unread", notification_id)
+
+    def mark_all_read(self) -> None:
+        """Mark everything read now (optimistic) and send it through the outbox."""
+        for n in list(self.inbox):
+            if not n.is_read:
+                self._upsert(n.with_read(True))
+        self._set_unread(0)
+        self.outbox.submit("mark_all_read", None)
+
+    def delete(self, notification_id: str) -> None:
+        """Delete now (optimistic) and send it through the outbox."""
+        removed = self.inbox.remove(notification_id)
+        if removed is None:
+            return
+        self.emit(NotificationRemoved(notification_id))
+        self._cache_dirty = True
+        if not removed.is_read and self.unread_count:
+            self._set_unread(self.unread_count - 1)
+        self.outbox.submit("delete", notification_id)
+
+    def reconnect(self) -> None:
+        """Reconnect the socket now, forgetting past failures."""
+        if not self.session_expired:
+            self.worker.reconnect()
+
+    def disconnect(self) -> None:
+        """Close the socket and stop retrying (REST fallback continues)."""
+        self.worker.disconnect()
+
+    def refresh(self) -> asyncio.Task[None]:
+        """Refresh page 1, the count and the outbox over REST now."""
+        return self._spawn(self._refresh_over_rest(), "tiri-refresh")
+
+    def load_more(self) -> asyncio.Task[None] | None:
+        """Fetch the next page, if there is one and no fetch is running."""
+        if not self._next_url or any(t.get_name() == "tiri-load-more" for t in self._tasks):
+            return None
+        return self._spawn(self._load_more(self._next_url), "tiri-load-more")
+
+    def set_filters(self, filters: Filters) -> asyncio.Task[None] | None:
+        """Change the server-side filters; the list is reloaded."""
+        if filters == self.filters:
+            return None
+        self.filters = filters
+        self.inbox.clear()
+        self._next_url = None
+        self.emit(ListReset())
+        return self._spawn(self._refresh_over_rest(), "tiri-filter-reload")
+
+    # -- realtime events -----------------------------------------------------------------------
+    def _on_realtime(self, event: RealtimeEvent) -> None:
+        if isinstance(event, FrameReceived):
+            self._on_frame(event)
+        elif isinstance(event, StateChanged):
+            self._on_state(event)
+        elif isinstance(event, FrameDropped):
+            self.counters.frames_dropped = event.total_dropped
+
+    def _on_frame(self, event: FrameReceived) -> None:
+        frame = event.frame
+        if isinstance(frame, NotificationFrame):
+            n = frame.notification
+            latency = time.time() - n.created_at.timestamp()
+            if 0 <= latency < 3600:
+                self.counters.last_delivery_latency = latency
+            self.accept([n], live=True)
+        elif isinstance(frame, UnreadCountFrame):
+            self._set_unread(frame.unread_count)
+        elif isinstance(frame, ErrorFrame):
+            self.emit(ServerError(frame.error))
+
+    def _on_state(self, event: StateChanged) -> None:
+        if self.session_expired:
+            return
+        was = self.state
+        self.state, self.reason, self.retry_in = event.state, event.reason, event.retry_in
+        self.state_changed_at = time.monotonic()
+        if event.reason == SESSION_EXPIRED:
+            self._end_session()
+            return
+        if event.state is ConnectionState.CONNECTED and was is not ConnectionState.CONNECTED:
+            self.counters.connects += 1
+            self.counters.reconnects = self.counters.connects - 1
+            self._restart_gap_fill()
+        self.emit(StateEvent(event.state, event.reason, event.retry_in))
+
+    def _end_session(self) -> None:
+        self.session_expired = True
+        self.state, self.reason = ConnectionState.ERROR, SESSION_EXPIRED
+        self.worker.disconnect()
+        self.emit(StateEvent(self.state, self.reason, None))
+
+    # -- state changes ---------------------------------------------------------------------------
+    def accept(self, notifications: list[Notification], *, live: bool) -> None:
+        """Upsert notifications from the server, with queued intents applied on top."""
+        for n in notifications:
+            n = self.outbox.rebase(n)
+            if n is None:
+                continue  # deleted here, the delete not yet acknowledged
+            if n.id not in self.inbox and not self.filters.matches(n):
+                continue
+            self._upsert(n, live=live)
+
+    def _upsert(self, n: Notification, *, live: bool = False) -> None:
+        result = self.inbox.upsert(n)
+        if result is Upsert.ADDED:
+            self.emit(NotificationAdded(n, live=live))
+        elif result is Upsert.UPDATED:
+            self.emit(NotificationUpdated(n))
+        if result is not Upsert.UNCHANGED:
+            self._cache_dirty = True
+
+    def _set_read_locally(self, notification_id: str, is_read: bool) -> None:
+        n = self.inbox.get(notification_id)
+        if n is None or n.is_read == is_read:
+            return
+        self._upsert(n.with_read(is_read))
+        if self.unread_count is not None:
+            self._set_unread(max(0, self.unread_count + (-1 if is_read else 1)))
+
+    def _set_unread(self, count: int) -> None:
+        if count != self.unread_count:
+            self.unread_count = count
+            self._cache_dirty = True
+            self.emit(UnreadCountChanged(count))
+
+    def notify_queued(self, action: str, reason: str) -> None:
+        """Tell observers an intent waits in the outbox (called by the outbox)."""
+        self.emit(ActionQueued(action, reason))
+
+    # -- REST work ---------------------------------------------------------------------------------
+    def _restart_gap_fill(self) -> None:
+        if self._gap_task is not None and not self._gap_task.done():
+            self._gap_task.cancel()
+        self._gap_task = self._spawn(self._fill_gap(), "tiri-gap-fill")
+
+    async def _fill_gap(self) -> None:
+        """Fetch newest-first until a page reaches a known id; refresh the count; replay."""
+        known = {n.id for n in self.inbox}
+        had_any = bool(known)
+        url: str | None = None
+        try:
+            for page_number in range(self.settings.gap_fill_max_pages):
+                page = await (self.api.follow(url) if url else self._first_page())
+                self._take_page(page, first=page_number == 0)
+                reached = any(n.id in known for n in page.results)
+                url = page.next
+                if not had_any or reached or not url:
+                    break
+            await self._refresh_count(page)
+            self.cached = False
+            await self.outbox.flush()
+            with contextlib.suppress(TiriError):
+                await self.worker.send(GetUnreadCount())
+        except SessionExpired:
+            self._end_session()
+        except (TiriError, OSError) as exc:
+            log.info("loading over REST failed: %s", exc)
+        finally:
+            self.loaded.set()
+
+    async def _first_page(self) -> Page:
+        f = self.filters
+        return await self.api.list(
+            page_size=self.settings.page_size,
+            is_read=False if f.unread_only else None,
+            notification_type=f.notification_type,
+            search=f.search,
+        )
+
+    def _take_page(self, page: Page, *, first: bool) -> None:
+        self.counters.items_rejected += len(page.rejected)
+        if first:
+            self._next_url = page.next
+            self._drop_vanished(page)
+        self.accept(page.results, live=False)
+        self.has_more = bool(self._next_url)
+
+    def _drop_vanished(self, page: Page) -> None:
+        """Within the span page 1 covers, ids the server no longer lists were deleted."""
+        if not page.results:
+            if not page.next and not self.filters.active:
+                for n in list(self.inbox):
+                    self._remove(n.id)
+            return
+        oldest = min(n.created_at for n in page.results)
+        listed = {n.id for n in page.results}
+        for n in list(self.inbox):
+            if n.created_at < oldest:
+                break
+            if n.id not in listed:
+                self._remove(n.id)
+
+    def _remove(self, notification_id: str) -> None:
+        if self.inbox.remove(notification_id) is not None:
+            self._cache_dirty = True
+            self.emit(NotificationRemoved(notification_id))
+
+    async def _refresh_count(self, page: Page | None = None) -> None:
+        if (
+            page is not None
+            and page.total_unread_count is not None
+            and not self.outbox.pending_count
+        ):
+            self._set_unread(page.total_unread_count)
+            return
+        count = await self.api.unread_count()
+        self._set_unread(self.outbox.rebase_count(count))
+
+    async def _refresh_over_rest(self) -> None:
+        try:
+            page = await self._first_page()
+            self._take_page(page, first=True)
+            await self._refresh_count(page)
+            self.cached = False
+            await self.outbox.flush()
+        except SessionExpired:
+            self._end_session()
+        except RateLimited as exc:
+            self._not_before = time.monotonic() + (
+                exc.retry_after or self.settings.fallback_interval
+            )
+            log.info("rate limited; waiting %.0f s", exc.retry_after or 0)
+        except (TiriError, OSError) as exc:
+            log.info("refresh over REST failed: %s", exc)
+
+    async def _load_more(self, url: str) -> None:
+        try:
+            page = await self.api.follow(url)
+        except SessionExpired:
+            self._end_session()
+            return
+        except TiriError as exc:
+            log.info("loading more failed: %s", exc)
+            return
+        self.counters.items_rejected += len(page.rejected)
+        # A server whose next points back at a page already fetched would loop.
+        self._next_url = page.next if page.next != url else None
+        self.accept(page.results, live=False)
+        self.has_more = bool(self._next_url)
+
+    async def _fallback_loop(self) -> None:
+        """While not connected, refresh over REST every ``fallback_interval`` seconds."""
+        while not self.session_expired:
+            await asyncio.sleep(self.settings.fallback_interval)
+            if self.state is ConnectionState.CONNECTED or self.session_expired:
+                continue
+            if time.monotonic() < self._not_before:
+                continue  # the server asked us to wait (429 Retry-After)
+            self.counters.fallback_refreshes += 1
+            await self._refresh_over_rest()
+
+    # -- cache --------------------------------------------------------------------------------------
+    async def _save_cache_loop(self) -> None:
+        while True:
+            await asyncio.sleep(self.settings.cache_save_interval)
+            self._save_cache()
+
+    def _save_cache(self) -> None:
+        if self._cache is None or not self._cache_dirty or self.filters.active or self.cached:
+            return
+        self._cache_dirty = False
+        try:
+            self._cache.replace(iter(self.inbox), self.unread_count)
+        except Exception:
+            log.exception("could not save the cache")
+
+
+def _log_crash(task: asyncio.Task[None]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        exc = task.exception()
+        if not isinstance(exc, NotLoggedIn):
+            log.error("background task %s failed: %r", task.get_name(), exc)

@@ -1,0 +1,81 @@
+"""The few typed errors that reach users, each with a human message.
+
+Every message here is safe to show: no token, no traceback, no raw payload.
+"""
+
+from __future__ import annotations
+
+
+class TiriError(Exception):
+    """Base of every error tiri-tui shows to a user."""
+
+
+class NotLoggedIn(TiriError):
+    """No stored session for this server."""
+
+    def __init__(self, server: str) -> None:
+        super().__init__(f"not logged in to {server} — run `tiri-tui login`")
+
+
+class SessionExpired(TiriError):
+    """The refresh token was refused: only a new login helps."""
+
+    def __init__(self) -> None:
+        super().__init__("session expired — run `tiri-tui login`")
+
+
+class LoginFailed(TiriError):
+    """The server refused the credentials; carries the server's own message."""
+
+
+class ServerUnreachable(TiriError):
+    """No answer at the network level (refused, DNS, timeout, TLS)."""
+
+
+class ApiError(TiriError):
+    """The server answered with an error status."""
+
+    def __init__(self, status: int, message: str) -> None:
+        if not status:
+            text = message
+        elif message:
+            text = f"server answered {status}: {message}"
+        else:
+            text = f"server answered {status}"
+        super().__init__(text)
+        self.status = status
+        self.detail = message
+
+
+class RateLimited(ApiError):
+    """HTTP 429; ``retry_after`` seconds to wait, when the server said."""
+
+    def __init__(self, retry_after: float | None) -> None:
+        super().__init__(429, "too many requests")
+        self.retry_after = retry_after
+
+
+class NotConnected(TiriError):
+    """A frame could not be sent because the socket is not connected."""
+
+    def __init__(self) -> None:
+        super().__init__("not connected: the frame was not sent")
+
+
+def message_from_body(body: object) -> str:
+    """The human message in a DRF/simplejwt error body, whatever its shape.
+
+    ``{"detail": ...}``, ``{"error": ...}``, ``{"non_field_errors": [...]}`` and
+    field-keyed dicts such as ``{"email": ["..."]}`` all occur in the wild.
+    """
+    if isinstance(body, str):
+        return body.strip()[:300]
+    if isinstance(body, list):
+        return "; ".join(message_from_body(item) for item in body if item)[:300]
+    if not isinstance(body, dict):
+        return ""
+    for key in ("detail", "error", "message", "non_field_errors"):
+        if body.get(key):
+            return message_from_body(body[key])
+    parts = [f"{key}: {message_from_body(value)}" for key, value in body.items() if value]
+    return "; ".join(parts)[:300]

@@ -1,0 +1,78 @@
+"""What the controller tells its observers (the dashboard, `tail`): small, plain events."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tiri_tui.models import Notification
+from tiri_tui.policy import ConnectionState
+
+
+@dataclass(frozen=True, slots=True)
+class StateEvent:
+    """The connection state changed (``retry_in``: seconds to the next try, if any)."""
+
+    state: ConnectionState
+    reason: str
+    retry_in: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class NotificationAdded:
+    """A notification id seen for the first time (``live``: pushed, not fetched)."""
+
+    notification: Notification
+    live: bool
+
+
+@dataclass(frozen=True, slots=True)
+class NotificationUpdated:
+    """A known notification changed (read elsewhere, marked here, edited)."""
+
+    notification: Notification
+
+
+@dataclass(frozen=True, slots=True)
+class NotificationRemoved:
+    """A notification was deleted (here, or found gone from the server)."""
+
+    notification_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class ListReset:
+    """The list was emptied to be reloaded (filters changed)."""
+
+
+@dataclass(frozen=True, slots=True)
+class UnreadCountChanged:
+    """The authoritative unread count changed."""
+
+    unread_count: int
+
+
+@dataclass(frozen=True, slots=True)
+class ServerError:
+    """The server sent an ``error`` frame; shown literally to the user."""
+
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class ActionQueued:
+    """An intent could not reach the server and waits in the outbox."""
+
+    action: str
+    reason: str
+
+
+ControllerEvent = (
+    StateEvent
+    | NotificationAdded
+    | NotificationUpdated
+    | NotificationRemoved
+    | ListReset
+    | UnreadCountChanged
+    | ServerError
+    | ActionQueued
+)

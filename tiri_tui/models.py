@@ -1,0 +1,236 @@
+"""The Notification object of the Tiri wire contract, parsed and encoded.
+
+Pure data: no I/O. Everything a server sends is validated here, and anything
+wrong raises :class:`WireError` carrying what was wrong, so callers can drop
+one bad object and keep the valid ones around it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+PRIORITIES = ("low", "normal", "high", "urgent")
+
+KNOWN_TYPES = (
+    "request_accepted",
+    "volunteer_cancelled",
+    "volunteer_checked_in",
+    "new_nearby_request",
+    "new_message",
+    "chat_room_created",
+    "feedback_requested",
+    "approval_request",
+    "referral_approved",
+    "welcome_email",
+)
+
+
+class WireError(ValueError):
+    """Input from the server that does not follow the wire contract.
+
+    ``reason`` is a short, human-readable description of what was wrong; it
+    never contains the offending payload (which may be huge or hostile).
+    """
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def parse_timestamp(value: object, key: str) -> datetime:
+    """Parse an ISO 8601 timestamp (``Z`` or an offset) into an aware datetime.
+
+    A timestamp without an offset is taken as UTC, as Django serialises
+    naive datetimes when ``USE_TZ`` is off.
+    """
+    if not isinstance(value, str):
+        raise WireError(f"{key!r} must be an ISO 8601 string, got {type(value).__name__}")
+    text = value.strip()
+    if text.endswith(("Z", "z")):
+        text = text[:-1] + "+00:00"
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        raise WireError(f"{key!r} is not an ISO 8601 timestamp") from None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed
+
+
+def format_timestamp(value: datetime) -> str:
+    """Encode an aware datetime the way DRF does (UTC shown as ``Z``)."""
+    text = value.isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+def _require(data: dict[str, Any], key: str, kind: type | tuple[type, ...]) -> Any:
+    if key not in data:
+        raise WireError(f"missing required key {key!r}")
+    value = data[key]
+    # bool is an int subclass: an id of True is a wrong type, not the id 1.
+    if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
+        raise WireError(f"{key!r} has the wrong type ({type(value).__name__})")
+    return value
+
+
+def _optional(data: dict[str, Any], key: str, kind: type | tuple[type, ...]) -> Any:
+    value = data.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
+        raise WireError(f"{key!r} has the wrong type ({type(value).__name__})")
+    return value
+
+
+_STRING_KEYS = (
+    "created_by_name",
+    "recipient_name",
+    "notification_type_display",
+    "time_since_created",
+)
+_KNOWN_KEYS = frozenset(
+    {
+        "id",
+        "title",
+        "message",
+        "is_read",
+        "created_at",
+        "notification_type",
+        "priority",
+        "read_at",
+        "expires_at",
+        "extra_data",
+        *_STRING_KEYS,
+    }
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Notification:
+    """One notification as the server describes it.
+
+    ``id`` is always a string: servers send UUIDs, and an integer primary key
+    is accepted and turned into its decimal string so ids compare as strings.
+    ``extra`` keeps every key this client does not know, so encoding gives
+    back what the server sent.
+    """
+
+    id: str
+    title: str
+    message: str
+    is_read: bool
+    created_at: datetime
+    notification_type: str
+    priority: str | None = None
+    read_at: datetime | None = None
+    expires_at: datetime | None = None
+    created_by_name: str | None = None
+    recipient_name: str | None = None
+    notification_type_display: str | None = None
+    time_since_created: str | None = None
+    extra_data: dict[str, Any] | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_dict(cls, data: object) -> Notification:
+        """Validate and parse one Notification object; raise WireError if bad."""
+        if not isinstance(data, dict):
+            raise WireError(f"a notification must be an object, got {type(data).__name__}")
+        raw_id = _require(data, "id", (str, int))
+        if isinstance(raw_id, str) and not raw_id.strip():
+            raise WireError("'id' is empty")
+        extra_data = _optional(data, "extra_data", dict)
+        read_at = data.get("read_at")
+        expires_at = data.get("expires_at")
+        return cls(
+            id=str(raw_id),
+            title=_require(data, "title", str),
+            message=_require(data, "message", str),
+            is_read=_require(data, "is_read", bool),
+            created_at=parse_timestamp(_require(data, "created_at", str), "created_at"),
+            notification_type=_require(data, "notification_type", str),
+            priority=_optional(data, "priority", str),
+            read_at=None if read_at is None else parse_timestamp(read_at, "read_at"),
+            expires_at=None if expires_at is None else parse_timestamp(expires_at, "expires_at"),
+            extra_data=extra_data,
+            extra={k: v for k, v in data.items() if k not in _KNOWN_KEYS},
+            **{key: _optional(data, key, str) for key in _STRING_KEYS},
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """Encode back to the wire shape, unknown keys included."""
+        out: dict[str, Any] = dict(self.extra)
+        out.update(
+            id=self.id,
+            title=self.title,
+            message=self.message,
+            is_read=self.is_read,
+            created_at=format_timestamp(self.created_at),
+            notification_type=self.notification_type,
+            read_at=None if self.read_at is None else format_timestamp(self.read_at),
+        )
+        if self.priority is not None:
+            out["priority"] = self.priority
+        if self.expires_at is not None:
+            out["expires_at"] = format_timestamp(self.expires_at)
+        if self.extra_data is not None:
+            out["extra_data"] = self.extra_data
+        for key in _STRING_KEYS:
+            value = getattr(self, key)
+            if value is not None:
+                out[key] = value
+        return out
+
+    def with_read(self, is_read: bool, when: datetime | None = None) -> Notification:
+        """A copy marked read (at ``when``, default now) or unread."""
+        if is_read:
+            return dataclasses.replace(
+                self, is_read=True, read_at=self.read_at or when or datetime.now(UTC)
+            )
+        return dataclasses.replace(self, is_read=False, read_at=None)
+
+    @property
+    def sort_key(self) -> tuple[float, str]:
+        """Ascending order of this key is newest first; ties broken by id."""
+        return (-self.created_at.timestamp(), self.id)
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """One DRF page of notifications, with the objects that failed to parse."""
+
+    count: int
+    next: str | None
+    previous: str | None
+    results: list[Notification]
+    rejected: list[str]
+    total_unread_count: int | None = None
+
+    @classmethod
+    def from_dict(cls, data: object) -> Page:
+        """Parse a DRF page; bad results are rejected one by one, not the page."""
+        if not isinstance(data, dict):
+            raise WireError(f"a page must be an object, got {type(data).__name__}")
+        raw_results = _require(data, "results", list)
+        count = _optional(data, "count", int)
+        next_url = _optional(data, "next", str)
+        previous = _optional(data, "previous", str)
+        unread = data.get("total_unread_count")
+        results: list[Notification] = []
+        rejected: list[str] = []
+        for item in raw_results:
+            try:
+                results.append(Notification.from_dict(item))
+            except WireError as exc:
+                rejected.append(exc.reason)
+        return cls(
+            count=count if count is not None else len(results),
+            next=next_url,
+            previous=previous,
+            results=results,
+            rejected=rejected,
+            total_unread_count=unread if isinstance(unread, int) and unread >= 0 else None,
+        )

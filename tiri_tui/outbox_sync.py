@@ -1,0 +1,121 @@
+"""Getting the user's marks to the server: queue on disk first, send in order, retry.
+
+An intent is written to the persisted outbox before any attempt, so a crash
+or a dead network never loses it; it is removed only when the server has
+answered (or when it can never apply, e.g. the notification is gone).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import TYPE_CHECKING
+
+from tiri_tui.api import TiriApi
+from tiri_tui.errors import ApiError, NotLoggedIn, RateLimited, ServerUnreachable, SessionExpired
+from tiri_tui.models import Notification
+from tiri_tui.store import Outbox, OutboxEntry
+
+if TYPE_CHECKING:
+    from tiri_tui.controller import NotificationController
+
+log = logging.getLogger(__name__)
+BACK_ONLINE = "will retry when back online"
+
+
+class OutboxSync:
+    """Sends queued intents through the REST client, oldest first."""
+
+    def __init__(self, outbox: Outbox, api: TiriApi) -> None:
+        self._outbox = outbox
+        self._api = api
+        self._pending: list[OutboxEntry] = outbox.pending()
+        self._lock = asyncio.Lock()
+        self._told: set[int] = set()
+        self._controller: NotificationController | None = None
+        self.sent = 0
+
+    def bind(self, controller: NotificationController) -> None:
+        """Attach the controller that owns this outbox (for notices and tasks)."""
+        self._controller = controller
+
+    @property
+    def pending_count(self) -> int:
+        """How many intents wait to reach the server."""
+        return len(self._pending)
+
+    def submit(self, action: str, notification_id: str | None) -> None:
+        """Persist an intent, then try to send it right away."""
+        self._pending.append(self._outbox.add(action, notification_id))
+        if self._controller is not None:
+            self._controller._spawn(self.flush(), "tiri-outbox-flush")
+
+    async def flush(self) -> None:
+        """Send every pending intent in order; stop at the first that cannot go yet."""
+        async with self._lock:
+            while self._pending:
+                entry = self._pending[0]
+                try:
+                    await self._send(entry)
+                except (ServerUnreachable, RateLimited, SessionExpired, NotLoggedIn) as exc:
+                    self._outbox.attempted(entry.seq)
+                    self._tell(
+                        entry, BACK_ONLINE if isinstance(exc, ServerUnreachable) else str(exc)
+                    )
+                    return
+                except ApiError as exc:
+                    if exc.status >= 500 or exc.status == 0:
+                        self._outbox.attempted(entry.seq)
+                        self._tell(entry, BACK_ONLINE)
+                        return
+                    # 404: the notification is gone; other 4xx will never succeed.
+                    log.warning("dropping queued %s: %s", entry.action, exc)
+                    if exc.status != 404:
+                        self._tell(entry, f"{entry.action} failed: {exc}")
+                self._outbox.done(entry.seq)
+                self._pending.pop(0)
+                self.sent += 1
+
+    async def _send(self, entry: OutboxEntry) -> None:
+        target = entry.notification_id or ""
+        if entry.action == "mark_read":
+            await self._api.mark_read(target)
+        elif entry.action == "mark_unread":
+            await self._api.mark_unread(target)
+        elif entry.action == "delete":
+            await self._api.delete(target)
+        elif entry.action == "mark_all_read":
+            await self._api.mark_all_read()
+
+    def _tell(self, entry: OutboxEntry, reason: str) -> None:
+        if entry.seq in self._told or self._controller is None:
+            return
+        self._told.add(entry.seq)
+        self._controller.notify_queued(entry.action, reason)
+
+    def rebase(self, n: Notification) -> Notification | None:
+        """A server copy with the still-pending intents applied; None if deleted here."""
+        if not self._pending:
+            return n
+        for entry in self._pending:
+            if entry.action == "mark_all_read" and not n.is_read:
+                n = n.with_read(True)
+            elif entry.notification_id != n.id:
+                continue
+            elif entry.action == "delete":
+                return None
+            elif (entry.action == "mark_read") != n.is_read:
+                n = n.with_read(entry.action == "mark_read")
+        return n
+
+    def rebase_count(self, server_count: int) -> int:
+        """The server's unread count adjusted by the intents it has not seen yet."""
+        count = server_count
+        for entry in self._pending:
+            if entry.action == "mark_all_read":
+                count = 0
+            elif entry.action == "mark_read":
+                count -= 1
+            elif entry.action == "mark_unread":
+                count += 1
+        return max(0, count)

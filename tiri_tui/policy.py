@@ -1,0 +1,355 @@
+"""The connection policy: a pure state machine of (state, event, now) → (state, actions).
+
+No sockets, no sleeping, no clock of its own: the worker feeds it events
+stamped with the time and carries out the actions it returns. That is what
+lets every reconnect rule be tested with a fake clock in milliseconds.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from tiri_tui.protocol import Disposition, classify_close, classify_handshake_status
+
+
+class ConnectionState(enum.Enum):
+    """The five states of PROTOCOL.md, with the indicator colour of each."""
+
+    DISCONNECTED = "disconnected"
+    CONNECTING = "connecting"
+    CONNECTED = "connected"
+    RECONNECTING = "reconnecting"
+    ERROR = "error"
+
+    @property
+    def colour(self) -> str:
+        """grey, orange, green or red."""
+        return {
+            ConnectionState.DISCONNECTED: "grey",
+            ConnectionState.CONNECTING: "orange",
+            ConnectionState.CONNECTED: "green",
+            ConnectionState.RECONNECTING: "orange",
+            ConnectionState.ERROR: "red",
+        }[self]
+
+
+@dataclass(frozen=True, slots=True)
+class PolicySettings:
+    """The numbers of the reconnect rules (seconds)."""
+
+    base_delay: float = 1.0
+    max_delay: float = 30.0
+    max_attempts: int = 10
+    #: A connection must stay up this long before the attempt count resets.
+    stable_after: float = 10.0
+    #: After giving up, try again this often; None turns it off.
+    slow_retry: float | None = 300.0
+
+
+# -- events ---------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class ConnectRequested:
+    """Start connecting (first start)."""
+
+
+@dataclass(frozen=True, slots=True)
+class HandshakeOk:
+    """The WebSocket handshake completed."""
+
+
+@dataclass(frozen=True, slots=True)
+class HandshakeRejected:
+    """The server answered the handshake with an HTTP status."""
+
+    status: int
+
+
+@dataclass(frozen=True, slots=True)
+class Closed:
+    """An open connection closed (code None: no close frame, i.e. 1006)."""
+
+    code: int | None
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class NetworkError:
+    """Connecting failed below HTTP (refused, unreachable, DNS, timeout)."""
+
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class HeartbeatMissed:
+    """The peer stopped answering pings; the worker dropped the connection."""
+
+
+@dataclass(frozen=True, slots=True)
+class TokenRefreshed:
+    """The token provider produced a fresh access token."""
+
+
+@dataclass(frozen=True, slots=True)
+class TokenRefreshFailed:
+    """The refresh failed: the session is over, or the server was unreachable."""
+
+    session_expired: bool
+    message: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ManualReconnect:
+    """The user asked to reconnect now."""
+
+
+@dataclass(frozen=True, slots=True)
+class DisconnectRequested:
+    """The user (or shutdown) asked to disconnect."""
+
+
+@dataclass(frozen=True, slots=True)
+class RetryDue:
+    """A retry timer set by :class:`ScheduleRetry` fired."""
+
+
+@dataclass(frozen=True, slots=True)
+class ClockJumped:
+    """The machine slept or the clock jumped: waiting out a backoff is pointless."""
+
+
+Event = (
+    ConnectRequested
+    | HandshakeOk
+    | HandshakeRejected
+    | Closed
+    | NetworkError
+    | HeartbeatMissed
+    | TokenRefreshed
+    | TokenRefreshFailed
+    | ManualReconnect
+    | DisconnectRequested
+    | RetryDue
+    | ClockJumped
+)
+
+
+# -- actions --------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class Connect:
+    """Open a connection now (after asking the token provider for a token)."""
+
+
+@dataclass(frozen=True, slots=True)
+class RefreshToken:
+    """Force a token refresh, then report TokenRefreshed or TokenRefreshFailed."""
+
+
+@dataclass(frozen=True, slots=True)
+class ScheduleRetry:
+    """Fire RetryDue after ``delay`` seconds (replacing any pending timer)."""
+
+    delay: float
+
+
+@dataclass(frozen=True, slots=True)
+class CancelRetry:
+    """Forget any pending retry timer."""
+
+
+@dataclass(frozen=True, slots=True)
+class CloseConnection:
+    """Close the open (or opening) connection, if any."""
+
+
+Action = Connect | RefreshToken | ScheduleRetry | CancelRetry | CloseConnection
+
+SESSION_EXPIRED = "session expired — run `tiri-tui login`"
+LOGIN_AGAIN = "the server refused the token again — log in again (`tiri-tui login`)"
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyState:
+    """Everything the policy remembers between events."""
+
+    state: ConnectionState = ConnectionState.DISCONNECTED
+    reason: str = ""
+    #: Failed attempts in a row since the last stable connection.
+    attempts: int = 0
+    connected_at: float | None = None
+    #: A refresh-and-retry after an auth refusal was already spent.
+    auth_retry_used: bool = False
+    #: When the pending retry is due (monotonic), for a countdown.
+    retry_at: float | None = None
+
+
+Random = Callable[[], float]
+
+
+def backoff_delay(attempt: int, settings: PolicySettings, rng: Random) -> float:
+    """Full jitter: uniform in [0, min(cap, base * 2**(attempt-1))] for attempt ≥ 1."""
+    ceiling = min(settings.max_delay, settings.base_delay * 2 ** max(0, attempt - 1))
+    return ceiling * rng()
+
+
+def step(
+    current: PolicyState,
+    event: Event,
+    now: float,
+    settings: PolicySettings,
+    rng: Random,
+) -> tuple[PolicyState, list[Action]]:
+    """Apply one event: the next policy state and the actions to carry out."""
+    s = current
+    if isinstance(event, _FAILURES) and s.state in _IDLE:
+        return s, []  # a late report from a connection already given up on or closed
+    match event:
+        case DisconnectRequested():
+            return _fresh(ConnectionState.DISCONNECTED, "disconnected by request"), [
+                CancelRetry(),
+                CloseConnection(),
+            ]
+        case ConnectRequested():
+            if s.state in (ConnectionState.DISCONNECTED, ConnectionState.ERROR):
+                return _fresh(ConnectionState.CONNECTING, "connecting"), [CancelRetry(), Connect()]
+            return s, []
+        case ManualReconnect():
+            return _fresh(ConnectionState.CONNECTING, "reconnecting by request"), [
+                CancelRetry(),
+                CloseConnection(),
+                Connect(),
+            ]
+        case HandshakeOk():
+            if s.state not in (ConnectionState.CONNECTING, ConnectionState.RECONNECTING):
+                return s, []
+            return dataclasses.replace(
+                s,
+                state=ConnectionState.CONNECTED,
+                reason="connected",
+                connected_at=now,
+                retry_at=None,
+            ), []
+        case RetryDue():
+            if s.retry_at is None or s.state not in (
+                ConnectionState.RECONNECTING,
+                ConnectionState.ERROR,
+            ):
+                return s, []
+            return dataclasses.replace(
+                s, state=ConnectionState.RECONNECTING, reason="reconnecting", retry_at=None
+            ), [Connect()]
+        case ClockJumped():
+            if s.retry_at is not None:
+                return dataclasses.replace(
+                    s,
+                    state=ConnectionState.RECONNECTING,
+                    reason="woke up: reconnecting now",
+                    retry_at=None,
+                ), [CancelRetry(), Connect()]
+            if s.state is ConnectionState.CONNECTED:
+                # After a sleep the socket is most likely dead without knowing it.
+                return dataclasses.replace(
+                    s,
+                    state=ConnectionState.RECONNECTING,
+                    reason="woke up: reconnecting now",
+                    connected_at=None,
+                ), [CloseConnection(), Connect()]
+            return s, []
+        case TokenRefreshed():
+            if s.state is not ConnectionState.RECONNECTING:
+                return s, []
+            return dataclasses.replace(s, reason="token refreshed, reconnecting"), [Connect()]
+        case TokenRefreshFailed(session_expired=True):
+            return _error(s, SESSION_EXPIRED), [CancelRetry(), CloseConnection()]
+        case TokenRefreshFailed(message=message):
+            return _retry(s, now, f"token refresh failed: {message}", settings, rng)
+        case HandshakeRejected(status=status):
+            return _dispose(
+                s,
+                classify_handshake_status(status),
+                now,
+                f"server refused the connection (HTTP {status})",
+                settings,
+                rng,
+            )
+        case Closed(code=code, reason=text):
+            label = f"connection closed ({code if code is not None else 1006})"
+            if text:
+                label += f": {text}"
+            return _dispose(s, classify_close(code), now, label, settings, rng)
+        case NetworkError(message=message):
+            return _retry(_settle(s, now, settings), now, message, settings, rng)
+        case HeartbeatMissed():
+            return _retry(
+                _settle(s, now, settings), now, "server stopped answering heartbeats", settings, rng
+            )
+    return s, []
+
+
+_FAILURES = (HandshakeRejected, Closed, NetworkError, HeartbeatMissed, TokenRefreshFailed)
+_IDLE = (ConnectionState.DISCONNECTED, ConnectionState.ERROR)
+
+
+def _fresh(state: ConnectionState, reason: str) -> PolicyState:
+    return PolicyState(state=state, reason=reason)
+
+
+def _error(s: PolicyState, reason: str) -> PolicyState:
+    return dataclasses.replace(
+        s, state=ConnectionState.ERROR, reason=reason, connected_at=None, retry_at=None
+    )
+
+
+def _settle(s: PolicyState, now: float, settings: PolicySettings) -> PolicyState:
+    """Forget past failures once a connection that just ended had been stable."""
+    if s.connected_at is not None and now - s.connected_at >= settings.stable_after:
+        return dataclasses.replace(s, attempts=0, auth_retry_used=False, connected_at=None)
+    return dataclasses.replace(s, connected_at=None)
+
+
+def _dispose(
+    s: PolicyState,
+    disposition: Disposition,
+    now: float,
+    label: str,
+    settings: PolicySettings,
+    rng: Random,
+) -> tuple[PolicyState, list[Action]]:
+    s = _settle(s, now, settings)
+    if disposition is Disposition.FATAL:
+        return _error(s, f"{label} — not reconnecting"), [CancelRetry()]
+    if disposition is Disposition.REAUTHENTICATE:
+        if s.auth_retry_used:
+            return _error(s, LOGIN_AGAIN), [CancelRetry()]
+        return dataclasses.replace(
+            s,
+            state=ConnectionState.RECONNECTING,
+            reason=f"{label}; refreshing the token",
+            auth_retry_used=True,
+            retry_at=None,
+        ), [CancelRetry(), RefreshToken()]
+    return _retry(s, now, label, settings, rng)
+
+
+def _retry(
+    s: PolicyState, now: float, label: str, settings: PolicySettings, rng: Random
+) -> tuple[PolicyState, list[Action]]:
+    attempts = s.attempts + 1
+    if attempts >= settings.max_attempts:
+        reason = f"gave up after {max(attempts, settings.max_attempts)} attempts: {label}"
+        if settings.slow_retry is None:
+            return _error(dataclasses.replace(s, attempts=attempts), reason), [CancelRetry()]
+        failed = _error(dataclasses.replace(s, attempts=attempts), reason)
+        return dataclasses.replace(failed, retry_at=now + settings.slow_retry), [
+            ScheduleRetry(settings.slow_retry)
+        ]
+    delay = backoff_delay(attempts, settings, rng)
+    return dataclasses.replace(
+        s,
+        state=ConnectionState.RECONNECTING,
+        reason=label,
+        attempts=attempts,
+        retry_at=now + delay,
+    ), [ScheduleRetry(delay)]

@@ -1,0 +1,215 @@
+"""WebSocket frames of the Tiri wire contract, and what close codes mean.
+
+Sans-I/O, in the manner of the websockets library's own protocol module:
+this module knows text and objects, never sockets.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from tiri_tui.models import Notification, WireError
+
+#: Frames larger than this are dropped (and counted) without being parsed.
+DEFAULT_MAX_FRAME_BYTES = 1 << 20
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectionAck:
+    """The server accepted the user. ``user_id`` compared as a string."""
+
+    user_id: str | None = None
+    type: str = "connection_ack"
+
+
+@dataclass(frozen=True, slots=True)
+class NotificationFrame:
+    """A new notification, or an update of one already known (same id)."""
+
+    notification: Notification
+    type: str = "notification"
+
+
+@dataclass(frozen=True, slots=True)
+class UnreadCountFrame:
+    """The authoritative unread count."""
+
+    unread_count: int
+    type: str = "unread_count"
+
+
+@dataclass(frozen=True, slots=True)
+class ErrorFrame:
+    """A server-side error; the connection stays open."""
+
+    error: str
+    type: str = "error"
+
+
+@dataclass(frozen=True, slots=True)
+class Pong:
+    """The answer to an application ``ping``."""
+
+    type: str = "pong"
+
+
+ServerFrame = ConnectionAck | NotificationFrame | UnreadCountFrame | ErrorFrame | Pong
+
+
+@dataclass(frozen=True, slots=True)
+class Ping:
+    """Application heartbeat, for servers that expect one."""
+
+    type: str = "ping"
+
+
+@dataclass(frozen=True, slots=True)
+class GetUnreadCount:
+    """Ask for an ``unread_count`` frame."""
+
+    type: str = "get_unread_count"
+
+
+@dataclass(frozen=True, slots=True)
+class MarkAsRead:
+    """Fire-and-forget mark read (REST is the call with an answer)."""
+
+    notification_id: str
+    type: str = "mark_as_read"
+
+
+@dataclass(frozen=True, slots=True)
+class MarkAllAsRead:
+    """Fire-and-forget mark all read."""
+
+    type: str = "mark_all_as_read"
+
+
+ClientFrame = Ping | GetUnreadCount | MarkAsRead | MarkAllAsRead
+
+_CLIENT_TYPES: dict[str, type] = {
+    "ping": Ping,
+    "get_unread_count": GetUnreadCount,
+    "mark_as_read": MarkAsRead,
+    "mark_all_as_read": MarkAllAsRead,
+}
+
+
+def _load_object(text: str | bytes, max_bytes: int) -> dict[str, Any]:
+    size = len(text.encode("utf-8", "surrogatepass") if isinstance(text, str) else text)
+    if size > max_bytes:
+        raise WireError(f"frame of {size} bytes is over the {max_bytes}-byte limit")
+    try:
+        data = json.loads(text)
+    except (ValueError, RecursionError):
+        raise WireError("frame is not valid JSON") from None
+    if not isinstance(data, dict):
+        raise WireError(f"frame must be a JSON object, got {type(data).__name__}")
+    kind = data.get("type")
+    if not isinstance(kind, str):
+        raise WireError("frame has no string 'type'")
+    return data
+
+
+def parse_server_frame(text: str | bytes, max_bytes: int = DEFAULT_MAX_FRAME_BYTES) -> ServerFrame:
+    """Parse one server → client frame; raise WireError if it breaks the contract."""
+    data = _load_object(text, max_bytes)
+    kind = data["type"]
+    if kind == "notification":
+        return NotificationFrame(Notification.from_dict(data.get("data")))
+    if kind == "unread_count":
+        payload = data.get("data")
+        if not isinstance(payload, dict):
+            raise WireError("'unread_count' frame has no 'data' object")
+        count = payload.get("unread_count")
+        if not isinstance(count, int) or isinstance(count, bool) or count < 0:
+            raise WireError("'unread_count' must be a non-negative integer")
+        return UnreadCountFrame(count)
+    if kind == "connection_ack":
+        user_id = data.get("user_id")
+        if user_id is not None and (
+            isinstance(user_id, bool) or not isinstance(user_id, int | str)
+        ):
+            raise WireError("'user_id' has the wrong type")
+        return ConnectionAck(None if user_id is None else str(user_id))
+    if kind == "error":
+        message = data.get("error", data.get("message"))
+        if not isinstance(message, str):
+            raise WireError("'error' frame has no error text")
+        return ErrorFrame(message)
+    if kind == "pong":
+        return Pong()
+    raise WireError(f"unknown frame type {kind[:40]!r}")
+
+
+def parse_client_frame(text: str | bytes, max_bytes: int = DEFAULT_MAX_FRAME_BYTES) -> ClientFrame:
+    """Parse one client → server frame (used by the demo server)."""
+    data = _load_object(text, max_bytes)
+    kind = data["type"]
+    if kind == "mark_as_read":
+        raw = data.get("notification_id")
+        if isinstance(raw, bool) or not isinstance(raw, str | int):
+            raise WireError("'notification_id' must be a string")
+        return MarkAsRead(str(raw))
+    frame_type = _CLIENT_TYPES.get(kind)
+    if frame_type is None:
+        raise WireError(f"unknown frame type {kind[:40]!r}")
+    return frame_type()
+
+
+def encode_frame(frame: ServerFrame | ClientFrame) -> str:
+    """Encode any frame to the JSON text sent on the wire."""
+    if isinstance(frame, NotificationFrame):
+        body: dict[str, Any] = {"type": frame.type, "data": frame.notification.to_dict()}
+    elif isinstance(frame, UnreadCountFrame):
+        body = {"type": frame.type, "data": {"unread_count": frame.unread_count}}
+    elif isinstance(frame, ConnectionAck):
+        body = {"type": frame.type}
+        if frame.user_id is not None:
+            body["user_id"] = int(frame.user_id) if frame.user_id.isdigit() else frame.user_id
+    elif isinstance(frame, ErrorFrame):
+        body = {"type": frame.type, "error": frame.error}
+    elif isinstance(frame, MarkAsRead):
+        body = {"type": frame.type, "notification_id": frame.notification_id}
+    else:
+        body = {"type": frame.type}
+    return json.dumps(body, separators=(",", ":"))
+
+
+class Disposition(enum.Enum):
+    """What a close code or handshake status asks the client to do."""
+
+    #: Token missing, bad or expired: refresh once and reconnect at once.
+    REAUTHENTICATE = "reauthenticate"
+    #: Forbidden or policy: stop; no automatic reconnect.
+    FATAL = "fatal"
+    #: Restart, crash, network, proxy: reconnect with backoff.
+    RETRY = "retry"
+
+
+CLOSE_REAUTHENTICATE = frozenset({4001})
+CLOSE_FATAL = frozenset({4003, 1008})
+
+
+def classify_close(code: int | None) -> Disposition:
+    """Disposition of a close code (None: the TCP connection simply dropped)."""
+    if code in CLOSE_REAUTHENTICATE:
+        return Disposition.REAUTHENTICATE
+    if code in CLOSE_FATAL:
+        return Disposition.FATAL
+    return Disposition.RETRY
+
+
+def classify_handshake_status(status: int) -> Disposition:
+    """Disposition of an HTTP status answering the WebSocket handshake.
+
+    Channels answers 403 for a refused token *and* for a missing Origin, so
+    403 is treated like 401: refresh once; a second refusal is final.
+    Everything else (404, 5xx, proxies' 4xx) backs off and retries.
+    """
+    if status in (401, 403):
+        return Disposition.REAUTHENTICATE
+    return Disposition.RETRY

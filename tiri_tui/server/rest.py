@@ -1,0 +1,279 @@
+"""REST routes of the demo server: simplejwt auth and the DRF notifications API.
+
+Paths, methods, status codes and body shapes are those a Django + DRF +
+simplejwt deployment gives (see docs/PROTOCOL.md).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+from aiohttp import web
+
+from tiri_tui.server.state import TokenInvalid, User
+
+if TYPE_CHECKING:
+    from tiri_tui.server.demo import DemoServer
+
+DEMO_KEY: web.AppKey[DemoServer] = web.AppKey("tiri_demo")
+COLLECTION = "/api/notifications/notifications/"
+DEFAULT_PAGE_SIZE = 20
+MAX_PAGE_SIZE = 100
+
+
+def _json(body: Any, status: int = 200) -> web.Response:
+    return web.json_response(body, status=status)
+
+
+def _token_error(detail: str) -> dict[str, Any]:
+    return {
+        "detail": "Given token not valid for any token type",
+        "code": "token_not_valid",
+        "messages": [{"token_class": "AccessToken", "token_type": "access", "message": detail}],
+    }
+
+
+def _unauthorized(body: dict[str, Any]) -> web.HTTPUnauthorized:
+    return web.HTTPUnauthorized(
+        text=json.dumps(body),
+        content_type="application/json",
+        headers={"WWW-Authenticate": "Bearer"},
+    )
+
+
+async def _body(request: web.Request) -> dict[str, Any]:
+    try:
+        data = await request.json()
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        raise web.HTTPBadRequest(
+            text=json.dumps({"detail": "JSON parse error"}), content_type="application/json"
+        ) from None
+    return data if isinstance(data, dict) else {}
+
+
+def _demo(request: web.Request) -> DemoServer:
+    return request.app[DEMO_KEY]
+
+
+def _user(request: web.Request) -> User:
+    """The user of the request's Bearer token, or an HTTP 401 as DRF answers."""
+    header = request.headers.get("Authorization", "")
+    if not header:
+        raise _unauthorized({"detail": "Authentication credentials were not provided."})
+    scheme, _, token = header.partition(" ")
+    if scheme != "Bearer" or not token.strip():
+        raise _unauthorized(_token_error("Authorization header must contain two values"))
+    try:
+        user, _ = _demo(request).state.decode(token.strip(), "access")
+    except TokenInvalid as exc:
+        raise _unauthorized(_token_error(str(exc))) from None
+    return user
+
+
+# -- auth --------------------------------------------------------------------
+async def login(request: web.Request) -> web.Response:
+    """simplejwt's TokenObtainPairView with the user object Tiri adds."""
+    demo = _demo(request)
+    data = await _body(request)
+    user = demo.state.authenticate(data.get("email"), data.get("password"))
+    if user is None:
+        if demo.login_error_status == 400:
+            message = "Unable to log in with provided credentials."
+            return _json({"non_field_errors": [message]}, status=400)
+        return _json({"detail": "No active account found with the given credentials"}, status=401)
+    return _json({"tokens": demo.state.issue_tokens(user), "user": user.public()})
+
+
+async def refresh(request: web.Request) -> web.Response:
+    """simplejwt's TokenRefreshView (rotation and blacklist per server settings)."""
+    data = await _body(request)
+    if "refresh" not in data:
+        return _json({"refresh": ["This field is required."]}, status=400)
+    try:
+        return _json(_demo(request).state.refresh(data["refresh"]))
+    except TokenInvalid:
+        return _json({"detail": "Token is invalid or expired", "code": "token_not_valid"}, 401)
+
+
+async def logout(request: web.Request) -> web.Response:
+    """Blacklist the refresh token; needs a valid access token; 205, empty."""
+    _user(request)
+    data = await _body(request)
+    try:
+        _demo(request).state.revoke(data.get("refresh"))
+    except TokenInvalid:
+        return _json({"detail": "Token is invalid or expired", "code": "token_not_valid"}, 400)
+    return web.Response(status=205)
+
+
+# -- notifications -------------------------------------------------------------
+def _query_bool(value: str | None) -> bool | None:
+    if value is None or value == "":
+        return None
+    lowered = value.lower()
+    if lowered in ("true", "1"):
+        return True
+    if lowered in ("false", "0"):
+        return False
+    raise web.HTTPBadRequest(
+        text=json.dumps({"is_read": ["Select a valid choice."]}), content_type="application/json"
+    )
+
+
+def _positive_int(value: str | None, default: int) -> int | None:
+    if value is None:
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        return None
+    return number if number > 0 else None
+
+
+async def list_notifications(request: web.Request) -> web.Response:
+    """The DRF page: count, absolute next/previous, results newest first."""
+    user = _user(request)
+    query = request.rel_url.query
+    items = _demo(request).state.query(
+        user,
+        is_read=_query_bool(query.get("is_read")),
+        notification_type=query.get("type") or None,
+        priority=query.get("priority") or None,
+        search=query.get("search") or None,
+    )
+    page = _positive_int(query.get("page"), 1)
+    size = _positive_int(query.get("page_size"), DEFAULT_PAGE_SIZE)
+    size = min(size or DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)
+    pages = max(1, -(-len(items) // size))
+    if page is None or page > pages:
+        return _json({"detail": "Invalid page."}, status=404)
+    start = (page - 1) * size
+    url = request.url
+
+    def page_url(number: int) -> str:
+        if number == 1:
+            return str(url.without_query_params("page"))
+        return str(url.update_query(page=str(number)))
+
+    return _json(
+        {
+            "count": len(items),
+            "next": page_url(page + 1) if page < pages else None,
+            "previous": page_url(page - 1) if page > 1 else None,
+            "results": items[start : start + size],
+            "total_unread_count": _demo(request).state.unread_count(user),
+        }
+    )
+
+
+def _notification_or_404(request: web.Request, user: User) -> dict[str, Any]:
+    notification = user.by_id.get(request.match_info["id"])
+    if notification is None:
+        raise web.HTTPNotFound(
+            text=json.dumps({"detail": "No Notification matches the given query."}),
+            content_type="application/json",
+        )
+    return notification
+
+
+async def detail(request: web.Request) -> web.Response:
+    """One notification, with ``updated_at`` as the real serializer adds."""
+    notification = _notification_or_404(request, _user(request))
+    return _json(
+        {**notification, "updated_at": notification["read_at"] or notification["created_at"]}
+    )
+
+
+async def mark_as_read(request: web.Request) -> web.Response:
+    """200 with the read time; 400 when it is already read."""
+    demo = _demo(request)
+    user = _user(request)
+    notification = _notification_or_404(request, user)
+    if notification["is_read"]:
+        return _json({"error": "Notification is already marked as read"}, status=400)
+    demo.state.set_read(user, notification["id"], True)
+    await demo.broadcast_changes(user, [notification])
+    return _json(
+        {
+            "message": "Notification marked as read",
+            "notification_id": notification["id"],
+            "read_at": notification["read_at"],
+        }
+    )
+
+
+async def mark_as_unread(request: web.Request) -> web.Response:
+    """200; idempotent."""
+    demo = _demo(request)
+    user = _user(request)
+    notification = _notification_or_404(request, user)
+    demo.state.set_read(user, notification["id"], False)
+    await demo.broadcast_changes(user, [notification])
+    return _json(
+        {"message": "Notification marked as unread", "notification_id": notification["id"]}
+    )
+
+
+async def delete(request: web.Request) -> web.Response:
+    """204 No Content."""
+    demo = _demo(request)
+    user = _user(request)
+    notification = _notification_or_404(request, user)
+    demo.state.delete(user, notification["id"])
+    await demo.broadcast_changes(user, [])
+    return web.Response(status=204)
+
+
+async def unread_count(request: web.Request) -> web.Response:
+    """The count, plus the per-type breakdown real deployments add."""
+    demo = _demo(request)
+    user = _user(request)
+    return _json(
+        {
+            "unread_count": demo.state.unread_count(user),
+            "unread_by_type": demo.state.unread_by_type(user),
+        }
+    )
+
+
+async def _mark_all(request: web.Request, user: User) -> web.Response:
+    demo = _demo(request)
+    changed = demo.state.mark_all_read(user)
+    await demo.broadcast_changes(user, changed)
+    return _json(
+        {"message": f"{len(changed)} notifications marked as read", "affected_count": len(changed)}
+    )
+
+
+async def bulk_actions(request: web.Request) -> web.Response:
+    """``{"action": "mark_all_read"}``; 404 when the server offers only the legacy route."""
+    if not _demo(request).offer_bulk_actions:
+        raise web.HTTPNotFound()
+    user = _user(request)
+    data = await _body(request)
+    if data.get("action") != "mark_all_read":
+        return _json({"action": ['"' + str(data.get("action")) + '" is not a valid choice.']}, 400)
+    return await _mark_all(request, user)
+
+
+async def legacy_mark_all_read(request: web.Request) -> web.Response:
+    """The older route the mobile app calls; 404 when switched off."""
+    if not _demo(request).offer_legacy_mark_all:
+        raise web.HTTPNotFound()
+    return await _mark_all(request, _user(request))
+
+
+def add_routes(app: web.Application) -> None:
+    """Register every REST route; fixed paths before the ``{id}`` ones."""
+    app.router.add_post("/api/auth/login/", login)
+    app.router.add_post("/api/auth/token/refresh/", refresh)
+    app.router.add_post("/api/auth/logout/", logout)
+    app.router.add_get(COLLECTION, list_notifications)
+    app.router.add_get(COLLECTION + "unread_count/", unread_count)
+    app.router.add_post(COLLECTION + "bulk_actions/", bulk_actions)
+    app.router.add_post(COLLECTION + "mark_all_read/", legacy_mark_all_read)
+    app.router.add_get(COLLECTION + "{id}/", detail)
+    app.router.add_delete(COLLECTION + "{id}/", delete)
+    app.router.add_post(COLLECTION + "{id}/mark_as_read/", mark_as_read)
+    app.router.add_post(COLLECTION + "{id}/mark_as_unread/", mark_as_unread)

@@ -1,0 +1,109 @@
+"""The demo server's ``/ws/notifications/`` route, shaped like a Channels consumer.
+
+Refusals happen before the upgrade with HTTP 403, as Channels'
+``AllowedHostsOriginValidator`` and a JWT middleware do; a consumer closes
+only with 1000 or 3000-4999.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
+
+from aiohttp import WSMsgType, web
+
+from tiri_tui.models import WireError
+from tiri_tui.protocol import (
+    ConnectionAck,
+    ErrorFrame,
+    GetUnreadCount,
+    MarkAllAsRead,
+    MarkAsRead,
+    Ping,
+    Pong,
+    encode_frame,
+    parse_client_frame,
+)
+from tiri_tui.server.rest import DEMO_KEY
+from tiri_tui.server.state import TokenInvalid, User
+
+if TYPE_CHECKING:
+    from tiri_tui.server.demo import DemoServer
+
+WS_PATH = "/ws/notifications/"
+
+
+def _origin_allowed(request: web.Request) -> bool:
+    """Channels' AllowedHostsOriginValidator: Origin's host must be an allowed host."""
+    origin = request.headers.get("Origin")
+    if not origin:
+        return False
+    origin_host = urlsplit(origin).hostname
+    return origin_host is not None and origin_host == urlsplit(f"//{request.host}").hostname
+
+
+def _token(request: web.Request) -> str | None:
+    token = request.rel_url.query.get("token")
+    if token:
+        return token
+    scheme, _, value = request.headers.get("Authorization", "").partition(" ")
+    return value.strip() if scheme == "Bearer" and value.strip() else None
+
+
+async def notifications_socket(request: web.Request) -> web.StreamResponse:
+    """Authenticate, accept, greet, then serve client frames until closed."""
+    demo = request.app[DEMO_KEY]
+    if demo.ws_route_status is not None:
+        # Daphne answers 500 when the URL router raises for an unknown path.
+        return web.Response(status=demo.ws_route_status, text="Server error")
+    if demo.require_origin and not _origin_allowed(request):
+        return web.Response(status=403, text="Access denied")
+    try:
+        user, _ = demo.state.decode(_token(request), "access")
+    except TokenInvalid:
+        return web.Response(status=403, text="Access denied")
+
+    # Pings are answered by hand so a test can turn this peer half-open.
+    socket = web.WebSocketResponse(autoping=False, max_msg_size=demo.max_client_frame)
+    await socket.prepare(request)
+    demo.sockets.setdefault(user.id, set()).add(socket)
+    try:
+        await socket.send_str(encode_frame(ConnectionAck(str(user.id))))
+        await demo.send_unread_count(user, [socket])
+        async for message in socket:
+            if message.type == WSMsgType.PING:
+                if demo.answer_pings:
+                    await socket.pong(message.data)
+            elif message.type == WSMsgType.TEXT:
+                await _handle_text(demo, user, socket, message.data)
+            elif message.type == WSMsgType.BINARY:
+                await socket.send_str(encode_frame(ErrorFrame("Binary frames are not supported")))
+    finally:
+        demo.sockets.get(user.id, set()).discard(socket)
+    return socket
+
+
+async def _handle_text(
+    demo: DemoServer, user: User, socket: web.WebSocketResponse, text: str
+) -> None:
+    if not demo.answer_pings:
+        return  # a half-open peer reads nothing and answers nothing
+    try:
+        frame = parse_client_frame(text)
+    except WireError as exc:
+        await socket.send_str(json.dumps({"type": "error", "error": exc.reason}))
+        return
+    if isinstance(frame, Ping):
+        await socket.send_str(encode_frame(Pong()))
+    elif isinstance(frame, GetUnreadCount):
+        await demo.send_unread_count(user, [socket])
+    elif isinstance(frame, MarkAsRead):
+        notification = user.by_id.get(frame.notification_id)
+        if notification is None:
+            await socket.send_str(encode_frame(ErrorFrame("Notification not found")))
+        elif not notification["is_read"]:
+            demo.state.set_read(user, frame.notification_id, True)
+            await demo.broadcast_changes(user, [notification])
+    elif isinstance(frame, MarkAllAsRead):
+        await demo.broadcast_changes(user, demo.state.mark_all_read(user))

@@ -1,0 +1,150 @@
+"""What survives a restart: the notification cache and the outbox of marks.
+
+Both are SQLite (stdlib ``sqlite3``, WAL mode). The cache lives in the
+platformdirs cache dir (losing it costs only a slower first paint); the
+outbox lives in the data dir, because losing it would lose a user's marks.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import sqlite3
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from tiri_tui.models import Notification, WireError
+
+log = logging.getLogger(__name__)
+
+
+def _open(path: Path) -> sqlite3.Connection:
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("PRAGMA synchronous=NORMAL")
+    return db
+
+
+class NotificationCache:
+    """The newest notifications and the unread count of one account, for instant start."""
+
+    def __init__(self, path: Path, limit: int = 1000) -> None:
+        self.limit = limit
+        self._db = _open(path)
+        self._db.executescript(
+            """
+            CREATE TABLE IF NOT EXISTS notifications (
+                id TEXT PRIMARY KEY, created_at REAL NOT NULL, body TEXT NOT NULL);
+            CREATE INDEX IF NOT EXISTS by_created ON notifications (created_at DESC);
+            CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+            """
+        )
+
+    def load(self) -> tuple[list[Notification], int | None]:
+        """The cached notifications (newest first) and unread count."""
+        rows = self._db.execute(
+            "SELECT body FROM notifications ORDER BY created_at DESC LIMIT ?", (self.limit,)
+        ).fetchall()
+        notifications = []
+        for (body,) in rows:
+            try:
+                notifications.append(Notification.from_dict(json.loads(body)))
+            except (ValueError, WireError):
+                log.warning("skipping an unreadable cached notification")
+        row = self._db.execute("SELECT value FROM meta WHERE key = 'unread_count'").fetchone()
+        return notifications, (int(row[0]) if row else None)
+
+    def replace(self, notifications: Iterable[Notification], unread_count: int | None) -> None:
+        """Store these (the newest ``limit`` of them) as the cache, in one transaction."""
+        rows = [
+            (n.id, n.created_at.timestamp(), json.dumps(n.to_dict()))
+            for _, n in zip(range(self.limit), notifications, strict=False)
+        ]
+        with self._transaction():
+            self._db.execute("DELETE FROM notifications")
+            self._db.executemany("INSERT OR REPLACE INTO notifications VALUES (?, ?, ?)", rows)
+            if unread_count is not None:
+                self._db.execute(
+                    "INSERT OR REPLACE INTO meta VALUES ('unread_count', ?)", (str(unread_count),)
+                )
+
+    @contextlib.contextmanager
+    def _transaction(self) -> Iterator[None]:
+        self._db.execute("BEGIN")
+        try:
+            yield
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+
+    def close(self) -> None:
+        """Close the database."""
+        self._db.close()
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxEntry:
+    """One intent that has not reached the server yet."""
+
+    seq: int
+    action: str
+    notification_id: str | None
+    queued_at: float
+    attempts: int
+
+
+#: The intents the outbox replays, and nothing else.
+OUTBOX_ACTIONS = frozenset({"mark_read", "mark_unread", "mark_all_read", "delete"})
+
+
+class Outbox:
+    """Intents queued on disk, replayed in order; survives restarts."""
+
+    def __init__(self, path: Path) -> None:
+        self._db = _open(path)
+        self._db.execute(
+            """CREATE TABLE IF NOT EXISTS outbox (
+                seq INTEGER PRIMARY KEY AUTOINCREMENT, action TEXT NOT NULL,
+                notification_id TEXT, queued_at REAL NOT NULL,
+                attempts INTEGER NOT NULL DEFAULT 0)"""
+        )
+
+    def add(self, action: str, notification_id: str | None) -> OutboxEntry:
+        """Queue an intent (persisted before any attempt is made)."""
+        if action not in OUTBOX_ACTIONS:
+            raise ValueError(f"unknown outbox action {action!r}")
+        now = time.time()
+        cursor = self._db.execute(
+            "INSERT INTO outbox (action, notification_id, queued_at) VALUES (?, ?, ?)",
+            (action, notification_id, now),
+        )
+        return OutboxEntry(cursor.lastrowid or 0, action, notification_id, now, 0)
+
+    def pending(self) -> list[OutboxEntry]:
+        """Every queued intent, oldest first."""
+        return [
+            OutboxEntry(*row)
+            for row in self._db.execute(
+                "SELECT seq, action, notification_id, queued_at, attempts FROM outbox ORDER BY seq"
+            )
+        ]
+
+    def done(self, seq: int) -> None:
+        """Forget an intent that reached the server (or can never apply)."""
+        self._db.execute("DELETE FROM outbox WHERE seq = ?", (seq,))
+
+    def attempted(self, seq: int) -> None:
+        """Count a failed attempt."""
+        self._db.execute("UPDATE outbox SET attempts = attempts + 1 WHERE seq = ?", (seq,))
+
+    def __len__(self) -> int:
+        return self._db.execute("SELECT COUNT(*) FROM outbox").fetchone()[0]
+
+    def close(self) -> None:
+        """Close the database."""
+        self._db.close()

@@ -1,0 +1,139 @@
+"""`tiri-tui tail`: the controller's events as lines on stdout, headless.
+
+``--json`` prints one JSON object per line (strings JSON-escaped, so control
+characters in untrusted text stay inert); the readable form escapes them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import signal
+import sys
+from datetime import datetime
+from typing import Any, TextIO
+
+from tiri_tui.client import TiriClient
+from tiri_tui.controller import NotificationController
+from tiri_tui.events import (
+    ActionQueued,
+    ControllerEvent,
+    NotificationAdded,
+    NotificationRemoved,
+    NotificationUpdated,
+    ServerError,
+    StateEvent,
+    UnreadCountChanged,
+)
+from tiri_tui.models import Notification
+from tiri_tui.policy import SESSION_EXPIRED
+from tiri_tui.redaction import redact
+from tiri_tui.text import one_line
+
+EXIT_SESSION = 2
+
+
+class TailPrinter:
+    """Turns controller events into output lines, flushed one by one."""
+
+    def __init__(self, out: TextIO, *, as_json: bool) -> None:
+        self.out = out
+        self.as_json = as_json
+        self.printed_ids: set[str] = set()
+        #: Until the initial load is done, fetched (not pushed) ones are "existing".
+        self.live = False
+
+    def __call__(self, event: ControllerEvent) -> None:
+        match event:
+            case StateEvent(state=state, reason=reason):
+                self._write(
+                    {"event": "state", "state": state.value, "reason": redact(reason)},
+                    f"● {state.value}: {reason}",
+                )
+                if reason == SESSION_EXPIRED:
+                    self._error(reason)
+            case NotificationAdded(notification=n, live=live):
+                if self.live or live:
+                    self.notification(n)
+            case NotificationUpdated(notification=n):
+                if self.live and n.id in self.printed_ids:
+                    self._write(
+                        {"event": "updated", "notification": n.to_dict()}, "UPD " + _describe(n)
+                    )
+            case NotificationRemoved(notification_id=nid):
+                if self.live:
+                    self._write({"event": "deleted", "id": nid}, f"DEL {one_line(nid)}")
+            case UnreadCountChanged(unread_count=count):
+                self._write({"event": "unread_count", "unread_count": count}, f"unread: {count}")
+            case ServerError(message=message):
+                self._error(f"server error: {message}")
+            case ActionQueued(action=action, reason=reason):
+                self._error(f"{action} queued: {reason}")
+
+    def notification(self, n: Notification) -> None:
+        """Print a notification once per id, ever."""
+        if n.id in self.printed_ids:
+            return
+        self.printed_ids.add(n.id)
+        self._write({"event": "notification", "notification": n.to_dict()}, "NEW " + _describe(n))
+
+    def _error(self, message: str) -> None:
+        self._write({"event": "error", "message": redact(message)}, "ERR " + one_line(message))
+
+    def _write(self, obj: dict[str, Any], readable: str) -> None:
+        if self.as_json:
+            line = json.dumps(obj, ensure_ascii=True, separators=(",", ":"))
+        else:
+            line = f"{datetime.now():%H:%M:%S} {one_line(redact(readable))}"
+        self.out.write(line + "\n")
+        self.out.flush()
+
+
+def _describe(n: Notification) -> str:
+    flag = "" if n.is_read else "* "
+    priority = f"[{n.priority}] " if n.priority in ("high", "urgent") else ""
+    return f"{flag}{priority}{n.notification_type} — {n.title}: {n.message}"
+
+
+async def run_tail(
+    client: TiriClient,
+    *,
+    as_json: bool,
+    newest: int,
+    out: TextIO = sys.stdout,
+    stop: asyncio.Event | None = None,
+) -> int:
+    """Run the controller until interrupted; return the exit code."""
+    controller = client.open_controller()
+    printer = TailPrinter(out, as_json=as_json)
+    stop = stop or asyncio.Event()
+    controller.subscribe(printer)
+    controller.subscribe(lambda e: _stop_on_session_end(controller, stop))
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+            loop.add_signal_handler(sig, stop.set)
+    await controller.start()
+    await _first_load(controller, stop)
+    for n in reversed([controller.inbox[i] for i in range(min(newest, len(controller.inbox)))]):
+        printer.notification(n)
+    for n in controller.inbox:
+        printer.printed_ids.add(n.id)  # existing ones are not "new"
+    printer.live = True
+    await stop.wait()
+    return EXIT_SESSION if controller.session_expired else 0
+
+
+async def _first_load(controller: NotificationController, stop: asyncio.Event) -> None:
+    waiters = [asyncio.ensure_future(controller.loaded.wait()), asyncio.ensure_future(stop.wait())]
+    try:
+        await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for waiter in waiters:
+            waiter.cancel()
+
+
+def _stop_on_session_end(controller: NotificationController, stop: asyncio.Event) -> None:
+    if controller.session_expired:
+        stop.set()
