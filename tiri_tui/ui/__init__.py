@@ -1,0 +1,1 @@
+"""The Textual dashboard (faces layer): renders controller state, sends intents."""

@@ -1,0 +1,230 @@
+"""The notification list: a line-API ScrollView that renders only the visible rows.
+
+Like Textualize's toolong, it holds no widget per row: ``render_line`` reads
+the row straight from the controller's inbox by position, so 100,000
+notifications cost what 30 do. Text from the server goes in as plain
+Segments (never markup) after :func:`tiri_tui.text.inert`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+
+from rich.segment import Segment
+from rich.style import Style
+from textual.binding import Binding
+from textual.geometry import Size
+from textual.message import Message
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from tiri_tui.models import Notification
+from tiri_tui.text import one_line
+
+TYPE_WIDTH = 20
+AGE_WIDTH = 4
+
+
+def relative_age(created: datetime, now: datetime) -> str:
+    """A short age: now, 45s, 12m, 3h, 5d, 7w, or a date for old ones."""
+    seconds = (now - created).total_seconds()
+    if seconds < 5:
+        return "now"
+    for limit, unit, size in (
+        (60, "s", 1),
+        (3600, "m", 60),
+        (86400, "h", 3600),
+        (604800, "d", 86400),
+    ):
+        if seconds < limit:
+            return f"{int(seconds // size)}{unit}"
+    if seconds < 604800 * 52:
+        return f"{int(seconds // 604800)}w"
+    return created.strftime("%Y")
+
+
+class NotificationList(ScrollView, can_focus=True):
+    """A virtualised, keyboard-driven list of notifications (newest first)."""
+
+    BINDINGS = [
+        Binding("j,down", "cursor_down", "Down", show=False),
+        Binding("k,up", "cursor_up", "Up", show=False),
+        Binding("g,home", "first", "First", show=False),
+        Binding("G,end", "last", "Last", show=False),
+        Binding("pagedown", "page_down", "Page down", show=False),
+        Binding("pageup", "page_up", "Page up", show=False),
+    ]
+
+    COMPONENT_CLASSES = {
+        "notification-list--cursor",
+        "notification-list--unread",
+        "notification-list--read",
+        "notification-list--urgent",
+        "notification-list--high",
+        "notification-list--meta",
+        "notification-list--message",
+    }
+
+    DEFAULT_CSS = """
+    NotificationList {
+        overflow-x: hidden;
+        overflow-y: auto;
+    }
+    """
+
+    class Highlighted(Message):
+        """The cursor moved to another notification (None: the list is empty)."""
+
+        def __init__(self, notification: Notification | None) -> None:
+            super().__init__()
+            self.notification = notification
+
+    class NearEnd(Message):
+        """The cursor is close to the last loaded row: time to load the next page."""
+
+    def __init__(
+        self,
+        source: Sequence[Notification],
+        *,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self.source = source
+        self.cursor = 0
+        self._clock = clock
+        self._now = clock()
+        self._cursor_id: str | None = None
+        #: Rows rendered by the last paint (tests check only visible ones are).
+        self.rendered_rows: set[int] = set()
+
+    # -- data changes (called by the app, at most once per frame) -----------------------
+    def sync(self) -> None:
+        """Take the source's new length; keep the cursor on the same notification."""
+        count = len(self.source)
+        if self._cursor_id is not None:
+            position = getattr(self.source, "position", None)
+            found = position(self._cursor_id) if position else None
+            if found is not None:
+                shift = found - self.cursor
+                if shift and self.scroll_offset.y > 0:
+                    # Rows arrived above: keep the view steady under the reader.
+                    self.scroll_to(y=self.scroll_offset.y + shift, animate=False, immediate=True)
+                self.cursor = found
+        self.cursor = max(0, min(self.cursor, count - 1))
+        self.virtual_size = Size(self.size.width, count)
+        self._remember_cursor()
+        self.refresh()
+
+    def tick(self) -> None:
+        """Re-read the clock so ages stay current."""
+        self._now = self._clock()
+        self.refresh()
+
+    @property
+    def current(self) -> Notification | None:
+        """The notification under the cursor."""
+        if 0 <= self.cursor < len(self.source):
+            return self.source[self.cursor]
+        return None
+
+    # -- rendering ------------------------------------------------------------------
+    def render_line(self, y: int) -> Strip:
+        """One visible line: the row at scroll offset + y, or blank."""
+        index = self.scroll_offset.y + y
+        width = self.scrollable_content_region.width
+        if index >= len(self.source) or width <= 0:
+            return Strip.blank(width, self.rich_style)
+        self.rendered_rows.add(index)
+        return self._row(self.source[index], width, index == self.cursor)
+
+    def _row(self, n: Notification, width: int, selected: bool) -> Strip:
+        get = self.get_component_rich_style
+        base = get("notification-list--read" if n.is_read else "notification-list--unread")
+        meta = get("notification-list--meta")
+        message_style = get("notification-list--message")
+        if n.priority == "urgent":
+            mark, mark_style = "‼ ", get("notification-list--urgent")
+        elif n.priority == "high":
+            mark, mark_style = "! ", get("notification-list--high")
+        else:
+            mark, mark_style = "  ", base
+        kind = one_line(n.notification_type, TYPE_WIDTH - 1).ljust(TYPE_WIDTH)
+        age = relative_age(n.created_at, self._now).rjust(AGE_WIDTH) + "  "
+        segments = [
+            Segment("● " if not n.is_read else "  ", base),
+            Segment(mark, mark_style),
+            Segment(kind, meta),
+            Segment(age, meta),
+            Segment(one_line(n.title, width), base + Style(bold=not n.is_read)),
+            Segment("  " + one_line(n.message, width), message_style),
+        ]
+        strip = Strip(segments).adjust_cell_length(width, self.rich_style)
+        if selected:
+            strip = strip.apply_style(get("notification-list--cursor"))
+        return strip
+
+    def render_lines(self, crop):  # type: ignore[no-untyped-def]
+        """Start each paint with an empty record of rendered rows."""
+        self.rendered_rows = set()
+        return super().render_lines(crop)
+
+    # -- cursor -------------------------------------------------------------------------
+    def move_to(self, index: int) -> None:
+        """Put the cursor on ``index`` (clamped) and scroll it into view."""
+        count = len(self.source)
+        if count == 0:
+            return
+        old = self.cursor
+        self.cursor = max(0, min(index, count - 1))
+        self._remember_cursor()
+        top = self.scroll_offset.y
+        height = self.scrollable_content_region.height
+        if self.cursor < top:
+            self.scroll_to(y=self.cursor, animate=False, immediate=True)
+        elif self.cursor >= top + height:
+            self.scroll_to(y=self.cursor - height + 1, animate=False, immediate=True)
+        self.refresh_line(old)
+        self.refresh_line(self.cursor)
+        if self.cursor >= count - 5:
+            self.post_message(self.NearEnd())
+
+    def _remember_cursor(self) -> None:
+        current = self.current
+        new_id = current.id if current else None
+        changed = new_id != self._cursor_id
+        self._cursor_id = new_id
+        if changed or current is not None:
+            self.post_message(self.Highlighted(current))
+
+    def action_cursor_down(self) -> None:
+        self.move_to(self.cursor + 1)
+
+    def action_cursor_up(self) -> None:
+        self.move_to(self.cursor - 1)
+
+    def action_first(self) -> None:
+        self.move_to(0)
+
+    def action_last(self) -> None:
+        self.move_to(len(self.source) - 1)
+
+    def action_page_down(self) -> None:
+        height = max(1, self.scrollable_content_region.height)
+        self.scroll_to(y=self.scroll_offset.y + height, animate=False, immediate=True)
+        self.move_to(self.cursor + height)
+
+    def action_page_up(self) -> None:
+        height = max(1, self.scrollable_content_region.height)
+        self.scroll_to(y=max(0, self.scroll_offset.y - height), animate=False, immediate=True)
+        self.move_to(self.cursor - height)
+
+    def on_click(self, event) -> None:  # type: ignore[no-untyped-def]
+        """Clicking a row selects it."""
+        self.move_to(self.scroll_offset.y + event.y)
+
+    def on_resize(self) -> None:
+        self.virtual_size = Size(self.size.width, len(self.source))

@@ -1,0 +1,179 @@
+"""Modal screens: help, login, delete confirmation, search, type filter."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, OptionList, Static
+from textual.widgets.option_list import Option
+
+from tiri_tui.text import one_line
+
+#: (key, what it does): the single list the help screen and README show.
+KEYMAP: tuple[tuple[str, str], ...] = (
+    ("j / ↓, k / ↑", "move down / up"),
+    ("g / G", "first / last notification"),
+    ("PageDown / PageUp", "move a page"),
+    ("enter", "show / hide details (marks read)"),
+    ("m", "mark read"),
+    ("u", "mark unread"),
+    ("M", "mark all read"),
+    ("d", "delete (asks y/n)"),
+    ("r", "reconnect now"),
+    ("R", "refresh over HTTP now"),
+    ("/", "search (server-side)"),
+    ("f", "unread only on/off"),
+    ("t", "filter by type"),
+    ("s", "connection metrics"),
+    ("ctrl+p", "command palette"),
+    ("?", "this help"),
+    ("q", "quit"),
+)
+
+
+class HelpScreen(ModalScreen[None]):
+    """Every key, in one table."""
+
+    BINDINGS = [Binding("escape,q,question_mark", "dismiss", "Close")]
+
+    def compose(self) -> ComposeResult:
+        table = Text()
+        for key, meaning in KEYMAP:
+            table.append(f"{key:>20}  ", style="bold")
+            table.append(meaning + "\n")
+        with Vertical(id="help-box", classes="dialog"):
+            yield Label("Keys", classes="dialog-title")
+            yield Static(table)
+            yield Label("escape closes", classes="dialog-hint")
+
+    def action_dismiss(self) -> None:  # type: ignore[override]
+        self.dismiss(None)
+
+
+class ConfirmScreen(ModalScreen[bool]):
+    """A yes/no question (y/n keys)."""
+
+    BINDINGS = [
+        Binding("y", "answer(True)", "Yes"),
+        Binding("n,escape", "answer(False)", "No"),
+    ]
+
+    def __init__(self, question: str) -> None:
+        super().__init__()
+        self.question = question
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Static(Text(self.question))
+            yield Label("y = yes · n = no", classes="dialog-hint")
+
+    def action_answer(self, yes: bool) -> None:
+        self.dismiss(yes)
+
+
+class SearchScreen(ModalScreen[str | None]):
+    """Ask for a search term (empty clears the search)."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, current: str | None) -> None:
+        super().__init__()
+        self.current = current or ""
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label("Search titles and messages (empty clears)", classes="dialog-title")
+            yield Input(value=self.current, placeholder="search…", id="search-input")
+
+    @on(Input.Submitted)
+    def submit(self, event: Input.Submitted) -> None:
+        self.dismiss(event.value.strip())
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+ALL_TYPES = "__all__"
+
+
+class TypePickerScreen(ModalScreen[str | None]):
+    """Pick a notification type to filter by (or all)."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, types: Iterable[str], current: str | None) -> None:
+        super().__init__()
+        self.types = sorted(set(types))
+        self.current = current
+
+    def compose(self) -> ComposeResult:
+        options = [Option("All types", id=ALL_TYPES)]
+        options += [Option(Text(one_line(t)), id=f"type:{t}") for t in self.types]
+        with Vertical(classes="dialog"):
+            yield Label("Filter by type", classes="dialog-title")
+            yield OptionList(*options, id="type-options")
+
+    @on(OptionList.OptionSelected)
+    def picked(self, event: OptionList.OptionSelected) -> None:
+        option_id = event.option.id or ALL_TYPES
+        self.dismiss(ALL_TYPES if option_id == ALL_TYPES else option_id.removeprefix("type:"))
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class LoginRequested(Message):
+    """The login form was submitted."""
+
+    def __init__(self, email: str, password: str) -> None:
+        super().__init__()
+        self.email = email
+        self.password = password
+
+
+class LoginScreen(ModalScreen[tuple[str, str]]):
+    """E-mail and password; the app calls :meth:`failed` to show the server's answer."""
+
+    def __init__(self, server: str) -> None:
+        super().__init__()
+        self.server = server
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog", id="login-box"):
+            yield Static(Text(f"Log in to {self.server}"), classes="dialog-title")
+            yield Input(placeholder="e-mail", id="login-email")
+            yield Input(placeholder="password", password=True, id="login-password")
+            yield Static("", id="login-error")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Log in", variant="primary", id="login-submit")
+                yield Button("Quit", id="login-quit")
+
+    @on(Input.Submitted, "#login-email")
+    def next_field(self) -> None:
+        self.query_one("#login-password", Input).focus()
+
+    @on(Input.Submitted, "#login-password")
+    @on(Button.Pressed, "#login-submit")
+    def submit(self) -> None:
+        email = self.query_one("#login-email", Input).value.strip()
+        password = self.query_one("#login-password", Input).value
+        if not email or not password:
+            self.failed("enter your e-mail and password")
+            return
+        self.query_one("#login-error", Static).update(Text("logging in…"))
+        self.app.post_message(LoginRequested(email, password))
+
+    @on(Button.Pressed, "#login-quit")
+    def quit(self) -> None:
+        self.app.exit()
+
+    def failed(self, message: str) -> None:
+        """Show why the login failed (the server's message, literally)."""
+        self.query_one("#login-error", Static).update(Text(one_line(message), style="bold red"))

@@ -1,0 +1,116 @@
+"""Small widgets of the dashboard: unread badge, connection indicator, detail pane, status line.
+
+Every piece of server text is put in a ``rich.text.Text`` (plain, never
+markup) after :func:`tiri_tui.text.inert`.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import datetime
+
+from rich.console import Group
+from rich.text import Text
+from textual.widgets import Static
+
+from tiri_tui.controller import Counters
+from tiri_tui.models import Notification
+from tiri_tui.policy import ConnectionState
+from tiri_tui.text import inert, one_line
+
+
+class UnreadBadge(Static):
+    """The unread count; '…' until the server has said."""
+
+    def show(self, count: int | None, cached: bool) -> None:
+        """Display ``count`` (and whether it is only the cached figure)."""
+        label = "…" if count is None else f"{count:,}"
+        self.update(Text(f" {label} unread{' (cached)' if cached else ''} "))
+        self.set_class(bool(count), "-has-unread")
+
+
+class ConnectionIndicator(Static):
+    """The connection state in its colour, with the retry countdown or the error reason."""
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.state = ConnectionState.DISCONNECTED
+        self.reason = ""
+        self._retry_at: float | None = None
+
+    def on_mount(self) -> None:
+        self.set_interval(1.0, self._render_state)
+        self._render_state()
+
+    def show(self, state: ConnectionState, reason: str, retry_in: float | None) -> None:
+        """Display a new state."""
+        self.state, self.reason = state, reason
+        self._retry_at = None if retry_in is None else time.monotonic() + retry_in
+        for s in ConnectionState:
+            self.set_class(s is state, f"-{s.value}")
+        self._render_state()
+
+    def _render_state(self) -> None:
+        text = Text(f" ● {self.state.value}")
+        if self._retry_at is not None and self.state is not ConnectionState.CONNECTED:
+            seconds = max(0, round(self._retry_at - time.monotonic()))
+            text.append(f" · retry in {seconds}s")
+        if self.state is ConnectionState.ERROR and self.reason:
+            text.append(f" · {one_line(self.reason, 60)}")
+        text.append(" ")
+        self.update(text)
+
+
+class DetailPane(Static):
+    """Everything about the selected notification."""
+
+    def show(self, n: Notification | None) -> None:
+        """Display ``n`` (or a hint when nothing is selected)."""
+        if n is None:
+            self.update(Text("No notification selected.", style="dim"))
+            return
+        title = Text(inert(n.title), style="bold")
+        body = Text(inert(n.message, keep_newlines=True))
+        rows = [
+            ("type", n.notification_type_display or n.notification_type),
+            ("priority", n.priority or "normal"),
+            ("from", n.created_by_name or "—"),
+            ("created", _when(n.created_at)),
+            ("read", _when(n.read_at) if n.read_at else ("yes" if n.is_read else "no")),
+        ]
+        if n.expires_at:
+            rows.append(("expires", _when(n.expires_at)))
+        facts = Text()
+        for label, value in rows:
+            facts.append(f"{label:>9}  ", style="dim")
+            facts.append(one_line(str(value)) + "\n")
+        parts: list[Text] = [title, Text(""), body, Text(""), facts]
+        if n.extra_data:
+            parts.append(Text("extra_data", style="dim"))
+            dumped = json.dumps(n.extra_data, indent=2, ensure_ascii=False, default=str)
+            parts.append(Text(inert(dumped, keep_newlines=True)))
+        self.update(Group(*parts))
+
+
+def _when(moment: datetime) -> str:
+    return moment.astimezone().strftime("%Y-%m-%d %H:%M:%S")
+
+
+class StatusLine(Static):
+    """Connection metrics the controller keeps."""
+
+    def show(self, counters: Counters, outbox: int, held: int, filters: str) -> None:
+        """Display the metrics."""
+        latency = counters.last_delivery_latency
+        parts = [
+            f"{held:,} held",
+            f"reconnects {counters.reconnects}",
+            f"dropped {counters.frames_dropped}",
+            f"fallback {counters.fallback_refreshes}",
+            f"latency {'—' if latency is None else f'{latency * 1000:.0f} ms'}",
+            f"outbox {outbox}",
+        ]
+        if filters:
+            parts.insert(0, filters)
+        self.update(Text(" · ".join(parts)))
