@@ -57,9 +57,13 @@ from tiri_tui.protocol import (
     encode_frame,
     parse_server_frame,
 )
-from tiri_tui.redaction import redact
+from tiri_tui.redaction import RedactingFilter, redact
 
 log = logging.getLogger(__name__)
+#: websockets logs the handshake (URL with ?token=, Authorization header) at
+#: debug level; its records are masked at the source, whatever handler reads them.
+_socket_log = logging.getLogger("tiri_tui.websocket")
+_socket_log.addFilter(RedactingFilter())
 _KEEPALIVE_TIMEOUT = "keepalive ping timeout"
 
 
@@ -347,6 +351,7 @@ class RealtimeWorker:
                 # limit drops and counts, where websockets would close (1009).
                 max_size=max(s.max_frame_bytes * 4, 1 << 22),
                 proxy=None,
+                logger=_socket_log,
             ) as ws:
                 self._ws = ws
                 self._report(generation, HandshakeOk())

@@ -61,6 +61,8 @@ class DemoServer:
         self.login_error_status = 401
         self.require_origin = True
         self.max_client_frame = 64 * 1024
+        #: How many REST calls were answered 401 (tests assert refresh kept it at 0).
+        self.unauthorized_answers = 0
         self.sockets: dict[int, set[web.WebSocketResponse]] = {}
         self._runner: web.AppRunner | None = None
         self._generator: asyncio.Task[None] | None = None

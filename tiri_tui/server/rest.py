@@ -58,6 +58,14 @@ def _demo(request: web.Request) -> DemoServer:
 
 def _user(request: web.Request) -> User:
     """The user of the request's Bearer token, or an HTTP 401 as DRF answers."""
+    try:
+        return _authenticate(request)
+    except web.HTTPUnauthorized:
+        _demo(request).unauthorized_answers += 1
+        raise
+
+
+def _authenticate(request: web.Request) -> User:
     header = request.headers.get("Authorization", "")
     if not header:
         raise _unauthorized({"detail": "Authentication credentials were not provided."})

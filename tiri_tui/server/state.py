@@ -178,14 +178,15 @@ class ServerState:
 
     def unread_count(self, user: User) -> int:
         """How many of the user's notifications are unread."""
-        return sum(1 for n in user.notifications if not n["is_read"])
+        return sum(1 for n in user.notifications if not n.get("is_read"))
 
     def unread_by_type(self, user: User) -> dict[str, int]:
         """Unread counts per notification type (an extra key real servers add)."""
         counts: dict[str, int] = {}
         for n in user.notifications:
-            if not n["is_read"]:
-                counts[n["notification_type"]] = counts.get(n["notification_type"], 0) + 1
+            if not n.get("is_read"):
+                kind = str(n.get("notification_type"))
+                counts[kind] = counts.get(kind, 0) + 1
         return counts
 
     def set_read(self, user: User, notification_id: str, is_read: bool) -> dict[str, Any] | None:
@@ -228,8 +229,8 @@ class ServerState:
         return [
             n
             for n in user.notifications
-            if (is_read is None or n["is_read"] is is_read)
-            and (notification_type is None or n["notification_type"] == notification_type)
+            if (is_read is None or n.get("is_read") is is_read)
+            and (notification_type is None or n.get("notification_type") == notification_type)
             and (priority is None or n.get("priority") == priority)
-            and (needle is None or needle in n["title"].lower() or needle in n["message"].lower())
+            and (needle is None or needle in f"{n.get('title')} {n.get('message')}".lower())
         ]

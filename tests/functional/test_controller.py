@@ -1,0 +1,291 @@
+"""The controller against the in-process demo server: load, live, fallback, gap fill, outbox, cache."""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import dataclasses
+
+import pytest
+
+from tests.conftest import FAST_CONTROLLER, FAST_REALTIME, make_client, wait_for
+from tiri_tui.controller import Filters, NotificationController
+from tiri_tui.events import ActionQueued, NotificationAdded, NotificationUpdated
+from tiri_tui.policy import SESSION_EXPIRED, ConnectionState
+from tiri_tui.server import DEMO_EMAIL, DEMO_PASSWORD, DemoServer
+
+
+class Events:
+    """Records controller events."""
+
+    def __init__(self, controller: NotificationController) -> None:
+        self.items: list[object] = []
+        controller.subscribe(self.items.append)
+
+    def added_ids(self) -> collections.Counter:
+        return collections.Counter(e.notification.id for e in self.items if isinstance(e, NotificationAdded))
+
+    def of(self, kind: type) -> list:
+        return [e for e in self.items if isinstance(e, kind)]
+
+
+@pytest.fixture
+async def controller(client):
+    ctl = client.open_controller()
+    events = Events(ctl)
+    await ctl.start()
+    await wait_for(lambda: ctl.state is ConnectionState.CONNECTED and ctl.loaded.is_set())
+    ctl.events = events  # type: ignore[attr-defined]
+    return ctl
+
+
+def server_unread(server: DemoServer) -> int:
+    return server.state.unread_count(server.user())
+
+
+def server_read_state(server: DemoServer, notification_id: str) -> bool:
+    return server.user().by_id[notification_id]["is_read"]
+
+
+async def test_initial_load_fills_page_one_and_the_count(server, controller):
+    assert len(controller.inbox) == FAST_CONTROLLER.page_size
+    assert [n.id for n in controller.inbox] == [n["id"] for n in server.user().notifications[:20]]
+    assert controller.unread_count == server_unread(server)
+    assert controller.has_more and not controller.cached
+
+
+async def test_live_new_and_updated_notifications(server, controller):
+    created = await server.create_notification(title="live")
+    await wait_for(lambda: created["id"] in controller.inbox)
+    assert controller.inbox[0].id == created["id"]
+    assert controller.unread_count == server_unread(server)
+    server.state.set_read(server.user(), created["id"], True)  # e.g. read on the phone
+    await server.broadcast_changes(server.user(), [created])
+    await wait_for(lambda: controller.inbox.get(created["id"]).is_read)
+    assert controller.events.added_ids()[created["id"]] == 1
+    assert [e.notification.id for e in controller.events.of(NotificationUpdated)] == [created["id"]]
+    assert controller.counters.last_delivery_latency is not None
+
+
+async def test_load_more_follows_next_until_the_end(server, controller):
+    while controller.has_more:
+        task = controller.load_more()
+        await task
+    assert len(controller.inbox) == 30
+    assert max(controller.events.added_ids().values()) == 1
+
+
+async def test_fallback_refresh_runs_while_refused_and_stops_once_connected(server, controller):
+    server.ws_route_status = 500
+    await server.close_sockets(DEMO_EMAIL, 1011)
+    await wait_for(lambda: controller.state is not ConnectionState.CONNECTED)
+    created = server.state.create_notification(server.user(), title="via REST only", created_at="2100-01-01T00:00:00.000000Z")
+    await wait_for(lambda: controller.counters.fallback_refreshes >= 2, what="fallback refreshes")
+    await wait_for(lambda: created["id"] in controller.inbox, what="fresh over REST")
+    server.ws_route_status = None
+    controller.reconnect()
+    await wait_for(lambda: controller.state is ConnectionState.CONNECTED)
+    settled = controller.counters.fallback_refreshes
+    await asyncio.sleep(FAST_CONTROLLER.fallback_interval * 4)  # several intervals: none may run
+    assert controller.counters.fallback_refreshes == settled
+
+
+async def test_gap_fill_after_a_restart_shows_each_new_one_exactly_once(server, controller):
+    await server.stop()
+    await wait_for(lambda: controller.state is not ConnectionState.CONNECTED)
+    missed = [await server.create_notification(title=f"missed {i}") for i in range(45)]
+    await server.start()
+    await wait_for(lambda: controller.state is ConnectionState.CONNECTED, timeout=10)
+    await wait_for(lambda: all(m["id"] in controller.inbox for m in missed), what="all missed ones")
+    counts = controller.events.added_ids()
+    assert all(counts[m["id"]] == 1 for m in missed)
+    assert max(counts.values()) == 1
+    assert len({n.id for n in controller.inbox}) == len(controller.inbox)
+    await wait_for(lambda: controller.unread_count == server_unread(server))
+
+
+async def test_marks_made_while_down_reach_the_server_when_it_returns(server, controller):
+    targets = [n.id for n in controller.inbox if not n.is_read][:3]
+    await server.stop()
+    await wait_for(lambda: controller.state is not ConnectionState.CONNECTED)
+    for nid in targets:
+        controller.mark_read(nid)
+    assert all(controller.inbox.get(nid).is_read for nid in targets)  # optimistic, at once
+    await wait_for(lambda: controller.events.of(ActionQueued), what="queued notice")
+    assert controller.outbox.pending_count == 3
+    await server.start()
+    await wait_for(lambda: controller.outbox.pending_count == 0, timeout=10)
+    assert all(server_read_state(server, nid) for nid in targets)
+
+
+async def test_marks_survive_a_restart_of_the_program(server, home):
+    first = make_client(server, home)
+    await first.auth.login(DEMO_EMAIL, DEMO_PASSWORD)
+    ctl = first.open_controller()
+    await ctl.start()
+    await wait_for(lambda: ctl.loaded.is_set() and len(ctl.inbox) > 0)
+    target = next(n.id for n in ctl.inbox if not n.is_read)
+    await server.stop()
+    ctl.mark_read(target)
+    doomed = ctl.inbox[-1].id
+    ctl.delete(doomed)
+    await wait_for(lambda: ctl.outbox.pending_count == 2)
+    await first.aclose()  # the program exits with both intents undelivered
+
+    await server.start()
+    second = make_client(server, home)
+    try:
+        ctl2 = second.open_controller()
+        assert ctl2.outbox.pending_count == 2
+        await ctl2.start()
+        await wait_for(lambda: ctl2.outbox.pending_count == 0, timeout=10)
+        assert server_read_state(server, target)
+        assert doomed not in server.user().by_id
+    finally:
+        await second.aclose()
+
+
+async def test_already_read_400_and_deleted_404_are_handled(server, controller):
+    target = next(n.id for n in controller.inbox if not n.is_read)
+    server.state.set_read(server.user(), target, True)  # read elsewhere; no frame sent
+    controller.mark_read(target)
+    gone = controller.inbox[1].id
+    server.state.delete(server.user(), gone)
+    controller.mark_unread(gone)
+    await wait_for(lambda: controller.outbox.pending_count == 0)
+    assert not controller.events.of(ActionQueued)  # neither is an error for the user
+
+
+async def test_mark_all_read_uses_bulk_then_falls_back_to_legacy(server, controller):
+    controller.mark_all_read()
+    assert controller.unread_count == 0
+    await wait_for(lambda: controller.outbox.pending_count == 0)
+    assert controller.api.mark_all_route == "bulk" and server_unread(server) == 0
+
+    await server.create_notification()
+    server.offer_bulk_actions = False
+    controller.api.mark_all_route = None
+    controller.mark_all_read()
+    await wait_for(lambda: controller.outbox.pending_count == 0)
+    assert controller.api.mark_all_route == "legacy" and server_unread(server) == 0
+
+
+async def test_mark_unread_and_delete_reach_the_server(server, controller):
+    target = next(n.id for n in controller.inbox if n.is_read)
+    controller.mark_unread(target)
+    doomed = controller.inbox[2].id
+    controller.delete(doomed)
+    assert doomed not in controller.inbox
+    await wait_for(lambda: controller.outbox.pending_count == 0)
+    assert not server_read_state(server, target)
+    assert doomed not in server.user().by_id
+
+
+async def test_filters_refetch_from_the_server(server, controller):
+    await server.create_notification(title="find the needle", notification_type="new_message")
+    await controller.set_filters(Filters(search="needle"))
+    assert [n.title for n in controller.inbox] == ["find the needle"]
+    await controller.set_filters(Filters(unread_only=True))
+    assert controller.inbox and all(not n.is_read for n in controller.inbox)
+    await controller.set_filters(Filters(notification_type="new_message"))
+    assert all(n.notification_type == "new_message" for n in controller.inbox)
+    # A live one that does not match the filter stays out of the filtered list.
+    other = await server.create_notification(notification_type="welcome_email")
+    matching = await server.create_notification(notification_type="new_message")
+    await wait_for(lambda: matching["id"] in controller.inbox)
+    assert other["id"] not in controller.inbox
+
+
+async def test_token_refresh_before_expiry_keeps_everything_working():
+    """5 s access tokens over 30 s of running: refreshed ahead of time, never a 401."""
+    async with DemoServer(access_lifetime=5, seed_count=25) as server:
+        import tempfile
+        from pathlib import Path
+
+        with tempfile.TemporaryDirectory() as tmp:
+            client = make_client(server, Path(tmp))
+            await client.auth.login(DEMO_EMAIL, DEMO_PASSWORD)
+            ctl = client.open_controller()
+            try:
+                await ctl.start()
+                loop = asyncio.get_running_loop()
+                deadline = loop.time() + 30
+                rounds = 0
+                while loop.time() < deadline:
+                    await ctl.refresh()  # REST with the current token
+                    if rounds % 10 == 0:
+                        ctl.reconnect()  # a handshake with the current token
+                    rounds += 1
+                    await asyncio.sleep(0.5)
+                await wait_for(lambda: ctl.state is ConnectionState.CONNECTED)
+                assert server.unauthorized_answers == 0
+                # About one refresh per 4 s: ahead of each expiry, not on every call.
+                assert 5 <= client.auth.refresh_count <= 12, client.auth.refresh_count
+            finally:
+                await client.aclose()
+
+
+async def test_rejected_refresh_token_ends_the_session_without_a_storm(server, controller, client):
+    server.state.revoke(client.auth.session.refresh)
+    await server.close_sockets(DEMO_EMAIL, 4001)
+    await wait_for(lambda: controller.session_expired)
+    assert controller.state is ConnectionState.ERROR and controller.reason == SESSION_EXPIRED
+    calls = server.state.refresh_calls
+    await asyncio.sleep(FAST_CONTROLLER.fallback_interval * 4)  # fallback ticks would show a storm
+    assert server.state.refresh_calls == calls
+    assert client.auth.session is None
+
+
+async def test_the_cache_is_shown_before_the_network_answers(server, home):
+    first = make_client(server, home)
+    await first.auth.login(DEMO_EMAIL, DEMO_PASSWORD)
+    ctl = first.open_controller()
+    await ctl.start()
+    await wait_for(lambda: ctl.loaded.is_set() and len(ctl.inbox) == 20)
+    expected = [n.id for n in ctl.inbox]
+    await first.aclose()
+
+    await server.stop()  # the network will not answer at all
+    second = make_client(server, home)
+    try:
+        ctl2 = second.open_controller()
+        events = Events(ctl2)
+        await ctl2.start()
+        assert [n.id for n in ctl2.inbox] == expected  # before any await on the network
+        assert ctl2.cached and ctl2.unread_count == server_unread(server)
+        assert all(not e.live for e in events.of(NotificationAdded))
+        await server.start()
+        await wait_for(lambda: not ctl2.cached, timeout=10)
+    finally:
+        await second.aclose()
+
+
+async def test_server_error_frames_reach_observers(server, controller):
+    await server.send_raw(DEMO_EMAIL, '{"type": "error", "error": "[bold]boom[/]"}')
+    from tiri_tui.events import ServerError
+
+    await wait_for(lambda: controller.events.of(ServerError))
+    assert controller.events.of(ServerError)[0].message == "[bold]boom[/]"
+
+
+async def test_no_task_is_left_after_close(server, client):
+    ctl = client.open_controller()
+    await ctl.start()
+    await wait_for(lambda: ctl.state is ConnectionState.CONNECTED)
+    await ctl.aclose()
+    assert ctl.live_tasks() == 0
+
+
+async def test_pages_with_bad_items_keep_the_good_ones(server, controller):
+    user = server.user()
+    bad = {"id": "broken", "title": None, "created_at": "2100-01-01T00:00:00Z"}
+    user.notifications.insert(0, bad)
+    user.by_id["broken"] = bad
+    await controller.refresh()
+    assert "broken" not in controller.inbox
+    assert controller.counters.items_rejected >= 1
+    assert len(controller.inbox) >= 19
+
+
+def test_fast_settings_are_really_fast():
+    assert FAST_REALTIME.policy.max_delay < 1 and dataclasses.is_dataclass(FAST_CONTROLLER)

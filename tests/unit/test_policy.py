@@ -1,0 +1,306 @@
+"""The connection policy, exhaustively, on a fake clock (no sockets, no sleeping)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tiri_tui.policy import (
+    LOGIN_AGAIN,
+    SESSION_EXPIRED,
+    CancelRetry,
+    ClockJumped,
+    CloseConnection,
+    Closed,
+    Connect,
+    ConnectionState,
+    ConnectRequested,
+    DisconnectRequested,
+    HandshakeOk,
+    HandshakeRejected,
+    HeartbeatMissed,
+    ManualReconnect,
+    NetworkError,
+    PolicySettings,
+    PolicyState,
+    RefreshToken,
+    RetryDue,
+    ScheduleRetry,
+    TokenRefreshed,
+    TokenRefreshFailed,
+    backoff_delay,
+    step,
+)
+
+S = PolicySettings()
+
+
+class Machine:
+    """Feeds events at fake times; remembers the actions."""
+
+    def __init__(self, settings: PolicySettings = S, rng: float = 1.0) -> None:
+        self.state = PolicyState()
+        self.now = 1000.0
+        self.settings = settings
+        self.rng = rng
+        self.actions: list[object] = []
+
+    def feed(self, event: object, after: float = 0.0) -> list[object]:
+        self.now += after
+        self.state, actions = step(self.state, event, self.now, self.settings, lambda: self.rng)
+        self.actions += actions
+        return actions
+
+    def connected(self) -> Machine:
+        self.feed(ConnectRequested())
+        self.feed(HandshakeOk())
+        assert self.state.state is ConnectionState.CONNECTED
+        return self
+
+
+def delays(actions: list[object]) -> list[float]:
+    return [a.delay for a in actions if isinstance(a, ScheduleRetry)]
+
+
+def test_first_connect_goes_connecting_then_connected():
+    m = Machine()
+    assert m.feed(ConnectRequested()) == [CancelRetry(), Connect()]
+    assert m.state.state is ConnectionState.CONNECTING
+    assert m.feed(HandshakeOk()) == []
+    assert m.state.state is ConnectionState.CONNECTED
+    assert m.state.connected_at == m.now
+
+
+@pytest.mark.parametrize("code", [1000, 1001, 1006, 1011, 1012, 1013, None, 4000, 3000])
+def test_retryable_close_codes_back_off(code):
+    m = Machine().connected()
+    actions = m.feed(Closed(code), after=0.5)
+    assert m.state.state is ConnectionState.RECONNECTING
+    assert delays(actions) == [1.0]  # rng 1.0: the top of the first window
+    assert m.state.retry_at == m.now + 1.0
+
+
+@pytest.mark.parametrize("status", [404, 500, 502, 503, 400, 426])
+def test_handshake_http_errors_other_than_auth_back_off(status):
+    m = Machine()
+    m.feed(ConnectRequested())
+    actions = m.feed(HandshakeRejected(status))
+    assert m.state.state is ConnectionState.RECONNECTING
+    assert len(delays(actions)) == 1
+    assert f"HTTP {status}" in m.state.reason
+
+
+@pytest.mark.parametrize("code", [4003, 1008])
+def test_forbidden_and_policy_close_is_final(code):
+    m = Machine().connected()
+    actions = m.feed(Closed(code))
+    assert m.state.state is ConnectionState.ERROR
+    assert "not reconnecting" in m.state.reason
+    assert not delays(actions) and Connect() not in actions
+    # Nothing brings it back but the user.
+    assert m.feed(RetryDue(), after=400) == []
+    assert m.state.state is ConnectionState.ERROR
+
+
+@pytest.mark.parametrize("event", [HandshakeRejected(401), HandshakeRejected(403), Closed(4001)])
+def test_auth_refusal_refreshes_once_then_reconnects_at_once(event):
+    m = Machine()
+    m.feed(ConnectRequested())
+    if isinstance(event, Closed):
+        m.feed(HandshakeOk())
+    actions = m.feed(event)
+    assert actions == [CancelRetry(), RefreshToken()]
+    assert m.state.state is ConnectionState.RECONNECTING
+    assert m.feed(TokenRefreshed()) == [Connect()]  # immediately, no backoff
+    if isinstance(event, Closed):
+        m.feed(HandshakeOk(), after=0.1)
+    # The second refusal in a row is final: no storm.
+    actions = m.feed(event, after=0.1)
+    assert m.state.state is ConnectionState.ERROR
+    assert m.state.reason == LOGIN_AGAIN
+    assert Connect() not in actions and RefreshToken() not in actions
+
+
+def test_refresh_failure_with_expired_session_is_error_without_retry():
+    m = Machine()
+    m.feed(ConnectRequested())
+    m.feed(HandshakeRejected(403))
+    actions = m.feed(TokenRefreshFailed(session_expired=True))
+    assert m.state.state is ConnectionState.ERROR
+    assert m.state.reason == SESSION_EXPIRED
+    assert not delays(actions)
+
+
+def test_refresh_failure_from_network_backs_off():
+    m = Machine()
+    m.feed(ConnectRequested())
+    m.feed(HandshakeRejected(403))
+    actions = m.feed(TokenRefreshFailed(session_expired=False, message="unreachable"))
+    assert m.state.state is ConnectionState.RECONNECTING
+    assert len(delays(actions)) == 1
+
+
+def test_4001_on_short_lived_connections_does_not_reset_the_auth_retry():
+    """Channels closes 4001 right after accepting: the short connection must not reset anything."""
+    m = Machine().connected()
+    m.feed(Closed(4001), after=0.2)
+    m.feed(TokenRefreshed())
+    m.feed(HandshakeOk())
+    m.feed(Closed(4001), after=0.2)
+    assert m.state.state is ConnectionState.ERROR
+
+
+def test_auth_retry_is_restored_after_a_stable_connection():
+    m = Machine().connected()
+    m.feed(Closed(4001), after=0.2)
+    m.feed(TokenRefreshed())
+    m.feed(HandshakeOk())
+    # Stayed up past stable_after: the next expiry is a fresh story.
+    actions = m.feed(Closed(4001), after=S.stable_after + 1)
+    assert actions == [CancelRetry(), RefreshToken()]
+
+
+def test_backoff_doubles_to_the_cap_and_gives_up_after_ten_attempts():
+    m = Machine(rng=1.0)
+    m.feed(ConnectRequested())
+    seen = []
+    for _ in range(S.max_attempts - 1):
+        seen += delays(m.feed(NetworkError("refused")))
+        assert m.state.state is ConnectionState.RECONNECTING
+        assert m.feed(RetryDue(), after=seen[-1]) == [Connect()]
+    assert seen == [1, 2, 4, 8, 16, 30, 30, 30, 30]
+    actions = m.feed(NetworkError("refused"))
+    assert m.state.state is ConnectionState.ERROR
+    assert "gave up after 10 attempts" in m.state.reason
+    # The slow retry: every 5 minutes, never a tight loop.
+    assert delays(actions) == [300.0]
+
+
+def test_slow_retry_after_giving_up_tries_once_then_waits_again():
+    m = Machine(rng=0.5)
+    m.feed(ConnectRequested())
+    for _ in range(S.max_attempts):
+        m.feed(NetworkError("refused"))
+        m.feed(RetryDue())
+    assert m.state.state is ConnectionState.RECONNECTING  # the slow retry's attempt
+    actions = m.feed(NetworkError("still refused"))
+    assert m.state.state is ConnectionState.ERROR
+    assert delays(actions) == [300.0]
+
+
+def test_slow_retry_can_be_turned_off():
+    m = Machine(PolicySettings(slow_retry=None))
+    m.feed(ConnectRequested())
+    for _ in range(S.max_attempts):
+        actions = m.feed(NetworkError("refused"))
+        if m.state.state is ConnectionState.RECONNECTING:
+            m.feed(RetryDue())
+    assert m.state.state is ConnectionState.ERROR
+    assert not delays(actions)
+
+
+@pytest.mark.parametrize("attempt", range(1, 12))
+@pytest.mark.parametrize("rng", [0.0, 0.37, 0.999999])
+def test_full_jitter_stays_within_zero_and_the_window(attempt, rng):
+    delay = backoff_delay(attempt, S, lambda: rng)
+    window = min(S.max_delay, S.base_delay * 2 ** (attempt - 1))
+    assert 0.0 <= delay <= window
+    assert delay == pytest.approx(window * rng)
+
+
+def test_jitter_spreads_delays_rather_than_repeating_one():
+    import random
+
+    rng = random.Random(42)
+    samples = {round(backoff_delay(5, S, rng.random), 3) for _ in range(50)}
+    assert len(samples) > 40 and max(samples) <= 16
+
+
+def test_attempt_count_survives_short_connections_and_resets_after_stable_ones():
+    m = Machine(rng=1.0)
+    m.connected()
+    for expected in (1, 2, 4):
+        assert delays(m.feed(Closed(1006), after=0.5)) == [expected]
+        m.feed(RetryDue(), after=expected)
+        m.feed(HandshakeOk())
+    # A server that accepts then drops keeps escalating: no storm.
+    assert delays(m.feed(Closed(1006), after=0.5)) == [8]
+    m.feed(RetryDue(), after=8)
+    m.feed(HandshakeOk())
+    # After a stable connection the count starts over.
+    assert delays(m.feed(Closed(1006), after=S.stable_after)) == [1]
+
+
+def test_manual_reconnect_during_backoff_resets_and_connects_now():
+    m = Machine(rng=1.0)
+    m.feed(ConnectRequested())
+    for _ in range(5):
+        m.feed(NetworkError("x"))
+        m.feed(RetryDue())
+    m.feed(NetworkError("x"))
+    assert m.state.attempts == 6 and m.state.retry_at is not None
+    actions = m.feed(ManualReconnect(), after=1)
+    assert actions == [CancelRetry(), CloseConnection(), Connect()]
+    assert m.state.state is ConnectionState.CONNECTING
+    assert m.state.attempts == 0 and m.state.retry_at is None
+    # The stale timer of the cancelled wait does nothing.
+    assert m.feed(RetryDue()) == []
+    assert delays(m.feed(NetworkError("x"))) == [1.0]
+
+
+def test_manual_reconnect_leaves_error_state():
+    m = Machine().connected()
+    m.feed(Closed(4003))
+    assert m.state.state is ConnectionState.ERROR
+    assert Connect() in m.feed(ManualReconnect())
+    assert m.state.state is ConnectionState.CONNECTING
+
+
+def test_disconnect_stops_all_retries_and_ignores_late_reports():
+    m = Machine()
+    m.feed(ConnectRequested())
+    m.feed(NetworkError("x"))
+    actions = m.feed(DisconnectRequested())
+    assert actions == [CancelRetry(), CloseConnection()]
+    assert m.state.state is ConnectionState.DISCONNECTED
+    for late in (RetryDue(), NetworkError("late"), Closed(1006), HandshakeOk(), HeartbeatMissed()):
+        assert m.feed(late, after=100) == []
+        assert m.state.state is ConnectionState.DISCONNECTED
+
+
+def test_heartbeat_missed_backs_off_like_a_drop():
+    m = Machine().connected()
+    actions = m.feed(HeartbeatMissed(), after=30)
+    assert m.state.state is ConnectionState.RECONNECTING
+    assert "heartbeat" in m.state.reason
+    assert len(delays(actions)) == 1
+
+
+def test_clock_jump_during_backoff_connects_now():
+    m = Machine(rng=1.0)
+    m.feed(ConnectRequested())
+    for _ in range(6):
+        m.feed(NetworkError("x"))
+        m.feed(RetryDue())
+    m.feed(NetworkError("x"))  # now waiting up to 30 s
+    assert m.feed(ClockJumped()) == [CancelRetry(), Connect()]
+    assert m.state.retry_at is None
+
+
+def test_clock_jump_while_connected_replaces_the_probably_dead_socket():
+    m = Machine().connected()
+    assert m.feed(ClockJumped()) == [CloseConnection(), Connect()]
+    assert m.state.state is ConnectionState.RECONNECTING
+
+
+def test_clock_jump_in_final_error_does_nothing():
+    m = Machine().connected()
+    m.feed(Closed(1008))
+    assert m.feed(ClockJumped()) == []
+
+
+def test_colours_follow_the_protocol():
+    assert ConnectionState.DISCONNECTED.colour == "grey"
+    assert ConnectionState.CONNECTING.colour == "orange"
+    assert ConnectionState.RECONNECTING.colour == "orange"
+    assert ConnectionState.CONNECTED.colour == "green"
+    assert ConnectionState.ERROR.colour == "red"

@@ -1,0 +1,139 @@
+"""Frames: parse, encode, reject bad input with one error type; close-code dispositions."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from tests.unit.test_models import VALID
+from tiri_tui.models import Notification, WireError
+from tiri_tui.protocol import (
+    ConnectionAck,
+    Disposition,
+    ErrorFrame,
+    GetUnreadCount,
+    MarkAllAsRead,
+    MarkAsRead,
+    NotificationFrame,
+    Ping,
+    Pong,
+    UnreadCountFrame,
+    classify_close,
+    classify_handshake_status,
+    encode_frame,
+    parse_client_frame,
+    parse_server_frame,
+)
+
+
+@pytest.mark.parametrize(
+    "frame",
+    [
+        ConnectionAck("7"),
+        ConnectionAck(None),
+        NotificationFrame(Notification.from_dict(VALID)),
+        UnreadCountFrame(12),
+        ErrorFrame("Invalid JSON"),
+        Pong(),
+    ],
+)
+def test_server_frames_round_trip(frame):
+    assert parse_server_frame(encode_frame(frame)) == frame
+
+
+@pytest.mark.parametrize("frame", [Ping(), GetUnreadCount(), MarkAsRead("abc"), MarkAllAsRead()])
+def test_client_frames_round_trip(frame):
+    assert parse_client_frame(encode_frame(frame)) == frame
+
+
+def test_wire_shapes_match_the_protocol():
+    assert json.loads(encode_frame(UnreadCountFrame(3))) == {
+        "type": "unread_count",
+        "data": {"unread_count": 3},
+    }
+    assert json.loads(encode_frame(MarkAsRead("x"))) == {
+        "type": "mark_as_read",
+        "notification_id": "x",
+    }
+    assert json.loads(encode_frame(Ping())) == {"type": "ping"}
+    assert json.loads(encode_frame(ConnectionAck("5"))) == {"type": "connection_ack", "user_id": 5}
+
+
+def test_integer_user_id_in_ack_compares_as_string():
+    assert parse_server_frame('{"type":"connection_ack","user_id":5}').user_id == "5"
+
+
+@pytest.mark.parametrize(
+    ("text", "why"),
+    [
+        ("not json", "not valid JSON"),
+        ("[1,2]", "JSON object"),
+        ('"text"', "JSON object"),
+        ("{}", "type"),
+        ('{"type": 5}', "type"),
+        ('{"type": "surprise"}', "unknown frame type"),
+        ('{"type": "notification"}', "must be an object"),
+        ('{"type": "notification", "data": {"id": "x"}}', "missing"),
+        ('{"type": "unread_count", "data": {"unread_count": -1}}', "non-negative"),
+        ('{"type": "unread_count", "data": {"unread_count": "3"}}', "non-negative"),
+        ('{"type": "unread_count", "data": {"unread_count": true}}', "non-negative"),
+        ('{"type": "unread_count"}', "data"),
+        ('{"type": "error"}', "error text"),
+        ('{"type": "connection_ack", "user_id": [1]}', "wrong type"),
+    ],
+)
+def test_bad_frames_raise_wire_error_saying_why(text, why):
+    with pytest.raises(WireError) as caught:
+        parse_server_frame(text)
+    assert why in caught.value.reason
+
+
+def test_oversized_frames_are_rejected_before_parsing():
+    big = json.dumps({"type": "error", "error": "x" * 2000})
+    with pytest.raises(WireError) as caught:
+        parse_server_frame(big, max_bytes=1000)
+    assert "limit" in caught.value.reason
+
+
+def test_deeply_nested_json_is_a_wire_error_not_a_recursion_crash():
+    with pytest.raises(WireError):
+        parse_server_frame("[" * 100000 + "]" * 100000)
+
+
+@given(st.text(max_size=200))
+def test_random_text_never_raises_anything_but_wire_error(text):
+    with contextlib.suppress(WireError):
+        parse_server_frame(text)
+
+
+@pytest.mark.parametrize("code", [4001])
+def test_reauthenticate_codes(code):
+    assert classify_close(code) is Disposition.REAUTHENTICATE
+
+
+@pytest.mark.parametrize("code", [4003, 1008])
+def test_fatal_codes(code):
+    assert classify_close(code) is Disposition.FATAL
+
+
+@pytest.mark.parametrize("code", [1000, 1001, 1006, 1011, 1012, 1013, None])
+def test_retry_codes(code):
+    assert classify_close(code) is Disposition.RETRY
+
+
+@pytest.mark.parametrize(
+    ("status", "expected"),
+    [
+        (401, Disposition.REAUTHENTICATE),
+        (403, Disposition.REAUTHENTICATE),
+        (404, Disposition.RETRY),
+        (500, Disposition.RETRY),
+        (503, Disposition.RETRY),
+    ],
+)
+def test_handshake_statuses(status, expected):
+    assert classify_handshake_status(status) is expected
