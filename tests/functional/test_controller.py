@@ -23,7 +23,9 @@ class Events:
         controller.subscribe(self.items.append)
 
     def added_ids(self) -> collections.Counter:
-        return collections.Counter(e.notification.id for e in self.items if isinstance(e, NotificationAdded))
+        return collections.Counter(
+            e.notification.id for e in self.items if isinstance(e, NotificationAdded)
+        )
 
     def of(self, kind: type) -> list:
         return [e for e in self.items if isinstance(e, kind)]
@@ -79,7 +81,9 @@ async def test_fallback_refresh_runs_while_refused_and_stops_once_connected(serv
     server.ws_route_status = 500
     await server.close_sockets(DEMO_EMAIL, 1011)
     await wait_for(lambda: controller.state is not ConnectionState.CONNECTED)
-    created = server.state.create_notification(server.user(), title="via REST only", created_at="2100-01-01T00:00:00.000000Z")
+    created = server.state.create_notification(
+        server.user(), title="via REST only", created_at="2100-01-01T00:00:00.000000Z"
+    )
     await wait_for(lambda: controller.counters.fallback_refreshes >= 2, what="fallback refreshes")
     await wait_for(lambda: created["id"] in controller.inbox, what="fresh over REST")
     server.ws_route_status = None

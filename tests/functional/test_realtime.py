@@ -40,7 +40,11 @@ class Recorder:
         return [e for e in self.events if isinstance(e, StateChanged)]
 
     def frames(self, kind: type) -> list[object]:
-        return [e.frame for e in self.events if isinstance(e, FrameReceived) and isinstance(e.frame, kind)]
+        return [
+            e.frame
+            for e in self.events
+            if isinstance(e, FrameReceived) and isinstance(e.frame, kind)
+        ]
 
     def count(self, state: ConnectionState) -> int:
         return sum(1 for s in self.states if s.state is state)
@@ -49,7 +53,9 @@ class Recorder:
 class Tokens:
     """A token provider over the real Auth, counting forced refreshes."""
 
-    def __init__(self, auth, *, fail_refresh: Exception | None = None, fixed: str | None = None) -> None:
+    def __init__(
+        self, auth, *, fail_refresh: Exception | None = None, fixed: str | None = None
+    ) -> None:
         self.auth = auth
         self.forced = 0
         self.calls = 0
@@ -67,7 +73,9 @@ class Tokens:
         return await self.auth.access_token(force_refresh=force_refresh)
 
 
-def make_worker(server: DemoServer, tokens, recorder: Recorder, settings: RealtimeSettings = FAST_REALTIME, **kw) -> RealtimeWorker:
+def make_worker(
+    server: DemoServer, tokens, recorder: Recorder, settings: RealtimeSettings = FAST_REALTIME, **kw
+) -> RealtimeWorker:
     cfg = Settings(server=server.url)
     return RealtimeWorker(cfg.socket_url, cfg.origin, tokens, recorder, settings, **kw)
 
@@ -85,13 +93,22 @@ async def running(server, client):
 
 
 async def connected(worker: RealtimeWorker, recorder: Recorder, times: int = 1) -> None:
-    await wait_for(lambda: recorder.count(ConnectionState.CONNECTED) >= times and worker.state is ConnectionState.CONNECTED, what=f"connected #{times}")
+    await wait_for(
+        lambda: (
+            recorder.count(ConnectionState.CONNECTED) >= times
+            and worker.state is ConnectionState.CONNECTED
+        ),
+        what=f"connected #{times}",
+    )
 
 
 async def test_connects_records_the_ack_and_receives_frames(server, running):
     worker, recorder, _ = running
     await connected(worker, recorder)
-    assert [s.state for s in recorder.states[:2]] == [ConnectionState.CONNECTING, ConnectionState.CONNECTED]
+    assert [s.state for s in recorder.states[:2]] == [
+        ConnectionState.CONNECTING,
+        ConnectionState.CONNECTED,
+    ]
     await wait_for(lambda: recorder.frames(ConnectionAck))
     assert worker.acknowledged_user == str(server.user().id)
     created = await server.create_notification(title="hello")
@@ -130,7 +147,9 @@ async def test_4001_refreshes_the_token_and_reconnects_at_once(server, running):
     await server.close_sockets(DEMO_EMAIL, 4001)
     await connected(worker, recorder, times=2)
     assert tokens.forced == 1 and server.state.refresh_calls == refreshes + 1
-    assert all(s.retry_in is None for s in recorder.states if s.state is ConnectionState.RECONNECTING)
+    assert all(
+        s.retry_in is None for s in recorder.states if s.state is ConnectionState.RECONNECTING
+    )
 
 
 async def test_403_handshake_refreshes_once_then_error_when_refresh_fails(server, client):
@@ -193,7 +212,9 @@ async def test_server_restart_on_the_same_port_reconnects(server, client):
     try:
         await connected(worker, recorder)
         await server.stop()
-        await wait_for(lambda: len([s for s in recorder.states if s.retry_in]) >= 4, what="several retries")
+        await wait_for(
+            lambda: len([s for s in recorder.states if s.retry_in]) >= 4, what="several retries"
+        )
         delays = [round(s.retry_in, 3) for s in recorder.states if s.retry_in is not None]
         # rng = 1.0: the top of each full-jitter window, doubling to the cap.
         assert delays[:4] == [0.05, 0.1, 0.2, 0.2]
@@ -207,8 +228,14 @@ async def test_server_restart_on_the_same_port_reconnects(server, client):
 async def test_garbage_frames_are_dropped_and_counted_and_the_connection_stays(server, running):
     worker, recorder, _ = running
     await connected(worker, recorder)
-    garbage = ["not json", "[1]", '{"type":"who-knows"}', '{"type":"notification","data":{}}',
-               '{"type":"unread_count","data":{"unread_count":-4}}', "x" * (FAST_REALTIME.max_frame_bytes + 1)]
+    garbage = [
+        "not json",
+        "[1]",
+        '{"type":"who-knows"}',
+        '{"type":"notification","data":{}}',
+        '{"type":"unread_count","data":{"unread_count":-4}}',
+        "x" * (FAST_REALTIME.max_frame_bytes + 1),
+    ]
     for text in garbage:
         await server.send_raw(DEMO_EMAIL, text)
     await wait_for(lambda: worker.frames_dropped == len(garbage))
@@ -216,15 +243,27 @@ async def test_garbage_frames_are_dropped_and_counted_and_the_connection_stays(s
     assert [d.total_dropped for d in drops] == list(range(1, len(garbage) + 1))
     assert any("over the" in d.reason for d in drops)
     created = await server.create_notification()
-    await wait_for(lambda: any(f.notification.id == created["id"] for f in recorder.frames(NotificationFrame)))
-    assert worker.state is ConnectionState.CONNECTED and recorder.count(ConnectionState.CONNECTED) == 1
+    await wait_for(
+        lambda: any(f.notification.id == created["id"] for f in recorder.frames(NotificationFrame))
+    )
+    assert (
+        worker.state is ConnectionState.CONNECTED and recorder.count(ConnectionState.CONNECTED) == 1
+    )
 
 
 async def test_send_when_connected_and_refusal_when_not(server, running):
     worker, recorder, _ = running
     await connected(worker, recorder)
     await worker.send(Ping())
-    await wait_for(lambda: recorder.frames(type(None)) == [] and any(type(f).__name__ == "Pong" for f in (e.frame for e in recorder.events if isinstance(e, FrameReceived))))
+    await wait_for(
+        lambda: (
+            recorder.frames(type(None)) == []
+            and any(
+                type(f).__name__ == "Pong"
+                for f in (e.frame for e in recorder.events if isinstance(e, FrameReceived))
+            )
+        )
+    )
     worker.disconnect()
     with pytest.raises(NotConnected):
         await worker.send(Ping())
@@ -242,7 +281,11 @@ async def test_manual_reconnect_and_disconnect(server, running):
 
 @pytest.mark.parametrize(
     ("failure", "expected"),
-    [("hang", "network unreachable: no answer"), ("dns", "cannot resolve"), ("refused", "not accepting")],
+    [
+        ("hang", "network unreachable: no answer"),
+        ("dns", "cannot resolve"),
+        ("refused", "not accepting"),
+    ],
 )
 async def test_unreachable_network_is_reported_distinctly_and_fast(monkeypatch, failure, expected):
     """The pre-check tells "no network" from "server down" (faked: tests touch only loopback)."""
@@ -260,7 +303,9 @@ async def test_unreachable_network_is_reported_distinctly_and_fast(monkeypatch, 
     monkeypatch.setattr(asyncio, "open_connection", fake_open_connection)
     recorder = Recorder()
     settings = dataclasses.replace(FAST_REALTIME, precheck_timeout=0.2)
-    worker = RealtimeWorker("ws://tiri.example:80/ws/notifications/", "http://tiri.example", token, recorder, settings)
+    worker = RealtimeWorker(
+        "ws://tiri.example:80/ws/notifications/", "http://tiri.example", token, recorder, settings
+    )
     started = time.monotonic()
     worker.start()
     try:
@@ -296,7 +341,9 @@ async def test_no_leaked_tasks_or_sockets_after_100_cycles(server, client):
         await connected(worker, recorder)
         await worker.aclose()
         assert worker.live_tasks() == 0
-    await wait_for(lambda: not server.sockets.get(server.user().id), what="server-side sockets closed")
+    await wait_for(
+        lambda: not server.sockets.get(server.user().id), what="server-side sockets closed"
+    )
     await wait_for(lambda: len(asyncio.all_tasks()) <= baseline, what="tasks back to baseline")
 
 
@@ -304,11 +351,19 @@ async def test_clock_jump_wakes_a_sleeping_backoff(server, client):
     recorder = Recorder()
     wall_offset = [0.0]
     settings = dataclasses.replace(
-        FAST_REALTIME, watchdog_interval=0.02, clock_jump_threshold=5,
+        FAST_REALTIME,
+        watchdog_interval=0.02,
+        clock_jump_threshold=5,
         policy=PolicySettings(base_delay=60, max_delay=60),
     )
-    worker = make_worker(server, Tokens(client.auth), recorder, settings,
-                         wall_clock=lambda: time.time() + wall_offset[0], rng=lambda: 1.0)
+    worker = make_worker(
+        server,
+        Tokens(client.auth),
+        recorder,
+        settings,
+        wall_clock=lambda: time.time() + wall_offset[0],
+        rng=lambda: 1.0,
+    )
     await server.stop()
     worker.start()
     try:

@@ -67,7 +67,7 @@ class TiriApp(App[None]):
         Binding("R", "refresh", "Refresh", show=False),
         Binding("slash", "search", "Search"),
         Binding("f", "toggle_unread", "Unread only"),
-        Binding("t", "pick_type", "Type"),
+        Binding("t", "pick_type", "Type", show=False),
         Binding("s", "toggle_status", "Metrics", show=False),
         Binding("question_mark", "help", "Help"),
         Binding("q", "quit", "Quit"),

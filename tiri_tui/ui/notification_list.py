@@ -98,7 +98,8 @@ class NotificationList(ScrollView, can_focus=True):
         self._clock = clock
         self._now = clock()
         self._cursor_id: str | None = None
-        #: Rows rendered by the last paint (tests check only visible ones are).
+        #: Every row index rendered so far; tests clear it to check that a
+        #: paint touches only the visible rows.
         self.rendered_rows: set[int] = set()
 
     # -- data changes (called by the app, at most once per frame) -----------------------
@@ -162,15 +163,13 @@ class NotificationList(ScrollView, can_focus=True):
             Segment(one_line(n.title, width), base + Style(bold=not n.is_read)),
             Segment("  " + one_line(n.message, width), message_style),
         ]
-        strip = Strip(segments).adjust_cell_length(width, self.rich_style)
+        fill = self.rich_style
         if selected:
-            strip = strip.apply_style(get("notification-list--cursor"))
-        return strip
-
-    def render_lines(self, crop):  # type: ignore[no-untyped-def]
-        """Start each paint with an empty record of rendered rows."""
-        self.rendered_rows = set()
-        return super().render_lines(crop)
+            # Layered on top: each segment's own colours must not hide the cursor.
+            cursor = get("notification-list--cursor")
+            segments = [Segment(seg.text, (seg.style or Style()) + cursor) for seg in segments]
+            fill = fill + cursor
+        return Strip(segments).adjust_cell_length(width, fill)
 
     # -- cursor -------------------------------------------------------------------------
     def move_to(self, index: int) -> None:

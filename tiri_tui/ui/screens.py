@@ -50,7 +50,7 @@ class HelpScreen(ModalScreen[None]):
             table.append(meaning + "\n")
         with Vertical(id="help-box", classes="dialog"):
             yield Label("Keys", classes="dialog-title")
-            yield Static(table)
+            yield Static(table, id="help-keys")
             yield Label("escape closes", classes="dialog-hint")
 
     def action_dismiss(self) -> None:  # type: ignore[override]

@@ -1,0 +1,274 @@
+"""The `tiri-tui` command as a user runs it: a real process against the in-process server."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import sys
+from pathlib import Path
+
+import pytest
+
+from tiri_tui.cli import build_parser, main
+from tiri_tui.server import DEMO_EMAIL, DEMO_PASSWORD, DemoServer
+
+
+async def run_cli(home: Path, *args: str, stdin: str = "") -> tuple[int, str, str]:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "tiri_tui",
+        *args,
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        env={**os.environ, "TIRI_HOME": str(home)},
+    )
+    out, err = await asyncio.wait_for(process.communicate(stdin.encode()), 30)
+    return process.returncode, out.decode(), err.decode()
+
+
+async def login(
+    server: DemoServer, home: Path, password: str = DEMO_PASSWORD
+) -> tuple[int, str, str]:
+    return await run_cli(
+        home,
+        "--server",
+        server.url,
+        "login",
+        "--email",
+        DEMO_EMAIL,
+        "--password-stdin",
+        stdin=password + "\n",
+    )
+
+
+async def test_login_confirms_in_one_line_and_stores_a_private_session(server, home):
+    code, out, err = await login(server, home)
+    assert code == 0, err
+    assert out.strip() == f"Logged in to {server.url} as {DEMO_EMAIL}."
+    sessions = list((home / "config" / "sessions").glob("session-*.json"))
+    assert len(sessions) == 1
+    assert sessions[0].stat().st_mode & 0o777 == 0o600
+    assert (home / "config" / "sessions").stat().st_mode & 0o777 == 0o700
+
+
+async def test_bad_credentials_exit_nonzero_with_the_servers_message(server, home):
+    code, out, err = await login(server, home, password="wrong")
+    assert code == 2 and out == ""
+    assert "No active account found with the given credentials" in err
+    assert "Traceback" not in err
+
+
+async def test_bad_credentials_400_style_also_shows_the_message(server, home):
+    server.login_error_status = 400
+    code, _, err = await login(server, home, password="wrong")
+    assert code == 2 and "Unable to log in with provided credentials." in err
+
+
+async def test_unreachable_server_is_a_clear_error(home):
+    code, _, err = await run_cli(
+        home,
+        "--server",
+        "http://127.0.0.1:9",
+        "login",
+        "--email",
+        "a@b",
+        "--password-stdin",
+        stdin="x\n",
+    )
+    assert code == 1 and "cannot reach the server" in err and "Traceback" not in err
+
+
+async def test_tail_without_login_exits_2(server, home):
+    code, _, err = await run_cli(home, "--server", server.url, "tail", "--json")
+    assert code == 2 and "not logged in" in err and "tiri-tui login" in err
+
+
+async def test_logout_forgets_the_session_and_revokes_it(server, home):
+    await login(server, home)
+    stored = json.loads(next((home / "config" / "sessions").glob("*.json")).read_text())
+    code, out, _ = await run_cli(home, "--server", server.url, "logout")
+    assert code == 0 and out.strip() == f"Logged out of {server.url}."
+    assert not list((home / "config" / "sessions").glob("*.json"))
+    from tiri_tui.server.state import TokenInvalid
+
+    with pytest.raises(TokenInvalid):
+        server.state.decode(stored["refresh"], "refresh")
+
+
+async def test_tail_json_event_stream_line_by_line(server, home):
+    await login(server, home)
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "tiri_tui",
+        "--server",
+        server.url,
+        "tail",
+        "--json",
+        "-n",
+        "2",
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        env={**os.environ, "TIRI_HOME": str(home)},
+    )
+    lines: list[dict] = []
+
+    async def read_until(predicate, timeout: float = 10) -> None:
+        async with asyncio.timeout(timeout):
+            while not any(predicate(line) for line in lines):
+                raw = await process.stdout.readline()
+                assert raw, "tail ended early"
+                lines.append(json.loads(raw))  # every line is one JSON object
+
+    try:
+        await read_until(
+            lambda e: e == {"event": "state", "state": "connected", "reason": "connected"}
+        )
+        await read_until(lambda e: e["event"] == "notification")
+        newest = server.user().notifications[:2]
+        await read_until(lambda e: sum(x["event"] == "notification" for x in lines) >= 2)
+        shown = [e["notification"]["id"] for e in lines if e["event"] == "notification"]
+        assert shown == [newest[1]["id"], newest[0]["id"]]  # the 2 newest, oldest first
+        assert lines[0] == {"event": "state", "state": "connecting", "reason": "connecting"}
+        assert any(e["event"] == "unread_count" for e in lines)
+
+        created = await server.create_notification(title="tail me \x1b[31m")
+        await read_until(
+            lambda e: e["event"] == "notification" and e["notification"]["id"] == created["id"]
+        )
+        event = next(
+            e
+            for e in lines
+            if e["event"] == "notification" and e["notification"]["id"] == created["id"]
+        )
+        assert event["notification"]["title"] == "tail me \x1b[31m"
+        server.state.set_read(server.user(), created["id"], True)
+        await server.broadcast_changes(server.user(), [created])
+        await read_until(
+            lambda e: e["event"] == "updated" and e["notification"]["id"] == created["id"]
+        )
+        await read_until(
+            lambda e: (
+                e["event"] == "unread_count"
+                and e["unread_count"] == server.state.unread_count(server.user())
+            )
+        )
+        await server.send_raw(DEMO_EMAIL, '{"type": "error", "error": "something broke"}')
+        await read_until(
+            lambda e: e == {"event": "error", "message": "server error: something broke"}
+        )
+        ids = [e["notification"]["id"] for e in lines if e["event"] == "notification"]
+        assert len(ids) == len(set(ids))
+    finally:
+        process.send_signal(signal.SIGINT)
+        code = await asyncio.wait_for(process.wait(), 10)
+    assert code == 0
+    raw_stdout = await process.stdout.read()
+    assert b"\x1b" not in raw_stdout  # escapes stay JSON-escaped
+
+
+async def test_tail_exits_2_with_an_error_event_when_the_session_ends(server, home):
+    await login(server, home)
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "tiri_tui",
+        "--server",
+        server.url,
+        "tail",
+        "--json",
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        env={**os.environ, "TIRI_HOME": str(home)},
+    )
+    stored = json.loads(next((home / "config" / "sessions").glob("*.json")).read_text())
+    try:
+        async with asyncio.timeout(10):
+            while b'"connected"' not in await process.stdout.readline():
+                pass
+        server.state.revoke(stored["refresh"])
+        await server.close_sockets(DEMO_EMAIL, 4001)
+        code = await asyncio.wait_for(process.wait(), 10)
+    finally:
+        if process.returncode is None:
+            process.kill()
+    rest = (await process.stdout.read()).decode().splitlines()
+    assert code == 2
+    assert {"event": "error", "message": "session expired — run `tiri-tui login`"} in [
+        json.loads(x) for x in rest
+    ]
+
+
+async def test_tail_readable_form_escapes_control_characters(server, home):
+    await login(server, home)
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "tiri_tui",
+        "--server",
+        server.url,
+        "tail",
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        env={**os.environ, "TIRI_HOME": str(home)},
+    )
+    try:
+        async with asyncio.timeout(10):
+            while b"connected" not in await process.stdout.readline():
+                pass
+            await server.create_notification(title="\x1b]52;c;ZXZpbA==\x07[bold]x[/]\u202e")
+            line = b""
+            while b"NEW" not in line:
+                line = await process.stdout.readline()
+    finally:
+        process.send_signal(signal.SIGINT)
+        await asyncio.wait_for(process.wait(), 10)
+    text = line.decode()
+    assert "\x1b" not in text and "\x07" not in text and "\u202e" not in text
+    assert "\\x1b]52;c;ZXZpbA==\\x07[bold]x[/]\\u202e" in text
+
+
+def test_help_and_version(capsys):
+    with pytest.raises(SystemExit) as caught:
+        main(["--version"])
+    assert caught.value.code == 0 and "tiri-tui" in capsys.readouterr().out
+    help_text = build_parser().format_help()
+    for command in ("dashboard", "demo", "serve", "login", "logout", "tail", "--server"):
+        assert command in help_text
+
+
+def test_serve_refuses_a_public_host_without_public(capsys):
+    assert main(["serve", "--host", "0.0.0.0"]) == 1
+    assert "--public" in capsys.readouterr().err
+
+
+def test_bad_server_url_is_a_clear_error(capsys, tmp_path, monkeypatch):
+    monkeypatch.setenv("TIRI_HOME", str(tmp_path))
+    assert main(["--server", "nonsense", "tail"]) == 1
+    assert "server URL must look like" in capsys.readouterr().err
+
+
+async def test_serve_prints_its_url_and_credentials_and_stops_on_ctrl_c(home):
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "tiri_tui",
+        "serve",
+        "--port",
+        "0",
+        "--rate",
+        "0",
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        env={**os.environ, "TIRI_HOME": str(home)},
+    )
+    first = (await asyncio.wait_for(process.stdout.readline(), 10)).decode()
+    second = (await asyncio.wait_for(process.stdout.readline(), 10)).decode()
+    assert first.startswith("Tiri demo server on http://127.0.0.1:")
+    assert DEMO_EMAIL in second and DEMO_PASSWORD in second
+    process.send_signal(signal.SIGINT)
+    assert await asyncio.wait_for(process.wait(), 10) == 0

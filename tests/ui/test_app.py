@@ -1,0 +1,279 @@
+"""The dashboard driven by keys (Pilot), against the in-process demo server."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import make_client, wait_for
+from tests.ui.fakes import NOW, offline_controller, sample
+from tiri_tui.policy import ConnectionState
+from tiri_tui.server import DEMO_EMAIL, DEMO_PASSWORD
+from tiri_tui.ui.app import TiriApp
+from tiri_tui.ui.notification_list import NotificationList
+from tiri_tui.ui.screens import (
+    KEYMAP,
+    ConfirmScreen,
+    HelpScreen,
+    LoginScreen,
+    SearchScreen,
+    TypePickerScreen,
+)
+from tiri_tui.ui.widgets import ConnectionIndicator, DetailPane, UnreadBadge
+
+SIZE = (120, 32)
+
+
+def text_of(widget) -> str:
+    return str(widget.content)
+
+
+def list_text(app: TiriApp) -> str:
+    view = app.query_one(NotificationList)
+    return "\n".join(view.render_line(y).text for y in range(view.size.height))
+
+
+@pytest.fixture
+async def dashboard(server, client):
+    app = TiriApp(client, bell=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(
+            lambda: (
+                app.controller is not None
+                and app.controller.state is ConnectionState.CONNECTED
+                and app.controller.loaded.is_set()
+            )
+        )
+        await wait_for(lambda: len(app.query_one(NotificationList).source) >= 20)
+        await pilot.pause()
+        yield app, pilot
+
+
+def current(app: TiriApp):
+    return app.query_one(NotificationList).current
+
+
+async def test_first_screen_shows_list_badge_and_green_indicator(server, dashboard):
+    app, _pilot = dashboard
+    await wait_for(lambda: "unread" in text_of(app.query_one(UnreadBadge)))
+    assert (
+        text_of(app.query_one(UnreadBadge)).strip()
+        == f"{server.state.unread_count(server.user())} unread"
+    )
+    indicator = app.query_one(ConnectionIndicator)
+    assert "connected" in text_of(indicator) and indicator.has_class("-connected")
+    first = server.user().notifications[0]
+    assert first["title"] in list_text(app).splitlines()[0]
+
+
+async def test_movement_keys(server, dashboard):
+    app, pilot = dashboard
+    view = app.query_one(NotificationList)
+    await pilot.press("j", "j", "down")
+    assert view.cursor == 3
+    await pilot.press("k", "up")
+    assert view.cursor == 1
+    await pilot.press("G")
+    last = view.cursor
+    assert last == len(view.source) - 1
+    await pilot.press("g")
+    assert view.cursor == 0
+    await pilot.press("pagedown")
+    assert view.cursor == view.scrollable_content_region.height
+    await pilot.press("pageup")
+    assert view.cursor == 0
+
+
+async def test_enter_opens_details_and_marks_read_on_the_server(server, dashboard):
+    app, pilot = dashboard
+    view = app.query_one(NotificationList)
+    target = next(i for i, n in enumerate(view.source) if not n.is_read)
+    view.move_to(target)
+    nid = current(app).id
+    await pilot.press("enter")
+    detail = app.query_one(DetailPane)
+    assert not detail.has_class("hidden")
+    await wait_for(lambda: server.user().by_id[nid]["is_read"])
+    await pilot.press("enter")
+    assert detail.has_class("hidden")
+
+
+async def test_m_u_M_change_the_server(server, dashboard):
+    app, pilot = dashboard
+    view = app.query_one(NotificationList)
+    view.move_to(next(i for i, n in enumerate(view.source) if not n.is_read))
+    nid = current(app).id
+    await pilot.press("m")
+    await wait_for(lambda: server.user().by_id[nid]["is_read"])
+    await pilot.press("u")
+    await wait_for(lambda: not server.user().by_id[nid]["is_read"])
+    await pilot.press("M")
+    await wait_for(lambda: server.state.unread_count(server.user()) == 0)
+    await wait_for(lambda: text_of(app.query_one(UnreadBadge)).strip() == "0 unread")
+
+
+async def test_d_asks_and_deletes_only_on_yes(server, dashboard):
+    app, pilot = dashboard
+    nid = current(app).id
+    await pilot.press("d")
+    assert isinstance(app.screen, ConfirmScreen)
+    await pilot.press("n")
+    assert nid in server.user().by_id and nid in app.controller.inbox
+    await pilot.press("d")
+    await pilot.press("y")
+    assert nid not in app.controller.inbox
+    await wait_for(lambda: nid not in server.user().by_id)
+
+
+async def test_r_reconnects_and_R_refreshes(server, dashboard):
+    app, pilot = dashboard
+    connects = app.controller.counters.connects
+    await pilot.press("r")
+    await wait_for(lambda: app.controller.counters.connects == connects + 1)
+    quiet = server.state.create_notification(
+        server.user(), title="no frame for this one", created_at="2100-01-01T00:00:00.000000Z"
+    )
+    await pilot.press("R")
+    await wait_for(lambda: quiet["id"] in app.controller.inbox)
+
+
+async def test_search_unread_only_and_type_filter(server, dashboard):
+    app, pilot = dashboard
+    await server.create_notification(title="Find the needle", notification_type="new_message")
+    await pilot.press("slash")
+    assert isinstance(app.screen, SearchScreen)
+    await pilot.press(*"needle", "enter")
+    await wait_for(lambda: [n.title for n in app.controller.inbox] == ["Find the needle"])
+    await pilot.press("slash")
+    await pilot.press("ctrl+a", "ctrl+k", "enter")  # clear the search
+    await wait_for(lambda: len(app.controller.inbox) >= 20)
+
+    await pilot.press("f")
+    await wait_for(
+        lambda: (
+            app.controller.filters.unread_only
+            and app.controller.loaded.is_set()
+            and len(app.controller.inbox) > 0
+        )
+    )
+    await wait_for(lambda: all(not n.is_read for n in app.controller.inbox))
+    await pilot.press("f")
+    assert not app.controller.filters.unread_only
+
+    await pilot.press("t")
+    assert isinstance(app.screen, TypePickerScreen)
+    picker = app.screen.query_one("#type-options")
+    index = next(
+        i
+        for i in range(picker.option_count)
+        if picker.get_option_at_index(i).id == "type:new_message"
+    )
+    picker.highlighted = index
+    await pilot.press("enter")
+    await wait_for(lambda: app.controller.filters.notification_type == "new_message")
+    await wait_for(
+        lambda: (
+            len(app.controller.inbox) > 0
+            and all(n.notification_type == "new_message" for n in app.controller.inbox)
+        )
+    )
+
+
+async def test_help_lists_every_key_and_q_quits(dashboard):
+    app, pilot = dashboard
+    await pilot.press("question_mark")
+    assert isinstance(app.screen, HelpScreen)
+    shown = str(app.screen.query_one("#help-keys").content)
+    for key, meaning in KEYMAP:
+        assert key in shown and meaning in shown
+    await pilot.press("escape")
+    assert not isinstance(app.screen, HelpScreen)
+    await pilot.press("q")
+    assert app.return_code is not None or not app.is_running
+
+
+async def test_indicator_follows_connect_stop_reconnect_and_error(server, dashboard):
+    app, _pilot = dashboard
+    indicator = app.query_one(ConnectionIndicator)
+    await server.stop()
+    await wait_for(lambda: indicator.has_class("-reconnecting"), what="orange")
+    await wait_for(lambda: "retry in" in text_of(indicator) or "reconnecting" in text_of(indicator))
+    await server.start()
+    await wait_for(lambda: indicator.has_class("-connected"), timeout=10, what="green again")
+    await server.close_sockets(DEMO_EMAIL, 4003, "forbidden")
+    await wait_for(lambda: indicator.has_class("-error"), what="red")
+    assert "not reconnecting" in text_of(indicator)
+
+
+async def test_badge_follows_unread_count_frames(server, dashboard):
+    app, _pilot = dashboard
+    await server.send_raw(DEMO_EMAIL, '{"type": "unread_count", "data": {"unread_count": 4321}}')
+    await wait_for(lambda: text_of(app.query_one(UnreadBadge)).strip() == "4,321 unread")
+
+
+async def test_created_notification_appears_with_markup_shown_literally(server, dashboard):
+    app, _pilot = dashboard
+    await server.create_notification(
+        title="[bold red]x[/]", message="\x1b[2J\x1b]52;c;ZXZpbA==\x07"
+    )
+    await wait_for(lambda: "[bold red]x[/]" in list_text(app).splitlines()[0])
+    row = list_text(app).splitlines()[0]
+    assert "\x1b" not in row and "\\x1b[2J" in row
+
+
+async def test_login_screen_when_not_logged_in(server, home):
+    tiri = make_client(server, home)
+    app = TiriApp(tiri, bell=False)
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            assert isinstance(app.screen, LoginScreen)
+            await pilot.click("#login-email")
+            await pilot.press(*DEMO_EMAIL, "enter", *"wrong", "enter")
+            await wait_for(
+                lambda: "No active account" in str(app.screen.query_one("#login-error").content)
+            )
+            password = app.screen.query_one("#login-password")
+            password.value = DEMO_PASSWORD
+            await pilot.press("enter")
+            await wait_for(
+                lambda: (
+                    app.controller is not None and app.controller.state is ConnectionState.CONNECTED
+                )
+            )
+            assert not isinstance(app.screen, LoginScreen)
+    finally:
+        await tiri.aclose()
+
+
+async def test_many_arrivals_are_batched_into_one_toast(dashboard, server):
+    app, pilot = dashboard
+    before = len(app._notifications)
+    for i in range(12):
+        await server.create_notification(title=f"burst {i}")
+    await wait_for(lambda: sum(n.title.startswith("burst") for n in app.controller.inbox) == 12)
+    await pilot.pause()
+    toasts = list(app._notifications)[before:]
+    assert any("new notifications" in t.message for t in toasts)
+    assert len(toasts) < 12
+
+
+async def test_100k_notifications_render_only_visible_rows():
+    controller = offline_controller()
+    controller.accept(sample(100_000), live=False)
+    app = TiriApp(controller=controller, clock=lambda: NOW, bell=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        view = app.query_one(NotificationList)
+        height = view.scrollable_content_region.height
+        assert view.virtual_size.height == 100_000
+        assert 0 < len(view.rendered_rows) <= height
+        assert max(view.rendered_rows) < height
+        view.rendered_rows.clear()
+        await pilot.press("pagedown")
+        await pilot.pause()
+        assert view.rendered_rows and min(view.rendered_rows) >= height - 1
+        assert max(view.rendered_rows) < 2 * height + 1
+        view.rendered_rows.clear()
+        await pilot.press("G")
+        await pilot.pause()
+        assert max(view.rendered_rows) == 99_999
+        assert min(view.rendered_rows) >= 100_000 - height

@@ -1,0 +1,83 @@
+"""Settings: config file, profiles, environment and flags, in that order."""
+
+from __future__ import annotations
+
+import pytest
+
+from tiri_tui.config import DEFAULT_SERVER, ConfigError, Settings, load_settings
+
+
+def write_config(home, text: str) -> None:
+    (home / "config").mkdir(parents=True, exist_ok=True)
+    (home / "config" / "config.toml").write_text(text)
+
+
+def test_defaults(tmp_path):
+    s = load_settings(environ={"TIRI_HOME": str(tmp_path)})
+    assert s.server == DEFAULT_SERVER
+    assert s.socket_url == "ws://127.0.0.1:8765/ws/notifications/"
+    assert s.origin == "http://127.0.0.1:8765"
+
+
+def test_https_maps_to_wss_and_origin_drops_the_path():
+    s = Settings(server="https://tiriapp.com/base")
+    assert s.socket_url == "wss://tiriapp.com/ws/notifications/"
+    assert s.origin == "https://tiriapp.com"
+    assert Settings(
+        server="https://x", ws_url="wss://ws.x/ws/notifications/"
+    ).socket_url.startswith("wss://ws.x")
+
+
+def test_precedence_file_profile_env_flag(tmp_path):
+    write_config(
+        tmp_path,
+        'server = "https://file.example"\nfallback_interval = 12\n'
+        '[profiles.prod]\nserver = "https://prod.example"\npage_size = 50\n',
+    )
+    env = {"TIRI_HOME": str(tmp_path)}
+    assert load_settings(environ=env).server == "https://file.example"
+    prod = load_settings(environ={**env, "TIRI_PROFILE": "prod"})
+    assert (
+        prod.server == "https://prod.example"
+        and prod.page_size == 50
+        and prod.fallback_interval == 12
+    )
+    assert (
+        load_settings(
+            environ={**env, "TIRI_PROFILE": "prod", "TIRI_SERVER": "https://env.example"}
+        ).server
+        == "https://env.example"
+    )
+    assert (
+        load_settings(
+            server="https://flag.example/", environ={**env, "TIRI_SERVER": "https://env.example"}
+        ).server
+        == "https://flag.example"
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("server = 5", "wrong type"),
+        ('colour = "blue"', "unknown setting"),
+        ("server = [", "cannot read"),
+        ('server = "ftp://x"', "must look like"),
+    ],
+)
+def test_bad_config_is_a_clear_error(tmp_path, text, message):
+    write_config(tmp_path, text)
+    with pytest.raises(ConfigError, match=message):
+        load_settings(environ={"TIRI_HOME": str(tmp_path)})
+
+
+def test_unknown_profile_names_the_known_ones(tmp_path):
+    write_config(tmp_path, '[profiles.a]\nserver = "https://a"\n')
+    with pytest.raises(ConfigError, match="have: a"):
+        load_settings(profile="b", environ={"TIRI_HOME": str(tmp_path)})
+
+
+def test_demo_namespace_keeps_its_files_apart(tmp_path):
+    real = Settings(home=tmp_path)
+    demo = Settings(home=tmp_path, namespace="demo")
+    assert real.config_dir != demo.config_dir and demo.config_dir.is_relative_to(real.config_dir)
