@@ -1,0 +1,111 @@
+"""Regenerate the README screenshots from the app itself, against the embedded demo server.
+
+    python screenshots/generate.py
+
+Writes SVGs here, and PNGs too when ``rsvg-convert`` is installed
+(Debian: ``apt-get install librsvg2-bin``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+sys.path.insert(0, str(ROOT.parent))
+
+from tiri_tui.client import TiriClient  # noqa: E402
+from tiri_tui.config import Settings  # noqa: E402
+from tiri_tui.controller import ControllerSettings  # noqa: E402
+from tiri_tui.policy import ConnectionState, PolicySettings  # noqa: E402
+from tiri_tui.realtime import RealtimeSettings  # noqa: E402
+from tiri_tui.server import DEMO_EMAIL, DEMO_PASSWORD, DemoServer  # noqa: E402
+from tiri_tui.ui.app import TiriApp  # noqa: E402
+
+SIZE = (120, 32)
+
+
+async def until(predicate, timeout: float = 15.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise TimeoutError("the app did not reach the expected state")
+        await asyncio.sleep(0.02)
+
+
+def save(app: TiriApp, name: str) -> Path:
+    svg = ROOT / f"{name}.svg"
+    app.save_screenshot(filename=svg.name, path=str(ROOT))
+    converter = shutil.which("rsvg-convert")
+    if converter:
+        # rsvg drops leading no-break spaces: give it plain spaces it must preserve.
+        text = svg.read_text("utf-8").replace("&#160;", " ")
+        text = re.sub(r"<svg ", '<svg xml:space="preserve" ', text, count=1)
+        with tempfile.NamedTemporaryFile("w", suffix=".svg", delete=False) as fixed:
+            fixed.write(text)
+        subprocess.run([converter, fixed.name, "-o", str(svg.with_suffix(".png"))], check=True)
+        Path(fixed.name).unlink()
+    return svg
+
+
+async def main() -> None:
+    server = DemoServer(port=0, seed_count=50)
+    await server.start()
+    with tempfile.TemporaryDirectory() as home:
+        settings = Settings(server=server.url, home=Path(home), namespace="demo")
+        client = TiriClient(
+            settings,
+            realtime=RealtimeSettings(policy=PolicySettings(base_delay=8, max_delay=30)),
+            controller=ControllerSettings(fallback_interval=60),
+        )
+        await client.auth.login(DEMO_EMAIL, DEMO_PASSWORD)
+        app = TiriApp(client, demo_server=server, bell=False)
+        async with app.run_test(size=SIZE) as pilot:
+            await until(lambda: app.controller is not None and app.controller.state is ConnectionState.CONNECTED)
+            await until(lambda: len(app.controller.inbox) >= 40)
+            await server.create_notification(title="Approval Needed", priority="urgent",
+                                             notification_type="approval_request",
+                                             message="Priya asks to join the team at the clinic")
+            await pilot.pause(0.3)
+            app.clear_notifications()
+            await pilot.pause()
+            save(app, "main-connected")
+
+            await pilot.press("j", "j", "enter")
+            await pilot.pause(0.3)
+            app.clear_notifications()
+            save(app, "detail-pane")
+            await pilot.press("enter")
+
+            await pilot.press("question_mark")
+            await pilot.pause()
+            save(app, "help")
+            await pilot.press("escape")
+
+            await server.stop()
+            await until(lambda: app.controller.state is ConnectionState.RECONNECTING and app.controller.retry_in)
+            await pilot.pause(0.3)
+            save(app, "reconnecting")
+
+            await server.start()
+            app.controller.reconnect()
+            await until(lambda: app.controller.state is ConnectionState.CONNECTED)
+            await server.close_sockets(DEMO_EMAIL, 4003, "forbidden")
+            await until(lambda: app.controller.state is ConnectionState.ERROR)
+            await pilot.pause(0.3)
+            app.clear_notifications()
+            await pilot.pause()
+            save(app, "error")
+        await client.aclose()
+    await server.stop()
+    print(f"screenshots written to {ROOT}")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
