@@ -6,6 +6,7 @@ the screen is updated at most once per frame, however fast they come.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from itertools import islice
@@ -16,6 +17,7 @@ from textual import on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal
+from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widgets import Footer, Label
 
@@ -146,6 +148,10 @@ class TiriApp(App[None]):
 
     # -- controller events, batched to one update per frame ------------------------
     def _on_event(self, event: ControllerEvent) -> None:
+        with contextlib.suppress(NoMatches):  # the app is shutting down: widgets are gone
+            self._take_event(event)
+
+    def _take_event(self, event: ControllerEvent) -> None:
         match event:
             case NotificationAdded(live=True):
                 self._pending_live.append(event.notification)
@@ -169,6 +175,10 @@ class TiriApp(App[None]):
 
     def _flush(self) -> None:
         self._flush_scheduled = False
+        with contextlib.suppress(NoMatches):  # a frame due while the app shuts down
+            self._paint()
+
+    def _paint(self) -> None:
         controller = self.controller
         if controller is None or not self._dirty:
             return
