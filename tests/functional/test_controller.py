@@ -60,7 +60,7 @@ async def test_live_new_and_updated_notifications(server, controller):
     created = await server.create_notification(title="live")
     await wait_for(lambda: created["id"] in controller.inbox)
     assert controller.inbox[0].id == created["id"]
-    assert controller.unread_count == server_unread(server)
+    await wait_for(lambda: controller.unread_count == server_unread(server))  # its own frame
     server.state.set_read(server.user(), created["id"], True)  # e.g. read on the phone
     await server.broadcast_changes(server.user(), [created])
     await wait_for(lambda: controller.inbox.get(created["id"]).is_read)

@@ -277,3 +277,21 @@ async def test_100k_notifications_render_only_visible_rows():
         await pilot.pause()
         assert max(view.rendered_rows) == 99_999
         assert min(view.rendered_rows) >= 100_000 - height
+
+
+async def test_an_expired_session_offers_the_login_screen_and_recovers(server, dashboard, client):
+    app, pilot = dashboard
+    old = app.controller
+    server.state.revoke(client.auth.session.refresh)
+    await server.close_sockets(DEMO_EMAIL, 4001)
+    await wait_for(lambda: isinstance(app.screen, LoginScreen), what="login screen")
+    await pilot.pause()
+    assert app.query_one(ConnectionIndicator).has_class("-error")
+    app.screen.query_one("#login-email").value = DEMO_EMAIL
+    password = app.screen.query_one("#login-password")
+    password.value = DEMO_PASSWORD
+    password.focus()
+    await pilot.press("enter")
+    await wait_for(lambda: app.controller is not None and app.controller is not old and app.controller.state is ConnectionState.CONNECTED)
+    assert old.live_tasks() == 0
+    await wait_for(lambda: app.query_one(ConnectionIndicator).has_class("-connected"))

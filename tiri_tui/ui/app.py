@@ -33,6 +33,7 @@ from tiri_tui.events import (
     UnreadCountChanged,
 )
 from tiri_tui.models import KNOWN_TYPES
+from tiri_tui.policy import SESSION_EXPIRED
 from tiri_tui.text import one_line
 from tiri_tui.ui.notification_list import NotificationList
 from tiri_tui.ui.screens import (
@@ -122,11 +123,21 @@ class TiriApp(App[None]):
         elif self.client is not None and self.client.auth.session is not None:
             self._open_and_start()
         else:
+            self._ask_to_log_in()
+
+    def _ask_to_log_in(self) -> None:
+        if not isinstance(self.screen, LoginScreen):
             self.push_screen(LoginScreen(self.client.settings.server if self.client else ""))
 
     @work(exclusive=True, group="controller")
     async def _open_and_start(self) -> None:
         assert self.client is not None
+        if self.controller is not None:
+            # A new login after the session ended: retire the old controller first.
+            old, self.controller = self.controller, None
+            if self._unsubscribe is not None:
+                self._unsubscribe()
+            await old.aclose()
         controller = self.client.open_controller()
         self._bind(controller)
         await controller.start()
@@ -157,6 +168,8 @@ class TiriApp(App[None]):
                 self._pending_live.append(event.notification)
             case StateEvent(state=state, reason=reason, retry_in=retry_in):
                 self.query_one(ConnectionIndicator).show(state, reason, retry_in)
+                if reason == SESSION_EXPIRED and self.client is not None:
+                    self._ask_to_log_in()
             case ServerError(message=message):
                 self._toast(message, title="Server error", severity="error")
             case ActionQueued(action=action, reason=reason):
