@@ -15,17 +15,22 @@ from tiri_tui.cli import build_parser, main
 from tiri_tui.server import DEMO_EMAIL, DEMO_PASSWORD, DemoServer
 
 
-async def run_cli(home: Path, *args: str, stdin: str = "") -> tuple[int, str, str]:
-    process = await asyncio.create_subprocess_exec(
+async def spawn_cli(home: Path, *args: str, stdin: int | None = None) -> asyncio.subprocess.Process:
+    """Start `python -m tiri_tui ARGS` with its own TIRI_HOME, stdout and stderr piped."""
+    return await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
         "tiri_tui",
         *args,
-        stdin=asyncio.subprocess.PIPE,
+        stdin=stdin,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
         env={**os.environ, "TIRI_HOME": str(home)},
     )
+
+
+async def run_cli(home: Path, *args: str, stdin: str = "") -> tuple[int, str, str]:
+    process = await spawn_cli(home, *args, stdin=asyncio.subprocess.PIPE)
     out, err = await asyncio.wait_for(process.communicate(stdin.encode()), 30)
     return process.returncode, out.decode(), err.decode()
 
@@ -101,20 +106,7 @@ async def test_logout_forgets_the_session_and_revokes_it(server, home):
 
 async def test_tail_json_event_stream_line_by_line(server, home):
     await login(server, home)
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "tiri_tui",
-        "--server",
-        server.url,
-        "tail",
-        "--json",
-        "-n",
-        "2",
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-        env={**os.environ, "TIRI_HOME": str(home)},
-    )
+    process = await spawn_cli(home, "--server", server.url, "tail", "--json", "-n", "2")
     lines: list[dict] = []
 
     async def read_until(predicate, timeout: float = 10) -> None:
@@ -173,18 +165,7 @@ async def test_tail_json_event_stream_line_by_line(server, home):
 
 async def test_tail_exits_2_with_an_error_event_when_the_session_ends(server, home):
     await login(server, home)
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "tiri_tui",
-        "--server",
-        server.url,
-        "tail",
-        "--json",
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-        env={**os.environ, "TIRI_HOME": str(home)},
-    )
+    process = await spawn_cli(home, "--server", server.url, "tail", "--json")
     stored = json.loads(next((home / "config" / "sessions").glob("*.json")).read_text())
     try:
         async with asyncio.timeout(10):
@@ -205,17 +186,7 @@ async def test_tail_exits_2_with_an_error_event_when_the_session_ends(server, ho
 
 async def test_tail_readable_form_escapes_control_characters(server, home):
     await login(server, home)
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "tiri_tui",
-        "--server",
-        server.url,
-        "tail",
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-        env={**os.environ, "TIRI_HOME": str(home)},
-    )
+    process = await spawn_cli(home, "--server", server.url, "tail")
     try:
         async with asyncio.timeout(10):
             while b"connected" not in await process.stdout.readline():
@@ -253,19 +224,7 @@ def test_bad_server_url_is_a_clear_error(capsys, tmp_path, monkeypatch):
 
 
 async def test_serve_prints_its_url_and_credentials_and_stops_on_ctrl_c(home):
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "tiri_tui",
-        "serve",
-        "--port",
-        "0",
-        "--rate",
-        "0",
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-        env={**os.environ, "TIRI_HOME": str(home)},
-    )
+    process = await spawn_cli(home, "serve", "--port", "0", "--rate", "0")
     first = (await asyncio.wait_for(process.stdout.readline(), 10)).decode()
     second = (await asyncio.wait_for(process.stdout.readline(), 10)).decode()
     assert first.startswith("Tiri demo server on http://127.0.0.1:")

@@ -292,6 +292,12 @@ async def test_an_expired_session_offers_the_login_screen_and_recovers(server, d
     password.value = DEMO_PASSWORD
     password.focus()
     await pilot.press("enter")
-    await wait_for(lambda: app.controller is not None and app.controller is not old and app.controller.state is ConnectionState.CONNECTED)
+    await wait_for(
+        lambda: (
+            app.controller is not None
+            and app.controller is not old
+            and app.controller.state is ConnectionState.CONNECTED
+        )
+    )
     assert old.live_tasks() == 0
     await wait_for(lambda: app.query_one(ConnectionIndicator).has_class("-connected"))
