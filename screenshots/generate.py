@@ -67,11 +67,18 @@ async def main() -> None:
         await client.auth.login(DEMO_EMAIL, DEMO_PASSWORD)
         app = TiriApp(client, demo_server=server, bell=False)
         async with app.run_test(size=SIZE) as pilot:
-            await until(lambda: app.controller is not None and app.controller.state is ConnectionState.CONNECTED)
+            await until(
+                lambda: (
+                    app.controller is not None and app.controller.state is ConnectionState.CONNECTED
+                )
+            )
             await until(lambda: len(app.controller.inbox) >= 40)
-            await server.create_notification(title="Approval Needed", priority="urgent",
-                                             notification_type="approval_request",
-                                             message="Priya asks to join the team at the clinic")
+            await server.create_notification(
+                title="Approval Needed",
+                priority="urgent",
+                notification_type="approval_request",
+                message="Priya asks to join the team at the clinic",
+            )
             await pilot.pause(0.3)
             app.clear_notifications()
             await pilot.pause()
@@ -89,7 +96,11 @@ async def main() -> None:
             await pilot.press("escape")
 
             await server.stop()
-            await until(lambda: app.controller.state is ConnectionState.RECONNECTING and app.controller.retry_in)
+            await until(
+                lambda: (
+                    app.controller.state is ConnectionState.RECONNECTING and app.controller.retry_in
+                )
+            )
             await pilot.pause(0.3)
             save(app, "reconnecting")
 

@@ -288,7 +288,7 @@ def _dashboard(args: argparse.Namespace, settings: Settings) -> int:
 
     async def dashboard() -> None:
         async with _client(settings) as client:
-            await TiriApp(client).run_async()
+            await TiriApp(client, bell=settings.bell).run_async()
 
     asyncio.run(dashboard())
     return EXIT_OK

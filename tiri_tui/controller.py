@@ -86,6 +86,7 @@ class Counters:
     items_rejected: int = 0
     last_delivery_latency: float | None = None
     connects: int = 0
+    gap_fills: int = 0
 
 
 @dataclass
@@ -127,7 +128,10 @@ class NotificationController:
         self.loaded = asyncio.Event()
         self.outbox = outbox
         self._cache = cache
-        self._cache_dirty = False
+        #: What changed since the cache was last saved (saves write only that).
+        self._changed_ids: set[str] = set()
+        self._removed_ids: set[str] = set()
+        self._count_changed = False
         self._next_url: str | None = None
         self._observers: list[Callable[[ControllerEvent], None]] = []
         self._tasks: set[asyncio.Task[None]] = set()
@@ -214,7 +218,7 @@ class NotificationController:
         if removed is None:
             return
         self.emit(NotificationRemoved(notification_id))
-        self._cache_dirty = True
+        self._forget_cached(notification_id)
         if not removed.is_read and self.unread_count:
             self._set_unread(self.unread_count - 1)
         self.outbox.submit("delete", notification_id)
@@ -309,7 +313,7 @@ class NotificationController:
         elif result is Upsert.UPDATED:
             self.emit(NotificationUpdated(n))
         if result is not Upsert.UNCHANGED:
-            self._cache_dirty = True
+            self._changed_ids.add(n.id)
 
     def _set_read_locally(self, notification_id: str, is_read: bool) -> None:
         n = self.inbox.get(notification_id)
@@ -322,7 +326,7 @@ class NotificationController:
     def _set_unread(self, count: int) -> None:
         if count != self.unread_count:
             self.unread_count = count
-            self._cache_dirty = True
+            self._count_changed = True
             self.emit(UnreadCountChanged(count))
 
     def notify_queued(self, action: str, reason: str) -> None:
@@ -350,6 +354,7 @@ class NotificationController:
                     break
             await self._refresh_count(page)
             self.cached = False
+            self.counters.gap_fills += 1
             await self.outbox.flush()
             with contextlib.suppress(TiriError):
                 await self.worker.send(GetUnreadCount())
@@ -394,7 +399,7 @@ class NotificationController:
 
     def _remove(self, notification_id: str) -> None:
         if self.inbox.remove(notification_id) is not None:
-            self._cache_dirty = True
+            self._forget_cached(notification_id)
             self.emit(NotificationRemoved(notification_id))
 
     async def _refresh_count(self, page: Page | None = None) -> None:
@@ -457,12 +462,20 @@ class NotificationController:
             await asyncio.sleep(self.settings.cache_save_interval)
             self._save_cache()
 
+    def _forget_cached(self, notification_id: str) -> None:
+        self._changed_ids.discard(notification_id)
+        self._removed_ids.add(notification_id)
+
     def _save_cache(self) -> None:
-        if self._cache is None or not self._cache_dirty or self.filters.active or self.cached:
+        if self._cache is None or self.filters.active or self.cached:
             return
-        self._cache_dirty = False
+        if not (self._changed_ids or self._removed_ids or self._count_changed):
+            return
+        changed = [n for i in self._changed_ids if (n := self.inbox.get(i)) is not None]
+        removed = list(self._removed_ids)
+        self._changed_ids, self._removed_ids, self._count_changed = set(), set(), False
         try:
-            self._cache.replace(iter(self.inbox), self.unread_count)
+            self._cache.apply(changed, removed, self.unread_count)
         except Exception:
             log.exception("could not save the cache")
 

@@ -27,7 +27,26 @@ class Inbox:
 
     def __init__(self) -> None:
         self._by_id: dict[str, Notification] = {}
-        self._order: list[tuple[float, str]] = []
+        #: Ids in display order. Plain ids (shared with the objects), not key
+        #: tuples: at 100k rows the tuples alone would cost ~9 MB.
+        self._order: list[str] = []
+
+    def _key(self, notification_id: str) -> tuple[float, str]:
+        return self._by_id[notification_id].sort_key
+
+    def _index(self, notification: Notification) -> int:
+        return bisect.bisect_left(self._order, notification.sort_key, key=self._key)
+
+    def _insert_at(self, notification: Notification) -> int:
+        # Live ones land on top and older pages at the bottom: check both ends
+        # before bisecting.
+        order = self._order
+        key = notification.sort_key
+        if not order or key > self._key(order[-1]):
+            return len(order)
+        if key < self._key(order[0]):
+            return 0
+        return self._index(notification)
 
     def __len__(self) -> int:
         return len(self._order)
@@ -37,10 +56,10 @@ class Inbox:
 
     def __iter__(self) -> Iterator[Notification]:
         by_id = self._by_id
-        return (by_id[key[1]] for key in self._order)
+        return (by_id[nid] for nid in self._order)
 
     def __getitem__(self, position: int) -> Notification:
-        return self._by_id[self._order[position][1]]
+        return self._by_id[self._order[position]]
 
     def get(self, notification_id: str) -> Notification | None:
         """The notification with this id, if held."""
@@ -49,9 +68,7 @@ class Inbox:
     def position(self, notification_id: str) -> int | None:
         """Where this id stands in the order (0 is the newest)."""
         notification = self._by_id.get(notification_id)
-        if notification is None:
-            return None
-        return bisect.bisect_left(self._order, notification.sort_key)
+        return None if notification is None else self._index(notification)
 
     def upsert(self, notification: Notification) -> Upsert:
         """Insert a new id once, or update a known one in place."""
@@ -60,19 +77,23 @@ class Inbox:
             if old == notification:
                 return Upsert.UNCHANGED
             if old.sort_key != notification.sort_key:
-                del self._order[bisect.bisect_left(self._order, old.sort_key)]
-                bisect.insort(self._order, notification.sort_key)
+                del self._order[self._index(old)]
+                self._by_id[notification.id] = notification
+                self._order.insert(self._insert_at(notification), notification.id)
             self._by_id[notification.id] = notification
             return Upsert.UPDATED
+        # Find the place before the id is known: the key function looks ids up.
+        index = self._insert_at(notification)
         self._by_id[notification.id] = notification
-        bisect.insort(self._order, notification.sort_key)
+        self._order.insert(index, notification.id)
         return Upsert.ADDED
 
     def remove(self, notification_id: str) -> Notification | None:
         """Remove an id; return what was removed."""
-        notification = self._by_id.pop(notification_id, None)
+        notification = self._by_id.get(notification_id)
         if notification is not None:
-            del self._order[bisect.bisect_left(self._order, notification.sort_key)]
+            del self._order[self._index(notification)]
+            del self._by_id[notification_id]
         return notification
 
     def clear(self) -> None:

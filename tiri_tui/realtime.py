@@ -65,6 +65,8 @@ log = logging.getLogger(__name__)
 _socket_log = logging.getLogger("tiri_tui.websocket")
 _socket_log.addFilter(RedactingFilter())
 _KEEPALIVE_TIMEOUT = "keepalive ping timeout"
+#: Seconds of back-to-back frame handling before yielding to the event loop.
+_YIELD_AFTER = 0.008
 
 
 class TokenProvider(Protocol):
@@ -355,10 +357,16 @@ class RealtimeWorker:
             ) as ws:
                 self._ws = ws
                 self._report(generation, HandshakeOk())
+                slice_start = time.perf_counter()
                 pinger = asyncio.create_task(self._app_pings(ws)) if s.app_ping_interval else None
                 try:
                     async for message in ws:
                         self._receive(message)
+                        # A burst of queued frames never suspends recv(): after
+                        # a slice of work, let keys and paints in.
+                        if time.perf_counter() - slice_start > _YIELD_AFTER:
+                            await asyncio.sleep(0)
+                            slice_start = time.perf_counter()
                 finally:
                     if pinger is not None:
                         pinger.cancel()

@@ -72,6 +72,26 @@ class NotificationCache:
                     "INSERT OR REPLACE INTO meta VALUES ('unread_count', ?)", (str(unread_count),)
                 )
 
+    def apply(
+        self, changed: Iterable[Notification], removed: Iterable[str], unread_count: int | None
+    ) -> None:
+        """Write only what changed since the last save, then trim to the newest ``limit``."""
+        rows = [(n.id, n.created_at.timestamp(), json.dumps(n.to_dict())) for n in changed]
+        with self._transaction():
+            self._db.executemany("DELETE FROM notifications WHERE id = ?", [(i,) for i in removed])
+            self._db.executemany("INSERT OR REPLACE INTO notifications VALUES (?, ?, ?)", rows)
+            if unread_count is not None:
+                self._db.execute(
+                    "INSERT OR REPLACE INTO meta VALUES ('unread_count', ?)", (str(unread_count),)
+                )
+            (count,) = self._db.execute("SELECT COUNT(*) FROM notifications").fetchone()
+            if count > self.limit:
+                self._db.execute(
+                    "DELETE FROM notifications WHERE id NOT IN "
+                    "(SELECT id FROM notifications ORDER BY created_at DESC LIMIT ?)",
+                    (self.limit,),
+                )
+
     @contextlib.contextmanager
     def _transaction(self) -> Iterator[None]:
         self._db.execute("BEGIN")

@@ -7,6 +7,8 @@ the screen is updated at most once per frame, however fast they come.
 from __future__ import annotations
 
 import contextlib
+import gc
+import time
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from itertools import islice
@@ -50,9 +52,18 @@ from tiri_tui.ui.widgets import ConnectionIndicator, DetailPane, StatusLine, Unr
 if TYPE_CHECKING:
     from tiri_tui.client import TiriClient
 
-FRAME = 1 / 60
-#: More new notifications than this in one frame are announced as one toast.
+#: More new notifications than this at once are announced as one toast.
 TOAST_LIMIT = 3
+#: At most one toast (or group of toasts) per this many seconds.
+TOAST_INTERVAL = 1.0
+STATUS_INTERVAL = 0.5
+GC_THRESHOLDS = (20_000, 20, 100)
+
+
+def _freeze_survivors() -> None:
+    """Move everything alive after the first load into the permanent generation."""
+    gc.collect()
+    gc.freeze()
 
 
 class TiriApp(App[None]):
@@ -95,8 +106,14 @@ class TiriApp(App[None]):
         label = server_label or (client.settings.server if client else "")
         self.server_label = f"{label} (demo)" if demo_server is not None else label
         self._pending_live: list = []
+        self._last_toast = 0.0
+        self._toast_timer_set = False
+        self._badge_shown: tuple[int | None, bool] | None = None
+        self._status_dirty = False
+        self._last_status = 0.0
+        self._gc_frozen = False
         self._dirty = False
-        self._flush_scheduled = False
+        self._batch_scheduled = False
         self._unsubscribe: Callable[[], None] | None = None
 
     # -- layout -------------------------------------------------------------------
@@ -116,8 +133,15 @@ class TiriApp(App[None]):
         return self.controller.inbox if self.controller else []
 
     def on_mount(self) -> None:
+        # A full (generation 2) collection walks every object: with the widget
+        # tree and thousands of notifications that is a 40-80 ms stall, several
+        # times a second under a stream of arrivals. Collect young objects less
+        # often, and take what exists after the first load out of the scans.
+        gc.set_threshold(*GC_THRESHOLDS)
         self.query_one(NotificationList).focus()
         self.set_interval(30, self._tick)
+        # Metrics change with every frame received; people read them at a calmer pace.
+        self.set_interval(STATUS_INTERVAL, self._refresh_status)
         if self.controller is not None:
             self._bind(self.controller)
         elif self.client is not None and self.client.auth.session is not None:
@@ -151,7 +175,7 @@ class TiriApp(App[None]):
             controller.state, controller.reason, controller.retry_in
         )
         self._dirty = True
-        self._schedule_flush()
+        self._schedule_batch()
 
     def on_unmount(self) -> None:
         if self._unsubscribe is not None:
@@ -179,15 +203,18 @@ class TiriApp(App[None]):
             case UnreadCountChanged():
                 pass
         self._dirty = True
-        self._schedule_flush()
+        self._schedule_batch()
 
-    def _schedule_flush(self) -> None:
-        if not self._flush_scheduled:
-            self._flush_scheduled = True
-            self.set_timer(FRAME, self._flush)
+    def _schedule_batch(self) -> None:
+        # Events come from the socket's task, outside Textual's context: the
+        # batch runs as the app's own callback. All that arrives before it runs
+        # lands in one batch, and Textual paints at most once per frame.
+        if not self._batch_scheduled:
+            self._batch_scheduled = True
+            self.call_later(self._apply_batch)
 
-    def _flush(self) -> None:
-        self._flush_scheduled = False
+    def _apply_batch(self) -> None:
+        self._batch_scheduled = False
         with contextlib.suppress(NoMatches):  # a frame due while the app shuts down
             self._paint()
 
@@ -200,22 +227,55 @@ class TiriApp(App[None]):
         view.sync()
         if controller.has_more and len(controller.inbox) < view.size.height + 5:
             controller.load_more()  # fill the screen before the user has to scroll
-        self.query_one(UnreadBadge).show(controller.unread_count, controller.cached)
-        self._announce(self._pending_live)
-        self._pending_live = []
-        self._show_status()
+        if not self._gc_frozen and controller.loaded.is_set():
+            self._gc_frozen = True
+            self.call_after_refresh(_freeze_survivors)
+        badge = (controller.unread_count, controller.cached)
+        if badge != self._badge_shown:
+            self._badge_shown = badge
+            self.query_one(UnreadBadge).show(*badge)
+        self._status_dirty = True
+        if time.monotonic() - self._last_status >= STATUS_INTERVAL:
+            self._refresh_status()  # else the interval timer catches up
+        if self._pending_live:
+            self._announce()
 
-    def _announce(self, fresh: list) -> None:
-        if not fresh:
+    def _announce(self) -> None:
+        """Toasts for new arrivals: at once, but at most one per second, coalesced.
+
+        A toast is a mounted widget; one per batch during a burst would cost
+        more than the burst itself.
+        """
+        wait = self._last_toast + TOAST_INTERVAL - time.monotonic()
+        if wait > 0:
+            if not self._toast_timer_set:
+                self._toast_timer_set = True
+                self.set_timer(wait, self._announce_later)
             return
+        fresh, self._pending_live = self._pending_live, []
+        self._last_toast = time.monotonic()
         if self.ring_bell and any(n.priority == "urgent" for n in fresh):
             self.bell()
         if len(fresh) > TOAST_LIMIT:
-            self._toast(f"{len(fresh)} new notifications", title="New")
+            newest = fresh[-1]
+            self._toast(f"newest: {newest.title}", title=f"{len(fresh)} new notifications")
             return
         for n in fresh:
             title = "Urgent" if n.priority == "urgent" else "New"
             self._toast(f"{n.title}: {n.message}", title=title)
+
+    def _announce_later(self) -> None:
+        self._toast_timer_set = False
+        if self._pending_live:
+            with contextlib.suppress(NoMatches):
+                self._announce()
+
+    def _refresh_status(self) -> None:
+        if self._status_dirty:
+            self._status_dirty = False
+            self._last_status = time.monotonic()
+            with contextlib.suppress(NoMatches):
+                self._show_status()
 
     def _toast(self, message: str, **options: object) -> None:
         """A toast showing ``message`` literally (server text is never markup)."""
@@ -308,7 +368,7 @@ class TiriApp(App[None]):
             f = self.controller.filters
             self.controller.set_filters(Filters(not f.unread_only, f.notification_type, f.search))
             self._dirty = True
-            self._schedule_flush()
+            self._schedule_batch()
 
     def action_search(self) -> None:
         if self.controller is None:

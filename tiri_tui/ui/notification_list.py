@@ -98,6 +98,8 @@ class NotificationList(ScrollView, can_focus=True):
         self._clock = clock
         self._now = clock()
         self._cursor_id: str | None = None
+        self._cursor_item: Notification | None = None
+        self._styles: dict[str, Style] | None = None
         #: Every row index rendered so far; tests clear it to check that a
         #: paint touches only the visible rows.
         self.rendered_rows: set[int] = set()
@@ -138,19 +140,36 @@ class NotificationList(ScrollView, can_focus=True):
         index = self.scroll_offset.y + y
         width = self.scrollable_content_region.width
         if index >= len(self.source) or width <= 0:
-            return Strip.blank(width, self.rich_style)
+            return Strip.blank(width, self._row_styles()["fill"])
         self.rendered_rows.add(index)
         return self._row(self.source[index], width, index == self.cursor)
 
+    def notify_style_update(self) -> None:
+        """Styles changed (theme, focus): forget the cached ones."""
+        super().notify_style_update()
+        self._styles = None
+
+    def _row_styles(self) -> dict[str, Style]:
+        # Looking styles up per row costs more than drawing the row: once per
+        # style change is enough.
+        if self._styles is None:
+            get = self.get_component_rich_style
+            self._styles = {
+                name: get(f"notification-list--{name}")
+                for name in ("read", "unread", "meta", "message", "urgent", "high", "cursor")
+            }
+            self._styles["fill"] = self.rich_style
+        return self._styles
+
     def _row(self, n: Notification, width: int, selected: bool) -> Strip:
-        get = self.get_component_rich_style
-        base = get("notification-list--read" if n.is_read else "notification-list--unread")
-        meta = get("notification-list--meta")
-        message_style = get("notification-list--message")
+        styles = self._row_styles()
+        base = styles["read" if n.is_read else "unread"]
+        meta = styles["meta"]
+        message_style = styles["message"]
         if n.priority == "urgent":
-            mark, mark_style = "‼ ", get("notification-list--urgent")
+            mark, mark_style = "‼ ", styles["urgent"]
         elif n.priority == "high":
-            mark, mark_style = "! ", get("notification-list--high")
+            mark, mark_style = "! ", styles["high"]
         else:
             mark, mark_style = "  ", base
         kind = one_line(n.notification_type, TYPE_WIDTH - 1).ljust(TYPE_WIDTH)
@@ -163,10 +182,10 @@ class NotificationList(ScrollView, can_focus=True):
             Segment(one_line(n.title, width), base + Style(bold=not n.is_read)),
             Segment("  " + one_line(n.message, width), message_style),
         ]
-        fill = self.rich_style
+        fill = styles["fill"]
         if selected:
             # Layered on top: each segment's own colours must not hide the cursor.
-            cursor = get("notification-list--cursor")
+            cursor = styles["cursor"]
             segments = [Segment(seg.text, (seg.style or Style()) + cursor) for seg in segments]
             fill = fill + cursor
         return Strip(segments).adjust_cell_length(width, fill)
@@ -193,10 +212,10 @@ class NotificationList(ScrollView, can_focus=True):
 
     def _remember_cursor(self) -> None:
         current = self.current
-        new_id = current.id if current else None
-        changed = new_id != self._cursor_id
-        self._cursor_id = new_id
-        if changed or current is not None:
+        # Only a different notification, or a new version of it, is news.
+        if current is not self._cursor_item:
+            self._cursor_item = current
+            self._cursor_id = current.id if current else None
             self.post_message(self.Highlighted(current))
 
     def action_cursor_down(self) -> None:

@@ -38,6 +38,7 @@ class ConnectionIndicator(Static):
         self.state = ConnectionState.DISCONNECTED
         self.reason = ""
         self._retry_at: float | None = None
+        self._shown = ""
 
     def on_mount(self) -> None:
         self.set_interval(1.0, self._render_state)
@@ -59,7 +60,10 @@ class ConnectionIndicator(Static):
         if self.state is ConnectionState.ERROR and self.reason:
             text.append(f" · {one_line(self.reason, 60)}")
         text.append(" ")
-        self.update(text)
+        # Ticks every second; only a changed text is worth a relayout.
+        if text.plain != self._shown:
+            self._shown = text.plain
+            self.update(text)
 
 
 class DetailPane(Static):

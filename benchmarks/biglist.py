@@ -1,0 +1,189 @@
+"""Big list: first paint, PageDown, a new row at the top, RSS — ours and the floor.
+
+Run as a child process (one per variant and size) so RSS is its own:
+    python -m benchmarks.biglist ours 100000 --pages 300
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import dataclasses
+import json
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+from benchmarks.common import PaintWatch, rss_mb, summary_ms
+
+SIZE = (120, 40)
+NEW_ROWS = 20
+
+
+def notifications(count: int) -> list:
+    """``count`` distinct notifications, parsed from wire dicts as a server would send them."""
+    from tiri_tui.models import Notification
+
+    base = datetime(2026, 1, 1, tzinfo=UTC)
+    kinds = ("request_accepted", "new_message", "approval_request", "volunteer_cancelled")
+    return [
+        Notification.from_dict(
+            {
+                "id": f"{i:08d}-5a6b-4b58-9a3e-2f1d5f0c9b11",
+                "title": f"Request Accepted #{i}",
+                "message": f"Volunteer {i} accepted your request at the food bank",
+                "is_read": i % 3 == 0,
+                "created_at": (base - timedelta(seconds=i)).isoformat(),
+                "notification_type": kinds[i % 4],
+                "priority": "urgent" if i % 17 == 0 else "normal",
+                "read_at": None,
+                "created_by_name": "John",
+                "extra_data": {"request_id": f"req-{i}"},
+            }
+        )
+        for i in range(count)
+    ]
+
+
+def hook_first_paint(widget_class: type) -> tuple[asyncio.Event, dict, Callable[[], None]]:
+    """Stamp the moment a widget of this class first draws its last visible row."""
+    painted = asyncio.Event()
+    stamp: dict[str, float] = {}
+    original = widget_class.render_line
+
+    def render_line(self, y):  # type: ignore[no-untyped-def]
+        strip = original(self, y)
+        if not painted.is_set() and y == self.scrollable_content_region.height - 1:
+            stamp["t"] = time.perf_counter()
+            painted.set()
+        return strip
+
+    widget_class.render_line = render_line
+
+    def restore() -> None:
+        widget_class.render_line = original
+
+    return painted, stamp, restore
+
+
+async def page_downs(
+    view, watch: PaintWatch, pages: int, count: int, press: Callable[[], None]
+) -> list[float]:
+    """Time PageDowns started from ``pages`` places spread over the whole list."""
+    height = view.scrollable_content_region.height
+    times = []
+    for k in range(pages):
+        start = int(k * (count - 3 * height) / max(1, pages))
+        view.scroll_to(y=start, animate=False, immediate=True)
+        if hasattr(view, "cursor"):
+            view.cursor = start
+        view.refresh()
+        await asyncio.sleep(0.01)
+        bottom = start + 2 * height - 1  # the last row of the next page
+        watch.expect(lambda i, _, want=bottom: i == want)
+        t = time.perf_counter()
+        press()
+        times.append(await watch.wait() - t)
+    return times
+
+
+async def measure_ours(count: int, pages: int) -> dict:
+    from tests.ui.fakes import offline_controller
+    from tiri_tui.ui.app import TiriApp
+    from tiri_tui.ui.notification_list import NotificationList
+
+    started = time.perf_counter()
+    controller = offline_controller()
+    controller.accept(notifications(count), live=False)
+    loaded = time.perf_counter() - started
+
+    painted, stamp, restore = hook_first_paint(NotificationList)
+    t0 = time.perf_counter()
+    app = TiriApp(controller=controller, bell=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await asyncio.wait_for(painted.wait(), 60)
+        restore()
+        first_paint = stamp["t"] - t0
+        view = app.query_one(NotificationList)
+        watch = PaintWatch(view, lambda i: view.source[i].id if i < len(view.source) else None)
+        paging = await page_downs(view, watch, pages, count, view.action_page_down)
+        template = controller.inbox[0]
+        new_row = []
+        for k in range(NEW_ROWS):
+            fresh = dataclasses.replace(
+                template,
+                id=f"new-{k}",
+                created_at=datetime(2027, 1, 1, tzinfo=UTC) + timedelta(seconds=k),
+            )
+            view.move_to(0)
+            view.scroll_to(y=0, animate=False, immediate=True)
+            await pilot.pause()
+            watch.expect(lambda i, nid, want=fresh.id: i == 0 and nid == want)
+            t = time.perf_counter()
+            controller.accept([fresh], live=True)
+            new_row.append(await watch.wait() - t)
+        rss = rss_mb()
+    return {
+        "variant": "ours",
+        "count": count,
+        "load_s": loaded,
+        "first_paint_s": first_paint,
+        "page_down": summary_ms(paging),
+        "new_row": summary_ms(new_row),
+        "rss_mb": rss,
+    }
+
+
+async def measure_floor(count: int, pages: int) -> dict:
+    from benchmarks.floor_list import FloorApp, MinimalList
+
+    started = time.perf_counter()
+    rows = [
+        f"● request_accepted   5m  Request Accepted #{i}  Volunteer {i} accepted your request"
+        for i in range(count)
+    ]
+    loaded = time.perf_counter() - started
+
+    painted, stamp, restore = hook_first_paint(MinimalList)
+    t0 = time.perf_counter()
+    app = FloorApp(rows)
+    async with app.run_test(size=SIZE) as pilot:
+        await asyncio.wait_for(painted.wait(), 60)
+        restore()
+        first_paint = stamp["t"] - t0
+        view = app.query_one(MinimalList)
+        watch = PaintWatch(view, lambda i: view.rows[i] if i < len(view.rows) else None)
+        paging = await page_downs(view, watch, pages, count, view.page_down)
+        new_row = []
+        for k in range(NEW_ROWS):
+            view.scroll_to(y=0, animate=False, immediate=True)
+            await pilot.pause()
+            row = f"new row {k}"
+            watch.expect(lambda i, text, want=row: i == 0 and text == want)
+            t = time.perf_counter()
+            view.prepend(row)
+            new_row.append(await watch.wait() - t)
+        rss = rss_mb()
+    return {
+        "variant": "floor",
+        "count": count,
+        "load_s": loaded,
+        "first_paint_s": first_paint,
+        "page_down": summary_ms(paging),
+        "new_row": summary_ms(new_row),
+        "rss_mb": rss,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("variant", choices=["ours", "floor"])
+    parser.add_argument("count", type=int)
+    parser.add_argument("--pages", type=int, default=200)
+    args = parser.parse_args()
+    measure = measure_ours if args.variant == "ours" else measure_floor
+    print(json.dumps(asyncio.run(measure(args.count, args.pages))))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,305 @@
+"""Delivery latency, bursts and reconnects, against the server in another process.
+
+(a) a bare websockets client (the floor), (b) our controller's state, (c) the
+row painted by the list widget in a headless dashboard.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import json
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+from textual import events
+from websockets.asyncio.client import connect
+
+from benchmarks.biglist import notifications
+from benchmarks.common import ROOT, summary_ms
+from tiri_tui.client import TiriClient
+from tiri_tui.config import Settings
+from tiri_tui.controller import NotificationController
+from tiri_tui.events import NotificationAdded, StateEvent
+from tiri_tui.policy import ConnectionState
+from tiri_tui.server import DEMO_EMAIL, DEMO_PASSWORD
+from tiri_tui.ui.app import TiriApp
+from tiri_tui.ui.notification_list import NotificationList
+
+SIZE = (120, 40)
+
+
+class ServerProcess:
+    """The benchmark server (benchmarks/server_proc.py) in its own process."""
+
+    async def __aenter__(self) -> ServerProcess:
+        self.process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "benchmarks.server_proc",
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+            cwd=ROOT,
+        )
+        self.url = json.loads(await self.process.stdout.readline())["url"]
+        return self
+
+    async def command(self, text: str) -> dict:
+        self.process.stdin.write(text.encode() + b"\n")
+        await self.process.stdin.drain()
+        return json.loads(await self.process.stdout.readline())
+
+    async def __aexit__(self, *exc: object) -> None:
+        self.process.stdin.write(b"quit\n")
+        await self.process.stdin.drain()
+        await asyncio.wait_for(self.process.wait(), 10)
+
+
+async def _token(url: str) -> str:
+    async with httpx.AsyncClient(base_url=url) as http:
+        answer = await http.post(
+            "/api/auth/login/", json={"email": DEMO_EMAIL, "password": DEMO_PASSWORD}
+        )
+        return answer.json()["tokens"]["access"]
+
+
+def _sent(extra_data: dict | None) -> float | None:
+    """The server's send stamp carried in a notification's extra_data."""
+    return (extra_data or {}).get("sent") or None
+
+
+async def floor_stream(server: ServerProcess, rate: float, seconds: float) -> list[float]:
+    """(a): a bare client that only receives and json.loads."""
+    token = await _token(server.url)
+    latencies: list[float] = []
+    ws_url = server.url.replace("http://", "ws://") + f"/ws/notifications/?token={token}"
+    async with connect(ws_url, origin=server.url, compression=None) as ws:
+
+        async def receive() -> None:
+            async for message in ws:
+                now = time.monotonic()
+                frame = json.loads(message)
+                if frame.get("type") == "notification" and (
+                    sent := _sent(frame["data"].get("extra_data"))
+                ):
+                    latencies.append(now - sent)
+
+        receiver = asyncio.create_task(receive())
+        await server.command(f"stream {rate} {seconds}")
+        await asyncio.sleep(0.2)
+        receiver.cancel()
+    return latencies
+
+
+async def floor_burst(server: ServerProcess, count: int) -> float:
+    """Seconds from the server's first send until a bare client parsed all ``count``."""
+    token = await _token(server.url)
+    ws_url = server.url.replace("http://", "ws://") + f"/ws/notifications/?token={token}"
+    async with connect(ws_url, origin=server.url, compression=None, max_queue=None) as ws:
+        done = asyncio.Event()
+        last = {"t": 0.0, "n": 0}
+
+        async def receive() -> None:
+            async for message in ws:
+                frame = json.loads(message)
+                if frame.get("type") == "notification":
+                    last["n"] += 1
+                    if last["n"] == count:
+                        last["t"] = time.monotonic()
+                        done.set()
+
+        receiver = asyncio.create_task(receive())
+        reply = await server.command(f"burst {count}")
+        await asyncio.wait_for(done.wait(), 30)
+        receiver.cancel()
+    return last["t"] - reply["started"]
+
+
+class Run:
+    """A logged-in client + controller (and optionally the dashboard) for one measurement."""
+
+    def __init__(self, server: ServerProcess, held: int = 0) -> None:
+        self.server = server
+        self.held = held
+
+    async def __aenter__(self) -> Run:
+        self._home = tempfile.TemporaryDirectory()
+        self.client = TiriClient(Settings(server=self.server.url, home=Path(self._home.name)))
+        await self.client.auth.login(DEMO_EMAIL, DEMO_PASSWORD)
+        self.controller: NotificationController = self.client.open_controller()
+        if self.held:
+            self.controller.accept(notifications(self.held), live=False)
+        self.added: collections.Counter[str] = collections.Counter()
+        self.latencies: list[float] = []
+        self.controller.subscribe(self._observe)
+        await self.controller.start()
+        await _until(
+            lambda: (
+                self.controller.state is ConnectionState.CONNECTED
+                and self.controller.loaded.is_set()
+            )
+        )
+        # Both start-up fills (the first load, and the one after connecting) done.
+        await _until(lambda: self.controller.counters.gap_fills >= 2)
+        return self
+
+    def _observe(self, event: object) -> None:
+        if isinstance(event, NotificationAdded):
+            # Every add counts for "lost/duplicated", whether the socket or a
+            # concurrent REST fetch delivered it; only pushed ones time delivery.
+            self.added[event.notification.id] += 1
+            sent = _sent(event.notification.extra_data)
+            if sent and event.live:
+                self.latencies.append(time.monotonic() - sent)
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.client.aclose()
+        self._home.cleanup()
+
+
+def watch_rendered(
+    view: NotificationList, sent_of: dict[str, float], painted: dict[str, float]
+) -> None:
+    """Record, per id, when its row was first drawn (monotonic)."""
+    original = view.render_line
+
+    def render_line(y: int):
+        strip = original(y)
+        index = view.scroll_offset.y + y
+        if index < len(view.source):
+            nid = view.source[index].id
+            if nid not in painted and nid in sent_of:
+                painted[nid] = time.monotonic()
+        return strip
+
+    view.render_line = render_line
+
+
+async def controller_stream(
+    server: ServerProcess, rate: float, seconds: float, held: int, with_app: bool
+) -> dict:
+    """(b) and, with the app, (c)."""
+    async with Run(server, held) as run:
+        if not with_app:
+            await server.command(f"stream {rate} {seconds}")
+            await asyncio.sleep(0.2)
+            return {"b": run.latencies}
+        app = TiriApp(controller=run.controller, bell=False)
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.pause()
+            view = app.query_one(NotificationList)
+            sent_of: dict[str, float] = {}
+            painted: dict[str, float] = {}
+
+            def remember(event: object) -> None:
+                if isinstance(event, NotificationAdded) and event.live:
+                    sent = _sent(event.notification.extra_data)
+                    if sent:
+                        sent_of[event.notification.id] = sent
+
+            run.controller.subscribe(remember)
+            watch_rendered(view, sent_of, painted)
+            await server.command(f"stream {rate} {seconds}")
+            await asyncio.sleep(0.3)
+            rendered = [painted[nid] - sent_of[nid] for nid in sent_of if nid in painted]
+            return {
+                "b": run.latencies,
+                "c": rendered,
+                "missing_paints": len(sent_of) - len(rendered),
+            }
+
+
+async def burst(server: ServerProcess, count: int, key_every: float = 0.02) -> dict:
+    """Absorb ``count`` back-to-back notifications with the dashboard up, pressing a key every 20 ms."""
+    async with Run(server) as run:
+        app = TiriApp(controller=run.controller, bell=False)
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.pause()
+            view = app.query_one(NotificationList)
+            pressed: collections.deque[float] = collections.deque()
+            key_delays: list[float] = []
+            original = view.action_cursor_down
+
+            def cursor_down() -> None:
+                if pressed:
+                    key_delays.append(time.perf_counter() - pressed.popleft())
+                original()
+
+            view.action_cursor_down = cursor_down
+            before = set(run.added)
+            last_painted = {"t": 0.0}
+            render = view.render_line
+
+            def render_line(y: int):
+                strip = render(y)
+                last_painted["t"] = time.monotonic()
+                return strip
+
+            view.render_line = render_line
+            stop = asyncio.Event()
+
+            async def press_keys() -> None:
+                while not stop.is_set():
+                    pressed.append(time.perf_counter())
+                    app.post_message(events.Key("j", "j"))
+                    await asyncio.sleep(key_every)
+
+            presser = asyncio.create_task(press_keys())
+            reply = await server.command(f"burst {count}")
+            await _until(lambda: len(set(run.added) - before) >= count, timeout=60)
+            in_controller = time.monotonic()
+            await _until(lambda: last_painted["t"] > in_controller, timeout=10)
+            stop.set()
+            await presser
+            await pilot.pause()
+        new_ids = set(run.added) - before
+        duplicates = sum(1 for nid in new_ids if run.added[nid] > 1)
+        return {
+            "in_controller_s": in_controller - reply["started"],
+            "absorbed_s": last_painted["t"] - reply["started"],
+            "received": len(new_ids),
+            "lost": count - len(new_ids),
+            "duplicates": duplicates,
+            "key_delay": summary_ms(key_delays),
+        }
+
+
+async def reconnect(server: ServerProcess, downtime: float = 2.0, missed: int = 5) -> dict:
+    """Server restarted on the same port: listening again → connected and gap-filled."""
+    async with Run(server) as run:
+        delays: list[float] = []
+        fills_at_connect: list[int] = []
+
+        def observe(event: object) -> None:
+            if isinstance(event, StateEvent):
+                if event.retry_in is not None:
+                    delays.append(event.retry_in)
+                elif event.state is ConnectionState.CONNECTED and delays:
+                    # The fill spawned by this very connect is the one to wait for.
+                    fills_at_connect.append(run.controller.counters.gap_fills)
+
+        run.controller.subscribe(observe)
+        reply = await server.command(f"restart {downtime} {missed}")
+        await _until(
+            lambda: (
+                bool(fills_at_connect) and run.controller.counters.gap_fills > fills_at_connect[0]
+            ),
+            timeout=60,
+        )
+        done = time.monotonic()
+        return {
+            "listening_to_filled_s": done - reply["listening"],
+            "backoff_delay_s": delays[-1] if delays else 0.0,
+            "retries": len(delays),
+        }
+
+
+async def _until(predicate, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise TimeoutError("benchmark condition not reached")
+        await asyncio.sleep(0.002)
