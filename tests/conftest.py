@@ -77,3 +77,7 @@ async def client(server: DemoServer, home: Path) -> AsyncIterator[TiriClient]:
     await tiri.auth.login(DEMO_EMAIL, DEMO_PASSWORD)
     yield tiri
     await tiri.aclose()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--soak", action="store_true", help="run the chaos soak with 1,000+ faults")

@@ -17,6 +17,7 @@ import httpx
 from tiri_tui.auth import Auth
 from tiri_tui.errors import ApiError, RateLimited, ServerUnreachable, message_from_body
 from tiri_tui.models import Notification, Page, WireError
+from tiri_tui.redaction import redact
 
 log = logging.getLogger(__name__)
 
@@ -80,14 +81,22 @@ class TiriApi:
     async def _send(
         self, method: str, url: str, json: Any, params: dict[str, str] | None, token: str
     ) -> httpx.Response:
+        request = self._http.build_request(
+            method, url, json=json, params=params, headers={"Authorization": f"Bearer {token}"}
+        )
         try:
-            return await self._http.request(
-                method, url, json=json, params=params, headers={"Authorization": f"Bearer {token}"}
-            )
+            response = await self._http.send(request, stream=True)
+            try:
+                body = await _read_bounded(response)
+            finally:
+                await response.aclose()
         except httpx.TimeoutException:
             raise ServerUnreachable("the server did not answer in time") from None
         except httpx.TransportError as exc:
-            raise ServerUnreachable(f"cannot reach the server ({type(exc).__name__})") from None
+            detail = redact(str(exc)) or type(exc).__name__
+            raise ServerUnreachable(f"cannot reach the server: {detail}") from None
+        headers = [(k, v) for k, v in response.headers.items() if k.lower() != "content-encoding"]
+        return httpx.Response(response.status_code, headers=headers, content=body, request=request)
 
     # -- reading --------------------------------------------------------------------------
     async def list(
@@ -173,9 +182,21 @@ def _item(notification_id: str) -> str:
     return f"{COLLECTION}{quote(notification_id, safe='')}/"
 
 
-def _body(response: httpx.Response) -> Any:
-    if len(response.content) > MAX_BODY_BYTES:
+async def _read_bounded(response: httpx.Response) -> bytes:
+    """The body, refusing one over MAX_BODY_BYTES before it is all in memory."""
+    declared = response.headers.get("Content-Length", "")
+    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
         raise ApiError(response.status_code, "the answer is too large")
+    body = bytearray()
+    # Decoded bytes are what is bounded: a small gzip body can inflate hugely.
+    async for chunk in response.aiter_bytes():
+        body += chunk
+        if len(body) > MAX_BODY_BYTES:
+            raise ApiError(response.status_code, "the answer is too large")
+    return bytes(body)
+
+
+def _body(response: httpx.Response) -> Any:
     try:
         return response.json()
     except ValueError:

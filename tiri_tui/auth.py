@@ -31,7 +31,7 @@ from tiri_tui.errors import (
     SessionExpired,
     message_from_body,
 )
-from tiri_tui.redaction import remember_secret
+from tiri_tui.redaction import redact, remember_secret
 
 log = logging.getLogger(__name__)
 
@@ -191,7 +191,8 @@ async def _post(http: httpx.AsyncClient, path: str, body: dict, **kwargs: object
     try:
         return await http.post(path, json=body, **kwargs)  # type: ignore[arg-type]
     except httpx.TransportError as exc:
-        raise ServerUnreachable(f"cannot reach the server: {type(exc).__name__}") from None
+        detail = redact(str(exc)) or type(exc).__name__
+        raise ServerUnreachable(f"cannot reach the server: {detail}") from None
 
 
 def _json_body(response: httpx.Response) -> object:

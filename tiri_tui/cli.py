@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import getpass
 import ipaddress
+import logging
 import signal
 import sys
 import tempfile
@@ -15,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from tiri_tui import __version__
-from tiri_tui.config import DEFAULT_SERVER, ConfigError, Settings, load_settings
+from tiri_tui.config import DEFAULT_SERVER, ConfigError, Settings, load_settings, security_warnings
 from tiri_tui.errors import LoginFailed, NotLoggedIn, TiriError
 from tiri_tui.logs import configure_logging
 
@@ -63,6 +64,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--log-file", metavar="PATH", help="log file (default: the platform log dir)"
+    )
+    parser.add_argument(
+        "--ca-bundle",
+        metavar="PATH",
+        help="also trust the CA certificates in this PEM file (env TIRI_CA_BUNDLE)",
+    )
+    parser.add_argument(
+        "--insecure",
+        action="store_true",
+        help="do not verify TLS certificates (dangerous: warned about every time)",
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
@@ -142,11 +153,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             profile=args.profile,
             log_level=args.log_level,
             log_file=args.log_file,
+            ca_bundle=args.ca_bundle,
+            insecure=args.insecure,
             namespace="default",
         )
         if command == "demo":
             return _demo(args, settings)
         configure_logging(settings)
+        for warning in security_warnings(settings):
+            _fail(f"warning: {warning}")
+            logging.getLogger("tiri_tui").warning("%s", warning)
         runner = {"login": _login, "logout": _logout, "tail": _tail, "dashboard": _dashboard}[
             command
         ]

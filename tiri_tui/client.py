@@ -7,6 +7,7 @@ through :class:`TiriClient`, so they exercise the same objects.
 from __future__ import annotations
 
 import logging
+import ssl
 from collections.abc import Callable
 from typing import Self
 
@@ -19,10 +20,37 @@ from tiri_tui.config import Settings
 from tiri_tui.controller import ControllerSettings, NotificationController
 from tiri_tui.errors import NotLoggedIn
 from tiri_tui.outbox_sync import OutboxSync
+from tiri_tui.policy import PolicySettings
 from tiri_tui.realtime import RealtimeEvent, RealtimeSettings, RealtimeWorker
 from tiri_tui.store import NotificationCache, Outbox
 
 log = logging.getLogger(__name__)
+
+
+def realtime_settings(settings: Settings) -> RealtimeSettings:
+    """The WebSocket worker's knobs, from the user's settings."""
+    return RealtimeSettings(
+        compression=settings.compression,
+        ping_interval=settings.ping_interval or None,
+        ping_timeout=settings.ping_timeout or None,
+        policy=PolicySettings(
+            base_delay=settings.reconnect_base_delay,
+            max_delay=max(settings.reconnect_max_delay, settings.reconnect_base_delay),
+            max_attempts=max(1, settings.reconnect_attempts),
+            slow_retry=settings.slow_retry or None,
+        ),
+    )
+
+
+def tls_context(settings: Settings) -> ssl.SSLContext:
+    """Verification on by default; a CA bundle adds trust; --insecure removes it."""
+    context = ssl.create_default_context(
+        cafile=str(settings.ca_bundle) if settings.ca_bundle else None
+    )
+    if settings.insecure:
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+    return context
 
 
 class TiriClient:
@@ -38,14 +66,16 @@ class TiriClient:
         http_timeout: float = 10.0,
     ) -> None:
         self.settings = settings
-        self.realtime_settings = realtime or RealtimeSettings(compression=settings.compression)
+        self.realtime_settings = realtime or realtime_settings(settings)
         self.controller_settings = controller or ControllerSettings(
             fallback_interval=settings.fallback_interval,
             gap_fill_max_pages=settings.gap_fill_max_pages,
             page_size=settings.page_size,
         )
+        self.ssl = tls_context(settings)
         self.http = httpx.AsyncClient(
             base_url=settings.server,
+            verify=self.ssl,
             timeout=httpx.Timeout(http_timeout, connect=min(5.0, http_timeout)),
             follow_redirects=False,  # a redirect must never carry the token elsewhere
             headers={"User-Agent": f"tiri-tui/{__version__}"},
@@ -73,6 +103,7 @@ class TiriClient:
                 self.auth.access_token,
                 on_event,
                 self.realtime_settings,
+                ssl_context=self.ssl if self.settings.socket_url.startswith("wss:") else None,
             )
 
         self._controller = NotificationController(

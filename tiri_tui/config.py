@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import ipaddress
 import os
 import tomllib
 from dataclasses import dataclass
@@ -48,6 +49,19 @@ class Settings:
     page_size: int = 20
     bell: bool = True
     compression: bool = False
+    #: Heartbeat: a silent server is given up on after ping_interval + ping_timeout.
+    ping_interval: float = 20.0
+    ping_timeout: float = 10.0
+    #: Reconnect backoff: base_delay doubling to max_delay (full jitter), at most
+    #: reconnect_attempts in a row, then a try every slow_retry seconds (0: never).
+    reconnect_base_delay: float = 1.0
+    reconnect_max_delay: float = 30.0
+    reconnect_attempts: int = 10
+    slow_retry: float = 300.0
+    #: Extra CA certificates (PEM) to trust, e.g. a company's own CA.
+    ca_bundle: Path | None = None
+    #: Skip TLS verification. Only ever from an explicit --insecure.
+    insecure: bool = False
     #: A directory that holds config/cache/data/log instead of the platform dirs
     #: (``TIRI_HOME``); tests and the demo use it to stay apart from real data.
     home: Path | None = None
@@ -128,6 +142,13 @@ def _validate_ws(url: str) -> str:
 
 _FIELDS = {f.name: f for f in dataclasses.fields(Settings)}
 _FILE_KEYS = {
+    "ca_bundle",
+    "ping_interval",
+    "ping_timeout",
+    "reconnect_base_delay",
+    "reconnect_max_delay",
+    "reconnect_attempts",
+    "slow_retry",
     "server",
     "ws_url",
     "log_level",
@@ -145,6 +166,12 @@ def _coerce(key: str, value: Any, source: str) -> Any:
         raise ConfigError(f"{source}: unknown setting {key!r}")
     expected = {
         "fallback_interval": (int, float),
+        "ping_interval": (int, float),
+        "ping_timeout": (int, float),
+        "reconnect_base_delay": (int, float),
+        "reconnect_max_delay": (int, float),
+        "reconnect_attempts": int,
+        "slow_retry": (int, float),
         "gap_fill_max_pages": int,
         "page_size": int,
         "bell": bool,
@@ -152,7 +179,7 @@ def _coerce(key: str, value: Any, source: str) -> Any:
     }.get(key, str)
     if not isinstance(value, expected) or (isinstance(value, bool) and expected is not bool):
         raise ConfigError(f"{source}: {key!r} has the wrong type")
-    if key == "log_file":
+    if key in ("log_file", "ca_bundle"):
         return Path(value).expanduser()
     if key == "server":
         return normalise_server(value)
@@ -160,6 +187,8 @@ def _coerce(key: str, value: Any, source: str) -> Any:
         return _validate_ws(value)
     if key == "log_level":
         return value.upper()
+    if isinstance(value, int | float) and not isinstance(value, bool) and value < 0:
+        raise ConfigError(f"{source}: {key!r} cannot be negative")
     return value
 
 
@@ -170,6 +199,8 @@ def load_settings(
     profile: str | None = None,
     log_level: str | None = None,
     log_file: str | None = None,
+    ca_bundle: str | None = None,
+    insecure: bool = False,
     environ: dict[str, str] | None = None,
     namespace: str = "default",
 ) -> Settings:
@@ -202,12 +233,45 @@ def load_settings(
         "ws_url": ws_url or env.get("TIRI_WS_URL"),
         "log_level": log_level or env.get("TIRI_LOG_LEVEL"),
         "log_file": log_file or env.get("TIRI_LOG_FILE"),
+        "ca_bundle": ca_bundle or env.get("TIRI_CA_BUNDLE"),
     }
     for key, value in overrides.items():
         if value:
             values[key] = _coerce(key, value, "option")
     values["namespace"] = namespace
+    values["insecure"] = insecure
+    bundle = values.get("ca_bundle")
+    if bundle is not None and not bundle.is_file():
+        raise ConfigError(f"CA bundle {bundle} does not exist")
     unknown = set(values) - set(_FIELDS)
     if unknown:
         raise ConfigError(f"unknown settings: {', '.join(sorted(unknown))}")
     return Settings(**values)
+
+
+def _is_loopback_host(host: str | None) -> bool:
+    if host in (None, "", "localhost"):
+        return host == "localhost"
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host.endswith(".localhost")
+
+
+def security_warnings(settings: Settings) -> list[str]:
+    """What a user must be told before their token goes on the wire."""
+    warnings = []
+    if settings.insecure:
+        warnings.append(
+            "TLS certificate checks are OFF (--insecure): anyone on the network path "
+            "can impersonate the server and take your session"
+        )
+    for url in (settings.server, settings.socket_url):
+        parts = urlsplit(url)
+        if parts.scheme in ("http", "ws") and not _is_loopback_host(parts.hostname):
+            warnings.append(
+                f"{parts.scheme}:// to {parts.hostname} is not encrypted: your token travels "
+                "in clear text (use https://)"
+            )
+            break
+    return warnings

@@ -15,9 +15,11 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 from tiri_tui.api import TiriApi
 from tiri_tui.errors import (
+    ApiError,
     NotLoggedIn,
     RateLimited,
     SessionExpired,
@@ -133,6 +135,9 @@ class NotificationController:
         self._removed_ids: set[str] = set()
         self._count_changed = False
         self._next_url: str | None = None
+        #: Page URLs already followed since the last reload: a server whose
+        #: ``next`` leads back to one of them would loop for ever.
+        self._followed: set[str] = set()
         self._observers: list[Callable[[ControllerEvent], None]] = []
         self._tasks: set[asyncio.Task[None]] = set()
         self._gap_task: asyncio.Task[None] | None = None
@@ -296,10 +301,16 @@ class NotificationController:
         self.emit(StateEvent(self.state, self.reason, None))
 
     # -- state changes ---------------------------------------------------------------------------
-    def accept(self, notifications: list[Notification], *, live: bool) -> None:
-        """Upsert notifications from the server, with queued intents applied on top."""
+    def accept(
+        self, notifications: list[Notification], *, live: bool, fetched_at: float | None = None
+    ) -> None:
+        """Upsert notifications from the server, with the user's intents applied on top.
+
+        ``fetched_at``: when the request that returned them was sent (monotonic);
+        what the user changed after that wins over these copies.
+        """
         for n in notifications:
-            n = self.outbox.rebase(n)
+            n = self.outbox.rebase(n, fetched_at)
             if n is None:
                 continue  # deleted here, the delete not yet acknowledged
             if n.id not in self.inbox and not self.filters.matches(n):
@@ -329,6 +340,12 @@ class NotificationController:
             self._count_changed = True
             self.emit(UnreadCountChanged(count))
 
+    def confirm_all_read(self, before: datetime) -> None:
+        """The server marked all read: so is everything here created before then."""
+        for n in list(self.inbox):
+            if not n.is_read and n.created_at <= before:
+                self._upsert(n.with_read(True))
+
     def notify_queued(self, action: str, reason: str) -> None:
         """Tell observers an intent waits in the outbox (called by the outbox)."""
         self.emit(ActionQueued(action, reason))
@@ -346,8 +363,9 @@ class NotificationController:
         url: str | None = None
         try:
             for page_number in range(self.settings.gap_fill_max_pages):
+                asked = time.monotonic()
                 page = await (self.api.follow(url) if url else self._first_page())
-                self._take_page(page, first=page_number == 0)
+                self._take_page(page, first=page_number == 0, fetched_at=asked)
                 reached = any(n.id in known for n in page.results)
                 url = page.next
                 if not had_any or reached or not url:
@@ -360,10 +378,17 @@ class NotificationController:
                 await self.worker.send(GetUnreadCount())
         except SessionExpired:
             self._end_session()
+        except RateLimited as exc:
+            self._back_off(exc)
         except (TiriError, OSError) as exc:
             log.info("loading over REST failed: %s", exc)
         finally:
             self.loaded.set()
+
+    def _back_off(self, exc: RateLimited) -> None:
+        wait = exc.retry_after if exc.retry_after is not None else self.settings.fallback_interval
+        self._not_before = time.monotonic() + wait
+        log.info("rate limited: no REST refresh for %.0f s", wait)
 
     async def _first_page(self) -> Page:
         f = self.filters
@@ -374,12 +399,13 @@ class NotificationController:
             search=f.search,
         )
 
-    def _take_page(self, page: Page, *, first: bool) -> None:
+    def _take_page(self, page: Page, *, first: bool, fetched_at: float) -> None:
         self.counters.items_rejected += len(page.rejected)
         if first:
             self._next_url = page.next
+            self._followed = set()
             self._drop_vanished(page)
-        self.accept(page.results, live=False)
+        self.accept(page.results, live=False, fetched_at=fetched_at)
         self.has_more = bool(self._next_url)
 
     def _drop_vanished(self, page: Page) -> None:
@@ -415,38 +441,49 @@ class NotificationController:
 
     async def _refresh_over_rest(self) -> None:
         try:
+            asked = time.monotonic()
             page = await self._first_page()
-            self._take_page(page, first=True)
+            self._take_page(page, first=True, fetched_at=asked)
             await self._refresh_count(page)
             self.cached = False
             await self.outbox.flush()
         except SessionExpired:
             self._end_session()
         except RateLimited as exc:
-            self._not_before = time.monotonic() + (
-                exc.retry_after or self.settings.fallback_interval
-            )
-            log.info("rate limited; waiting %.0f s", exc.retry_after or 0)
+            self._back_off(exc)
         except (TiriError, OSError) as exc:
             log.info("refresh over REST failed: %s", exc)
 
     async def _load_more(self, url: str) -> None:
+        self._followed.add(url)
+        asked = time.monotonic()
         try:
             page = await self.api.follow(url)
         except SessionExpired:
             self._end_session()
             return
+        except ApiError as exc:
+            if exc.status == 0:  # refused: a link to another server
+                self._next_url, self.has_more = None, False
+            log.info("loading more failed: %s", exc)
+            return
         except TiriError as exc:
             log.info("loading more failed: %s", exc)
             return
         self.counters.items_rejected += len(page.rejected)
-        # A server whose next points back at a page already fetched would loop.
-        self._next_url = page.next if page.next != url else None
-        self.accept(page.results, live=False)
+        looping = page.next is not None and page.next in self._followed
+        if looping:
+            log.warning("the server's next link leads back to a page already loaded; stopping")
+        self._next_url = None if looping else page.next
+        self.accept(page.results, live=False, fetched_at=asked)
         self.has_more = bool(self._next_url)
 
     async def _fallback_loop(self) -> None:
-        """While not connected, refresh over REST every ``fallback_interval`` seconds."""
+        """While not connected, fill the gap over REST every ``fallback_interval`` seconds.
+
+        A whole gap fill, not only page 1: more than a page may arrive between
+        two ticks, and none may be skipped.
+        """
         while not self.session_expired:
             await asyncio.sleep(self.settings.fallback_interval)
             if self.state is ConnectionState.CONNECTED or self.session_expired:
@@ -454,7 +491,7 @@ class NotificationController:
             if time.monotonic() < self._not_before:
                 continue  # the server asked us to wait (429 Retry-After)
             self.counters.fallback_refreshes += 1
-            await self._refresh_over_rest()
+            await self._fill_gap()
 
     # -- cache --------------------------------------------------------------------------------------
     async def _save_cache_loop(self) -> None:

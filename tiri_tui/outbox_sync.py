@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from tiri_tui.api import TiriApi
@@ -21,6 +23,10 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 BACK_ONLINE = "will retry when back online"
+#: Pause after a 429 that did not say how long to wait.
+RATE_LIMIT_PAUSE = 30.0
+#: Seconds a delivered mark is remembered against stale copies of the server's.
+MARK_MEMORY = 120.0
 
 
 class OutboxSync:
@@ -33,6 +39,10 @@ class OutboxSync:
         self._lock = asyncio.Lock()
         self._told: set[int] = set()
         self._controller: NotificationController | None = None
+        self._not_before = 0.0
+        #: The latest local mark per id, and the latest mark-all: (read?, when).
+        self._marks: dict[str, tuple[bool, float]] = {}
+        self._all_read: tuple[float, datetime] | None = None
         self.sent = 0
 
     def bind(self, controller: NotificationController) -> None:
@@ -46,6 +56,7 @@ class OutboxSync:
 
     def submit(self, action: str, notification_id: str | None) -> None:
         """Persist an intent, then try to send it right away."""
+        self._remember(action, notification_id)
         self._pending.append(self._outbox.add(action, notification_id))
         if self._controller is not None:
             self._controller._spawn(self.flush(), "tiri-outbox-flush")
@@ -54,10 +65,18 @@ class OutboxSync:
         """Send every pending intent in order; stop at the first that cannot go yet."""
         async with self._lock:
             while self._pending:
+                if time.monotonic() < self._not_before:
+                    return  # the server asked us to wait (429 Retry-After)
                 entry = self._pending[0]
+                sent_at = datetime.now(UTC)
                 try:
                     await self._send(entry)
-                except (ServerUnreachable, RateLimited, SessionExpired, NotLoggedIn) as exc:
+                except RateLimited as exc:
+                    self._outbox.attempted(entry.seq)
+                    self._not_before = time.monotonic() + (exc.retry_after or RATE_LIMIT_PAUSE)
+                    self._tell(entry, f"the server asked to slow down; {BACK_ONLINE}")
+                    return
+                except (ServerUnreachable, SessionExpired, NotLoggedIn) as exc:
                     self._outbox.attempted(entry.seq)
                     self._tell(
                         entry, BACK_ONLINE if isinstance(exc, ServerUnreachable) else str(exc)
@@ -75,6 +94,10 @@ class OutboxSync:
                 self._outbox.done(entry.seq)
                 self._pending.pop(0)
                 self.sent += 1
+                if entry.action == "mark_all_read" and self._controller is not None:
+                    # The server marked everything it had when the call arrived,
+                    # perhaps while our socket was down and its updates lost.
+                    self._controller.confirm_all_read(before=sent_at)
 
     async def _send(self, entry: OutboxEntry) -> None:
         target = entry.notification_id or ""
@@ -93,8 +116,34 @@ class OutboxSync:
         self._told.add(entry.seq)
         self._controller.notify_queued(entry.action, reason)
 
-    def rebase(self, n: Notification) -> Notification | None:
-        """A server copy with the still-pending intents applied; None if deleted here."""
+    def _remember(self, action: str, notification_id: str | None) -> None:
+        now = time.monotonic()
+        if action in ("mark_read", "mark_unread") and notification_id is not None:
+            self._marks[notification_id] = (action == "mark_read", now)
+        elif action == "mark_all_read":
+            self._all_read = (now, datetime.now(UTC))
+        if len(self._marks) > 1000:  # old marks can no longer race with anything
+            self._marks = {k: v for k, v in self._marks.items() if now - v[1] < MARK_MEMORY}
+
+    def rebase(self, n: Notification, fetched_at: float | None = None) -> Notification | None:
+        """A server copy with the user's intents applied on top; None if deleted here.
+
+        Pending intents always win. Marks already delivered still win over a
+        copy the server produced before them: a page requested at
+        ``fetched_at`` (monotonic) can arrive after the mark was confirmed.
+        """
+        if fetched_at is not None:
+            mark = self._marks.get(n.id)
+            if mark is not None and mark[1] > fetched_at and mark[0] != n.is_read:
+                n = n.with_read(mark[0])
+            all_read = self._all_read
+            if (
+                all_read is not None
+                and all_read[0] > fetched_at
+                and not n.is_read
+                and n.created_at <= all_read[1]
+            ):
+                n = n.with_read(True)
         if not self._pending:
             return n
         for entry in self._pending:

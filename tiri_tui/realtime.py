@@ -12,6 +12,7 @@ import contextlib
 import logging
 import random
 import socket
+import ssl
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -169,8 +170,10 @@ class RealtimeWorker:
         clock: Callable[[], float] = time.monotonic,
         wall_clock: Callable[[], float] = time.time,
         rng: Callable[[], float] = random.random,
+        ssl_context: ssl.SSLContext | None = None,
     ) -> None:
         self._ws_url = ws_url
+        self._ssl = ssl_context
         self._origin = origin
         self._token_provider = token_provider
         self._on_event = on_event
@@ -354,6 +357,7 @@ class RealtimeWorker:
                 max_size=max(s.max_frame_bytes * 4, 1 << 22),
                 proxy=None,
                 logger=_socket_log,
+                **({"ssl": self._ssl} if self._ssl is not None else {}),
             ) as ws:
                 self._ws = ws
                 self._report(generation, HandshakeOk())

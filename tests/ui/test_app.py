@@ -245,7 +245,7 @@ async def test_login_screen_when_not_logged_in(server, home):
 
 
 async def test_many_arrivals_are_batched_into_one_toast(dashboard, server):
-    app, pilot = dashboard
+    app, _pilot = dashboard
     before = len(app._notifications)
     for i in range(12):
         await server.create_notification(title=f"burst {i}")

@@ -11,6 +11,8 @@ import asyncio
 import contextlib
 import logging
 import random
+import ssl
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, Self
 
@@ -46,8 +48,10 @@ class DemoServer:
         rate: float = 0.0,
         seed_count: int = 50,
         rotate_refresh_tokens: bool = True,
+        ssl_context: ssl.SSLContext | None = None,
     ) -> None:
         self.host = host
+        self.ssl_context = ssl_context
         self.port = port
         self.rate = rate
         self.state = ServerState(
@@ -63,6 +67,13 @@ class DemoServer:
         self.max_client_frame = 64 * 1024
         #: How many REST calls were answered 401 (tests assert refresh kept it at 0).
         self.unauthorized_answers = 0
+        #: Until this monotonic time, the notifications API answers 429 with
+        #: ``Retry-After: retry_after`` (DRF throttling).
+        self.throttle_until = 0.0
+        self.retry_after = 1
+        self.throttled_answers: list[float] = []
+        #: Rewrites each list page before it is sent (fuzzing hostile servers).
+        self.page_mutator: Callable[[dict[str, Any]], object] | None = None
         self.sockets: dict[int, set[web.WebSocketResponse]] = {}
         self._runner: web.AppRunner | None = None
         self._generator: asyncio.Task[None] | None = None
@@ -72,7 +83,8 @@ class DemoServer:
     @property
     def url(self) -> str:
         """The base URL clients use (``http://host:port``)."""
-        return f"http://{self.host}:{self.port}"
+        scheme = "https" if self.ssl_context is not None else "http"
+        return f"{scheme}://{self.host}:{self.port}"
 
     @property
     def running(self) -> bool:
@@ -81,7 +93,7 @@ class DemoServer:
 
     def build_app(self) -> web.Application:
         """The aiohttp application serving every route of the contract."""
-        app = web.Application()
+        app = web.Application(middlewares=[rest.throttle])
         app[rest.DEMO_KEY] = self
         rest.add_routes(app)
         app.router.add_get(websocket.WS_PATH, websocket.notifications_socket)
@@ -93,7 +105,9 @@ class DemoServer:
             return
         runner = web.AppRunner(self.build_app(), shutdown_timeout=1.0, access_log=None)
         await runner.setup()
-        site = web.TCPSite(runner, self.host, self.port, reuse_address=True)
+        site = web.TCPSite(
+            runner, self.host, self.port, reuse_address=True, ssl_context=self.ssl_context
+        )
         try:
             await site.start()
         except OSError:

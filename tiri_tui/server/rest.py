@@ -7,6 +7,7 @@ simplejwt deployment gives (see docs/PROTOCOL.md).
 from __future__ import annotations
 
 import json
+import time
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
@@ -164,15 +165,15 @@ async def list_notifications(request: web.Request) -> web.Response:
             return str(url.without_query_params("page"))
         return str(url.update_query(page=str(number)))
 
-    return _json(
-        {
-            "count": len(items),
-            "next": page_url(page + 1) if page < pages else None,
-            "previous": page_url(page - 1) if page > 1 else None,
-            "results": items[start : start + size],
-            "total_unread_count": _demo(request).state.unread_count(user),
-        }
-    )
+    body = {
+        "count": len(items),
+        "next": page_url(page + 1) if page < pages else None,
+        "previous": page_url(page - 1) if page > 1 else None,
+        "results": items[start : start + size],
+        "total_unread_count": _demo(request).state.unread_count(user),
+    }
+    mutate = _demo(request).page_mutator
+    return _json(mutate(body) if mutate is not None else body)
 
 
 def _notification_or_404(request: web.Request, user: User) -> dict[str, Any]:
@@ -270,6 +271,20 @@ async def legacy_mark_all_read(request: web.Request) -> web.Response:
     if not _demo(request).offer_legacy_mark_all:
         raise web.HTTPNotFound()
     return await _mark_all(request, _user(request))
+
+
+@web.middleware
+async def throttle(request: web.Request, handler: Any) -> web.StreamResponse:
+    """DRF's throttling answer, while a test has switched it on."""
+    demo = _demo(request)
+    if request.path.startswith("/api/notifications/") and time.monotonic() < demo.throttle_until:
+        demo.throttled_answers.append(time.monotonic())
+        seconds = demo.retry_after
+        detail = f"Request was throttled. Expected available in {seconds} seconds."
+        return web.json_response(
+            {"detail": detail}, status=429, headers={"Retry-After": str(seconds)}
+        )
+    return await handler(request)
 
 
 def add_routes(app: web.Application) -> None:

@@ -23,6 +23,7 @@ from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widgets import Footer, Label
 
+from tiri_tui.config import security_warnings
 from tiri_tui.controller import Filters, NotificationController
 from tiri_tui.errors import TiriError
 from tiri_tui.events import (
@@ -142,6 +143,9 @@ class TiriApp(App[None]):
         self.set_interval(30, self._tick)
         # Metrics change with every frame received; people read them at a calmer pace.
         self.set_interval(STATUS_INTERVAL, self._refresh_status)
+        if self.client is not None:
+            for warning in security_warnings(self.client.settings):
+                self._toast(warning, title="Warning", severity="warning", timeout=15)
         if self.controller is not None:
             self._bind(self.controller)
         elif self.client is not None and self.client.auth.session is not None:

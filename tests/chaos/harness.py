@@ -1,0 +1,308 @@
+"""The chaos soak: faults fire while notifications flow and marks are made; then audit.
+
+One in-process demo server, the fault proxy in front of it, our controller
+(marking read as a user would) and a `tiri-tui tail --json` process, both
+through the proxy. Faults come from a seeded schedule so a failure replays.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import gc
+import json
+import os
+import random
+import resource
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tests.chaos.proxy import FaultProxy
+from tiri_tui.client import TiriClient
+from tiri_tui.config import Settings
+from tiri_tui.controller import ControllerSettings
+from tiri_tui.policy import ConnectionState, PolicySettings
+from tiri_tui.realtime import RealtimeSettings
+from tiri_tui.server import DEMO_EMAIL, DEMO_PASSWORD, DemoServer
+
+CLOSE_CODES = (1000, 1001, 1011, 1012, 1013, 3000, 4001, 4003, 1008, None)
+GARBAGE = (
+    "not json",
+    "[1, 2]",
+    '{"type": "surprise"}',
+    '{"type": "notification", "data": {"id": 5}}',
+    '{"type": "unread_count", "data": {"unread_count": "many"}}',
+    "\x00\x1b[2J",
+)
+# (fault, weight)
+FAULTS = (
+    ("drop", 3), ("delay", 2), ("stall", 2), ("cut", 2), ("refuse", 2),
+    ("close", 3), ("restart", 1), ("garbage", 2), ("route500", 1), ("error_frame", 1),
+)
+
+REALTIME = RealtimeSettings(
+    handshake_timeout=2.0, precheck_timeout=1.0, ping_interval=0.4, ping_timeout=0.4,
+    app_ping_interval=None, watchdog_interval=0,
+    policy=PolicySettings(base_delay=0.05, max_delay=0.3, max_attempts=10, stable_after=1.0, slow_retry=0.5),
+)
+CONTROLLER = ControllerSettings(fallback_interval=0.3, gap_fill_max_pages=100, page_size=20)
+TAIL_CONFIG = """\
+fallback_interval = 0.3
+gap_fill_max_pages = 100
+ping_interval = 0.4
+ping_timeout = 0.4
+reconnect_base_delay = 0.05
+reconnect_max_delay = 0.3
+slow_retry = 0.5
+"""
+
+
+@dataclass
+class ChaosReport:
+    faults: collections.Counter = field(default_factory=collections.Counter)
+    created: int = 0
+    marks: int = 0
+    mark_alls: int = 0
+    lost: list[str] = field(default_factory=list)
+    read_state_mismatches: list[str] = field(default_factory=list)
+    marks_not_on_server: list[str] = field(default_factory=list)
+    tail_missing: list[str] = field(default_factory=list)
+    tail_duplicates: list[str] = field(default_factory=list)
+    leaked_tasks: int = 0
+    leaked_fds: int = 0
+    leaked_connections: int = 0
+    rss_growth_mb: float = 0.0
+    seconds: float = 0.0
+    reconnects: int = 0
+    frames_dropped: int = 0
+    fallback_refreshes: int = 0
+
+    def summary(self) -> str:
+        return (
+            f"{sum(self.faults.values())} faults ({dict(sorted(self.faults.items()))}) in {self.seconds:.0f} s; "
+            f"{self.created} notifications, {self.marks} marks + {self.mark_alls} mark-alls; "
+            f"lost {len(self.lost)}, duplicates {len(self.tail_duplicates)}, tail missing {len(self.tail_missing)}, "
+            f"read mismatches {len(self.read_state_mismatches)}, marks not on server {len(self.marks_not_on_server)}; "
+            f"reconnects {self.reconnects}, frames dropped {self.frames_dropped}, fallback refreshes "
+            f"{self.fallback_refreshes}; leaked tasks {self.leaked_tasks}, fds {self.leaked_fds}, "
+            f"connections {self.leaked_connections}; RSS growth {self.rss_growth_mb:.1f} MB"
+        )
+
+
+def _fds() -> int:
+    return len(os.listdir("/proc/self/fd"))
+
+
+def _rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+async def _until(predicate, timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"chaos: timed out waiting for {what}")
+        await asyncio.sleep(0.01)
+
+
+class Chaos:
+    def __init__(self, faults: int, seed: int, workdir: Path) -> None:
+        self.count = faults
+        self.rng = random.Random(seed)
+        self.workdir = workdir
+        self.report = ChaosReport()
+        self.created_ids: list[str] = []
+        self.marked: set[str] = set()
+        self.all_read_snapshots: list[set[str]] = []
+        self.tail_lines: list[dict] = []
+
+    async def run(self) -> ChaosReport:
+        started = time.monotonic()
+        # No rotation: a refresh whose answer a fault destroys would leave a
+        # rotating server's only valid refresh token unknown to every client.
+        self.server = DemoServer(port=0, seed_count=30, access_lifetime=20, rotate_refresh_tokens=False)
+        await self.server.start()
+        self.proxy = FaultProxy(self.server.port)
+        await self.proxy.start()
+        fds_before = _fds()
+        tasks_before = len(asyncio.all_tasks())
+        tail = await self._start_tail()
+        client = TiriClient(Settings(server=self.proxy.url, home=self.workdir / "client"),
+                            realtime=REALTIME, controller=CONTROLLER, http_timeout=2.0)
+        await client.auth.login(DEMO_EMAIL, DEMO_PASSWORD)
+        self.controller = client.open_controller()
+        await self.controller.start()
+        await _until(lambda: self.controller.state is ConnectionState.CONNECTED, 10, "first connect")
+        creator = asyncio.create_task(self._create_continuously())
+        user = asyncio.create_task(self._act_like_a_user())
+        rss_quarter = None
+        try:
+            for number in range(self.count):
+                await self._one_fault()
+                if number == self.count // 4:
+                    rss_quarter = _rss_mb()
+        finally:
+            creator.cancel()
+            user.cancel()
+            await asyncio.gather(creator, user, return_exceptions=True)
+            await self._heal()
+        await self._converge()
+        await self._audit(tail)
+        c = self.controller.counters
+        self.report.reconnects, self.report.frames_dropped = c.reconnects, c.frames_dropped
+        self.report.fallback_refreshes = c.fallback_refreshes
+        await client.aclose()
+        self.report.leaked_tasks = self.controller.live_tasks()
+        await self._stop_tail(tail)
+        await _until(lambda: self.proxy.open_links == 0, 10, "proxy links to close")
+        gc.collect()
+        self.report.leaked_connections = sum(1 for o in gc.get_objects() if type(o).__name__ == "ClientConnection")
+        await asyncio.sleep(0.2)  # sockets closed by the peers' last packets
+        self.report.leaked_fds = max(0, _fds() - fds_before)
+        stray = [t for t in asyncio.all_tasks() if not t.done()]
+        self.report.leaked_tasks += max(0, len(stray) - tasks_before)
+        self.report.rss_growth_mb = _rss_mb() - (rss_quarter or _rss_mb())
+        await self.proxy.stop()
+        await self.server.stop()
+        self.report.seconds = time.monotonic() - started
+        return self.report
+
+    # -- the world going on -------------------------------------------------------------
+    async def _create_continuously(self) -> None:
+        while True:
+            notification = await self.server.create_notification(title=f"chaos {len(self.created_ids)}")
+            self.created_ids.append(notification["id"])
+            self.report.created += 1
+            await asyncio.sleep(self.rng.uniform(0.01, 0.05))
+
+    async def _act_like_a_user(self) -> None:
+        while True:
+            await asyncio.sleep(self.rng.uniform(0.05, 0.2))
+            unread = [n.id for n in self.controller.inbox if not n.is_read][:50]
+            if self.rng.random() < 0.03:
+                self.all_read_snapshots.append({n.id for n in self.controller.inbox})
+                self.controller.mark_all_read()
+                self.report.mark_alls += 1
+            elif unread:
+                target = self.rng.choice(unread)
+                self.controller.mark_read(target)
+                self.marked.add(target)
+                self.report.marks += 1
+
+    # -- faults ---------------------------------------------------------------------------
+    async def _one_fault(self) -> None:
+        kinds, weights = zip(*FAULTS, strict=True)
+        kind = self.rng.choices(kinds, weights)[0]
+        window = self.rng.uniform(0.05, 0.4)
+        proxy, server = self.proxy, self.server
+        if kind == "drop":
+            proxy.drop_all()
+        elif kind == "delay":
+            proxy.delay = self.rng.uniform(0.02, 0.2)
+            await asyncio.sleep(window)
+        elif kind == "stall":
+            proxy.stall()
+            await asyncio.sleep(self.rng.uniform(0.3, 1.2))  # long enough for heartbeats to notice
+        elif kind == "cut":
+            proxy.cut_next = True
+            await asyncio.sleep(window)
+        elif kind == "refuse":
+            proxy.refusing = True
+            proxy.drop_all()
+            await asyncio.sleep(window)
+        elif kind == "close":
+            code = self.rng.choice(CLOSE_CODES)
+            kind = f"close {code or 'abort'}"
+            await server.close_sockets(DEMO_EMAIL, code, "chaos")
+        elif kind == "restart":
+            await server.stop(close_code=self.rng.choice((1001, None)))
+            await asyncio.sleep(window)
+            await server.start()
+        elif kind == "garbage":
+            for text in self.rng.sample(GARBAGE, 3):
+                await server.send_raw(DEMO_EMAIL, text)
+        elif kind == "route500":
+            server.ws_route_status = 500
+            await server.close_sockets(DEMO_EMAIL, 1011)
+            await asyncio.sleep(window)
+        elif kind == "error_frame":
+            await server.send_raw(DEMO_EMAIL, json.dumps({"type": "error", "error": "chaos [b]x[/b]"}))
+        self.report.faults[kind] += 1
+        await self._heal(press_r=self.rng.random() < 0.5)
+        await asyncio.sleep(self.rng.uniform(0.05, 0.15))
+
+    async def _heal(self, press_r: bool = True) -> None:
+        self.proxy.heal()
+        self.server.ws_route_status = None
+        self.server.answer_pings = True
+        if not self.server.running:
+            await self.server.start()
+        if press_r and self.controller.state is ConnectionState.ERROR:
+            self.controller.reconnect()  # as a user would, seeing red
+
+    # -- the end ----------------------------------------------------------------------------
+    async def _converge(self) -> None:
+        if self.controller.state is not ConnectionState.CONNECTED:
+            self.controller.reconnect()
+        await _until(lambda: self.controller.state is ConnectionState.CONNECTED, 20, "reconnect after the storm")
+        await _until(lambda: self.controller.outbox.pending_count == 0, 20, "outbox to drain")
+        wanted = set(self.created_ids)
+        await _until(lambda: wanted <= {n.id for n in self.controller.inbox}, 20, "every notification")
+
+        def read_states_agree() -> bool:
+            by_id = self.server.user().by_id
+            return all(n.is_read == by_id[n.id]["is_read"] for n in self.controller.inbox if n.id in by_id)
+
+        await _until(read_states_agree, 20, "read states to agree")
+
+    async def _audit(self, tail) -> None:  # type: ignore[no-untyped-def]
+        by_id = self.server.user().by_id
+        held = {n.id: n for n in self.controller.inbox}
+        self.report.lost = [i for i in self.created_ids if i not in held]
+        self.report.read_state_mismatches = [
+            i for i, n in held.items() if i in by_id and n.is_read != by_id[i]["is_read"]
+        ]
+        must_be_read = set(self.marked).union(*self.all_read_snapshots) if self.all_read_snapshots else set(self.marked)
+        self.report.marks_not_on_server = [i for i in must_be_read if i in by_id and not by_id[i]["is_read"]]
+        wanted = set(self.created_ids)
+
+        def tail_has_all() -> bool:
+            return wanted <= {e["notification"]["id"] for e in self.tail_lines if e.get("event") == "notification"}
+
+        try:
+            await _until(tail_has_all, 30, "tail to show every notification")
+        except AssertionError:
+            pass  # reported below as missing
+        shown = collections.Counter(e["notification"]["id"] for e in self.tail_lines if e.get("event") == "notification")
+        self.report.tail_missing = [i for i in self.created_ids if shown[i] == 0]
+        self.report.tail_duplicates = [i for i, count in shown.items() if count > 1]
+
+    # -- the tail process -------------------------------------------------------------------------
+    async def _start_tail(self):  # type: ignore[no-untyped-def]
+        home = self.workdir / "tail"
+        (home / "config").mkdir(parents=True)
+        (home / "config" / "config.toml").write_text(TAIL_CONFIG)
+        env = {**os.environ, "TIRI_HOME": str(home)}
+        login = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "tiri_tui", "--server", self.proxy.url, "login", "--email", DEMO_EMAIL,
+            "--password-stdin", stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.DEVNULL, env=env)
+        await login.communicate(DEMO_PASSWORD.encode() + b"\n")
+        assert login.returncode == 0, "tail login failed"
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "tiri_tui", "--server", self.proxy.url, "tail", "--json",
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL, env=env)
+        reader = asyncio.create_task(self._read_tail(process))
+        await _until(lambda: any(e.get("state") == "connected" for e in self.tail_lines), 15, "tail to connect")
+        return process, reader
+
+    async def _read_tail(self, process) -> None:  # type: ignore[no-untyped-def]
+        while line := await process.stdout.readline():
+            self.tail_lines.append(json.loads(line))
+
+    async def _stop_tail(self, tail) -> None:  # type: ignore[no-untyped-def]
+        process, reader = tail
+        process.send_signal(2)
+        await asyncio.wait_for(process.wait(), 15)
+        await reader
