@@ -135,6 +135,11 @@ class NotificationController:
         self._removed_ids: set[str] = set()
         self._count_changed = False
         self._next_url: str | None = None
+        #: Server time up to which nothing is missing (None: nothing synced yet).
+        self._synced_until: datetime | None = None
+        self._sync_changed = False
+        #: A disconnect opened a gap that no completed fill has closed yet.
+        self._gap_open = True
         #: Page URLs already followed since the last reload: a server whose
         #: ``next`` leads back to one of them would loop for ever.
         self._followed: set[str] = set()
@@ -163,7 +168,7 @@ class NotificationController:
     async def start(self) -> None:
         """Show the cache at once, then connect and load in the background."""
         if self._cache is not None:
-            cached, count = self._cache.load()
+            cached, count, self._synced_until = self._cache.load()
             for n in cached:
                 self.inbox.upsert(n)
                 self.emit(NotificationAdded(n, live=False))
@@ -254,6 +259,7 @@ class NotificationController:
         self.filters = filters
         self.inbox.clear()
         self._next_url = None
+        self._synced_until = None
         self.emit(ListReset())
         return self._spawn(self._refresh_over_rest(), "tiri-filter-reload")
 
@@ -274,6 +280,8 @@ class NotificationController:
             if 0 <= latency < 3600:
                 self.counters.last_delivery_latency = latency
             self.accept([n], live=True)
+            if not self._gap_open and not self.filters.active:
+                self._advance_sync(n.created_at)
         elif isinstance(frame, UnreadCountFrame):
             self._set_unread(frame.unread_count)
         elif isinstance(frame, ErrorFrame):
@@ -288,6 +296,8 @@ class NotificationController:
         if event.reason == SESSION_EXPIRED:
             self._end_session()
             return
+        if event.state is not ConnectionState.CONNECTED:
+            self._gap_open = True  # frames may be missed from now on
         if event.state is ConnectionState.CONNECTED and was is not ConnectionState.CONNECTED:
             self.counters.connects += 1
             self.counters.reconnects = self.counters.connects - 1
@@ -357,19 +367,32 @@ class NotificationController:
         self._gap_task = self._spawn(self._fill_gap(), "tiri-gap-fill")
 
     async def _fill_gap(self) -> None:
-        """Fetch newest-first until a page reaches a known id; refresh the count; replay."""
-        known = {n.id for n in self.inbox}
-        had_any = bool(known)
+        """Fetch newest-first down to what is already in sync; refresh the count; replay.
+
+        ``synced_until`` is the server time up to which nothing is missing. A
+        fill walks pages until one reaches it, then moves it up to the newest
+        it fetched. A fill cut short by a fault moves nothing, so the next one
+        walks down into the same hole again.
+        """
+        synced = self._synced_until
+        started_connected = self.state is ConnectionState.CONNECTED
+        epoch = self.counters.connects
+        newest: datetime | None = None
         url: str | None = None
         try:
             for page_number in range(self.settings.gap_fill_max_pages):
                 asked = time.monotonic()
                 page = await (self.api.follow(url) if url else self._first_page())
                 self._take_page(page, first=page_number == 0, fetched_at=asked)
-                reached = any(n.id in known for n in page.results)
+                if page_number == 0 and page.results:
+                    newest = max(n.created_at for n in page.results)
+                reached = synced is not None and any(n.created_at <= synced for n in page.results)
                 url = page.next
-                if not had_any or reached or not url:
+                if synced is None or reached or not url:
                     break
+            self._advance_sync(newest)
+            if started_connected and epoch == self.counters.connects:
+                self._gap_open = False  # began after the latest connect: the gap is closed
             await self._refresh_count(page)
             self.cached = False
             self.counters.gap_fills += 1
@@ -384,6 +407,11 @@ class NotificationController:
             log.info("loading over REST failed: %s", exc)
         finally:
             self.loaded.set()
+
+    def _advance_sync(self, moment: datetime | None) -> None:
+        if moment is not None and (self._synced_until is None or moment > self._synced_until):
+            self._synced_until = moment
+            self._sync_changed = True
 
     def _back_off(self, exc: RateLimited) -> None:
         wait = exc.retry_after if exc.retry_after is not None else self.settings.fallback_interval
@@ -506,13 +534,14 @@ class NotificationController:
     def _save_cache(self) -> None:
         if self._cache is None or self.filters.active or self.cached:
             return
-        if not (self._changed_ids or self._removed_ids or self._count_changed):
+        if not (self._changed_ids or self._removed_ids or self._count_changed or self._sync_changed):
             return
         changed = [n for i in self._changed_ids if (n := self.inbox.get(i)) is not None]
         removed = list(self._removed_ids)
-        self._changed_ids, self._removed_ids, self._count_changed = set(), set(), False
+        self._changed_ids, self._removed_ids = set(), set()
+        self._count_changed = self._sync_changed = False
         try:
-            self._cache.apply(changed, removed, self.unread_count)
+            self._cache.apply(changed, removed, self.unread_count, self._synced_until)
         except Exception:
             log.exception("could not save the cache")
 

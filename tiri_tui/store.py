@@ -14,6 +14,7 @@ import sqlite3
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from tiri_tui.models import Notification, WireError
@@ -44,8 +45,8 @@ class NotificationCache:
             """
         )
 
-    def load(self) -> tuple[list[Notification], int | None]:
-        """The cached notifications (newest first) and unread count."""
+    def load(self) -> tuple[list[Notification], int | None, datetime | None]:
+        """The cached notifications (newest first), unread count, and sync watermark."""
         rows = self._db.execute(
             "SELECT body FROM notifications ORDER BY created_at DESC LIMIT ?", (self.limit,)
         ).fetchall()
@@ -55,8 +56,10 @@ class NotificationCache:
                 notifications.append(Notification.from_dict(json.loads(body)))
             except (ValueError, WireError):
                 log.warning("skipping an unreadable cached notification")
-        row = self._db.execute("SELECT value FROM meta WHERE key = 'unread_count'").fetchone()
-        return notifications, (int(row[0]) if row else None)
+        meta = dict(self._db.execute("SELECT key, value FROM meta").fetchall())
+        count = int(meta["unread_count"]) if "unread_count" in meta else None
+        synced = datetime.fromisoformat(meta["synced_until"]) if "synced_until" in meta else None
+        return notifications, count, synced
 
     def replace(self, notifications: Iterable[Notification], unread_count: int | None) -> None:
         """Store these (the newest ``limit`` of them) as the cache, in one transaction."""
@@ -73,7 +76,11 @@ class NotificationCache:
                 )
 
     def apply(
-        self, changed: Iterable[Notification], removed: Iterable[str], unread_count: int | None
+        self,
+        changed: Iterable[Notification],
+        removed: Iterable[str],
+        unread_count: int | None,
+        synced_until: datetime | None = None,
     ) -> None:
         """Write only what changed since the last save, then trim to the newest ``limit``."""
         rows = [(n.id, n.created_at.timestamp(), json.dumps(n.to_dict())) for n in changed]
@@ -83,6 +90,11 @@ class NotificationCache:
             if unread_count is not None:
                 self._db.execute(
                     "INSERT OR REPLACE INTO meta VALUES ('unread_count', ?)", (str(unread_count),)
+                )
+            if synced_until is not None:
+                self._db.execute(
+                    "INSERT OR REPLACE INTO meta VALUES ('synced_until', ?)",
+                    (synced_until.isoformat(),),
                 )
             (count,) = self._db.execute("SELECT COUNT(*) FROM notifications").fetchone()
             if count > self.limit:
