@@ -507,15 +507,17 @@ class NotificationController:
         self.has_more = bool(self._next_url)
 
     async def _fallback_loop(self) -> None:
-        """While not connected, fill the gap over REST every ``fallback_interval`` seconds.
+        """While not connected (or a gap is still open), fill it over REST every interval.
 
         A whole gap fill, not only page 1: more than a page may arrive between
         two ticks, and none may be skipped.
         """
         while not self.session_expired:
             await asyncio.sleep(self.settings.fallback_interval)
-            if self.state is ConnectionState.CONNECTED or self.session_expired:
-                continue
+            if self.session_expired:
+                break
+            if self.state is ConnectionState.CONNECTED and not self._gap_open:
+                continue  # live and in sync: nothing to do
             if time.monotonic() < self._not_before:
                 continue  # the server asked us to wait (429 Retry-After)
             self.counters.fallback_refreshes += 1

@@ -293,3 +293,26 @@ async def test_pages_with_bad_items_keep_the_good_ones(server, controller):
 
 def test_fast_settings_are_really_fast():
     assert FAST_REALTIME.policy.max_delay < 1 and dataclasses.is_dataclass(FAST_CONTROLLER)
+
+
+async def test_an_interrupted_gap_fill_leaves_no_hole(server, controller):
+    """A fill cut short after page 1 must not make the next one stop at page 1's ids."""
+    await server.stop()
+    await wait_for(lambda: controller.state is not ConnectionState.CONNECTED)
+    missed = [await server.create_notification(title=f"missed {i}") for i in range(50)]
+    failures = {"left": 2}
+
+    def break_page_three(body):
+        # Page 3 is the one whose "previous" link is page 2.
+        if "page=2" in (body.get("previous") or "") and failures["left"]:
+            failures["left"] -= 1
+            return "<html>proxy error</html>"
+        return body
+
+    server.page_mutator = break_page_three
+    await server.start()
+    await wait_for(lambda: controller.state is ConnectionState.CONNECTED, timeout=10)
+    await wait_for(lambda: failures["left"] == 0, timeout=10, what="two broken fills")
+    await wait_for(lambda: all(m["id"] in controller.inbox for m in missed), timeout=10, what="the hole filled")
+    counts = controller.events.added_ids()
+    assert all(counts[m["id"]] == 1 for m in missed)
