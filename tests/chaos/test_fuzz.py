@@ -64,7 +64,7 @@ def test_random_and_mutated_frames_never_break_the_live_connection(frames):
                 controller = client.open_controller()
                 try:
                     await controller.start()
-                    await wait_for(lambda: controller.state is ConnectionState.CONNECTED and controller.loaded.is_set())
+                    await wait_for(lambda: controller.state is ConnectionState.CONNECTED and controller.loaded.is_set(), timeout=15)
                     valid_ids, invalid = [], 0
                     for text in frames:
                         try:
@@ -76,7 +76,7 @@ def test_random_and_mutated_frames_never_break_the_live_connection(frames):
                                 valid_ids.append(frame.notification.id)
                         await server.send_raw(DEMO_EMAIL, text)
                     marker = await server.create_notification(title="after the fuzz")
-                    await wait_for(lambda: marker["id"] in controller.inbox)
+                    await wait_for(lambda: marker["id"] in controller.inbox, timeout=15)
                     assert controller.counters.frames_dropped == invalid
                     assert all(i in controller.inbox for i in valid_ids)
                     assert controller.state is ConnectionState.CONNECTED
@@ -140,7 +140,7 @@ def test_hostile_pages_never_crash_the_controller_and_loops_stop(plan):
                 controller = client.open_controller()
                 try:
                     await controller.start()
-                    await wait_for(lambda: controller.loaded.is_set() and controller.counters.gap_fills >= 1)
+                    await wait_for(lambda: controller.loaded.is_set() and controller.counters.gap_fills >= 1, timeout=15)
                     server.page_mutator = page_mutator(plan, {})
                     await controller.refresh()
                     for _ in range(10):  # a user holding End: must come to an end

@@ -1,0 +1,238 @@
+"""Keeping the controller's list in step with the server over REST.
+
+The first load, the gap fill after every (re)connect, the fallback refresh
+while the socket is down, and paging further back. A mixin of
+:class:`~tiri_tui.controller.NotificationController`: the methods work on its
+state, they are only kept apart so each file tells one story.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from dataclasses import dataclass
+from datetime import datetime
+
+from tiri_tui.errors import ApiError, RateLimited, SessionExpired, TiriError
+from tiri_tui.events import NotificationRemoved
+from tiri_tui.models import Notification, Page
+from tiri_tui.policy import ConnectionState
+from tiri_tui.protocol import GetUnreadCount
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Filters:
+    """The server-side filters of the list."""
+
+    unread_only: bool = False
+    notification_type: str | None = None
+    search: str | None = None
+
+    @property
+    def active(self) -> bool:
+        """Whether any filter narrows the list."""
+        return self.unread_only or bool(self.notification_type) or bool(self.search)
+
+    def matches(self, n: Notification) -> bool:
+        """Whether a live notification belongs in the filtered list."""
+        if self.unread_only and n.is_read:
+            return False
+        if self.notification_type and n.notification_type != self.notification_type:
+            return False
+        if self.search:
+            needle = self.search.lower()
+            return needle in n.title.lower() or needle in n.message.lower()
+        return True
+
+
+@dataclass
+class Counters:
+    """Connection metrics for the status screen."""
+
+    reconnects: int = 0
+    frames_dropped: int = 0
+    fallback_refreshes: int = 0
+    items_rejected: int = 0
+    last_delivery_latency: float | None = None
+    connects: int = 0
+    gap_fills: int = 0
+
+
+@dataclass
+class ControllerSettings:
+    """Timings of the controller (seconds)."""
+
+    fallback_interval: float = 30.0
+    gap_fill_max_pages: int = 10
+    page_size: int = 20
+    cache_save_interval: float = 2.0
+
+
+class RestSync:
+    """Gap fill, fallback refresh and paging (a mixin of NotificationController)."""
+
+    def _restart_gap_fill(self) -> None:
+        if self._gap_task is not None and not self._gap_task.done():
+            self._gap_task.cancel()
+        self._gap_task = self._spawn(self._fill_gap(), "tiri-gap-fill")
+
+    async def _fill_gap(self) -> None:
+        """Fetch newest-first down to what is already in sync; refresh the count; replay.
+
+        ``synced_until`` is the server time up to which nothing is missing. A
+        fill walks pages until one reaches it, then moves it up to the newest
+        it fetched. A fill cut short by a fault moves nothing, so the next one
+        walks down into the same hole again.
+        """
+        synced = self._synced_until
+        started_connected = self.state is ConnectionState.CONNECTED
+        epoch = self.counters.connects
+        newest: datetime | None = None
+        url: str | None = None
+        try:
+            for page_number in range(self.settings.gap_fill_max_pages):
+                asked = time.monotonic()
+                page = await (self.api.follow(url) if url else self._first_page())
+                self._take_page(page, first=page_number == 0, fetched_at=asked)
+                if page_number == 0 and page.results:
+                    newest = max(n.created_at for n in page.results)
+                reached = synced is not None and any(n.created_at <= synced for n in page.results)
+                url = page.next
+                if synced is None or reached or not url:
+                    break
+            self._advance_sync(newest)
+            if started_connected and epoch == self.counters.connects:
+                self._gap_open = False  # began after the latest connect: the gap is closed
+            await self._refresh_count(page)
+            self.cached = False
+            self.counters.gap_fills += 1
+            await self.outbox.flush()
+            with contextlib.suppress(TiriError):
+                await self.worker.send(GetUnreadCount())
+        except SessionExpired:
+            self._end_session()
+        except RateLimited as exc:
+            self._back_off(exc)
+        except (TiriError, OSError) as exc:
+            log.info("loading over REST failed: %s", exc)
+        finally:
+            self.loaded.set()
+
+    def _advance_sync(self, moment: datetime | None) -> None:
+        if moment is not None and (self._synced_until is None or moment > self._synced_until):
+            self._synced_until = moment
+            self._sync_changed = True
+
+    def _back_off(self, exc: RateLimited) -> None:
+        wait = exc.retry_after if exc.retry_after is not None else self.settings.fallback_interval
+        self._not_before = time.monotonic() + wait
+        log.info("rate limited: no REST refresh for %.0f s", wait)
+
+    async def _first_page(self) -> Page:
+        f = self.filters
+        return await self.api.list(
+            page_size=self.settings.page_size,
+            is_read=False if f.unread_only else None,
+            notification_type=f.notification_type,
+            search=f.search,
+        )
+
+    def _take_page(self, page: Page, *, first: bool, fetched_at: float) -> None:
+        self.counters.items_rejected += len(page.rejected)
+        if first:
+            self._next_url = page.next
+            self._followed = set()
+            self._drop_vanished(page)
+        self.accept(page.results, live=False, fetched_at=fetched_at)
+        self.has_more = bool(self._next_url)
+
+    def _drop_vanished(self, page: Page) -> None:
+        """Within the span page 1 covers, ids the server no longer lists were deleted."""
+        if not page.results:
+            if not page.next and not self.filters.active:
+                for n in list(self.inbox):
+                    self._remove(n.id)
+            return
+        oldest = min(n.created_at for n in page.results)
+        listed = {n.id for n in page.results}
+        for n in list(self.inbox):
+            if n.created_at < oldest:
+                break
+            if n.id not in listed:
+                self._remove(n.id)
+
+    def _remove(self, notification_id: str) -> None:
+        if self.inbox.remove(notification_id) is not None:
+            self._forget_cached(notification_id)
+            self.emit(NotificationRemoved(notification_id))
+
+    async def _refresh_count(self, page: Page | None = None) -> None:
+        if (
+            page is not None
+            and page.total_unread_count is not None
+            and not self.outbox.pending_count
+        ):
+            self._set_unread(page.total_unread_count)
+            return
+        count = await self.api.unread_count()
+        self._set_unread(self.outbox.rebase_count(count))
+
+    async def _refresh_over_rest(self) -> None:
+        try:
+            asked = time.monotonic()
+            page = await self._first_page()
+            self._take_page(page, first=True, fetched_at=asked)
+            await self._refresh_count(page)
+            self.cached = False
+            await self.outbox.flush()
+        except SessionExpired:
+            self._end_session()
+        except RateLimited as exc:
+            self._back_off(exc)
+        except (TiriError, OSError) as exc:
+            log.info("refresh over REST failed: %s", exc)
+
+    async def _load_more(self, url: str) -> None:
+        self._followed.add(url)
+        asked = time.monotonic()
+        try:
+            page = await self.api.follow(url)
+        except SessionExpired:
+            self._end_session()
+            return
+        except ApiError as exc:
+            if exc.status == 0:  # refused: a link to another server
+                self._next_url, self.has_more = None, False
+            log.info("loading more failed: %s", exc)
+            return
+        except TiriError as exc:
+            log.info("loading more failed: %s", exc)
+            return
+        self.counters.items_rejected += len(page.rejected)
+        looping = page.next is not None and page.next in self._followed
+        if looping:
+            log.warning("the server's next link leads back to a page already loaded; stopping")
+        self._next_url = None if looping else page.next
+        self.accept(page.results, live=False, fetched_at=asked)
+        self.has_more = bool(self._next_url)
+
+    async def _fallback_loop(self) -> None:
+        """While not connected (or a gap is still open), fill it over REST every interval.
+
+        A whole gap fill, not only page 1: more than a page may arrive between
+        two ticks, and none may be skipped.
+        """
+        while not self.session_expired:
+            await asyncio.sleep(self.settings.fallback_interval)
+            if self.session_expired:
+                break
+            if self.state is ConnectionState.CONNECTED and not self._gap_open:
+                continue  # live and in sync: nothing to do
+            if time.monotonic() < self._not_before:
+                continue  # the server asked us to wait (429 Retry-After)
+            self.counters.fallback_refreshes += 1
+            await self._fill_gap()
