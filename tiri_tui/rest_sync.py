@@ -151,18 +151,21 @@ class RestSync:
         self.has_more = bool(self._next_url)
 
     def _drop_vanished(self, page: Page) -> None:
-        """Within the span page 1 covers, ids the server no longer lists were deleted."""
+        """Within the span page 1 covers, ids the server no longer lists were deleted.
+
+        Only that span: anything newer may have arrived live after the server
+        computed the page, and must not be taken for deleted. (An empty page
+        proves nothing for the same reason: the list is left as it is.)
+        """
         if not page.results:
-            if not page.next and not self.filters.active:
-                for n in list(self.inbox):
-                    self._remove(n.id)
             return
         oldest = min(n.created_at for n in page.results)
+        newest = max(n.created_at for n in page.results)
         listed = {n.id for n in page.results}
         for n in list(self.inbox):
             if n.created_at < oldest:
                 break
-            if n.id not in listed:
+            if n.created_at <= newest and n.id not in listed:
                 self._remove(n.id)
 
     def _remove(self, notification_id: str) -> None:

@@ -316,3 +316,21 @@ async def test_an_interrupted_gap_fill_leaves_no_hole(server, controller):
     await wait_for(lambda: all(m["id"] in controller.inbox for m in missed), timeout=10, what="the hole filled")
     counts = controller.events.added_ids()
     assert all(counts[m["id"]] == 1 for m in missed)
+
+
+async def test_a_live_arrival_racing_a_page_is_not_taken_for_deleted(server, controller):
+    """Page 1 computed, then a notification pushed live, then the page lands: keep both."""
+    original = controller.api.list
+
+    async def slow_list(**kwargs):
+        page = await original(**kwargs)
+        racer = await server.create_notification(title="arrived while the page was in flight")
+        await wait_for(lambda: racer["id"] in controller.inbox)
+        slow_list.racers.append(racer["id"])
+        return page
+
+    slow_list.racers = []
+    controller.api.list = slow_list
+    await controller.refresh()
+    controller.api.list = original
+    assert slow_list.racers and all(r in controller.inbox for r in slow_list.racers)
