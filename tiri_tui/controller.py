@@ -90,6 +90,7 @@ class NotificationController(RestSync):
         self._sync_changed = False
         #: A disconnect opened a gap that no completed fill has closed yet.
         self._gap_open = True
+        self._fill_again = False
         #: Page URLs already followed since the last reload: a server whose
         #: ``next`` leads back to one of them would loop for ever.
         self._followed: set[str] = set()
@@ -231,7 +232,7 @@ class NotificationController(RestSync):
                 self.counters.last_delivery_latency = latency
             self.accept([n], live=True)
             if not self._gap_open and not self.filters.active:
-                self._advance_sync(n.created_at)
+                self._advance_sync(n.created_at, "live")
         elif isinstance(frame, UnreadCountFrame):
             self._set_unread(frame.unread_count)
         elif isinstance(frame, ErrorFrame):
@@ -246,8 +247,9 @@ class NotificationController(RestSync):
         if event.reason == SESSION_EXPIRED:
             self._end_session()
             return
-        if event.state is not ConnectionState.CONNECTED:
+        if event.state is not ConnectionState.CONNECTED and not self._gap_open:
             self._gap_open = True  # frames may be missed from now on
+            log.debug("gap open: %s", event.state.value)
         if event.state is ConnectionState.CONNECTED and was is not ConnectionState.CONNECTED:
             self.counters.connects += 1
             self.counters.reconnects = self.counters.connects - 1

@@ -15,13 +15,15 @@ import time
 from dataclasses import dataclass
 from datetime import datetime
 
-from tiri_tui.errors import ApiError, RateLimited, SessionExpired, TiriError
+from tiri_tui.errors import ApiError, RateLimited, ServerUnreachable, SessionExpired, TiriError
 from tiri_tui.events import NotificationRemoved
 from tiri_tui.models import Notification, Page
 from tiri_tui.policy import ConnectionState
 from tiri_tui.protocol import GetUnreadCount
 
 log = logging.getLogger(__name__)
+#: Tries of one page within a walk before the walk gives up.
+PAGE_ATTEMPTS = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,9 +78,30 @@ class RestSync:
     """Gap fill, fallback refresh and paging (a mixin of NotificationController)."""
 
     def _restart_gap_fill(self) -> None:
-        if self._gap_task is not None and not self._gap_task.done():
-            self._gap_task.cancel()
-        self._gap_task = self._spawn(self._fill_gap(), "tiri-gap-fill")
+        """Fill the gap after a connect. A fill already walking is left to finish
+        (its pages are progress; cancelling it at every reconnect starves a long
+        walk for ever under flapping) and another follows it."""
+        self._fill_again = True
+        if self._gap_task is None or self._gap_task.done():
+            self._gap_task = self._spawn(self._fill_until_current(), "tiri-gap-fill")
+
+    async def _fill_until_current(self) -> None:
+        while self._fill_again:
+            self._fill_again = False
+            await self._fill_gap()
+
+    async def _page(self, url: str | None) -> Page:
+        """One page of a walk, tried again on a transient failure rather than
+        abandoning the whole walk (its pages so far settle nothing)."""
+        for attempt in range(PAGE_ATTEMPTS):
+            try:
+                return await (self.api.follow(url) if url else self._first_page())
+            except (ServerUnreachable, ApiError) as exc:
+                transient = isinstance(exc, ServerUnreachable) or exc.status >= 500
+                if not transient or isinstance(exc, RateLimited) or attempt == PAGE_ATTEMPTS - 1:
+                    raise
+                await asyncio.sleep(0.1 * (attempt + 1))
+        raise AssertionError("unreachable")  # pragma: no cover
 
     async def _fill_gap(self) -> None:
         """Fetch newest-first down to what is already in sync; refresh the count; replay.
@@ -96,7 +119,7 @@ class RestSync:
         try:
             for page_number in range(self.settings.gap_fill_max_pages):
                 asked = time.monotonic()
-                page = await (self.api.follow(url) if url else self._first_page())
+                page = await self._page(url)
                 self._take_page(page, first=page_number == 0, fetched_at=asked)
                 if page_number == 0 and page.results:
                     newest = max(n.created_at for n in page.results)
@@ -104,9 +127,19 @@ class RestSync:
                 url = page.next
                 if synced is None or reached or not url:
                     break
-            self._advance_sync(newest)
-            if started_connected and epoch == self.counters.connects:
-                self._gap_open = False  # began after the latest connect: the gap is closed
+            if not (synced is None or reached or not url):
+                # Capped: what lies below the last page walked loads as the
+                # user scrolls; the sync point moves on rather than walk for ever.
+                log.warning("gap larger than %d pages", self.settings.gap_fill_max_pages)
+            self._advance_sync(newest, "gap fill")
+            if (
+                started_connected
+                and epoch == self.counters.connects
+                and self.state is ConnectionState.CONNECTED
+            ):
+                # Began after the latest connect and it is still up: in sync.
+                self._gap_open = False
+                log.debug("gap closed by a fill (connection #%d)", epoch)
             await self._refresh_count(page)
             self.cached = False
             self.counters.gap_fills += 1
@@ -122,10 +155,11 @@ class RestSync:
         finally:
             self.loaded.set()
 
-    def _advance_sync(self, moment: datetime | None) -> None:
+    def _advance_sync(self, moment: datetime | None, why: str) -> None:
         if moment is not None and (self._synced_until is None or moment > self._synced_until):
             self._synced_until = moment
             self._sync_changed = True
+            log.debug("in sync up to %s (%s)", moment.isoformat(), why)
 
     def _back_off(self, exc: RateLimited) -> None:
         wait = exc.retry_after if exc.retry_after is not None else self.settings.fallback_interval

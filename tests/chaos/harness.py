@@ -12,6 +12,7 @@ import collections
 import contextlib
 import gc
 import json
+import logging
 import os
 import random
 import resource
@@ -19,12 +20,14 @@ import sys
 import time
 import tracemalloc
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 from tests.chaos.proxy import FaultProxy
 from tiri_tui.client import TiriClient
 from tiri_tui.config import Settings
 from tiri_tui.controller import ControllerSettings
+from tiri_tui.events import NotificationAdded, NotificationRemoved
 from tiri_tui.policy import ConnectionState, PolicySettings
 from tiri_tui.realtime import RealtimeSettings
 from tiri_tui.server import DEMO_EMAIL, DEMO_PASSWORD, DemoServer
@@ -80,6 +83,7 @@ class ChaosReport:
     #: not counting the notifications themselves (server, client and tail log
     #: legitimately hold every one): what a leak would show up in.
     machinery_growth_mb: float = 0.0
+    lost_histories: collections.Counter = field(default_factory=collections.Counter)
     seconds: float = 0.0
     reconnects: int = 0
     frames_dropped: int = 0
@@ -95,6 +99,7 @@ class ChaosReport:
             f"{self.fallback_refreshes}; leaked tasks {self.leaked_tasks}, fds {self.leaked_fds}, "
             f"connections {self.leaked_connections}; RSS growth {self.rss_growth_mb:.1f} MB, "
             f"of it not notification data {self.machinery_growth_mb:.2f} MB"
+            + (f"; lost ones: {dict(self.lost_histories)}" if self.lost_histories else "")
         )
 
 
@@ -127,6 +132,21 @@ def _machinery_growth() -> int:
         if not any(part in frame.filename for frame in stat.traceback for part in _DATA_FILES):
             total += stat.size
     return total
+
+
+class _ListHandler(logging.Handler):
+    """Keeps the client's sync decisions with their times, for a loss post-mortem."""
+
+    def __init__(self, sink: list) -> None:
+        super().__init__(logging.DEBUG)
+        self.sink = sink
+
+    def emit(self, record: logging.LogRecord) -> None:
+        message = record.getMessage()
+        if record.name.startswith("tiri_tui.") and (
+            "sync" in message or "gap" in message or "connection " in message
+        ):
+            self.sink.append((time.monotonic(), message))
 
 
 async def _until(predicate, timeout: float, what: str) -> None:
@@ -163,6 +183,14 @@ class Chaos:
                             realtime=REALTIME, controller=CONTROLLER, http_timeout=2.0)
         await client.auth.login(DEMO_EMAIL, DEMO_PASSWORD)
         self.controller = client.open_controller()
+        self.history: dict[str, list[str]] = collections.defaultdict(list)
+        self.sync_log: list[tuple[float, str]] = []
+        self.sent_to: dict[str, tuple[float, int]] = {}
+        _trace = logging.getLogger("tiri_tui")
+        _trace.setLevel(logging.DEBUG)
+        _trace.addHandler(_ListHandler(self.sync_log))
+        logging.getLogger("tiri_tui.websocket").setLevel(logging.INFO)  # not every frame
+        self.controller.subscribe(self._record)
         await self.controller.start()
         await _until(lambda: self.controller.state is ConnectionState.CONNECTED, 10, "first connect")
         creator = asyncio.create_task(self._create_continuously())
@@ -201,10 +229,19 @@ class Chaos:
         self.report.seconds = time.monotonic() - started
         return self.report
 
+    def _record(self, event: object) -> None:
+        """What happened to each id in the client (for diagnosing a loss)."""
+        if isinstance(event, NotificationAdded):
+            self.history[event.notification.id].append("added live" if event.live else "added fetched")
+        elif isinstance(event, NotificationRemoved):
+            self.history[event.notification_id].append("removed")
+
     # -- the world going on -------------------------------------------------------------
     async def _create_continuously(self) -> None:
         while True:
+            sockets = len(self.server.sockets.get(self.server.user().id, ()))
             notification = await self.server.create_notification(title=f"chaos {len(self.created_ids)}")
+            self.sent_to[notification["id"]] = (time.monotonic(), sockets)
             self.created_ids.append(notification["id"])
             self.report.created += 1
             await asyncio.sleep(self.rng.uniform(0.01, 0.05))
@@ -295,9 +332,22 @@ class Chaos:
         by_id = self.server.user().by_id
         held = {n.id: n for n in self.controller.inbox}
         self.report.lost = [i for i in self.created_ids if i not in held]
-        self.report.read_state_mismatches = [
-            i for i, n in held.items() if i in by_id and n.is_read != by_id[i]["is_read"]
-        ]
+        self.report.lost_histories = collections.Counter(
+            " → ".join(self.history.get(i, ["never added"])) for i in self.report.lost
+        )
+        for lost in self.report.lost[:3]:
+            when, sockets = self.sent_to.get(lost, (0.0, -1))
+            created = by_id[lost]["created_at"] if lost in by_id else "?"
+            print(f"\nLOST {lost} created {created} at t={when:.3f}, server sockets then: {sockets}")
+            born = datetime.fromisoformat(created) if created != "?" else None
+            for stamp, message in self.sync_log:
+                if stamp < when - 0.3:
+                    continue
+                print(f"   {stamp - when:+.3f} {message}")
+                if born and message.startswith("in sync up to "):
+                    moment = datetime.fromisoformat(message.split()[3])
+                    if moment >= born:
+                        break  # the move that passed it
         must_be_read = set(self.marked).union(*self.all_read_snapshots) if self.all_read_snapshots else set(self.marked)
         self.report.marks_not_on_server = [i for i in must_be_read if i in by_id and not by_id[i]["is_read"]]
         wanted = set(self.created_ids)

@@ -334,3 +334,40 @@ async def test_a_live_arrival_racing_a_page_is_not_taken_for_deleted(server, con
     await controller.refresh()
     controller.api.list = original
     assert slow_list.racers and all(r in controller.inbox for r in slow_list.racers)
+
+
+async def test_a_fill_that_outlives_its_connection_does_not_close_the_gap(server, controller):
+    """Fill starts connected; the socket drops mid-fill; the fill completes while disconnected.
+
+    The gap must stay open: otherwise live frames after the reconnect move the
+    sync point past the outage, and with REST failing meanwhile, nothing ever
+    walks back down to what was sent during it.
+    """
+    original = controller.api.list
+    gate = asyncio.Event()
+    rest_down = {"on": False}
+
+    async def held_list(**kwargs):
+        await gate.wait()
+        return await original(**kwargs)
+
+    server.page_mutator = lambda body: "<html>bad gateway</html>" if rest_down["on"] else body
+    controller.api.list = held_list
+    connects, fills = controller.counters.connects, controller.counters.gap_fills
+    controller.reconnect()  # the fill this connect starts is held at its first page
+    await wait_for(lambda: controller.counters.connects == connects + 1)
+    server.ws_route_status = 500  # the socket drops and cannot come back yet
+    await server.close_sockets(DEMO_EMAIL, None)
+    await wait_for(lambda: controller.state is not ConnectionState.CONNECTED)
+    gate.set()  # the fill finishes, disconnected
+    await wait_for(lambda: controller.counters.gap_fills > fills)
+    controller.api.list = original
+    rest_down["on"] = True  # REST fails too from here, as through a broken proxy
+    missed = await server.create_notification(title="sent during the outage")
+    server.ws_route_status = None
+    controller.reconnect()
+    await wait_for(lambda: controller.state is ConnectionState.CONNECTED)
+    live = await server.create_notification(title="live after the reconnect")
+    await wait_for(lambda: live["id"] in controller.inbox)
+    rest_down["on"] = False
+    await wait_for(lambda: missed["id"] in controller.inbox, timeout=5, what="the outage's notification")

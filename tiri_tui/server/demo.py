@@ -75,6 +75,7 @@ class DemoServer:
         #: Rewrites each list page before it is sent (fuzzing hostile servers).
         self.page_mutator: Callable[[dict[str, Any]], object] | None = None
         self.sockets: dict[int, set[web.WebSocketResponse]] = {}
+        self._send_locks: dict[web.WebSocketResponse, asyncio.Lock] = {}
         self._runner: web.AppRunner | None = None
         self._generator: asyncio.Task[None] | None = None
         self._rng = random.Random()
@@ -169,9 +170,17 @@ class DemoServer:
 
     async def send_raw(self, email: str, text: str) -> None:
         """Send any text (garbage included) to a user's open sockets."""
-        for socket in list(self.sockets.get(self.user(email).id, ())):
-            with contextlib.suppress(ConnectionError, RuntimeError):
-                await socket.send_str(text)
+        await self._send_to(list(self.sockets.get(self.user(email).id, ())), text)
+
+    def subscribe(self, user: User, socket: web.WebSocketResponse, lock: asyncio.Lock) -> None:
+        """Add a socket to the user's group; ``lock`` orders every send to it."""
+        self.sockets.setdefault(user.id, set()).add(socket)
+        self._send_locks[socket] = lock
+
+    def unsubscribe(self, user: User, socket: web.WebSocketResponse) -> None:
+        """Remove a socket from the user's group."""
+        self.sockets.get(user.id, set()).discard(socket)
+        self._send_locks.pop(socket, None)
 
     # -- broadcast --------------------------------------------------------------------
     async def broadcast_changes(self, user: User, changed: list[dict[str, Any]]) -> None:
@@ -181,12 +190,23 @@ class DemoServer:
             return
         for notification in changed:
             text = encode_frame(NotificationFrame(Notification.from_dict(notification)))
-            await _send_all(sockets, text)
+            await self._send_to(sockets, text)
         await self.send_unread_count(user, sockets)
 
     async def send_unread_count(self, user: User, sockets: list[web.WebSocketResponse]) -> None:
         """Send the authoritative unread count."""
-        await _send_all(sockets, encode_frame(UnreadCountFrame(self.state.unread_count(user))))
+        await self._send_to(sockets, encode_frame(UnreadCountFrame(self.state.unread_count(user))))
+
+    async def _send_to(self, sockets: list[web.WebSocketResponse], text: str) -> None:
+        for socket in sockets:
+            lock = self._send_locks.get(socket)
+            if lock is None:
+                continue
+            async with lock:  # after its greeting, in order
+                if socket.closed or not socket.prepared:
+                    continue
+                with contextlib.suppress(ConnectionError, RuntimeError):
+                    await socket.send_str(text)
 
     async def _generate(self) -> None:
         while True:
@@ -195,14 +215,6 @@ class DemoServer:
                 await self.create_notification()
             except Exception:  # the generator must outlive a bad moment
                 log.exception("demo generator failed")
-
-
-async def _send_all(sockets: list[web.WebSocketResponse], text: str) -> None:
-    for socket in sockets:
-        if socket.closed:
-            continue
-        with contextlib.suppress(ConnectionError, RuntimeError):
-            await socket.send_str(text)
 
 
 async def _end_socket(socket: web.WebSocketResponse, code: int | None, reason: str) -> None:

@@ -7,6 +7,8 @@ only with 1000 or 3000-4999.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
@@ -22,6 +24,7 @@ from tiri_tui.protocol import (
     MarkAsRead,
     Ping,
     Pong,
+    UnreadCountFrame,
     encode_frame,
     parse_client_frame,
 )
@@ -66,11 +69,21 @@ async def notifications_socket(request: web.Request) -> web.StreamResponse:
 
     # Pings are answered by hand so a test can turn this peer half-open.
     socket = web.WebSocketResponse(autoping=False, max_msg_size=demo.max_client_frame)
-    await socket.prepare(request)
-    demo.sockets.setdefault(user.id, set()).add(socket)
+    # Subscribe before accepting, as a Channels consumer calls group_add before
+    # accept(): whatever is broadcast meanwhile waits for the greeting and then
+    # arrives in order. Subscribing after accepting would lose it for good.
+    greeting = asyncio.Lock()
+    await greeting.acquire()
+    demo.subscribe(user, socket, greeting)
     try:
-        await socket.send_str(encode_frame(ConnectionAck(str(user.id))))
-        await demo.send_unread_count(user, [socket])
+        try:
+            await socket.prepare(request)
+            with contextlib.suppress(ConnectionError):
+                await socket.send_str(encode_frame(ConnectionAck(str(user.id))))
+                count = demo.state.unread_count(user)
+                await socket.send_str(encode_frame(UnreadCountFrame(count)))
+        finally:
+            greeting.release()
         async for message in socket:
             if message.type == WSMsgType.PING:
                 if demo.answer_pings:
@@ -80,7 +93,7 @@ async def notifications_socket(request: web.Request) -> web.StreamResponse:
             elif message.type == WSMsgType.BINARY:
                 await socket.send_str(encode_frame(ErrorFrame("Binary frames are not supported")))
     finally:
-        demo.sockets.get(user.id, set()).discard(socket)
+        demo.unsubscribe(user, socket)
     return socket
 
 
