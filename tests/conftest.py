@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 from tiri_tui.client import TiriClient
 from tiri_tui.config import Settings
@@ -15,6 +16,11 @@ from tiri_tui.controller import ControllerSettings
 from tiri_tui.policy import PolicySettings
 from tiri_tui.realtime import RealtimeSettings
 from tiri_tui.server import DEMO_EMAIL, DEMO_PASSWORD, DemoServer
+
+# The same examples every run: CI must be deterministic. To explore new
+# ones locally, comment the profile out or pass --hypothesis-seed=N.
+hypothesis_settings.register_profile("deterministic", derandomize=True)
+hypothesis_settings.load_profile("deterministic")
 
 
 async def wait_for(predicate: Callable[[], object], timeout: float = 5.0, what: str = "") -> None:

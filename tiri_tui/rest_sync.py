@@ -242,7 +242,9 @@ class RestSync:
             self._end_session()
             return
         except ApiError as exc:
-            if exc.status == 0:  # refused: a link to another server
+            if exc.status < 500 and not isinstance(exc, RateLimited):
+                # Another server's link, a malformed page, a 4xx: trying the
+                # same link again cannot help, so the list ends here.
                 self._next_url, self.has_more = None, False
             log.info("loading more failed: %s", exc)
             return

@@ -89,7 +89,8 @@ async def notifications_socket(request: web.Request) -> web.StreamResponse:
                 if demo.answer_pings:
                     await socket.pong(message.data)
             elif message.type == WSMsgType.TEXT:
-                await _handle_text(demo, user, socket, message.data)
+                with contextlib.suppress(ConnectionError):  # the peer left mid-answer
+                    await _handle_text(demo, user, socket, message.data)
             elif message.type == WSMsgType.BINARY:
                 await socket.send_str(encode_frame(ErrorFrame("Binary frames are not supported")))
     finally:
