@@ -92,6 +92,7 @@ class OutboxSync:
                     if exc.status != 404:
                         self._tell(entry, f"{entry.action} failed: {exc}")
                 self._outbox.done(entry.seq)
+                self._told.discard(entry.seq)
                 self._pending.pop(0)
                 self.sent += 1
                 if entry.action == "mark_all_read" and self._controller is not None:
