@@ -79,7 +79,7 @@ async def main() -> None:
                 notification_type="approval_request",
                 message="Priya asks to join the team at the clinic",
             )
-            await pilot.pause(0.3)
+            await pilot.pause(0.6)  # the metrics line refreshes twice a second
             app.clear_notifications()
             await pilot.pause()
             save(app, "main-connected")

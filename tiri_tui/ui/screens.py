@@ -155,6 +155,9 @@ class LoginScreen(ModalScreen[tuple[str, str]]):
                 yield Button("Log in", variant="primary", id="login-submit")
                 yield Button("Quit", id="login-quit")
 
+    def on_mount(self) -> None:
+        self.query_one("#login-email", Input).focus()  # type at once
+
     @on(Input.Submitted, "#login-email")
     def next_field(self) -> None:
         self.query_one("#login-password", Input).focus()
