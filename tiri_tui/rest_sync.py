@@ -159,7 +159,7 @@ class RestSync:
         if moment is not None and (self._synced_until is None or moment > self._synced_until):
             self._synced_until = moment
             self._sync_changed = True
-            log.debug("in sync up to %s (%s)", moment.isoformat(), why)
+            log.debug("in sync up to %s (%s)", moment, why)  # formatted only when logged
 
     def _back_off(self, exc: RateLimited) -> None:
         wait = exc.retry_after if exc.retry_after is not None else self.settings.fallback_interval

@@ -345,7 +345,7 @@ class Chaos:
                     continue
                 print(f"   {stamp - when:+.3f} {message}")
                 if born and message.startswith("in sync up to "):
-                    moment = datetime.fromisoformat(message.split()[3])
+                    moment = datetime.fromisoformat(" ".join(message.split()[3:5]))
                     if moment >= born:
                         break  # the move that passed it
         must_be_read = set(self.marked).union(*self.all_read_snapshots) if self.all_read_snapshots else set(self.marked)
