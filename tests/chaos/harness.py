@@ -43,14 +43,28 @@ GARBAGE = (
 )
 # (fault, weight)
 FAULTS = (
-    ("drop", 3), ("delay", 2), ("stall", 2), ("cut", 2), ("refuse", 2),
-    ("close", 3), ("restart", 1), ("garbage", 2), ("route500", 1), ("error_frame", 1),
+    ("drop", 3),
+    ("delay", 2),
+    ("stall", 2),
+    ("cut", 2),
+    ("refuse", 2),
+    ("close", 3),
+    ("restart", 1),
+    ("garbage", 2),
+    ("route500", 1),
+    ("error_frame", 1),
 )
 
 REALTIME = RealtimeSettings(
-    handshake_timeout=2.0, precheck_timeout=1.0, ping_interval=0.4, ping_timeout=0.4,
-    app_ping_interval=None, watchdog_interval=0,
-    policy=PolicySettings(base_delay=0.05, max_delay=0.3, max_attempts=10, stable_after=1.0, slow_retry=0.5),
+    handshake_timeout=2.0,
+    precheck_timeout=1.0,
+    ping_interval=0.4,
+    ping_timeout=0.4,
+    app_ping_interval=None,
+    watchdog_interval=0,
+    policy=PolicySettings(
+        base_delay=0.05, max_delay=0.3, max_attempts=10, stable_after=1.0, slow_retry=0.5
+    ),
 )
 CONTROLLER = ControllerSettings(fallback_interval=0.3, gap_fill_max_pages=100, page_size=20)
 TAIL_CONFIG = """\
@@ -172,15 +186,21 @@ class Chaos:
         started = time.monotonic()
         # No rotation: a refresh whose answer a fault destroys would leave a
         # rotating server's only valid refresh token unknown to every client.
-        self.server = DemoServer(port=0, seed_count=30, access_lifetime=20, rotate_refresh_tokens=False)
+        self.server = DemoServer(
+            port=0, seed_count=30, access_lifetime=20, rotate_refresh_tokens=False
+        )
         await self.server.start()
         self.proxy = FaultProxy(self.server.port)
         await self.proxy.start()
         fds_before = _fds()
         tasks_before = len(asyncio.all_tasks())
         tail = await self._start_tail()
-        client = TiriClient(Settings(server=self.proxy.url, home=self.workdir / "client"),
-                            realtime=REALTIME, controller=CONTROLLER, http_timeout=2.0)
+        client = TiriClient(
+            Settings(server=self.proxy.url, home=self.workdir / "client"),
+            realtime=REALTIME,
+            controller=CONTROLLER,
+            http_timeout=2.0,
+        )
         await client.auth.login(DEMO_EMAIL, DEMO_PASSWORD)
         self.controller = client.open_controller()
         self.history: dict[str, list[str]] = collections.defaultdict(list)
@@ -192,7 +212,9 @@ class Chaos:
         logging.getLogger("tiri_tui.websocket").setLevel(logging.INFO)  # not every frame
         self.controller.subscribe(self._record)
         await self.controller.start()
-        await _until(lambda: self.controller.state is ConnectionState.CONNECTED, 10, "first connect")
+        await _until(
+            lambda: self.controller.state is ConnectionState.CONNECTED, 10, "first connect"
+        )
         creator = asyncio.create_task(self._create_continuously())
         user = asyncio.create_task(self._act_like_a_user())
         rss_quarter = None
@@ -217,7 +239,9 @@ class Chaos:
         await self._stop_tail(tail)
         await _until(lambda: self.proxy.open_links == 0, 10, "proxy links to close")
         gc.collect()
-        self.report.leaked_connections = sum(1 for o in gc.get_objects() if type(o).__name__ == "ClientConnection")
+        self.report.leaked_connections = sum(
+            1 for o in gc.get_objects() if type(o).__name__ == "ClientConnection"
+        )
         await asyncio.sleep(0.2)  # sockets closed by the peers' last packets
         self.report.leaked_fds = max(0, _fds() - fds_before)
         stray = [t for t in asyncio.all_tasks() if not t.done()]
@@ -232,7 +256,9 @@ class Chaos:
     def _record(self, event: object) -> None:
         """What happened to each id in the client (for diagnosing a loss)."""
         if isinstance(event, NotificationAdded):
-            self.history[event.notification.id].append("added live" if event.live else "added fetched")
+            self.history[event.notification.id].append(
+                "added live" if event.live else "added fetched"
+            )
         elif isinstance(event, NotificationRemoved):
             self.history[event.notification_id].append("removed")
 
@@ -240,7 +266,9 @@ class Chaos:
     async def _create_continuously(self) -> None:
         while True:
             sockets = len(self.server.sockets.get(self.server.user().id, ()))
-            notification = await self.server.create_notification(title=f"chaos {len(self.created_ids)}")
+            notification = await self.server.create_notification(
+                title=f"chaos {len(self.created_ids)}"
+            )
             self.sent_to[notification["id"]] = (time.monotonic(), sockets)
             self.created_ids.append(notification["id"])
             self.report.created += 1
@@ -297,7 +325,9 @@ class Chaos:
             await server.close_sockets(DEMO_EMAIL, 1011)
             await asyncio.sleep(window)
         elif kind == "error_frame":
-            await server.send_raw(DEMO_EMAIL, json.dumps({"type": "error", "error": "chaos [b]x[/b]"}))
+            await server.send_raw(
+                DEMO_EMAIL, json.dumps({"type": "error", "error": "chaos [b]x[/b]"})
+            )
         self.report.faults[kind] += 1
         await self._heal(press_r=self.rng.random() < 0.5)
         await asyncio.sleep(self.rng.uniform(0.05, 0.15))
@@ -315,15 +345,23 @@ class Chaos:
     async def _converge(self) -> None:
         if self.controller.state is not ConnectionState.CONNECTED:
             self.controller.reconnect()
-        await _until(lambda: self.controller.state is ConnectionState.CONNECTED, 20, "reconnect after the storm")
+        await _until(
+            lambda: self.controller.state is ConnectionState.CONNECTED,
+            20,
+            "reconnect after the storm",
+        )
         await _until(lambda: self.controller.outbox.pending_count == 0, 20, "outbox to drain")
         wanted = set(self.created_ids)
         with contextlib.suppress(AssertionError):  # what is still missing is reported as lost
-            await _until(lambda: wanted <= {n.id for n in self.controller.inbox}, 20, "every notification")
+            await _until(
+                lambda: wanted <= {n.id for n in self.controller.inbox}, 20, "every notification"
+            )
 
         def read_states_agree() -> bool:
             by_id = self.server.user().by_id
-            return all(n.is_read == by_id[n.id]["is_read"] for n in self.controller.inbox if n.id in by_id)
+            return all(
+                n.is_read == by_id[n.id]["is_read"] for n in self.controller.inbox if n.id in by_id
+            )
 
         with contextlib.suppress(AssertionError):  # reported as mismatches
             await _until(read_states_agree, 20, "read states to agree")
@@ -338,7 +376,9 @@ class Chaos:
         for lost in self.report.lost[:3]:
             when, sockets = self.sent_to.get(lost, (0.0, -1))
             created = by_id[lost]["created_at"] if lost in by_id else "?"
-            print(f"\nLOST {lost} created {created} at t={when:.3f}, server sockets then: {sockets}")
+            print(
+                f"\nLOST {lost} created {created} at t={when:.3f}, server sockets then: {sockets}"
+            )
             born = datetime.fromisoformat(created) if created != "?" else None
             for stamp, message in self.sync_log:
                 if stamp < when - 0.3:
@@ -348,16 +388,26 @@ class Chaos:
                     moment = datetime.fromisoformat(" ".join(message.split()[3:5]))
                     if moment >= born:
                         break  # the move that passed it
-        must_be_read = set(self.marked).union(*self.all_read_snapshots) if self.all_read_snapshots else set(self.marked)
-        self.report.marks_not_on_server = [i for i in must_be_read if i in by_id and not by_id[i]["is_read"]]
+        must_be_read = (
+            set(self.marked).union(*self.all_read_snapshots)
+            if self.all_read_snapshots
+            else set(self.marked)
+        )
+        self.report.marks_not_on_server = [
+            i for i in must_be_read if i in by_id and not by_id[i]["is_read"]
+        ]
         wanted = set(self.created_ids)
 
         def tail_has_all() -> bool:
-            return wanted <= {e["notification"]["id"] for e in self.tail_lines if e.get("event") == "notification"}
+            return wanted <= {
+                e["notification"]["id"] for e in self.tail_lines if e.get("event") == "notification"
+            }
 
         with contextlib.suppress(AssertionError):  # reported below as missing
             await _until(tail_has_all, 30, "tail to show every notification")
-        shown = collections.Counter(e["notification"]["id"] for e in self.tail_lines if e.get("event") == "notification")
+        shown = collections.Counter(
+            e["notification"]["id"] for e in self.tail_lines if e.get("event") == "notification"
+        )
         self.report.tail_missing = [i for i in self.created_ids if shown[i] == 0]
         self.report.tail_duplicates = [i for i, count in shown.items() if count > 1]
 
@@ -368,15 +418,39 @@ class Chaos:
         (home / "config" / "config.toml").write_text(TAIL_CONFIG)
         env = {**os.environ, "TIRI_HOME": str(home)}
         login = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "tiri_tui", "--server", self.proxy.url, "login", "--email", DEMO_EMAIL,
-            "--password-stdin", stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.DEVNULL, env=env)
+            sys.executable,
+            "-m",
+            "tiri_tui",
+            "--server",
+            self.proxy.url,
+            "login",
+            "--email",
+            DEMO_EMAIL,
+            "--password-stdin",
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.DEVNULL,
+            env=env,
+        )
         await login.communicate(DEMO_PASSWORD.encode() + b"\n")
         assert login.returncode == 0, "tail login failed"
         process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "tiri_tui", "--server", self.proxy.url, "tail", "--json",
-            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL, env=env)
+            sys.executable,
+            "-m",
+            "tiri_tui",
+            "--server",
+            self.proxy.url,
+            "tail",
+            "--json",
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.DEVNULL,
+            env=env,
+        )
         reader = asyncio.create_task(self._read_tail(process))
-        await _until(lambda: any(e.get("state") == "connected" for e in self.tail_lines), 15, "tail to connect")
+        await _until(
+            lambda: any(e.get("state") == "connected" for e in self.tail_lines),
+            15,
+            "tail to connect",
+        )
         return process, reader
 
     async def _read_tail(self, process) -> None:  # type: ignore[no-untyped-def]

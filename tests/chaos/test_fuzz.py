@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import copy
 import json
 import tempfile
@@ -35,7 +36,11 @@ def mutate(base: dict, key: str, how: str, value: object) -> dict:
 
 
 notification_dicts = st.builds(
-    mutate, st.just(VALID), st.sampled_from(sorted(VALID)), st.sampled_from(["delete", "replace", "add"]), json_values
+    mutate,
+    st.just(VALID),
+    st.sampled_from(sorted(VALID)),
+    st.sampled_from(["delete", "replace", "add"]),
+    json_values,
 )
 frame_texts = st.one_of(
     st.text(max_size=200),
@@ -43,46 +48,58 @@ frame_texts = st.one_of(
     notification_dicts.map(lambda d: json.dumps({"type": "notification", "data": d})),
     json_values.map(lambda v: json.dumps({"type": "unread_count", "data": {"unread_count": v}})),
     json_values.map(lambda v: json.dumps({"type": "error", "error": v})),
-    st.sampled_from(["connection_ack", "pong", "ping", "??"]).map(lambda t: json.dumps({"type": t})),
+    st.sampled_from(["connection_ack", "pong", "ping", "??"]).map(
+        lambda t: json.dumps({"type": t})
+    ),
 )
 
 
-async def _session(server: DemoServer, home: Path) -> TiriClient:
-    client = TiriClient(Settings(server=server.url, home=home), realtime=FAST_REALTIME,
-                        controller=FAST_CONTROLLER, http_timeout=2.0)
-    await client.auth.login(DEMO_EMAIL, DEMO_PASSWORD)
-    return client
+@contextlib.asynccontextmanager
+async def started_controller(seed_count: int):  # type: ignore[no-untyped-def]
+    """A demo server and a logged-in, started controller against it; all closed after."""
+    async with DemoServer(seed_count=seed_count) as server:
+        with tempfile.TemporaryDirectory() as home:
+            client = TiriClient(
+                Settings(server=server.url, home=Path(home)),
+                realtime=FAST_REALTIME,
+                controller=FAST_CONTROLLER,
+                http_timeout=2.0,
+            )
+            await client.auth.login(DEMO_EMAIL, DEMO_PASSWORD)
+            controller = client.open_controller()
+            try:
+                await controller.start()
+                await wait_for(
+                    lambda: controller.loaded.is_set() and controller.counters.gap_fills >= 1,
+                    timeout=15,
+                )
+                yield server, controller
+            finally:
+                await client.aclose()
 
 
 @FUZZ
 @given(st.lists(frame_texts, min_size=1, max_size=12))
 def test_random_and_mutated_frames_never_break_the_live_connection(frames):
     async def scenario() -> None:
-        async with DemoServer(seed_count=5) as server:
-            with tempfile.TemporaryDirectory() as home:
-                client = await _session(server, Path(home))
-                controller = client.open_controller()
+        async with started_controller(seed_count=5) as (server, controller):
+            await wait_for(lambda: controller.state is ConnectionState.CONNECTED, timeout=15)
+            valid_ids, invalid = [], 0
+            for text in frames:
                 try:
-                    await controller.start()
-                    await wait_for(lambda: controller.state is ConnectionState.CONNECTED and controller.loaded.is_set(), timeout=15)
-                    valid_ids, invalid = [], 0
-                    for text in frames:
-                        try:
-                            frame = parse_server_frame(text)
-                        except WireError:
-                            invalid += 1
-                        else:
-                            if isinstance(frame, NotificationFrame):
-                                valid_ids.append(frame.notification.id)
-                        await server.send_raw(DEMO_EMAIL, text)
-                    marker = await server.create_notification(title="after the fuzz")
-                    await wait_for(lambda: marker["id"] in controller.inbox, timeout=15)
-                    assert controller.counters.frames_dropped == invalid
-                    assert all(i in controller.inbox for i in valid_ids)
-                    assert controller.state is ConnectionState.CONNECTED
-                    assert controller.counters.connects == 1
-                finally:
-                    await client.aclose()
+                    frame = parse_server_frame(text)
+                except WireError:
+                    invalid += 1
+                else:
+                    if isinstance(frame, NotificationFrame):
+                        valid_ids.append(frame.notification.id)
+                await server.send_raw(DEMO_EMAIL, text)
+            marker = await server.create_notification(title="after the fuzz")
+            await wait_for(lambda: marker["id"] in controller.inbox, timeout=15)
+            assert controller.counters.frames_dropped == invalid
+            assert all(i in controller.inbox for i in valid_ids)
+            assert controller.state is ConnectionState.CONNECTED
+            assert controller.counters.connects == 1
 
     asyncio.run(scenario())
 
@@ -134,26 +151,18 @@ def page_mutator(plan: dict, url_of: dict):
 @given(page_mutations)
 def test_hostile_pages_never_crash_the_controller_and_loops_stop(plan):
     async def scenario() -> None:
-        async with DemoServer(seed_count=60) as server:
-            with tempfile.TemporaryDirectory() as home:
-                client = await _session(server, Path(home))
-                controller = client.open_controller()
-                try:
-                    await controller.start()
-                    await wait_for(lambda: controller.loaded.is_set() and controller.counters.gap_fills >= 1, timeout=15)
-                    server.page_mutator = page_mutator(plan, {})
-                    await controller.refresh()
-                    for _ in range(10):  # a user holding End: must come to an end
-                        task = controller.load_more()
-                        if task is None:
-                            break
-                        await task
-                    else:
-                        raise AssertionError("load_more never stopped")
-                    assert len({n.id for n in controller.inbox}) == len(controller.inbox)
-                    assert all(isinstance(n.title, str) for n in controller.inbox)
-                    assert controller.live_tasks() > 0  # still running, nothing crashed
-                finally:
-                    await client.aclose()
+        async with started_controller(seed_count=60) as (server, controller):
+            server.page_mutator = page_mutator(plan, {})
+            await controller.refresh()
+            for _ in range(10):  # a user holding End: must come to an end
+                task = controller.load_more()
+                if task is None:
+                    break
+                await task
+            else:
+                raise AssertionError("load_more never stopped")
+            assert len({n.id for n in controller.inbox}) == len(controller.inbox)
+            assert all(isinstance(n.title, str) for n in controller.inbox)
+            assert controller.live_tasks() > 0  # still running, nothing crashed
 
     asyncio.run(scenario())

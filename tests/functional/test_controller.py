@@ -313,7 +313,9 @@ async def test_an_interrupted_gap_fill_leaves_no_hole(server, controller):
     await server.start()
     await wait_for(lambda: controller.state is ConnectionState.CONNECTED, timeout=10)
     await wait_for(lambda: failures["left"] == 0, timeout=10, what="two broken fills")
-    await wait_for(lambda: all(m["id"] in controller.inbox for m in missed), timeout=10, what="the hole filled")
+    await wait_for(
+        lambda: all(m["id"] in controller.inbox for m in missed), timeout=10, what="the hole filled"
+    )
     counts = controller.events.added_ids()
     assert all(counts[m["id"]] == 1 for m in missed)
 
@@ -370,4 +372,6 @@ async def test_a_fill_that_outlives_its_connection_does_not_close_the_gap(server
     live = await server.create_notification(title="live after the reconnect")
     await wait_for(lambda: live["id"] in controller.inbox)
     rest_down["on"] = False
-    await wait_for(lambda: missed["id"] in controller.inbox, timeout=5, what="the outage's notification")
+    await wait_for(
+        lambda: missed["id"] in controller.inbox, timeout=5, what="the outage's notification"
+    )

@@ -328,7 +328,9 @@ async def test_token_provider_network_failure_backs_off(server):
         await wait_for(lambda: any("cannot reach" in s.reason for s in recorder.states))
         assert all(s.state is not ConnectionState.ERROR for s in recorder.states[:3])
         reconnecting = next(s for s in recorder.states if "cannot reach" in s.reason)
-        assert reconnecting.state is ConnectionState.RECONNECTING and reconnecting.retry_in is not None
+        assert (
+            reconnecting.state is ConnectionState.RECONNECTING and reconnecting.retry_in is not None
+        )
     finally:
         await worker.aclose()
 

@@ -27,7 +27,9 @@ from tiri_tui.ui.app import TiriApp
 from tiri_tui.ui.notification_list import NotificationList
 from tiri_tui.ui.widgets import ConnectionIndicator, DetailPane
 
-HOSTILE = "\x1b[31mRED\x1b[0m \x1b]52;c;ZXZpbA==\x07 [bold red]markup[/] \u202eevil\u202c nul\x00 \x9b2J"
+HOSTILE = (
+    "\x1b[31mRED\x1b[0m \x1b]52;c;ZXZpbA==\x07 [bold red]markup[/] \u202eevil\u202c nul\x00 \x9b2J"
+)
 FORBIDDEN = ("\x1b", "\x07", "\x00", "\u202e", "\u202c", "\x9b")
 
 
@@ -51,15 +53,42 @@ async def test_a_full_debug_session_leaks_no_token_anywhere(server, home, tmp_pa
     env = {**os.environ, "TIRI_HOME": str(home)}
     log_file = tmp_path / "debug.log"
     login = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "tiri_tui", "--log-level", "DEBUG", "--log-file", str(log_file),
-        "--server", server.url, "login", "--email", DEMO_EMAIL, "--password-stdin",
-        stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, env=env,
+        sys.executable,
+        "-m",
+        "tiri_tui",
+        "--log-level",
+        "DEBUG",
+        "--log-file",
+        str(log_file),
+        "--server",
+        server.url,
+        "login",
+        "--email",
+        DEMO_EMAIL,
+        "--password-stdin",
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        env=env,
     )
     login_out, login_err = await login.communicate(DEMO_PASSWORD.encode() + b"\n")
     tail = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "tiri_tui", "--log-level", "DEBUG", "--log-file", str(log_file),
-        "--server", server.url, "tail", "--json", "-n", "5",
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, env=env,
+        sys.executable,
+        "-m",
+        "tiri_tui",
+        "--log-level",
+        "DEBUG",
+        "--log-file",
+        str(log_file),
+        "--server",
+        server.url,
+        "tail",
+        "--json",
+        "-n",
+        "5",
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        env=env,
     )
     out = b""
     try:
@@ -82,7 +111,9 @@ async def test_a_full_debug_session_leaks_no_token_anywhere(server, home, tmp_pa
     client = make_client(server, home)
     app = TiriApp(client, bell=False)
     async with app.run_test(size=(120, 32)) as pilot:
-        await wait_for(lambda: app.controller is not None and app.controller.state is ConnectionState.CONNECTED)
+        await wait_for(
+            lambda: app.controller is not None and app.controller.state is ConnectionState.CONNECTED
+        )
         await pilot.press("enter")
         everything.append(app.export_screenshot().encode())
     await client.aclose()
@@ -96,11 +127,24 @@ async def test_a_full_debug_session_leaks_no_token_anywhere(server, home, tmp_pa
 
 async def test_next_links_to_another_origin_are_refused_before_any_request(server, client):
     api = TiriApi(server.url, client.http, client.auth)
-    for url in ("http://evil.example/api/notifications/notifications/?page=2",
-                f"https://127.0.0.1:{server.port}/api/notifications/notifications/?page=2",
-                f"http://127.0.0.1:{server.port + 1}/api/notifications/notifications/"):
+    for url in (
+        "http://evil.example/api/notifications/notifications/?page=2",
+        f"https://127.0.0.1:{server.port}/api/notifications/notifications/?page=2",
+        f"http://127.0.0.1:{server.port + 1}/api/notifications/notifications/",
+    ):
         with pytest.raises(ApiError, match="another server"):
             await api.follow(url)
+
+
+async def serve_one_route(host: str, handler) -> tuple[web.AppRunner, str]:  # type: ignore[no-untyped-def]
+    """A tiny aiohttp app answering the notifications path on a free port."""
+    app = web.Application()
+    app.router.add_get("/api/notifications/notifications/", handler)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, host, 0)
+    await site.start()
+    return runner, f"http://{host}:{site.port}"
 
 
 async def test_redirects_are_not_followed_with_the_token(server, client):
@@ -113,20 +157,9 @@ async def test_redirects_are_not_followed_with_the_token(server, client):
     async def redirect(request: web.Request) -> web.Response:
         raise web.HTTPFound(f"http://127.0.0.2:{other_port}/api/notifications/notifications/")
 
-    other = web.Application()
-    other.router.add_get("/api/notifications/notifications/", record)
-    other_runner = web.AppRunner(other)
-    await other_runner.setup()
-    site = web.TCPSite(other_runner, "127.0.0.2", 0)
-    await site.start()
-    other_port = site._server.sockets[0].getsockname()[1]
-    front = web.Application()
-    front.router.add_get("/api/notifications/notifications/", redirect)
-    front_runner = web.AppRunner(front)
-    await front_runner.setup()
-    front_site = web.TCPSite(front_runner, "127.0.0.1", 0)
-    await front_site.start()
-    front_url = f"http://127.0.0.1:{front_site._server.sockets[0].getsockname()[1]}"
+    other_runner, other_url = await serve_one_route("127.0.0.2", record)
+    other_port = int(other_url.rsplit(":", 1)[1])
+    front_runner, front_url = await serve_one_route("127.0.0.1", redirect)
     try:
         async with httpx.AsyncClient(base_url=front_url) as http:
             api = TiriApi(front_url, http, client.auth)
@@ -155,8 +188,10 @@ async def test_tls_is_verified_by_default(certificates, tmp_path, mode):
     server_context, bundle = certificates
     async with DemoServer(seed_count=3, ssl_context=server_context) as server:
         settings = Settings(
-            server=server.url, home=tmp_path,
-            ca_bundle=bundle if mode == "trusted-ca" else None, insecure=mode == "insecure",
+            server=server.url,
+            home=tmp_path,
+            ca_bundle=bundle if mode == "trusted-ca" else None,
+            insecure=mode == "insecure",
         )
         assert settings.socket_url.startswith("wss://")
         client = TiriClient(settings, http_timeout=3)
@@ -180,16 +215,26 @@ def test_warnings_for_clear_text_and_insecure():
     assert security_warnings(Settings(server="https://tiriapp.com")) == []
     [warning] = security_warnings(Settings(server="http://tiri.example"))
     assert "clear text" in warning
-    [warning] = security_warnings(Settings(server="https://tiri.example", ws_url="ws://tiri.example/ws/notifications/"))
+    [warning] = security_warnings(
+        Settings(server="https://tiri.example", ws_url="ws://tiri.example/ws/notifications/")
+    )
     assert "clear text" in warning
-    assert any("OFF" in w for w in security_warnings(Settings(server="https://x.example", insecure=True)))
+    assert any(
+        "OFF" in w for w in security_warnings(Settings(server="https://x.example", insecure=True))
+    )
 
 
 async def test_the_cli_prints_the_clear_text_warning(tmp_path):
     # Not logged in: logout makes no request, so nothing leaves this machine.
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "tiri_tui", "--server", "http://tiri.invalid", "logout",
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        sys.executable,
+        "-m",
+        "tiri_tui",
+        "--server",
+        "http://tiri.invalid",
+        "logout",
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
         env={**os.environ, "TIRI_HOME": str(tmp_path)},
     )
     _, err = await process.communicate()
@@ -199,7 +244,9 @@ async def test_the_cli_prints_the_clear_text_warning(tmp_path):
 async def test_hostile_text_is_inert_in_the_dashboard(server, client):
     app = TiriApp(client, bell=False)
     async with app.run_test(size=(120, 32)) as pilot:
-        await wait_for(lambda: app.controller is not None and app.controller.state is ConnectionState.CONNECTED)
+        await wait_for(
+            lambda: app.controller is not None and app.controller.state is ConnectionState.CONNECTED
+        )
         await server.create_notification(
             title=HOSTILE, message=HOSTILE, notification_type=HOSTILE, extra_data={"note": HOSTILE}
         )
@@ -229,7 +276,9 @@ async def test_hostile_text_is_inert_in_the_dashboard(server, client):
 async def test_429_retry_after_is_honoured_by_fallback_and_outbox(server, client):
     controller = client.open_controller()
     await controller.start()
-    await wait_for(lambda: controller.state is ConnectionState.CONNECTED and controller.loaded.is_set())
+    await wait_for(
+        lambda: controller.state is ConnectionState.CONNECTED and controller.loaded.is_set()
+    )
     target = next(n.id for n in controller.inbox if not n.is_read)
     server.ws_route_status = 500  # the socket stays down: the REST fallback runs every 0.2 s
     await server.close_sockets(DEMO_EMAIL, 1011)
@@ -243,7 +292,9 @@ async def test_429_retry_after_is_honoured_by_fallback_and_outbox(server, client
     # After each 429 the same client waits the Retry-After second (a little scheduling slack).
     gaps = [b - a for a, b in itertools.pairwise(stamps)]
     assert len(stamps) <= 6, stamps
-    assert sum(1 for gap in gaps if gap < 0.2) <= 2, gaps  # fallback and outbox may each be told once
+    assert sum(1 for gap in gaps if gap < 0.2) <= 2, (
+        gaps
+    )  # fallback and outbox may each be told once
     await controller.aclose()
 
 
