@@ -69,7 +69,6 @@ class NotificationController(RestSync):
         self.state = ConnectionState.DISCONNECTED
         self.reason = ""
         self.retry_in: float | None = None
-        self.state_changed_at = time.monotonic()
         self.counters = Counters()
         self.filters = Filters()
         #: True while what is shown comes from the cache, not yet from the server.
@@ -243,7 +242,6 @@ class NotificationController(RestSync):
             return
         was = self.state
         self.state, self.reason, self.retry_in = event.state, event.reason, event.retry_in
-        self.state_changed_at = time.monotonic()
         if event.reason == SESSION_EXPIRED:
             self._end_session()
             return

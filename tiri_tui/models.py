@@ -13,8 +13,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-PRIORITIES = ("low", "normal", "high", "urgent")
-
 KNOWN_TYPES = (
     "request_accepted",
     "volunteer_cancelled",

@@ -9,7 +9,6 @@ OSC 52 clipboard writes, BiDi overrides that reorder what is shown, NULs).
 from __future__ import annotations
 
 import re
-import unicodedata
 
 # C0 and C1 controls, DEL, and the Unicode format characters that reorder or
 # hide text (BiDi embeddings/overrides/isolates, zero-width joiners are left).
@@ -43,7 +42,3 @@ def one_line(text: str, width: int | None = None) -> str:
         return flat[: max(0, width - 1)] + "…"
     return flat
 
-
-def is_wide(char: str) -> bool:
-    """Whether a character takes two terminal cells."""
-    return unicodedata.east_asian_width(char) in ("W", "F")
