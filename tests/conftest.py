@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import sys
 import time
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
@@ -30,6 +32,20 @@ async def wait_for(predicate: Callable[[], object], timeout: float = 5.0, what: 
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting for {what or predicate}")
         await asyncio.sleep(0.005)
+
+
+async def spawn_cli(home: Path, *args: str, stdin: int | None = None) -> asyncio.subprocess.Process:
+    """Start `python -m tiri_tui ARGS` with its own TIRI_HOME, stdout and stderr piped."""
+    return await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "tiri_tui",
+        *args,
+        stdin=stdin,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        env={**os.environ, "TIRI_HOME": str(home)},
+    )
 
 
 @pytest.fixture

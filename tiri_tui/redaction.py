@@ -13,13 +13,19 @@ import re
 _TOKEN_QUERY = re.compile(r"(?i)(token=)[^&\s'\"]+")
 #: JWTs have three base64url parts; mask any that slips into text.
 _JWT = re.compile(r"eyJ[\w-]{4,}\.[\w-]{4,}\.[\w-]{4,}")
-_known_secrets: set[str] = set()
+#: Recent tokens, oldest first. A long session refreshes every few minutes;
+#: only recent tokens can still turn up in text, so the list is bounded.
+_known_secrets: dict[str, None] = {}
+_REMEMBERED = 32
 
 
 def remember_secret(secret: str | None) -> None:
     """Register a token so it is masked wherever it might be printed."""
     if secret and len(secret) >= 8:
-        _known_secrets.add(secret)
+        _known_secrets.pop(secret, None)
+        _known_secrets[secret] = None
+        while len(_known_secrets) > _REMEMBERED:
+            del _known_secrets[next(iter(_known_secrets))]
 
 
 def redact(text: str) -> str:

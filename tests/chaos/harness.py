@@ -10,13 +10,13 @@ from __future__ import annotations
 import asyncio
 import collections
 import contextlib
+import dataclasses
 import gc
 import json
 import logging
 import os
 import random
 import resource
-import sys
 import time
 import tracemalloc
 from dataclasses import dataclass, field
@@ -24,12 +24,12 @@ from datetime import datetime
 from pathlib import Path
 
 from tests.chaos.proxy import FaultProxy
+from tests.conftest import FAST_REALTIME, spawn_cli
 from tiri_tui.client import TiriClient
 from tiri_tui.config import Settings
 from tiri_tui.controller import ControllerSettings
 from tiri_tui.events import NotificationAdded, NotificationRemoved
-from tiri_tui.policy import ConnectionState, PolicySettings
-from tiri_tui.realtime import RealtimeSettings
+from tiri_tui.policy import ConnectionState
 from tiri_tui.server import DEMO_EMAIL, DEMO_PASSWORD, DemoServer
 
 CLOSE_CODES = (1000, 1001, 1011, 1012, 1013, 3000, 4001, 4003, 1008, None)
@@ -55,16 +55,13 @@ FAULTS = (
     ("error_frame", 1),
 )
 
-REALTIME = RealtimeSettings(
-    handshake_timeout=2.0,
-    precheck_timeout=1.0,
+# The suite's fast timings, with quicker heartbeats and a short slow retry:
+# faults come faster here than anywhere else.
+REALTIME = dataclasses.replace(
+    FAST_REALTIME,
     ping_interval=0.4,
     ping_timeout=0.4,
-    app_ping_interval=None,
-    watchdog_interval=0,
-    policy=PolicySettings(
-        base_delay=0.05, max_delay=0.3, max_attempts=10, stable_after=1.0, slow_retry=0.5
-    ),
+    policy=dataclasses.replace(FAST_REALTIME.policy, max_delay=0.3, slow_retry=0.5),
 )
 CONTROLLER = ControllerSettings(fallback_interval=0.3, gap_fill_max_pages=100, page_size=20)
 TAIL_CONFIG = """\
@@ -416,11 +413,8 @@ class Chaos:
         home = self.workdir / "tail"
         (home / "config").mkdir(parents=True)
         (home / "config" / "config.toml").write_text(TAIL_CONFIG)
-        env = {**os.environ, "TIRI_HOME": str(home)}
-        login = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "tiri_tui",
+        login = await spawn_cli(
+            home,
             "--server",
             self.proxy.url,
             "login",
@@ -428,23 +422,10 @@ class Chaos:
             DEMO_EMAIL,
             "--password-stdin",
             stdin=asyncio.subprocess.PIPE,
-            stdout=asyncio.subprocess.DEVNULL,
-            env=env,
         )
         await login.communicate(DEMO_PASSWORD.encode() + b"\n")
         assert login.returncode == 0, "tail login failed"
-        process = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "tiri_tui",
-            "--server",
-            self.proxy.url,
-            "tail",
-            "--json",
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.DEVNULL,
-            env=env,
-        )
+        process = await spawn_cli(home, "--server", self.proxy.url, "tail", "--json")
         reader = asyncio.create_task(self._read_tail(process))
         await _until(
             lambda: any(e.get("state") == "connected" for e in self.tail_lines),

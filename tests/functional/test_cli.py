@@ -4,29 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import signal
-import sys
 from pathlib import Path
 
 import pytest
 
+from tests.conftest import spawn_cli
 from tiri_tui.cli import build_parser, main
 from tiri_tui.server import DEMO_EMAIL, DEMO_PASSWORD, DemoServer
-
-
-async def spawn_cli(home: Path, *args: str, stdin: int | None = None) -> asyncio.subprocess.Process:
-    """Start `python -m tiri_tui ARGS` with its own TIRI_HOME, stdout and stderr piped."""
-    return await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "tiri_tui",
-        *args,
-        stdin=stdin,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-        env={**os.environ, "TIRI_HOME": str(home)},
-    )
 
 
 async def run_cli(home: Path, *args: str, stdin: str = "") -> tuple[int, str, str]:

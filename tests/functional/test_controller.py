@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import collections
-import dataclasses
 
 import pytest
 
-from tests.conftest import FAST_CONTROLLER, FAST_REALTIME, make_client, wait_for
+from tests.conftest import FAST_CONTROLLER, make_client, wait_for
 from tiri_tui.controller import Filters, NotificationController
 from tiri_tui.events import ActionQueued, NotificationAdded, NotificationUpdated
 from tiri_tui.policy import SESSION_EXPIRED, ConnectionState
@@ -289,10 +288,6 @@ async def test_pages_with_bad_items_keep_the_good_ones(server, controller):
     assert "broken" not in controller.inbox
     assert controller.counters.items_rejected >= 1
     assert len(controller.inbox) >= 19
-
-
-def test_fast_settings_are_really_fast():
-    assert FAST_REALTIME.policy.max_delay < 1 and dataclasses.is_dataclass(FAST_CONTROLLER)
 
 
 async def test_an_interrupted_gap_fill_leaves_no_hole(server, controller):

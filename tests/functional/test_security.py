@@ -15,7 +15,7 @@ import pytest
 import trustme
 from aiohttp import web
 
-from tests.conftest import make_client, wait_for
+from tests.conftest import make_client, spawn_cli, wait_for
 from tiri_tui.api import TiriApi
 from tiri_tui.client import TiriClient
 from tiri_tui.config import Settings, security_warnings
@@ -50,46 +50,19 @@ def issued_tokens(server: DemoServer) -> list[str]:
 async def test_a_full_debug_session_leaks_no_token_anywhere(server, home, tmp_path):
     """Login, tail at DEBUG with a forced refresh and reconnects; then a dashboard screenshot."""
     tokens = issued_tokens(server)
-    env = {**os.environ, "TIRI_HOME": str(home)}
     log_file = tmp_path / "debug.log"
-    login = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "tiri_tui",
-        "--log-level",
-        "DEBUG",
-        "--log-file",
-        str(log_file),
-        "--server",
-        server.url,
+    debug = ("--log-level", "DEBUG", "--log-file", str(log_file), "--server", server.url)
+    login = await spawn_cli(
+        home,
+        *debug,
         "login",
         "--email",
         DEMO_EMAIL,
         "--password-stdin",
         stdin=asyncio.subprocess.PIPE,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-        env=env,
     )
     login_out, login_err = await login.communicate(DEMO_PASSWORD.encode() + b"\n")
-    tail = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "tiri_tui",
-        "--log-level",
-        "DEBUG",
-        "--log-file",
-        str(log_file),
-        "--server",
-        server.url,
-        "tail",
-        "--json",
-        "-n",
-        "5",
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-        env=env,
-    )
+    tail = await spawn_cli(home, *debug, "tail", "--json", "-n", "5")
     out = b""
     try:
         async with asyncio.timeout(15):
@@ -98,7 +71,8 @@ async def test_a_full_debug_session_leaks_no_token_anywhere(server, home, tmp_pa
             await server.close_sockets(DEMO_EMAIL, 4001, "expired")  # forces a refresh
             server.ws_route_status = 500
             await server.close_sockets(DEMO_EMAIL, 1011)
-            await asyncio.sleep(0.5)
+            while b"HTTP 500" not in out:  # reconnect attempts refused, with the token in the URL
+                out += await tail.stdout.readline()
             server.ws_route_status = None
             await server.create_notification(title="hello")
             while b"hello" not in out:
