@@ -67,7 +67,13 @@ FAST_REALTIME = RealtimeSettings(
     watchdog_interval=0,
     policy=PolicySettings(base_delay=0.05, max_delay=0.2, max_attempts=10, stable_after=1.0),
 )
-FAST_CONTROLLER = ControllerSettings(fallback_interval=0.2, gap_fill_max_pages=10, page_size=20)
+FAST_CONTROLLER = ControllerSettings(
+    fallback_interval=0.2,
+    gap_fill_max_pages=10,
+    page_size=20,
+    reconcile_page_delay=0.01,
+    subscribe_grace=0.2,
+)
 
 
 @pytest.fixture

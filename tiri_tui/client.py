@@ -15,7 +15,7 @@ import httpx
 
 from tiri_tui import __version__
 from tiri_tui.api import TiriApi
-from tiri_tui.auth import Auth, TokenStore, default_token_store
+from tiri_tui.auth import Auth, TokenStore, default_token_store, expires_at
 from tiri_tui.config import Settings
 from tiri_tui.controller import ControllerSettings, NotificationController
 from tiri_tui.errors import NotLoggedIn
@@ -71,6 +71,7 @@ class TiriClient:
             fallback_interval=settings.fallback_interval,
             gap_fill_max_pages=settings.gap_fill_max_pages,
             page_size=settings.page_size,
+            reconcile_interval=settings.reconcile_interval or None,
         )
         self.ssl = tls_context(settings)
         self.http = httpx.AsyncClient(
@@ -104,6 +105,7 @@ class TiriClient:
                 on_event,
                 self.realtime_settings,
                 ssl_context=self.ssl if self.settings.socket_url.startswith("wss:") else None,
+                token_claims=expires_at,
             )
 
         self._controller = NotificationController(

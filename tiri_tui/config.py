@@ -47,6 +47,10 @@ class Settings:
     fallback_interval: float = 30.0
     gap_fill_max_pages: int = 10
     page_size: int = 20
+    #: Seconds between background walks that remove what was deleted elsewhere
+    #: (0: only when asked with `R`; every refresh and gap fill still reconciles
+    #: the span it walks).
+    reconcile_interval: float = 300.0
     bell: bool = True
     compression: bool = False
     #: Heartbeat: a silent server is given up on after ping_interval + ping_timeout.
@@ -156,6 +160,7 @@ _FILE_KEYS = {
     "fallback_interval",
     "gap_fill_max_pages",
     "page_size",
+    "reconcile_interval",
     "bell",
     "compression",
 }
@@ -174,6 +179,7 @@ def _coerce(key: str, value: Any, source: str) -> Any:
         "slow_retry": (int, float),
         "gap_fill_max_pages": int,
         "page_size": int,
+        "reconcile_interval": (int, float),
         "bell": bool,
         "compression": bool,
     }.get(key, str)

@@ -90,15 +90,29 @@ class NotificationController(RestSync):
         #: A disconnect opened a gap that no completed fill has closed yet.
         self._gap_open = True
         self._fill_again = False
+        #: A notification frame came through the server's broadcast on the
+        #: current connection: proof that the socket is subscribed.
+        self._subscribed = False
+        self._connected_at = 0.0
         #: Page URLs already followed since the last reload: a server whose
         #: ``next`` leads back to one of them would loop for ever.
         self._followed: set[str] = set()
+        self._more_coverage = self._coverage()
+        #: Set to walk the whole held span now (``R``), not at the next interval.
+        self._reconcile_now = asyncio.Event()
         self._observers: list[Callable[[ControllerEvent], None]] = []
         self._tasks: set[asyncio.Task[None]] = set()
+        #: Background tasks that ended in an exception (none should, ever).
+        self.task_failures: list[str] = []
         self._gap_task: asyncio.Task[None] | None = None
         self._not_before = 0.0  # honours Retry-After
         self.worker = worker_factory(self._on_realtime)
         outbox.bind(self)
+
+    @property
+    def in_sync(self) -> bool:
+        """Connected, and a completed fill proved nothing is missing since."""
+        return not self._gap_open
 
     # -- observation -----------------------------------------------------------------------
     def subscribe(self, observer: Callable[[ControllerEvent], None]) -> Callable[[], None]:
@@ -129,10 +143,15 @@ class NotificationController(RestSync):
         self._spawn(self._fallback_loop(), "tiri-fallback")
         if self._cache is not None:
             self._spawn(self._save_cache_loop(), "tiri-cache-saver")
-        self._spawn(self._fill_gap(), "tiri-initial-load")
+        self._restart_gap_fill()  # the first load
+        self._spawn(self._reconcile_loop(), "tiri-reconcile")
 
     async def aclose(self) -> None:
-        """Stop everything, save the cache, leave nothing running."""
+        """Stop everything, save the cache, close the stores, leave nothing running.
+
+        The stores are this controller's: a controller retired after a new
+        login must not keep its databases open until the program exits.
+        """
         await self.worker.aclose()
         for task in list(self._tasks):
             task.cancel()
@@ -140,6 +159,9 @@ class NotificationController(RestSync):
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         self._save_cache()
+        if self._cache is not None:
+            self._cache.close()
+        self.outbox.close()
 
     def live_tasks(self) -> int:
         """Background tasks still alive, the worker's included (for leak checks)."""
@@ -150,19 +172,27 @@ class NotificationController(RestSync):
         task.set_name(name)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
-        task.add_done_callback(_log_crash)
+        task.add_done_callback(self._note_crash)
         return task
+
+    def _note_crash(self, task: asyncio.Task[None]) -> None:
+        if task.cancelled() or task.exception() is None:
+            return
+        exc = task.exception()
+        self.task_failures.append(f"{task.get_name()}: {exc!r}")
+        if not isinstance(exc, NotLoggedIn):
+            log.error("background task %s failed: %r", task.get_name(), exc)
 
     # -- intents -----------------------------------------------------------------------------
     def mark_read(self, notification_id: str) -> None:
         """Mark read now (optimistic) and send it through the outbox."""
-        self._set_read_locally(notification_id, True)
-        self.outbox.submit("mark_read", notification_id)
+        if self._set_read_locally(notification_id, True):
+            self.outbox.submit("mark_read", notification_id)
 
     def mark_unread(self, notification_id: str) -> None:
         """Mark unread now (optimistic) and send it through the outbox."""
-        self._set_read_locally(notification_id, False)
-        self.outbox.submit("mark_unread", notification_id)
+        if self._set_read_locally(notification_id, False):
+            self.outbox.submit("mark_unread", notification_id)
 
     def mark_all_read(self) -> None:
         """Mark everything read now (optimistic) and send it through the outbox."""
@@ -181,7 +211,7 @@ class NotificationController(RestSync):
         self._forget_cached(notification_id)
         if not removed.is_read and self.unread_count:
             self._set_unread(self.unread_count - 1)
-        self.outbox.submit("delete", notification_id)
+        self.outbox.submit("delete", notification_id, was_unread=not removed.is_read)
 
     def reconnect(self) -> None:
         """Reconnect the socket now, forgetting past failures."""
@@ -193,7 +223,9 @@ class NotificationController(RestSync):
         self.worker.disconnect()
 
     def refresh(self) -> asyncio.Task[None]:
-        """Refresh page 1, the count and the outbox over REST now."""
+        """Refresh page 1, the count and the outbox over REST now; then walk
+        the rest of the held list in the background for deletions."""
+        self._reconcile_now.set()
         return self._spawn(self._refresh_over_rest(), "tiri-refresh")
 
     def load_more(self) -> asyncio.Task[None] | None:
@@ -232,6 +264,11 @@ class NotificationController(RestSync):
             self.accept([n], live=True)
             if not self._gap_open and not self.filters.active:
                 self._advance_sync(n.created_at, "live")
+            elif not self._subscribed and self.state is ConnectionState.CONNECTED:
+                # Subscribed now for sure: one more fill covers whatever was
+                # broadcast before the server subscribed this socket.
+                self._subscribed = True
+                self._restart_gap_fill()
         elif isinstance(frame, UnreadCountFrame):
             self._set_unread(frame.unread_count)
         elif isinstance(frame, ErrorFrame):
@@ -251,7 +288,9 @@ class NotificationController(RestSync):
         if event.state is ConnectionState.CONNECTED and was is not ConnectionState.CONNECTED:
             self.counters.connects += 1
             self.counters.reconnects = self.counters.connects - 1
+            self._subscribed, self._connected_at = False, time.monotonic()
             self._restart_gap_fill()
+            self._spawn(self._fill_after_grace(self.counters.connects), "tiri-subscribe-grace")
         self.emit(StateEvent(event.state, event.reason, event.retry_in))
 
     def _end_session(self) -> None:
@@ -286,13 +325,16 @@ class NotificationController(RestSync):
         if result is not Upsert.UNCHANGED:
             self._changed_ids.add(n.id)
 
-    def _set_read_locally(self, notification_id: str, is_read: bool) -> None:
+    def _set_read_locally(self, notification_id: str, is_read: bool) -> bool:
+        """Apply a mark here; False when there is nothing to change (no request
+        is worth sending then, and the count must not move while it waits)."""
         n = self.inbox.get(notification_id)
         if n is None or n.is_read == is_read:
-            return
+            return False
         self._upsert(n.with_read(is_read))
         if self.unread_count is not None:
             self._set_unread(max(0, self.unread_count + (-1 if is_read else 1)))
+        return True
 
     def _set_unread(self, count: int) -> None:
         if count != self.unread_count:
@@ -336,9 +378,3 @@ class NotificationController(RestSync):
         except Exception:
             log.exception("could not save the cache")
 
-
-def _log_crash(task: asyncio.Task[None]) -> None:
-    if not task.cancelled() and task.exception() is not None:
-        exc = task.exception()
-        if not isinstance(exc, NotLoggedIn):
-            log.error("background task %s failed: %r", task.get_name(), exc)

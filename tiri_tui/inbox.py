@@ -70,6 +70,18 @@ class Inbox:
         notification = self._by_id.get(notification_id)
         return None if notification is None else self._index(notification)
 
+    def ids_created_between(self, low: float | None, high: float) -> list[str]:
+        """Ids created strictly between ``low`` and ``high`` (Unix seconds; None:
+        no lower bound), newest first: two bisections and a slice."""
+        order = self._order
+
+        def age(nid: str) -> float:
+            return -self._by_id[nid].created_at.timestamp()
+
+        start = bisect.bisect_right(order, -high, key=age)
+        end = len(order) if low is None else bisect.bisect_left(order, -low, key=age)
+        return order[start:end]
+
     def upsert(self, notification: Notification) -> Upsert:
         """Insert a new id once, or update a known one in place."""
         old = self._by_id.get(notification.id)

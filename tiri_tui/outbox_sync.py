@@ -49,15 +49,25 @@ class OutboxSync:
         """Attach the controller that owns this outbox (for notices and tasks)."""
         self._controller = controller
 
+    def close(self) -> None:
+        """Close the outbox's database (what is queued stays on disk)."""
+        self._outbox.close()
+
     @property
     def pending_count(self) -> int:
         """How many intents wait to reach the server."""
         return len(self._pending)
 
-    def submit(self, action: str, notification_id: str | None) -> None:
+    def has_pending(self, notification_id: str) -> bool:
+        """Whether an intent about this id still waits to reach the server."""
+        return any(entry.notification_id == notification_id for entry in self._pending)
+
+    def submit(
+        self, action: str, notification_id: str | None, *, was_unread: bool = False
+    ) -> None:
         """Persist an intent, then try to send it right away."""
         self._remember(action, notification_id)
-        self._pending.append(self._outbox.add(action, notification_id))
+        self._pending.append(self._outbox.add(action, notification_id, was_unread=was_unread))
         if self._controller is not None:
             self._controller._spawn(self.flush(), "tiri-outbox-flush")
 
@@ -159,7 +169,8 @@ class OutboxSync:
         return n
 
     def rebase_count(self, server_count: int) -> int:
-        """The server's unread count adjusted by the intents it has not seen yet."""
+        """The server's unread count adjusted by the intents it has not seen yet
+        (a pending delete of an unread one counts as one fewer)."""
         count = server_count
         for entry in self._pending:
             if entry.action == "mark_all_read":
@@ -168,4 +179,6 @@ class OutboxSync:
                 count -= 1
             elif entry.action == "mark_unread":
                 count += 1
+            elif entry.action == "delete" and entry.was_unread:
+                count -= 1
         return max(0, count)

@@ -47,6 +47,28 @@ class PolicySettings:
     stable_after: float = 10.0
     #: After giving up, try again this often; None turns it off.
     slow_retry: float | None = 300.0
+    #: Refreshes forced by the refusal of a token that had not expired, at most
+    #: this many within ``auth_refresh_window`` seconds: a server that refuses
+    #: every fresh token must end in ``error``, never in a refresh loop.
+    auth_refresh_limit: int = 3
+    auth_refresh_window: float = 60.0
+    #: A token refused within this many seconds of its ``exp`` (or a quarter
+    #: of its lifetime, if shorter) is taken as expired: clocks differ.
+    expiry_slack: float = 5.0
+
+
+@dataclass(frozen=True, slots=True)
+class TokenLife:
+    """When an access token was issued and expires, on the policy's clock."""
+
+    issued_at: float | None
+    expires_at: float
+
+    def expired(self, now: float, slack: float) -> bool:
+        """Whether a refusal at ``now`` is explained by the token's expiry."""
+        if self.issued_at is not None and self.expires_at > self.issued_at:
+            slack = min(slack, (self.expires_at - self.issued_at) / 4)
+        return now >= self.expires_at - slack
 
 
 # -- events ---------------------------------------------------------------------------
@@ -57,7 +79,9 @@ class ConnectRequested:
 
 @dataclass(frozen=True, slots=True)
 class HandshakeOk:
-    """The WebSocket handshake completed."""
+    """The WebSocket handshake completed with a token of this life (if known)."""
+
+    token: TokenLife | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +89,7 @@ class HandshakeRejected:
     """The server answered the handshake with an HTTP status."""
 
     status: int
+    token: TokenLife | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +115,8 @@ class HeartbeatMissed:
 @dataclass(frozen=True, slots=True)
 class TokenRefreshed:
     """The token provider produced a fresh access token."""
+
+    token: TokenLife | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,8 +206,13 @@ class PolicyState:
     #: Failed attempts in a row since the last stable connection.
     attempts: int = 0
     connected_at: float | None = None
-    #: A refresh-and-retry after an auth refusal was already spent.
-    auth_retry_used: bool = False
+    #: The token in use came from a refresh forced by a refusal, and no
+    #: handshake has accepted it yet: refusing it too means "log in again".
+    token_unproven: bool = False
+    #: The life of the token the open (or last) connection was made with.
+    token: TokenLife | None = None
+    #: When refreshes were forced by refusals of tokens that had not expired.
+    auth_refreshes: tuple[float, ...] = ()
     #: When the pending retry is due (monotonic), for a countdown.
     retry_at: float | None = None
 
@@ -221,7 +253,7 @@ def step(
                 CloseConnection(),
                 Connect(),
             ]
-        case HandshakeOk():
+        case HandshakeOk(token=token):
             if s.state not in (ConnectionState.CONNECTING, ConnectionState.RECONNECTING):
                 return s, []
             return dataclasses.replace(
@@ -230,6 +262,8 @@ def step(
                 reason="connected",
                 connected_at=now,
                 retry_at=None,
+                token=token,
+                token_unproven=False,
             ), []
         case RetryDue():
             if s.retry_at is None or s.state not in (
@@ -257,17 +291,19 @@ def step(
                     connected_at=None,
                 ), [CloseConnection(), Connect()]
             return s, []
-        case TokenRefreshed():
+        case TokenRefreshed(token=token):
             if s.state is not ConnectionState.RECONNECTING:
                 return s, []
-            return dataclasses.replace(s, reason="token refreshed, reconnecting"), [Connect()]
+            return dataclasses.replace(
+                s, reason="token refreshed, reconnecting", token=token, token_unproven=True
+            ), [Connect()]
         case TokenRefreshFailed(session_expired=True):
             return _error(s, SESSION_EXPIRED), [CancelRetry(), CloseConnection()]
         case TokenRefreshFailed(message=message):
             return _retry(s, now, f"token refresh failed: {message}", settings, rng)
-        case HandshakeRejected(status=status):
+        case HandshakeRejected(status=status, token=token):
             return _dispose(
-                s,
+                dataclasses.replace(s, token=token or s.token),
                 classify_handshake_status(status),
                 now,
                 f"server refused the connection (HTTP {status})",
@@ -305,7 +341,7 @@ def _error(s: PolicyState, reason: str) -> PolicyState:
 def _settle(s: PolicyState, now: float, settings: PolicySettings) -> PolicyState:
     """Forget past failures once a connection that just ended had been stable."""
     if s.connected_at is not None and now - s.connected_at >= settings.stable_after:
-        return dataclasses.replace(s, attempts=0, auth_retry_used=False, connected_at=None)
+        return dataclasses.replace(s, attempts=0, connected_at=None)
     return dataclasses.replace(s, connected_at=None)
 
 
@@ -321,16 +357,36 @@ def _dispose(
     if disposition is Disposition.FATAL:
         return _error(s, f"{label} — not reconnecting"), [CancelRetry()]
     if disposition is Disposition.REAUTHENTICATE:
-        if s.auth_retry_used:
-            return _error(s, LOGIN_AGAIN), [CancelRetry()]
-        return dataclasses.replace(
-            s,
-            state=ConnectionState.RECONNECTING,
-            reason=f"{label}; refreshing the token",
-            auth_retry_used=True,
-            retry_at=None,
-        ), [CancelRetry(), RefreshToken()]
+        return _reauthenticate(s, now, label, settings)
     return _retry(s, now, label, settings, rng)
+
+
+def _reauthenticate(
+    s: PolicyState, now: float, label: str, settings: PolicySettings
+) -> tuple[PolicyState, list[Action]]:
+    """A refusal of the token: refresh, judged per token.
+
+    A token that expired earns a refresh whatever came before (short-lived
+    tokens expire over and over on a healthy connection). A refresh is spent
+    only when the server refuses the very token it produced before ever
+    accepting it. Refusals of accepted, unexpired tokens are bounded in rate.
+    """
+    expired = s.token is not None and s.token.expired(now, settings.expiry_slack)
+    refreshes = s.auth_refreshes
+    if not expired:
+        if s.token_unproven:
+            return _error(s, LOGIN_AGAIN), [CancelRetry()]
+        refreshes = tuple(t for t in refreshes if now - t < settings.auth_refresh_window)
+        if len(refreshes) >= settings.auth_refresh_limit:
+            return _error(s, LOGIN_AGAIN), [CancelRetry()]
+        refreshes += (now,)
+    return dataclasses.replace(
+        s,
+        state=ConnectionState.RECONNECTING,
+        reason=f"{label}; refreshing the token",
+        auth_refreshes=refreshes,
+        retry_at=None,
+    ), [CancelRetry(), RefreshToken()]
 
 
 def _retry(

@@ -45,6 +45,7 @@ from tiri_tui.policy import (
     RefreshToken,
     RetryDue,
     ScheduleRetry,
+    TokenLife,
     TokenRefreshed,
     TokenRefreshFailed,
     step,
@@ -78,6 +79,10 @@ class TokenProvider(Protocol):
     """
 
     def __call__(self, force_refresh: bool = False) -> Awaitable[str]: ...
+
+
+#: (exp, iat) of a token in wall-clock seconds, either None when unknown.
+TokenClaims = Callable[[str], tuple[float | None, float | None]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,8 +176,10 @@ class RealtimeWorker:
         wall_clock: Callable[[], float] = time.time,
         rng: Callable[[], float] = random.random,
         ssl_context: ssl.SSLContext | None = None,
+        token_claims: TokenClaims | None = None,
     ) -> None:
         self._ws_url = ws_url
+        self._token_claims = token_claims
         self._ssl = ssl_context
         self._origin = origin
         self._token_provider = token_provider
@@ -314,15 +321,25 @@ class RealtimeWorker:
         task.add_done_callback(self._tasks.discard)
 
     # -- I/O -----------------------------------------------------------------------------
+    def _token_life(self, token: str) -> TokenLife | None:
+        """The token's life on the policy's (monotonic) clock, when it says."""
+        if self._token_claims is None:
+            return None
+        exp, iat = self._token_claims(token)
+        if exp is None:
+            return None
+        offset = self._clock() - self._wall_clock()
+        return TokenLife(None if iat is None else iat + offset, exp + offset)
+
     async def _refresh_token(self, generation: int) -> None:
         try:
-            await self._token_provider(force_refresh=True)
+            token = await self._token_provider(force_refresh=True)
         except SessionExpired:
             self._report(generation, TokenRefreshFailed(session_expired=True))
         except TiriError as exc:
             self._report(generation, TokenRefreshFailed(False, redact(str(exc))))
         else:
-            self._report(generation, TokenRefreshed())
+            self._report(generation, TokenRefreshed(self._token_life(token)))
 
     async def _run_connection(self, generation: int) -> None:
         try:
@@ -340,6 +357,7 @@ class RealtimeWorker:
     async def _converse(self, generation: int, token: str) -> Event:
         """Hold one connection open until it ends; return what ended it."""
         s = self.settings
+        life = self._token_life(token)
         url = f"{self._ws_url}{'&' if '?' in self._ws_url else '?'}token={quote(token, safe='')}"
         try:
             async with connect(
@@ -360,7 +378,7 @@ class RealtimeWorker:
                 **({"ssl": self._ssl} if self._ssl is not None else {}),
             ) as ws:
                 self._ws = ws
-                self._report(generation, HandshakeOk())
+                self._report(generation, HandshakeOk(life))
                 slice_start = time.perf_counter()
                 pinger = asyncio.create_task(self._app_pings(ws)) if s.app_ping_interval else None
                 try:
@@ -376,7 +394,7 @@ class RealtimeWorker:
                         pinger.cancel()
             return Closed(ws.close_code, redact(ws.close_reason or ""))
         except InvalidStatus as exc:
-            return HandshakeRejected(exc.response.status_code)
+            return HandshakeRejected(exc.response.status_code, life)
         except ConnectionClosed as exc:
             if exc.rcvd is None and exc.sent is not None and exc.sent.reason == _KEEPALIVE_TIMEOUT:
                 return HeartbeatMissed()

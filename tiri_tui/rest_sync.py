@@ -20,10 +20,13 @@ from tiri_tui.events import NotificationRemoved
 from tiri_tui.models import Notification, Page
 from tiri_tui.policy import ConnectionState
 from tiri_tui.protocol import GetUnreadCount
+from tiri_tui.sync_rules import Coverage, Vanished, walk_reached
 
 log = logging.getLogger(__name__)
 #: Tries of one page within a walk before the walk gives up.
 PAGE_ATTEMPTS = 3
+#: Page size of the background reconciliation walk (DRF's usual maximum).
+RECONCILE_PAGE_SIZE = 100
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +75,15 @@ class ControllerSettings:
     gap_fill_max_pages: int = 10
     page_size: int = 20
     cache_save_interval: float = 2.0
+    #: Seconds between background walks of the whole held span that remove
+    #: what was deleted elsewhere (None: never), and between their pages.
+    reconcile_interval: float | None = 300.0
+    reconcile_page_delay: float = 1.0
+    #: A server may subscribe a socket to its broadcasts only after accepting
+    #: it (Channels' ``group_add`` after ``accept``). Until a broadcast frame
+    #: proves the subscription, a fill closes the gap only if it began this
+    #: long after the connect.
+    subscribe_grace: float = 2.0
 
 
 class RestSync:
@@ -84,6 +96,22 @@ class RestSync:
         self._fill_again = True
         if self._gap_task is None or self._gap_task.done():
             self._gap_task = self._spawn(self._fill_until_current(), "tiri-gap-fill")
+
+    async def _fill_after_grace(self, epoch: int) -> None:
+        """Once the subscribe grace has passed with no broadcast seen, one more
+        fill closes the gap (a quiet account gets no frame to prove it)."""
+        await asyncio.sleep(self.settings.subscribe_grace)
+        if epoch == self.counters.connects and self._gap_open:
+            self._restart_gap_fill()
+
+    def _fill_closes_gap(self, epoch: int, subscribed: bool) -> bool:
+        """A fill closes the gap when it began on the connection still up, after
+        the socket was known (or can be assumed) to be subscribed."""
+        return (
+            subscribed
+            and epoch == self.counters.connects
+            and self.state is ConnectionState.CONNECTED
+        )
 
     async def _fill_until_current(self) -> None:
         while self._fill_again:
@@ -107,37 +135,43 @@ class RestSync:
         """Fetch newest-first down to what is already in sync; refresh the count; replay.
 
         ``synced_until`` is the server time up to which nothing is missing. A
-        fill walks pages until one reaches it, then moves it up to the newest
-        it fetched. A fill cut short by a fault moves nothing, so the next one
-        walks down into the same hole again.
+        fill walks pages until one reaches it (however many: past
+        ``gap_fill_max_pages`` at a gentler pace), then moves it up to the
+        newest it fetched. A fill cut short by a fault moves nothing, so the
+        next one walks down into the same hole again.
         """
         synced = self._synced_until
-        started_connected = self.state is ConnectionState.CONNECTED
         epoch = self.counters.connects
+        subscribed = self.state is ConnectionState.CONNECTED and (
+            self._subscribed
+            or time.monotonic() - self._connected_at >= self.settings.subscribe_grace
+        )
         newest: datetime | None = None
         url: str | None = None
+        coverage = self._coverage()
         try:
-            for page_number in range(self.settings.gap_fill_max_pages):
+            page_number = 0
+            while True:
                 asked = time.monotonic()
                 page = await self._page(url)
-                self._take_page(page, first=page_number == 0, fetched_at=asked)
-                if page_number == 0 and page.results:
-                    newest = max(n.created_at for n in page.results)
-                reached = synced is not None and any(n.created_at <= synced for n in page.results)
+                self._take_page(page, coverage, first=page_number == 0, fetched_at=asked)
+                if page_number == 0:
+                    self.loaded.set()  # the newest are shown; the rest may take a while
+                    if page.results:
+                        newest = max(n.created_at for n in page.results)
                 url = page.next
-                if synced is None or reached or not url:
+                if walk_reached(page, synced):
                     break
-            if not (synced is None or reached or not url):
-                # Capped: what lies below the last page walked loads as the
-                # user scrolls; the sync point moves on rather than walk for ever.
-                log.warning("gap larger than %d pages", self.settings.gap_fill_max_pages)
+                page_number += 1
+                if page_number >= self.settings.gap_fill_max_pages:
+                    # A gap this large (a week away?) is walked to its end all
+                    # the same, or what lies below would never be shown; gently.
+                    if page_number == self.settings.gap_fill_max_pages:
+                        log.info("gap larger than %d pages: walking the rest", page_number)
+                    await asyncio.sleep(self.settings.reconcile_page_delay)
             self._advance_sync(newest, "gap fill")
-            if (
-                started_connected
-                and epoch == self.counters.connects
-                and self.state is ConnectionState.CONNECTED
-            ):
-                # Began after the latest connect and it is still up: in sync.
+            if self._fill_closes_gap(epoch, subscribed):
+                # Began on the connection still up, once subscribed: in sync.
                 self._gap_open = False
                 log.debug("gap closed by a fill (connection #%d)", epoch)
             await self._refresh_count(page)
@@ -166,41 +200,42 @@ class RestSync:
         self._not_before = time.monotonic() + wait
         log.info("rate limited: no REST refresh for %.0f s", wait)
 
-    async def _first_page(self) -> Page:
+    async def _first_page(self, page_size: int | None = None) -> Page:
         f = self.filters
         return await self.api.list(
-            page_size=self.settings.page_size,
+            page_size=page_size or self.settings.page_size,
             is_read=False if f.unread_only else None,
             notification_type=f.notification_type,
             search=f.search,
         )
 
-    def _take_page(self, page: Page, *, first: bool, fetched_at: float) -> None:
+    def _coverage(self) -> Coverage:
+        """A fresh account of what the next walk proves (see :class:`Coverage`)."""
+        return Coverage(grows_only_at_top=not self.filters.active)
+
+    def _take_page(self, page: Page, coverage: Coverage, *, first: bool, fetched_at: float) -> None:
         self.counters.items_rejected += len(page.rejected)
         if first:
             self._next_url = page.next
             self._followed = set()
-            self._drop_vanished(page)
+            self._more_coverage = self._coverage()
+            self._more_coverage.add(page)  # paging on chains to this page 1
         self.accept(page.results, live=False, fetched_at=fetched_at)
+        self._drop_vanished(coverage.add(page))
         self.has_more = bool(self._next_url)
 
-    def _drop_vanished(self, page: Page) -> None:
-        """Within the span page 1 covers, ids the server no longer lists were deleted.
-
-        Only that span: anything newer may have arrived live after the server
-        computed the page, and must not be taken for deleted. (An empty page
-        proves nothing for the same reason: the list is left as it is.)
-        """
-        if not page.results:
+    def _drop_vanished(self, proven: Vanished | None) -> None:
+        """Within a span a walk proved, held ids the server no longer lists
+        were deleted elsewhere (never one with an intent still queued)."""
+        if proven is None:
             return
-        oldest = min(n.created_at for n in page.results)
-        newest = max(n.created_at for n in page.results)
-        listed = {n.id for n in page.results}
-        for n in list(self.inbox):
-            if n.created_at < oldest:
-                break
-            if n.created_at <= newest and n.id not in listed:
-                self._remove(n.id)
+        gone = [
+            nid
+            for nid in self.inbox.ids_created_between(proven.low, proven.high)
+            if nid not in proven.listed and not self.outbox.has_pending(nid)
+        ]
+        for nid in gone:
+            self._remove(nid)
 
     def _remove(self, notification_id: str) -> None:
         if self.inbox.remove(notification_id) is not None:
@@ -222,7 +257,7 @@ class RestSync:
         try:
             asked = time.monotonic()
             page = await self._first_page()
-            self._take_page(page, first=True, fetched_at=asked)
+            self._take_page(page, self._coverage(), first=True, fetched_at=asked)
             await self._refresh_count(page)
             self.cached = False
             await self.outbox.flush()
@@ -257,6 +292,7 @@ class RestSync:
             log.warning("the server's next link leads back to a page already loaded; stopping")
         self._next_url = None if looping else page.next
         self.accept(page.results, live=False, fetched_at=asked)
+        self._drop_vanished(self._more_coverage.add(page))
         self.has_more = bool(self._next_url)
 
     async def _fallback_loop(self) -> None:
@@ -274,4 +310,52 @@ class RestSync:
             if time.monotonic() < self._not_before:
                 continue  # the server asked us to wait (429 Retry-After)
             self.counters.fallback_refreshes += 1
-            await self._fill_gap()
+            # One walk at a time: a tick during a long walk queues the next one.
+            self._restart_gap_fill()
+            if self._gap_task is not None:
+                await asyncio.wait({self._gap_task})
+
+    async def _reconcile_loop(self) -> None:
+        """Now and then (and at once when asked: ``R``), walk the whole held span
+        to remove what was deleted elsewhere (no frame announces a deletion),
+        a page at a time, slowly."""
+        while not self.session_expired:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(
+                    self._reconcile_now.wait(), self.settings.reconcile_interval
+                )
+            self._reconcile_now.clear()
+            if self.filters.active or time.monotonic() < self._not_before:
+                continue  # a filtered list is reloaded whole when it changes
+            try:
+                await self._reconcile()
+            except SessionExpired:
+                self._end_session()
+            except RateLimited as exc:
+                self._back_off(exc)
+            except (TiriError, OSError) as exc:
+                log.info("reconciling with the server failed: %s", exc)
+
+    async def _reconcile(self) -> None:
+        filters, coverage = self.filters, self._coverage()
+        url: str | None = None
+        followed: set[str] = set()
+        while True:
+            asked = time.monotonic()
+            page = await (self.api.follow(url) if url else self._first_page(RECONCILE_PAGE_SIZE))
+            if self.filters != filters:
+                return  # the list was reset meanwhile: this walk proves nothing of it
+            self.accept(page.results, live=False, fetched_at=asked)
+            self._drop_vanished(coverage.add(page))
+            held_oldest = self.inbox[-1].created_at if len(self.inbox) else None
+            if (
+                page.next is None
+                or page.next in followed
+                or not page.results
+                or held_oldest is None
+                or min(n.created_at for n in page.results) <= held_oldest
+            ):
+                return  # the whole held span is walked
+            url = page.next
+            followed.add(url)
+            await asyncio.sleep(self.settings.reconcile_page_delay)

@@ -128,6 +128,9 @@ class OutboxEntry:
     notification_id: str | None
     queued_at: float
     attempts: int
+    #: A delete of a notification that was unread here: until the server has
+    #: it, the server's unread count still includes that one.
+    was_unread: bool = False
 
 
 #: The intents the outbox replays, and nothing else.
@@ -143,26 +146,34 @@ class Outbox:
             """CREATE TABLE IF NOT EXISTS outbox (
                 seq INTEGER PRIMARY KEY AUTOINCREMENT, action TEXT NOT NULL,
                 notification_id TEXT, queued_at REAL NOT NULL,
-                attempts INTEGER NOT NULL DEFAULT 0)"""
+                attempts INTEGER NOT NULL DEFAULT 0,
+                was_unread INTEGER NOT NULL DEFAULT 0)"""
         )
+        columns = {row[1] for row in self._db.execute("PRAGMA table_info(outbox)")}
+        if "was_unread" not in columns:  # an outbox written by an older version
+            self._db.execute("ALTER TABLE outbox ADD COLUMN was_unread INTEGER NOT NULL DEFAULT 0")
 
-    def add(self, action: str, notification_id: str | None) -> OutboxEntry:
+    def add(
+        self, action: str, notification_id: str | None, *, was_unread: bool = False
+    ) -> OutboxEntry:
         """Queue an intent (persisted before any attempt is made)."""
         if action not in OUTBOX_ACTIONS:
             raise ValueError(f"unknown outbox action {action!r}")
         now = time.time()
         cursor = self._db.execute(
-            "INSERT INTO outbox (action, notification_id, queued_at) VALUES (?, ?, ?)",
-            (action, notification_id, now),
+            "INSERT INTO outbox (action, notification_id, queued_at, was_unread)"
+            " VALUES (?, ?, ?, ?)",
+            (action, notification_id, now, int(was_unread)),
         )
-        return OutboxEntry(cursor.lastrowid or 0, action, notification_id, now, 0)
+        return OutboxEntry(cursor.lastrowid or 0, action, notification_id, now, 0, was_unread)
 
     def pending(self) -> list[OutboxEntry]:
         """Every queued intent, oldest first."""
         return [
-            OutboxEntry(*row)
-            for row in self._db.execute(
-                "SELECT seq, action, notification_id, queued_at, attempts FROM outbox ORDER BY seq"
+            OutboxEntry(seq, action, nid, queued_at, attempts, bool(was_unread))
+            for seq, action, nid, queued_at, attempts, was_unread in self._db.execute(
+                "SELECT seq, action, notification_id, queued_at, attempts, was_unread"
+                " FROM outbox ORDER BY seq"
             )
         ]
 

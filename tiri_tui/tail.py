@@ -32,6 +32,37 @@ from tiri_tui.redaction import redact
 from tiri_tui.text import one_line
 
 EXIT_SESSION = 2
+#: How many printed ids `tail` remembers; older ones are covered by a floor.
+PRINTED_MEMORY = 10_000
+
+
+class PrintedIds:
+    """The ids `tail` has printed, in bounded memory, never letting one print twice.
+
+    The newest ``limit`` ids are remembered exactly. When one is forgotten its
+    creation time raises a floor: nothing created at or before the floor is
+    ever printed again (new notifications are created after what came before).
+    """
+
+    def __init__(self, limit: int = PRINTED_MEMORY) -> None:
+        self._limit = limit
+        self._ids: dict[str, datetime] = {}
+        self._floor: datetime | None = None
+
+    def __contains__(self, n: Notification) -> bool:
+        return n.id in self._ids or (self._floor is not None and n.created_at <= self._floor)
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    def add(self, n: Notification) -> None:
+        """Remember ``n`` as printed (or as not new)."""
+        self._ids[n.id] = n.created_at
+        while len(self._ids) > self._limit:
+            oldest = next(iter(self._ids))
+            forgotten = self._ids.pop(oldest)
+            if self._floor is None or forgotten > self._floor:
+                self._floor = forgotten
 
 
 class TailPrinter:
@@ -40,7 +71,7 @@ class TailPrinter:
     def __init__(self, out: TextIO, *, as_json: bool) -> None:
         self.out = out
         self.as_json = as_json
-        self.printed_ids: set[str] = set()
+        self.printed = PrintedIds()
         #: Until the initial load is done, fetched (not pushed) ones are "existing".
         self.live = False
 
@@ -57,7 +88,7 @@ class TailPrinter:
                 if self.live or live:
                     self.notification(n)
             case NotificationUpdated(notification=n):
-                if self.live and n.id in self.printed_ids:
+                if self.live and n in self.printed:
                     self._write(
                         {"event": "updated", "notification": n.to_dict()}, "UPD " + _describe(n)
                     )
@@ -73,9 +104,9 @@ class TailPrinter:
 
     def notification(self, n: Notification) -> None:
         """Print a notification once per id, ever."""
-        if n.id in self.printed_ids:
+        if n in self.printed:
             return
-        self.printed_ids.add(n.id)
+        self.printed.add(n)
         self._write({"event": "notification", "notification": n.to_dict()}, "NEW " + _describe(n))
 
     def _error(self, message: str) -> None:
@@ -118,8 +149,8 @@ async def run_tail(
     await _first_load(controller, stop)
     for n in reversed([controller.inbox[i] for i in range(min(newest, len(controller.inbox)))]):
         printer.notification(n)
-    for n in controller.inbox:
-        printer.printed_ids.add(n.id)  # existing ones are not "new"
+    for n in reversed(list(controller.inbox)):
+        printer.printed.add(n)  # existing ones are not "new"
     printer.live = True
     await stop.wait()
     return EXIT_SESSION if controller.session_expired else 0

@@ -16,9 +16,11 @@ import json
 import logging
 import os
 import random
+import re
 import resource
 import time
 import tracemalloc
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -145,6 +147,27 @@ def _machinery_growth() -> int:
     return total
 
 
+@contextlib.contextmanager
+def _sync_trace(sink: list[tuple[float, str]]) -> Iterator[None]:
+    """Record the client's sync decisions into ``sink`` for the run's length.
+
+    The records go only there: kept by pytest's log capture, a soak's
+    thousands of debug records would count as growth (and bury the report).
+    """
+    trace, frames = logging.getLogger("tiri_tui"), logging.getLogger("tiri_tui.websocket")
+    saved = trace.level, trace.propagate, frames.level
+    handler = _ListHandler(sink)
+    trace.setLevel(logging.DEBUG)
+    trace.propagate = False
+    frames.setLevel(logging.INFO)  # not every frame
+    trace.addHandler(handler)
+    try:
+        yield
+    finally:
+        trace.removeHandler(handler)
+        trace.level, trace.propagate, frames.level = saved[0], saved[1], saved[2]
+
+
 class _ListHandler(logging.Handler):
     """Keeps the client's sync decisions with their times, for a loss post-mortem."""
 
@@ -158,6 +181,31 @@ class _ListHandler(logging.Handler):
             "sync" in message or "gap" in message or "connection " in message
         ):
             self.sink.append((time.monotonic(), message))
+
+
+_SYNC_MOVE = re.compile(r"^in sync up to (?P<moment>.+?) \((?P<why>[^)]*)\)$")
+
+
+def sync_moment(message: str) -> datetime | None:
+    """The moment of an "in sync up to <moment> (<why>)" line, else None."""
+    match = _SYNC_MOVE.match(message)
+    return datetime.fromisoformat(match["moment"]) if match else None
+
+
+def post_mortem(created: str, when: float, sync_log: list[tuple[float, str]]) -> list[str]:
+    """The client's sync decisions from just before a lost one was sent to the
+    move of the sync point that passed it (the one that skipped it)."""
+    born = datetime.fromisoformat(created.replace("Z", "+00:00")) if created != "?" else None
+    lines = []
+    for stamp, message in sync_log:
+        if stamp < when - 0.3:
+            continue
+        lines.append(f"{stamp - when:+.3f} {message}")
+        moment = sync_moment(message)
+        if born is not None and moment is not None and moment >= born:
+            lines.append("   ^ this move passed it")
+            break
+    return lines
 
 
 async def _until(predicate, timeout: float, what: str) -> None:
@@ -178,8 +226,14 @@ class Chaos:
         self.marked: set[str] = set()
         self.all_read_snapshots: list[set[str]] = []
         self.tail_lines: list[dict] = []
+        self.sync_log: list[tuple[float, str]] = []
 
     async def run(self) -> ChaosReport:
+        """Inject every fault, converge, audit; the report says what broke."""
+        with _sync_trace(self.sync_log):
+            return await self._run()
+
+    async def _run(self) -> ChaosReport:
         started = time.monotonic()
         # No rotation: a refresh whose answer a fault destroys would leave a
         # rotating server's only valid refresh token unknown to every client.
@@ -201,12 +255,7 @@ class Chaos:
         await client.auth.login(DEMO_EMAIL, DEMO_PASSWORD)
         self.controller = client.open_controller()
         self.history: dict[str, list[str]] = collections.defaultdict(list)
-        self.sync_log: list[tuple[float, str]] = []
         self.sent_to: dict[str, tuple[float, int]] = {}
-        _trace = logging.getLogger("tiri_tui")
-        _trace.setLevel(logging.DEBUG)
-        _trace.addHandler(_ListHandler(self.sync_log))
-        logging.getLogger("tiri_tui.websocket").setLevel(logging.INFO)  # not every frame
         self.controller.subscribe(self._record)
         await self.controller.start()
         await _until(
@@ -376,15 +425,8 @@ class Chaos:
             print(
                 f"\nLOST {lost} created {created} at t={when:.3f}, server sockets then: {sockets}"
             )
-            born = datetime.fromisoformat(created) if created != "?" else None
-            for stamp, message in self.sync_log:
-                if stamp < when - 0.3:
-                    continue
-                print(f"   {stamp - when:+.3f} {message}")
-                if born and message.startswith("in sync up to "):
-                    moment = datetime.fromisoformat(" ".join(message.split()[3:5]))
-                    if moment >= born:
-                        break  # the move that passed it
+            for line in post_mortem(created, when, self.sync_log):
+                print("   " + line)
         must_be_read = (
             set(self.marked).union(*self.all_read_snapshots)
             if self.all_read_snapshots

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import dataclasses
 
 import pytest
 
-from tests.conftest import FAST_CONTROLLER, make_client, wait_for
+from tests.conftest import FAST_CONTROLLER, FAST_REALTIME, make_client, wait_for
 from tiri_tui.controller import Filters, NotificationController
-from tiri_tui.events import ActionQueued, NotificationAdded, NotificationUpdated
+from tiri_tui.errors import ServerUnreachable
+from tiri_tui.events import ActionQueued, NotificationAdded, NotificationUpdated, StateEvent
 from tiri_tui.policy import SESSION_EXPIRED, ConnectionState
 from tiri_tui.server import DEMO_EMAIL, DEMO_PASSWORD, DemoServer
 
@@ -87,7 +89,7 @@ async def test_fallback_refresh_runs_while_refused_and_stops_once_connected(serv
     await wait_for(lambda: created["id"] in controller.inbox, what="fresh over REST")
     server.ws_route_status = None
     controller.reconnect()
-    await wait_for(lambda: controller.state is ConnectionState.CONNECTED)
+    await wait_for(lambda: controller.state is ConnectionState.CONNECTED and controller.in_sync)
     settled = controller.counters.fallback_refreshes
     await asyncio.sleep(FAST_CONTROLLER.fallback_interval * 4)  # several intervals: none may run
     assert controller.counters.fallback_refreshes == settled
@@ -199,33 +201,45 @@ async def test_filters_refetch_from_the_server(server, controller):
     assert other["id"] not in controller.inbox
 
 
-async def test_token_refresh_before_expiry_keeps_everything_working():
-    """5 s access tokens over 30 s of running: refreshed ahead of time, never a 401."""
-    async with DemoServer(access_lifetime=5, seed_count=25) as server:
-        import tempfile
-        from pathlib import Path
+async def test_five_second_tokens_closed_at_each_expiry_never_end_the_session(tmp_path):
+    """5 s access tokens over 40 s, each socket closed 4001 when its token expires.
 
-        with tempfile.TemporaryDirectory() as tmp:
-            client = make_client(server, Path(tmp))
-            await client.auth.login(DEMO_EMAIL, DEMO_PASSWORD)
-            ctl = client.open_controller()
-            try:
-                await ctl.start()
-                loop = asyncio.get_running_loop()
-                deadline = loop.time() + 30
-                rounds = 0
-                while loop.time() < deadline:
-                    await ctl.refresh()  # REST with the current token
-                    if rounds % 10 == 0:
-                        ctl.reconnect()  # a handshake with the current token
-                    rounds += 1
-                    await asyncio.sleep(0.5)
-                await wait_for(lambda: ctl.state is ConnectionState.CONNECTED)
-                assert server.unauthorized_answers == 0
-                # About one refresh per 4 s: ahead of each expiry, not on every call.
-                assert 5 <= client.auth.refresh_count <= 12, client.auth.refresh_count
-            finally:
-                await client.aclose()
+    Every expiry earns a refresh (the refreshed token was accepted, then simply
+    expired); REST refreshes ahead of expiry (never a 401); nothing is lost.
+    """
+    async with DemoServer(access_lifetime=5, seed_count=25) as server:
+        server.close_on_token_expiry = True
+        # The production rule for "stable" (10 s): longer than a token lives.
+        realtime = dataclasses.replace(
+            FAST_REALTIME, policy=dataclasses.replace(FAST_REALTIME.policy, stable_after=10.0)
+        )
+        client = make_client(server, tmp_path, realtime=realtime)
+        await client.auth.login(DEMO_EMAIL, DEMO_PASSWORD)
+        ctl = client.open_controller()
+        states: list[tuple[ConnectionState, str]] = []
+        ctl.subscribe(
+            lambda e: states.append((e.state, e.reason)) if isinstance(e, StateEvent) else None
+        )
+        created: list[str] = []
+        try:
+            await ctl.start()
+            loop = asyncio.get_running_loop()
+            deadline = loop.time() + 41
+            while loop.time() < deadline:
+                created.append((await server.create_notification())["id"])
+                await ctl.refresh()  # REST with the current token
+                await asyncio.sleep(0.5)
+            await wait_for(lambda: ctl.state is ConnectionState.CONNECTED)
+            await wait_for(lambda: set(created) <= {n.id for n in ctl.inbox}, what="every one")
+            assert [s for s in states if s[0] is ConnectionState.ERROR] == []
+            assert not ctl.session_expired
+            assert server.unauthorized_answers == 0
+            # One close per expiry: at least 7 in 40 s, each reconnected.
+            assert ctl.counters.reconnects >= 7, ctl.counters.reconnects
+            # About one refresh per 4-5 s: ahead of each expiry, not on every call.
+            assert 7 <= client.auth.refresh_count <= 16, client.auth.refresh_count
+        finally:
+            await client.aclose()
 
 
 async def test_rejected_refresh_token_ends_the_session_without_a_storm(server, controller, client):
@@ -370,3 +384,88 @@ async def test_a_fill_that_outlives_its_connection_does_not_close_the_gap(server
     await wait_for(
         lambda: missed["id"] in controller.inbox, timeout=5, what="the outage's notification"
     )
+
+
+async def test_a_pending_delete_of_an_unread_one_keeps_the_badge_down(server, controller):
+    """A count refreshed before the delete reached the server must not jump back up."""
+    unread = next(n for n in controller.inbox if not n.is_read)
+
+    async def unreachable(notification_id):  # type: ignore[no-untyped-def]
+        raise ServerUnreachable("cannot reach the server")
+
+    controller.api.delete = unreachable
+    before = server_unread(server)
+    controller.delete(unread.id)
+    assert controller.unread_count == before - 1
+    await controller.refresh()  # the server still counts it as unread
+    assert controller.outbox.pending_count == 1
+    assert controller.unread_count == before - 1
+
+
+@pytest.mark.parametrize("mark", ["mark_read", "mark_unread"])
+async def test_a_mark_that_changes_nothing_sends_nothing(server, controller, mark):
+    target = next(n for n in controller.inbox if n.is_read == (mark == "mark_read"))
+    count = controller.unread_count
+    getattr(controller, mark)(target.id)
+    assert controller.outbox.pending_count == 0
+    assert controller.unread_count == count
+    assert controller.outbox.sent == 0
+
+
+async def test_a_server_that_subscribes_sockets_late_loses_nothing(server, controller):
+    """Restarted, the server accepts sockets and subscribes them only later
+    (group_add after accept): what it broadcasts meanwhile never reaches the
+    socket, so the sync point must not move past it on the first live frame."""
+    server.subscribe_delay = 0.5
+    await server.stop()
+    await wait_for(lambda: controller.state is not ConnectionState.CONNECTED)
+    fills = controller.counters.gap_fills
+    await server.start()
+    await wait_for(lambda: controller.state is ConnectionState.CONNECTED, timeout=10)
+    await wait_for(lambda: controller.counters.gap_fills > fills, what="the first fill")
+    unheard = [(await server.create_notification(title=f"unheard {i}"))["id"] for i in range(5)]
+    assert not server.sockets.get(server.user().id), "created before the subscription"
+    await wait_for(lambda: server.sockets.get(server.user().id), what="the late subscription")
+    heard = (await server.create_notification(title="heard live"))["id"]
+    await wait_for(lambda: heard in controller.inbox, what="the live one")
+    await wait_for(
+        lambda: all(i in controller.inbox for i in unheard), what="the ones broadcast too early"
+    )
+    counts = controller.events.added_ids()
+    assert all(counts[i] == 1 for i in [*unheard, heard])
+
+
+async def test_a_quiet_account_on_a_late_subscribing_server_is_filled_after_the_grace(
+    server, controller
+):
+    server.subscribe_delay = 0.1  # shorter than the grace: nothing follows to prove it
+    await server.stop()
+    await wait_for(lambda: controller.state is not ConnectionState.CONNECTED)
+    fills = controller.counters.gap_fills
+    await server.start()
+    await wait_for(lambda: controller.state is ConnectionState.CONNECTED, timeout=10)
+    await wait_for(lambda: controller.counters.gap_fills > fills, what="the first fill")
+    unheard = (await server.create_notification(title="unheard"))["id"]
+    await wait_for(lambda: unheard in controller.inbox, what="the grace fill")
+
+
+async def test_a_gap_larger_than_the_eager_pages_is_walked_to_its_end(server, home):
+    """A notification sent while you were away is shown, however long you were away."""
+    client = make_client(
+        server, home, controller=dataclasses.replace(FAST_CONTROLLER, gap_fill_max_pages=2)
+    )
+    await client.auth.login(DEMO_EMAIL, DEMO_PASSWORD)
+    ctl = client.open_controller()
+    events = Events(ctl)
+    try:
+        await ctl.start()
+        await wait_for(lambda: ctl.state is ConnectionState.CONNECTED and ctl.loaded.is_set())
+        await server.stop()
+        await wait_for(lambda: ctl.state is not ConnectionState.CONNECTED)
+        away = [(await server.create_notification(title=f"away {i}"))["id"] for i in range(130)]
+        await server.start()
+        await wait_for(lambda: all(i in ctl.inbox for i in away), timeout=10, what="the whole gap")
+        counts = events.added_ids()
+        assert all(counts[i] == 1 for i in away)
+    finally:
+        await client.aclose()

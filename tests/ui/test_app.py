@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import sqlite3
+from datetime import timedelta
+
 import pytest
 
 from tests.conftest import make_client, wait_for
@@ -305,4 +308,23 @@ async def test_an_expired_session_offers_the_login_screen_and_recovers(server, d
         )
     )
     assert old.live_tasks() == 0
+    # The retired controller's databases are closed now, not at exit.
+    for db in (old._cache._db, old.outbox._outbox._db):
+        with pytest.raises(sqlite3.ProgrammingError):
+            db.execute("SELECT 1")
     await wait_for(lambda: app.query_one(ConnectionIndicator).has_class("-connected"))
+
+
+async def test_the_retry_countdown_follows_the_apps_clock():
+    """A snapshot with a fixed clock must show a fixed countdown, whatever the real time."""
+    now = [NOW]
+    controller = offline_controller()
+    app = TiriApp(controller=controller, clock=lambda: now[0], bell=False)
+    async with app.run_test() as pilot:
+        controller.worker.emit_state(ConnectionState.RECONNECTING, "closed", 12.4)
+        await pilot.pause()
+        indicator = app.query_one(ConnectionIndicator)
+        assert "retry in 12s" in str(indicator.render())
+        now[0] = NOW + timedelta(seconds=5)
+        indicator._render_state()
+        assert "retry in 7s" in str(indicator.render())

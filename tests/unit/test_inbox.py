@@ -59,3 +59,15 @@ def test_random_upserts_keep_one_row_per_id_in_order(ops):
     assert {n.id for n in rows} == set(latest)
     assert rows == sorted(latest.values(), key=lambda n: n.sort_key)
     assert all(inbox.position(n.id) == i for i, n in enumerate(rows))
+
+
+@given(st.lists(st.integers(0, 50), unique=True), st.integers(-1, 52), st.integers(-1, 52))
+def test_ids_created_between_is_the_strict_span(minutes, low, high):
+    inbox = Inbox()
+    for m in minutes:
+        inbox.upsert(make(str(m), m))
+    stamp = (T0 + timedelta(minutes=0)).timestamp()
+    got = inbox.ids_created_between(stamp + low * 60, stamp + high * 60)
+    assert got == [str(m) for m in sorted(minutes, reverse=True) if low < m < high]
+    unbounded = inbox.ids_created_between(None, stamp + high * 60)
+    assert unbounded == [str(m) for m in sorted(minutes, reverse=True) if m < high]

@@ -25,6 +25,7 @@ from tiri_tui.policy import (
     RefreshToken,
     RetryDue,
     ScheduleRetry,
+    TokenLife,
     TokenRefreshed,
     TokenRefreshFailed,
     backoff_delay,
@@ -101,23 +102,118 @@ def test_forbidden_and_policy_close_is_final(code):
     assert m.state.state is ConnectionState.ERROR
 
 
-@pytest.mark.parametrize("event", [HandshakeRejected(401), HandshakeRejected(403), Closed(4001)])
-def test_auth_refusal_refreshes_once_then_reconnects_at_once(event):
+def life(m: Machine, seconds: float) -> TokenLife:
+    """A token issued now on the machine's clock, valid for ``seconds``."""
+    return TokenLife(issued_at=m.now, expires_at=m.now + seconds)
+
+
+@pytest.mark.parametrize("status", [401, 403])
+def test_refusal_before_accept_refreshes_once_then_is_final(status):
     m = Machine()
     m.feed(ConnectRequested())
-    if isinstance(event, Closed):
-        m.feed(HandshakeOk())
-    actions = m.feed(event)
+    actions = m.feed(HandshakeRejected(status, life(m, 300)))
     assert actions == [CancelRetry(), RefreshToken()]
     assert m.state.state is ConnectionState.RECONNECTING
-    assert m.feed(TokenRefreshed()) == [Connect()]  # immediately, no backoff
-    if isinstance(event, Closed):
-        m.feed(HandshakeOk(), after=0.1)
-    # The second refusal in a row is final: no storm.
-    actions = m.feed(event, after=0.1)
+    assert m.feed(TokenRefreshed(life(m, 300))) == [Connect()]  # immediately, no backoff
+    # The server refuses the very token that refresh produced: no storm.
+    actions = m.feed(HandshakeRejected(status, life(m, 300)), after=0.1)
     assert m.state.state is ConnectionState.ERROR
     assert m.state.reason == LOGIN_AGAIN
     assert Connect() not in actions and RefreshToken() not in actions
+
+
+def test_each_expiry_of_a_short_token_earns_a_refresh():
+    """5 s tokens, closed 4001 each time the token expires: never an error."""
+    m = Machine()
+    m.feed(ConnectRequested())
+    m.feed(HandshakeOk(life(m, 5)))
+    for _ in range(20):  # 20 expiries in 100 s, far past any rate limit
+        assert m.feed(Closed(4001), after=5.0) == [CancelRetry(), RefreshToken()]
+        assert m.feed(TokenRefreshed(life(m, 5)), after=0.01) == [Connect()]
+        m.feed(HandshakeOk(life(m, 5)), after=0.01)
+        assert m.state.state is ConnectionState.CONNECTED
+        m.now -= 0.02  # the next token's clock starts at its handshake
+
+
+def test_a_refreshed_token_that_expired_before_its_handshake_earns_another_refresh():
+    m = Machine()
+    m.feed(ConnectRequested())
+    m.feed(HandshakeRejected(403, life(m, 300)))
+    m.feed(TokenRefreshed(life(m, 5)))
+    # The handshake with it was answered only after it expired (a slow network).
+    assert m.feed(HandshakeRejected(403), after=6) == [CancelRetry(), RefreshToken()]
+    assert m.state.state is ConnectionState.RECONNECTING
+
+
+def test_a_token_accepted_once_may_be_refreshed_after_a_later_refusal():
+    m = Machine()
+    m.feed(ConnectRequested())
+    m.feed(HandshakeRejected(403, life(m, 300)))
+    m.feed(TokenRefreshed(life(m, 300)))
+    m.feed(HandshakeOk(life(m, 300)))
+    # Accepted, then revoked or closed 4001 while unexpired: one more refresh.
+    assert m.feed(Closed(4001), after=30) == [CancelRetry(), RefreshToken()]
+
+
+def test_fresh_tokens_accepted_then_closed_at_once_end_in_error_after_a_bounded_count():
+    """A server that accepts every fresh token and closes 4001 at once: no loop."""
+    m = Machine()
+    m.feed(ConnectRequested())
+    m.feed(HandshakeOk(life(m, 300)))
+    refreshes = 0
+    for _ in range(50):
+        actions = m.feed(Closed(4001), after=0.2)
+        if RefreshToken() not in actions:
+            break
+        refreshes += 1
+        m.feed(TokenRefreshed(life(m, 300)))
+        m.feed(HandshakeOk(life(m, 300)))
+    assert refreshes == S.auth_refresh_limit
+    assert m.state.state is ConnectionState.ERROR
+    assert m.state.reason == LOGIN_AGAIN
+
+
+def test_the_refresh_budget_refills_after_its_window():
+    m = Machine()
+    m.feed(ConnectRequested())
+    m.feed(HandshakeOk(life(m, 3600)))
+    for _ in range(S.auth_refresh_limit):
+        assert RefreshToken() in m.feed(Closed(4001), after=0.2)
+        m.feed(TokenRefreshed(life(m, 3600)))
+        m.feed(HandshakeOk(life(m, 3600)))
+    assert RefreshToken() in m.feed(Closed(4001), after=S.auth_refresh_window)
+
+
+def test_unknown_token_life_counts_against_the_budget():
+    m = Machine().connected()
+    for _ in range(S.auth_refresh_limit):
+        assert RefreshToken() in m.feed(Closed(4001), after=0.2)
+        m.feed(TokenRefreshed())
+        m.feed(HandshakeOk())
+    m.feed(Closed(4001), after=0.2)
+    assert m.state.state is ConnectionState.ERROR
+
+
+def test_a_manual_reconnect_restores_the_budget():
+    m = Machine()
+    m.feed(ConnectRequested())
+    m.feed(HandshakeRejected(403, life(m, 300)))
+    m.feed(TokenRefreshed(life(m, 300)))
+    m.feed(HandshakeRejected(403, life(m, 300)))
+    assert m.state.state is ConnectionState.ERROR
+    m.feed(ManualReconnect())
+    assert m.feed(HandshakeRejected(403, life(m, 300))) == [CancelRetry(), RefreshToken()]
+
+
+@pytest.mark.parametrize(
+    ("lifetime", "refused_after", "expired"),
+    [(300, 299, True), (300, 290, False), (5, 4, True), (5, 3, False), (5, 6, True)],
+)
+def test_expiry_slack_is_a_few_seconds_or_a_quarter_of_the_lifetime(
+    lifetime, refused_after, expired
+):
+    token = TokenLife(issued_at=0.0, expires_at=float(lifetime))
+    assert token.expired(float(refused_after), S.expiry_slack) is expired
 
 
 def test_refresh_failure_with_expired_session_is_error_without_retry():
@@ -137,26 +233,6 @@ def test_refresh_failure_from_network_backs_off():
     actions = m.feed(TokenRefreshFailed(session_expired=False, message="unreachable"))
     assert m.state.state is ConnectionState.RECONNECTING
     assert len(delays(actions)) == 1
-
-
-def test_4001_on_short_lived_connections_does_not_reset_the_auth_retry():
-    """Channels closes 4001 right after accepting: the short connection must not reset anything."""
-    m = Machine().connected()
-    m.feed(Closed(4001), after=0.2)
-    m.feed(TokenRefreshed())
-    m.feed(HandshakeOk())
-    m.feed(Closed(4001), after=0.2)
-    assert m.state.state is ConnectionState.ERROR
-
-
-def test_auth_retry_is_restored_after_a_stable_connection():
-    m = Machine().connected()
-    m.feed(Closed(4001), after=0.2)
-    m.feed(TokenRefreshed())
-    m.feed(HandshakeOk())
-    # Stayed up past stable_after: the next expiry is a fresh story.
-    actions = m.feed(Closed(4001), after=S.stable_after + 1)
-    assert actions == [CancelRetry(), RefreshToken()]
 
 
 def test_backoff_doubles_to_the_cap_and_gives_up_after_ten_attempts():

@@ -36,7 +36,11 @@ class DemoServer:
     - ``answer_pings``: False makes every open socket half-open (no pongs, no answers);
     - ``offer_bulk_actions`` / ``offer_legacy_mark_all``: which mark-all route exists;
     - ``login_error_status``: 401 (simplejwt) or 400 (DRF ``non_field_errors``);
-    - ``require_origin``: refuse sockets without a matching Origin, as Channels does.
+    - ``require_origin``: refuse sockets without a matching Origin, as Channels does;
+    - ``close_on_token_expiry``: close each socket with 4001 when the access
+      token it was opened with expires;
+    - ``subscribe_delay``: None (subscribe before accepting), or seconds after
+      accepting a socket before it gets broadcasts (``group_add`` after ``accept``).
     """
 
     def __init__(
@@ -64,6 +68,8 @@ class DemoServer:
         self.offer_legacy_mark_all = True
         self.login_error_status = 401
         self.require_origin = True
+        self.close_on_token_expiry = False
+        self.subscribe_delay: float | None = None
         self.max_client_frame = 64 * 1024
         #: How many REST calls were answered 401 (tests assert refresh kept it at 0).
         self.unauthorized_answers = 0

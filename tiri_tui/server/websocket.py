@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import time
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
@@ -63,7 +64,7 @@ async def notifications_socket(request: web.Request) -> web.StreamResponse:
     if demo.require_origin and not _origin_allowed(request):
         return web.Response(status=403, text="Access denied")
     try:
-        user, _ = demo.state.decode(_token(request), "access")
+        user, claims = demo.state.decode(_token(request), "access")
     except TokenInvalid:
         return web.Response(status=403, text="Access denied")
 
@@ -71,10 +72,14 @@ async def notifications_socket(request: web.Request) -> web.StreamResponse:
     socket = web.WebSocketResponse(autoping=False, max_msg_size=demo.max_client_frame)
     # Subscribe before accepting, as a Channels consumer calls group_add before
     # accept(): whatever is broadcast meanwhile waits for the greeting and then
-    # arrives in order. Subscribing after accepting would lose it for good.
+    # arrives in order. ``subscribe_delay`` models a consumer that subscribes
+    # after accepting: what is broadcast until then is lost for this socket.
+    background: list[asyncio.Task[None]] = []
     greeting = asyncio.Lock()
     await greeting.acquire()
-    demo.subscribe(user, socket, greeting)
+    late = demo.subscribe_delay
+    if late is None:
+        demo.subscribe(user, socket, greeting)
     try:
         try:
             await socket.prepare(request)
@@ -84,6 +89,10 @@ async def notifications_socket(request: web.Request) -> web.StreamResponse:
                 await socket.send_str(encode_frame(UnreadCountFrame(count)))
         finally:
             greeting.release()
+        if late is not None:
+            background.append(asyncio.create_task(_subscribe_later(demo, user, socket, late)))
+        if demo.close_on_token_expiry:
+            background.append(asyncio.create_task(_close_at_expiry(socket, float(claims["exp"]))))
         async for message in socket:
             if message.type == WSMsgType.PING:
                 if demo.answer_pings:
@@ -94,8 +103,26 @@ async def notifications_socket(request: web.Request) -> web.StreamResponse:
             elif message.type == WSMsgType.BINARY:
                 await socket.send_str(encode_frame(ErrorFrame("Binary frames are not supported")))
     finally:
+        for task in background:
+            task.cancel()
         demo.unsubscribe(user, socket)
     return socket
+
+
+async def _subscribe_later(
+    demo: DemoServer, user: User, socket: web.WebSocketResponse, delay: float
+) -> None:
+    await asyncio.sleep(delay)
+    if not socket.closed:
+        demo.subscribe(user, socket, asyncio.Lock())
+
+
+async def _close_at_expiry(socket: web.WebSocketResponse, exp: float) -> None:
+    """Close 4001 when the token the socket was opened with expires, as
+    Channels deployments with a token-checking consumer do."""
+    await asyncio.sleep(max(0.0, exp - time.time()))
+    with contextlib.suppress(ConnectionError, RuntimeError):
+        await socket.close(code=4001, message=b"token expired")
 
 
 async def _handle_text(

@@ -123,7 +123,7 @@ class TiriApp(App[None]):
             yield Label("tiri-tui", id="app-name")
             yield Label(Text(self.server_label), id="server")
             yield UnreadBadge(id="badge")
-            yield ConnectionIndicator(id="indicator")
+            yield ConnectionIndicator(clock=lambda: self.clock().timestamp(), id="indicator")
         with Horizontal(id="main"):
             yield NotificationList(self._source(), clock=self.clock, id="list")
             yield DetailPane(id="detail", classes="hidden")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from datetime import datetime
 
 from rich.console import Group
@@ -31,10 +32,15 @@ class UnreadBadge(Static):
 
 
 class ConnectionIndicator(Static):
-    """The connection state in its colour, with the retry countdown or the error reason."""
+    """The connection state in its colour, with the retry countdown or the error reason.
 
-    def __init__(self, **kwargs: object) -> None:
+    ``clock`` (seconds) is the app's: the countdown follows it, so a test or a
+    snapshot with a fixed clock shows a fixed countdown.
+    """
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
+        self._clock = clock
         self.state = ConnectionState.DISCONNECTED
         self.reason = ""
         self._retry_at: float | None = None
@@ -47,7 +53,7 @@ class ConnectionIndicator(Static):
     def show(self, state: ConnectionState, reason: str, retry_in: float | None) -> None:
         """Display a new state."""
         self.state, self.reason = state, reason
-        self._retry_at = None if retry_in is None else time.monotonic() + retry_in
+        self._retry_at = None if retry_in is None else self._clock() + retry_in
         for s in ConnectionState:
             self.set_class(s is state, f"-{s.value}")
         self._render_state()
@@ -55,7 +61,7 @@ class ConnectionIndicator(Static):
     def _render_state(self) -> None:
         text = Text(f" ● {self.state.value}")
         if self._retry_at is not None and self.state is not ConnectionState.CONNECTED:
-            seconds = max(0, round(self._retry_at - time.monotonic()))
+            seconds = max(0, round(self._retry_at - self._clock()))
             text.append(f" · retry in {seconds}s")
         if self.state is ConnectionState.ERROR and self.reason:
             text.append(f" · {one_line(self.reason, 60)}")

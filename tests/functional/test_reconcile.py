@@ -1,0 +1,158 @@
+"""Deleted elsewhere: no frame announces it, so every REST walk reconciles what it covers."""
+
+from __future__ import annotations
+
+import collections
+import dataclasses
+
+from tests.conftest import FAST_CONTROLLER, make_client, wait_for
+from tiri_tui.events import NotificationAdded, NotificationRemoved
+from tiri_tui.policy import ConnectionState
+from tiri_tui.server import DEMO_EMAIL, DEMO_PASSWORD, DemoServer
+from tiri_tui.server.seed import seed_demo_user
+from tiri_tui.server.state import ServerState
+
+
+async def started(server: DemoServer, home, **controller):  # type: ignore[no-untyped-def]
+    client = make_client(
+        server, home, controller=dataclasses.replace(FAST_CONTROLLER, **controller)
+    )
+    await client.auth.login(DEMO_EMAIL, DEMO_PASSWORD)
+    ctl = client.open_controller()
+    events: list[object] = []
+    ctl.subscribe(events.append)
+    await ctl.start()
+    await wait_for(lambda: ctl.state is ConnectionState.CONNECTED and ctl.loaded.is_set())
+    return client, ctl, events
+
+
+def removed(events: list[object]) -> list[str]:
+    return [e.notification_id for e in events if isinstance(e, NotificationRemoved)]
+
+
+async def load_everything(ctl, server: DemoServer) -> None:  # type: ignore[no-untyped-def]
+    while ctl.has_more:
+        task = ctl.load_more()
+        if task is not None:
+            await task
+    assert len(ctl.inbox) == len(server.user().notifications)
+
+
+async def test_deleted_elsewhere_far_below_page_one_goes_on_R(tmp_path):
+    async with DemoServer(seed_count=70) as server:
+        client, ctl, events = await started(server, tmp_path)
+        try:
+            await load_everything(ctl, server)
+            victim = server.user().notifications[55]["id"]  # on page 3
+            server.state.delete(server.user(), victim)  # another device; no frame
+            await ctl.refresh()
+            await wait_for(lambda: victim not in ctl.inbox, what="the R walk to reach page 3")
+            assert removed(events) == [victim]
+            assert len(ctl.inbox) == 69
+        finally:
+            await client.aclose()
+
+
+async def test_the_background_walk_reconciles_without_being_asked(tmp_path):
+    async with DemoServer(seed_count=70) as server:
+        client, ctl, events = await started(server, tmp_path, reconcile_interval=0.05)
+        try:
+            await load_everything(ctl, server)
+            victims = [server.user().notifications[i]["id"] for i in (3, 40, 69)]
+            for victim in victims:
+                server.state.delete(server.user(), victim)
+            await wait_for(lambda: not any(v in ctl.inbox for v in victims), what="the walk")
+            assert sorted(removed(events)) == sorted(victims)
+        finally:
+            await client.aclose()
+
+
+async def test_a_gap_fill_removes_what_vanished_within_the_span_it_walked(tmp_path):
+    async with DemoServer(seed_count=30) as server:
+        client, ctl, events = await started(server, tmp_path)
+        try:
+            victim = server.user().notifications[5]["id"]
+            await server.stop()
+            await wait_for(lambda: ctl.state is not ConnectionState.CONNECTED)
+            for i in range(30):
+                await server.create_notification(title=f"while away {i}")
+            server.state.delete(server.user(), victim)
+            await server.start()
+            await wait_for(lambda: victim not in ctl.inbox, timeout=10, what="the gap fill")
+            assert removed(events) == [victim]
+        finally:
+            await client.aclose()
+
+
+async def test_a_partial_page_removes_nothing(tmp_path):
+    async with DemoServer(seed_count=30) as server:
+        client, ctl, events = await started(server, tmp_path)
+        try:
+            victim = server.user().notifications[5]["id"]
+            server.state.delete(server.user(), victim)
+
+            def one_bad_row(body):
+                body["results"][2] = {"id": "broken"}
+                return body
+
+            server.page_mutator = one_bad_row
+            await ctl.refresh()
+            assert victim in ctl.inbox and removed(events) == []
+            server.page_mutator = None
+            await ctl.refresh()
+            assert victim not in ctl.inbox
+        finally:
+            await client.aclose()
+
+
+async def test_a_failed_walk_removes_nothing(tmp_path):
+    async with DemoServer(seed_count=250) as server:
+        client, ctl, events = await started(server, tmp_path)
+        try:
+            await load_everything(ctl, server)
+            victim = server.user().notifications[230]["id"]  # page 3 of 100
+            server.state.delete(server.user(), victim)
+            server.page_mutator = lambda body: (
+                "<html>bad gateway</html>" if "page=2" in (body.get("previous") or "") else body
+            )
+            failed = []
+            original = ctl._reconcile
+
+            async def watched():  # type: ignore[no-untyped-def]
+                try:
+                    await original()
+                except Exception as exc:
+                    failed.append(exc)
+                    raise
+
+            ctl._reconcile = watched
+            await ctl.refresh()
+            await wait_for(lambda: failed, what="the walk to fail at page 3")
+            assert victim in ctl.inbox and removed(events) == []
+        finally:
+            await client.aclose()
+
+
+async def test_a_restarted_server_with_other_data_leaves_no_ghosts(tmp_path):
+    """The demo server restarted under the dashboard: a new signing key and the
+    same seeds under new ids. After logging in again, the cached old ids go and
+    the new ones appear once each."""
+    async with DemoServer(seed_count=40) as server:
+        client, ctl, _ = await started(server, tmp_path)
+        await load_everything(ctl, server)
+        old = {n.id for n in ctl.inbox}
+        await client.aclose()  # saves the cache
+        server.state = ServerState()
+        server.demo_user = seed_demo_user(server.state, count=40)
+        new = {n["id"] for n in server.user().notifications}
+        client, ctl, events = await started(server, tmp_path)
+        try:
+            assert old & {n.id for n in ctl.inbox}, "the cache was shown first"
+            await ctl.refresh()
+            await wait_for(lambda: {n.id for n in ctl.inbox} == new, what="only the new ids")
+            added = collections.Counter(
+                e.notification.id for e in events if isinstance(e, NotificationAdded)
+            )
+            assert all(added[i] == 1 for i in new)
+        finally:
+            await client.aclose()

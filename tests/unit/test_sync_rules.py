@@ -1,0 +1,66 @@
+"""What a walk of pages proves: the rules that decide which held rows were deleted."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from tiri_tui.models import Notification, Page
+from tiri_tui.sync_rules import Coverage
+
+T0 = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def at(minute: int) -> float:
+    return (T0 + timedelta(minutes=minute)).timestamp()
+
+
+def page(minutes: list[int], *, count: int = 100, last: bool = False, rejected: int = 0) -> Page:
+    results = [
+        Notification(f"n{m}", "t", "m", False, T0 + timedelta(minutes=m), "new_message")
+        for m in minutes
+    ]
+    return Page(count, None if last else "http://x/?page=2", None, results, ["bad"] * rejected)
+
+
+def test_page_one_proves_only_its_own_span():
+    v = Coverage(grows_only_at_top=True).add(page([50, 49, 48]))
+    assert (v.low, v.high) == (at(48), at(50))
+    assert v.listed == {"n50", "n49", "n48"}
+    assert v.contains(at(49)) and not v.contains(at(50)) and not v.contains(at(51))
+
+
+def test_consecutive_pages_prove_the_gap_between_them_when_the_count_held():
+    walk = Coverage(grows_only_at_top=True)
+    walk.add(page([50, 49], count=10))
+    v = walk.add(page([45, 44], count=10))
+    assert (v.low, v.high) == (at(44), at(49))  # 46-48 were deleted if held
+
+
+def test_a_shrinking_count_leaves_the_gap_between_pages_unproven():
+    """Something above was deleted meanwhile: offset paging may have skipped one."""
+    walk = Coverage(grows_only_at_top=True)
+    walk.add(page([50, 49], count=10))
+    v = walk.add(page([45, 44], count=9))
+    assert (v.low, v.high) == (at(44), at(45))
+
+
+def test_with_a_filter_only_overlapping_pages_prove_the_gap():
+    walk = Coverage(grows_only_at_top=False)
+    walk.add(page([50, 49], count=10))
+    assert walk.add(page([45, 44], count=10)).high == at(45)
+    walk = Coverage(grows_only_at_top=False)
+    walk.add(page([50, 49], count=10))
+    assert walk.add(page([49, 44], count=9)).high == at(49)  # overlap: contiguous
+
+
+def test_the_last_page_proves_everything_below_it():
+    v = Coverage(grows_only_at_top=True).add(page([3, 2], last=True))
+    assert v.low is None and v.contains(at(-1000))
+
+
+def test_partial_and_empty_pages_prove_nothing_and_break_the_chain():
+    walk = Coverage(grows_only_at_top=True)
+    walk.add(page([50, 49]))
+    assert walk.add(page([47, 46], rejected=1)) is None
+    assert walk.add(page([45, 44])).high == at(45)  # not chained to the partial page
+    assert Coverage(grows_only_at_top=True).add(page([], last=True)) is None

@@ -1,0 +1,38 @@
+"""`tail`'s memory of what it printed: bounded, and never a notification twice."""
+
+from __future__ import annotations
+
+import io
+import json
+from datetime import UTC, datetime, timedelta
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from tiri_tui.events import NotificationAdded
+from tiri_tui.models import Notification
+from tiri_tui.tail import PrintedIds, TailPrinter
+
+T0 = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def make(i: int) -> Notification:
+    return Notification(f"n{i}", "t", "m", False, T0 + timedelta(seconds=i), "new_message")
+
+
+@given(st.lists(st.integers(0, 200), max_size=400))
+def test_a_long_run_prints_each_once_in_bounded_memory(arrivals):
+    """New ones arrive in order; any earlier one may be delivered again at any time."""
+    out = io.StringIO()
+    printer = TailPrinter(out, as_json=True)
+    printer.printed = PrintedIds(limit=8)
+    printer.live = True
+    newest = -1
+    for step, again in enumerate(arrivals):
+        newest += 1
+        printer(NotificationAdded(make(newest), live=True))
+        printer(NotificationAdded(make(again % (newest + 1)), live=step % 2 == 0))
+        assert len(printer.printed) <= 8
+    printed = [json.loads(line)["notification"]["id"] for line in out.getvalue().splitlines()]
+    assert len(printed) == len(set(printed)), "a notification was printed twice"
+    assert printed == [f"n{i}" for i in range(newest + 1)], "a new one was not printed"

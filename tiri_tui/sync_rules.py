@@ -1,0 +1,82 @@
+"""Pure decisions of the REST synchronisation: no I/O, no clock, no asyncio.
+
+What a walk of the server's pages proves is decided here, page by page, so
+the rules that decide what may be removed (a wrong removal shows a
+notification twice) are tested on plain values.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from tiri_tui.models import Page
+
+
+def walk_reached(page: Page, synced: datetime | None) -> bool:
+    """Whether a gap fill may stop after this page: it reached the sync point
+    (or there is none yet: page 1 is all a first load needs), or the list ended."""
+    return (
+        synced is None
+        or page.next is None
+        or any(n.created_at <= synced for n in page.results)
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Vanished:
+    """A span of creation times that a walk proved complete.
+
+    Every notification the server has with ``low < created_at < high`` (Unix
+    seconds; None: unbounded below) was listed in ``listed``: a held one in
+    that span and not listed was deleted on the server.
+    """
+
+    low: float | None
+    high: float
+    listed: frozenset[str]
+
+    def contains(self, created_at: float) -> bool:
+        """Whether a creation time lies strictly inside the span."""
+        return created_at < self.high and (self.low is None or created_at > self.low)
+
+
+@dataclass(frozen=True, slots=True)
+class _PageEdge:
+    oldest: float
+    count: int
+    ids: frozenset[str]
+
+
+class Coverage:
+    """Follows one walk (page 1, then each ``next``) and says what each page proves.
+
+    A page proves the span between its own newest and oldest, if it is whole
+    (nothing in it failed to parse). The gap between two pages is proven
+    too when nothing can have slipped between them while the walk went on:
+    the pages overlap, or the list only grows at the top (no filter) and
+    its count did not shrink — offset paging skips an item only when
+    something above it was deleted meanwhile. The last page proves
+    everything below it. The top of page 1 bounds the span: anything newer
+    may have arrived live after the server computed the page.
+    """
+
+    def __init__(self, *, grows_only_at_top: bool) -> None:
+        self._grows_only_at_top = grows_only_at_top
+        self._previous: _PageEdge | None = None
+
+    def add(self, page: Page) -> Vanished | None:
+        """The span this page proves (None: nothing, e.g. a partial or empty page)."""
+        previous, self._previous = self._previous, None
+        if page.rejected or not page.results:
+            return None  # a partial page proves nothing, and breaks the chain
+        stamps = [n.created_at.timestamp() for n in page.results]
+        ids = frozenset(n.id for n in page.results)
+        newest, oldest = max(stamps), min(stamps)
+        high = newest
+        if previous is not None and (
+            previous.ids & ids or (self._grows_only_at_top and page.count >= previous.count)
+        ):
+            high = max(previous.oldest, newest)
+        self._previous = _PageEdge(oldest, page.count, ids)
+        return Vanished(None if page.next is None else oldest, high, ids)
