@@ -109,3 +109,7 @@ async def client(server: DemoServer, home: Path) -> AsyncIterator[TiriClient]:
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--soak", action="store_true", help="run the chaos soak with 1,000+ faults")
+    parser.addoption(
+        "--soak-seeds", type=int, default=0, help="sweep the chaos soak over N seeds (a line each)"
+    )
+    parser.addoption("--faults", type=int, default=0, help="faults per chaos run")

@@ -1,8 +1,12 @@
 """The chaos soak: faults fire while notifications flow and marks are made; then audit.
 
-One in-process demo server, the fault proxy in front of it, our controller
-(marking read as a user would) and a `tiri-tui tail --json` process, both
-through the proxy. Faults come from a seeded schedule so a failure replays.
+One in-process demo server as the product meets it in the wild (refresh
+tokens rotated and blacklisted, short access tokens whose sockets are closed
+4001 as they expire), the fault proxy in front of it, our controller
+(marking read as a user would, logging in again when a session is lost) and
+a `tiri-tui tail --json` process, both through the proxy. Faults, the world
+and the user draw from separate seeded generators, so a seed replays the same
+schedule.
 """
 
 from __future__ import annotations
@@ -13,25 +17,28 @@ import contextlib
 import dataclasses
 import gc
 import json
-import logging
-import os
 import random
-import re
-import resource
 import time
 import tracemalloc
-from collections.abc import Iterator
-from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 
 from tests.chaos.proxy import FaultProxy
-from tests.conftest import FAST_REALTIME, spawn_cli
+from tests.chaos.report import (
+    ChaosReport,
+    machinery_growth,
+    open_fds,
+    post_mortem,
+    rss_mb,
+    sync_trace,
+)
+from tests.chaos.tail_process import TailProcess
+from tests.conftest import FAST_REALTIME
 from tiri_tui.client import TiriClient
 from tiri_tui.config import Settings
-from tiri_tui.controller import ControllerSettings
+from tiri_tui.controller import ControllerSettings, NotificationController
+from tiri_tui.errors import TiriError
 from tiri_tui.events import NotificationAdded, NotificationRemoved
-from tiri_tui.policy import ConnectionState
+from tiri_tui.policy import LOGIN_AGAIN, ConnectionState
 from tiri_tui.server import DEMO_EMAIL, DEMO_PASSWORD, DemoServer
 
 CLOSE_CODES = (1000, 1001, 1011, 1012, 1013, 3000, 4001, 4003, 1008, None)
@@ -52,10 +59,13 @@ FAULTS = (
     ("refuse", 2),
     ("close", 3),
     ("restart", 1),
+    ("late_restart", 1),
     ("garbage", 2),
     ("route500", 1),
     ("error_frame", 1),
 )
+#: Access tokens live this long: they expire, and sockets are closed 4001, mid-storm.
+ACCESS_LIFETIME = 10
 
 # The suite's fast timings, with quicker heartbeats and a short slow retry:
 # faults come faster here than anywhere else.
@@ -65,10 +75,18 @@ REALTIME = dataclasses.replace(
     ping_timeout=0.4,
     policy=dataclasses.replace(FAST_REALTIME.policy, max_delay=0.3, slow_retry=0.5),
 )
-CONTROLLER = ControllerSettings(fallback_interval=0.3, gap_fill_max_pages=100, page_size=20)
+CONTROLLER = ControllerSettings(
+    fallback_interval=0.3,
+    gap_fill_max_pages=100,
+    page_size=20,
+    reconcile_interval=3.0,
+    reconcile_page_delay=0.01,
+    subscribe_grace=1.0,
+)
 TAIL_CONFIG = """\
 fallback_interval = 0.3
 gap_fill_max_pages = 100
+reconcile_interval = 3
 ping_interval = 0.4
 ping_timeout = 0.4
 reconnect_base_delay = 0.05
@@ -77,138 +95,7 @@ slow_retry = 0.5
 """
 
 
-@dataclass
-class ChaosReport:
-    faults: collections.Counter = field(default_factory=collections.Counter)
-    created: int = 0
-    marks: int = 0
-    mark_alls: int = 0
-    lost: list[str] = field(default_factory=list)
-    read_state_mismatches: list[str] = field(default_factory=list)
-    marks_not_on_server: list[str] = field(default_factory=list)
-    tail_missing: list[str] = field(default_factory=list)
-    tail_duplicates: list[str] = field(default_factory=list)
-    leaked_tasks: int = 0
-    leaked_fds: int = 0
-    leaked_connections: int = 0
-    rss_growth_mb: float = 0.0
-    #: Memory allocated after the first quarter and still alive at the end,
-    #: not counting the notifications themselves (server, client and tail log
-    #: legitimately hold every one): what a leak would show up in.
-    machinery_growth_mb: float = 0.0
-    lost_histories: collections.Counter = field(default_factory=collections.Counter)
-    seconds: float = 0.0
-    reconnects: int = 0
-    frames_dropped: int = 0
-    fallback_refreshes: int = 0
-
-    def summary(self) -> str:
-        return (
-            f"{sum(self.faults.values())} faults ({dict(sorted(self.faults.items()))}) in {self.seconds:.0f} s; "
-            f"{self.created} notifications, {self.marks} marks + {self.mark_alls} mark-alls; "
-            f"lost {len(self.lost)}, duplicates {len(self.tail_duplicates)}, tail missing {len(self.tail_missing)}, "
-            f"read mismatches {len(self.read_state_mismatches)}, marks not on server {len(self.marks_not_on_server)}; "
-            f"reconnects {self.reconnects}, frames dropped {self.frames_dropped}, fallback refreshes "
-            f"{self.fallback_refreshes}; leaked tasks {self.leaked_tasks}, fds {self.leaked_fds}, "
-            f"connections {self.leaked_connections}; RSS growth {self.rss_growth_mb:.1f} MB, "
-            f"of it not notification data {self.machinery_growth_mb:.2f} MB"
-            + (f"; lost ones: {dict(self.lost_histories)}" if self.lost_histories else "")
-        )
-
-
-def _fds() -> int:
-    return len(os.listdir("/proc/self/fd"))
-
-
-def _rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-#: Where notification data lives: allocations made from these are data, not leaks.
-_DATA_FILES = (
-    "tests/chaos/harness.py",
-    "tiri_tui/server/",
-    "tiri_tui/models.py",
-    "tiri_tui/inbox.py",
-    "json/decoder.py",  # payloads parsed into the notifications' extra_data
-)
-
-
-def _machinery_growth() -> int:
-    if not tracemalloc.is_tracing():
-        return 0
-    gc.collect()
-    snapshot = tracemalloc.take_snapshot()
-    tracemalloc.stop()
-    total = 0
-    for stat in snapshot.statistics("traceback"):
-        if not any(part in frame.filename for frame in stat.traceback for part in _DATA_FILES):
-            total += stat.size
-    return total
-
-
-@contextlib.contextmanager
-def _sync_trace(sink: list[tuple[float, str]]) -> Iterator[None]:
-    """Record the client's sync decisions into ``sink`` for the run's length.
-
-    The records go only there: kept by pytest's log capture, a soak's
-    thousands of debug records would count as growth (and bury the report).
-    """
-    trace, frames = logging.getLogger("tiri_tui"), logging.getLogger("tiri_tui.websocket")
-    saved = trace.level, trace.propagate, frames.level
-    handler = _ListHandler(sink)
-    trace.setLevel(logging.DEBUG)
-    trace.propagate = False
-    frames.setLevel(logging.INFO)  # not every frame
-    trace.addHandler(handler)
-    try:
-        yield
-    finally:
-        trace.removeHandler(handler)
-        trace.level, trace.propagate, frames.level = saved[0], saved[1], saved[2]
-
-
-class _ListHandler(logging.Handler):
-    """Keeps the client's sync decisions with their times, for a loss post-mortem."""
-
-    def __init__(self, sink: list) -> None:
-        super().__init__(logging.DEBUG)
-        self.sink = sink
-
-    def emit(self, record: logging.LogRecord) -> None:
-        message = record.getMessage()
-        if record.name.startswith("tiri_tui.") and (
-            "sync" in message or "gap" in message or "connection " in message
-        ):
-            self.sink.append((time.monotonic(), message))
-
-
-_SYNC_MOVE = re.compile(r"^in sync up to (?P<moment>.+?) \((?P<why>[^)]*)\)$")
-
-
-def sync_moment(message: str) -> datetime | None:
-    """The moment of an "in sync up to <moment> (<why>)" line, else None."""
-    match = _SYNC_MOVE.match(message)
-    return datetime.fromisoformat(match["moment"]) if match else None
-
-
-def post_mortem(created: str, when: float, sync_log: list[tuple[float, str]]) -> list[str]:
-    """The client's sync decisions from just before a lost one was sent to the
-    move of the sync point that passed it (the one that skipped it)."""
-    born = datetime.fromisoformat(created.replace("Z", "+00:00")) if created != "?" else None
-    lines = []
-    for stamp, message in sync_log:
-        if stamp < when - 0.3:
-            continue
-        lines.append(f"{stamp - when:+.3f} {message}")
-        moment = sync_moment(message)
-        if born is not None and moment is not None and moment >= born:
-            lines.append("   ^ this move passed it")
-            break
-    return lines
-
-
-async def _until(predicate, timeout: float, what: str) -> None:
+async def _until(predicate, timeout: float, what: str) -> None:  # type: ignore[no-untyped-def]
     deadline = time.monotonic() + timeout
     while not predicate():
         if time.monotonic() > deadline:
@@ -217,83 +104,92 @@ async def _until(predicate, timeout: float, what: str) -> None:
 
 
 class Chaos:
+    """One soak: ``faults`` faults drawn from ``seed``, in ``workdir``."""
+
     def __init__(self, faults: int, seed: int, workdir: Path) -> None:
         self.count = faults
-        self.rng = random.Random(seed)
+        self.fault_rng = random.Random(seed)
+        self.world_rng = random.Random(seed ^ 0x5EED)
+        self.user_rng = random.Random(seed ^ 0xBEEF)
         self.workdir = workdir
-        self.report = ChaosReport()
+        self.report = ChaosReport(seed=seed)
         self.created_ids: list[str] = []
         self.marked: set[str] = set()
         self.all_read_snapshots: list[set[str]] = []
-        self.tail_lines: list[dict] = []
         self.sync_log: list[tuple[float, str]] = []
+        self.history: dict[str, list[str]] = collections.defaultdict(list)
+        self.sent_to: dict[str, tuple[float, int]] = {}
+        #: What controllers retired by a new login held: shown to the user then.
+        self.retired_held: set[str] = set()
 
     async def run(self) -> ChaosReport:
         """Inject every fault, converge, audit; the report says what broke."""
-        with _sync_trace(self.sync_log):
+        with sync_trace(self.sync_log):
             return await self._run()
 
     async def _run(self) -> ChaosReport:
         started = time.monotonic()
-        # No rotation: a refresh whose answer a fault destroys would leave a
-        # rotating server's only valid refresh token unknown to every client.
-        self.server = DemoServer(
-            port=0, seed_count=30, access_lifetime=20, rotate_refresh_tokens=False
-        )
+        self.server = DemoServer(port=0, seed_count=30, access_lifetime=ACCESS_LIFETIME)
+        self.server.close_on_token_expiry = True
         await self.server.start()
         self.proxy = FaultProxy(self.server.port)
         await self.proxy.start()
-        fds_before = _fds()
+        fds_before = open_fds()
         tasks_before = len(asyncio.all_tasks())
-        tail = await self._start_tail()
-        client = TiriClient(
+        self.tail = TailProcess(self.workdir / "tail", self.proxy.url, TAIL_CONFIG)
+        self.tail_login = self.server.state.login_of(await self.tail.log_in())
+        await self.tail.start()
+        await self.tail.wait_connected(15)
+        self.client = TiriClient(
             Settings(server=self.proxy.url, home=self.workdir / "client"),
             realtime=REALTIME,
             controller=CONTROLLER,
             http_timeout=2.0,
         )
-        await client.auth.login(DEMO_EMAIL, DEMO_PASSWORD)
-        self.controller = client.open_controller()
-        self.history: dict[str, list[str]] = collections.defaultdict(list)
-        self.sent_to: dict[str, tuple[float, int]] = {}
-        self.controller.subscribe(self._record)
-        await self.controller.start()
+        await self._open_controller()
         await _until(
             lambda: self.controller.state is ConnectionState.CONNECTED, 10, "first connect"
         )
-        creator = asyncio.create_task(self._create_continuously())
-        user = asyncio.create_task(self._act_like_a_user())
+        world = [
+            asyncio.create_task(self._create_continuously()),
+            asyncio.create_task(self._act_like_a_user()),
+            asyncio.create_task(self._watch_sessions()),
+        ]
         rss_quarter = None
         try:
             for number in range(self.count):
                 await self._one_fault()
                 if number == self.count // 4:
-                    rss_quarter = _rss_mb()
+                    rss_quarter = rss_mb()
                     tracemalloc.start(12)
         finally:
-            creator.cancel()
-            user.cancel()
-            await asyncio.gather(creator, user, return_exceptions=True)
+            for task in world[:2]:
+                task.cancel()
+            await asyncio.gather(*world[:2], return_exceptions=True)
             await self._heal()
         await self._converge()
-        await self._audit(tail)
+        world[2].cancel()
+        await asyncio.gather(world[2], return_exceptions=True)
+        await self._audit()
         c = self.controller.counters
         self.report.reconnects, self.report.frames_dropped = c.reconnects, c.frames_dropped
         self.report.fallback_refreshes = c.fallback_refreshes
-        await client.aclose()
-        self.report.leaked_tasks = self.controller.live_tasks()
-        await self._stop_tail(tail)
+        self.report.refreshes = self.server.state.refresh_calls
+        self.report.task_failures += self.controller.task_failures
+        await self.client.aclose()
+        self.report.leaked_tasks += self.controller.live_tasks()
+        await self.tail.stop()
         await _until(lambda: self.proxy.open_links == 0, 10, "proxy links to close")
         gc.collect()
         self.report.leaked_connections = sum(
             1 for o in gc.get_objects() if type(o).__name__ == "ClientConnection"
         )
         await asyncio.sleep(0.2)  # sockets closed by the peers' last packets
-        self.report.leaked_fds = max(0, _fds() - fds_before)
+        self.report.leaked_fds = max(0, open_fds() - fds_before)
         stray = [t for t in asyncio.all_tasks() if not t.done()]
         self.report.leaked_tasks += max(0, len(stray) - tasks_before)
-        self.report.rss_growth_mb = _rss_mb() - (rss_quarter or _rss_mb())
-        self.report.machinery_growth_mb = _machinery_growth() / 1e6
+        self.report.rss_growth_mb = rss_mb() - (rss_quarter or rss_mb())
+        self.report.machinery_growth_mb = machinery_growth() / 1e6
         await self.proxy.stop()
         await self.server.stop()
         self.report.seconds = time.monotonic() - started
@@ -308,6 +204,54 @@ class Chaos:
         elif isinstance(event, NotificationRemoved):
             self.history[event.notification_id].append("removed")
 
+    # -- sessions: logging in again, as the user would ------------------------------------
+    async def _open_controller(self) -> None:
+        await _retrying(lambda: self.client.auth.login(DEMO_EMAIL, DEMO_PASSWORD))
+        session = self.client.auth.session
+        assert session is not None
+        self.login = self.server.state.login_of(session.refresh)
+        self.controller: NotificationController = self.client.open_controller()
+        self.controller.subscribe(self._record)
+        await self.controller.start()
+
+    async def _watch_sessions(self) -> None:
+        while True:
+            await asyncio.sleep(0.05)
+            await self._check_sessions()
+
+    async def _check_sessions(self) -> None:
+        if self.controller.session_expired:
+            self._judge_logout(self.login, "dashboard: " + self.controller.reason)
+            old = self.controller
+            self.retired_held.update(n.id for n in old.inbox)
+            self.report.task_failures += old.task_failures
+            await old.aclose()
+            self.report.leaked_tasks += old.live_tasks()
+            await self._open_controller()
+        if self.tail.exited is not None:
+            await self._restart_tail()
+
+    async def _restart_tail(self) -> None:
+        code, last = self.tail.exited, self.tail.runs[-1][-3:]
+        if code != 2:
+            self.report.task_failures.append(f"tail exited {code}: {last}")
+        elif any(LOGIN_AGAIN in str(line.get("reason", "")) for line in last):
+            self.report.auth_gave_up += 1
+        else:
+            self._judge_logout(self.tail_login, f"tail: {last}")
+        unprinted = set(self.created_ids) - self.tail.printed_ids()
+        self.tail_login = self.server.state.login_of(await _retrying(self.tail.log_in))
+        # The newest ones it could not print while down, and those arriving now.
+        await self.tail.start(backlog=len(unprinted) + 100)
+
+    def _judge_logout(self, login: str | None, what: str) -> None:
+        """Inherent when the server rotated this login's refresh token and the
+        client came back with the old one (the answer was destroyed)."""
+        if login is not None and self.server.state.rotated_reuses.get(login, 0):
+            self.report.forced_logouts += 1
+        else:
+            self.report.spurious_logouts.append(what)
+
     # -- the world going on -------------------------------------------------------------
     async def _create_continuously(self) -> None:
         while True:
@@ -318,36 +262,37 @@ class Chaos:
             self.sent_to[notification["id"]] = (time.monotonic(), sockets)
             self.created_ids.append(notification["id"])
             self.report.created += 1
-            await asyncio.sleep(self.rng.uniform(0.01, 0.05))
+            await asyncio.sleep(self.world_rng.uniform(0.01, 0.05))
 
     async def _act_like_a_user(self) -> None:
         while True:
-            await asyncio.sleep(self.rng.uniform(0.05, 0.2))
+            await asyncio.sleep(self.user_rng.uniform(0.05, 0.2))
             unread = [n.id for n in self.controller.inbox if not n.is_read][:50]
-            if self.rng.random() < 0.03:
+            if self.user_rng.random() < 0.03:
                 self.all_read_snapshots.append({n.id for n in self.controller.inbox})
                 self.controller.mark_all_read()
                 self.report.mark_alls += 1
             elif unread:
-                target = self.rng.choice(unread)
+                target = self.user_rng.choice(unread)
                 self.controller.mark_read(target)
                 self.marked.add(target)
                 self.report.marks += 1
 
     # -- faults ---------------------------------------------------------------------------
     async def _one_fault(self) -> None:
+        rng = self.fault_rng
         kinds, weights = zip(*FAULTS, strict=True)
-        kind = self.rng.choices(kinds, weights)[0]
-        window = self.rng.uniform(0.05, 0.4)
+        kind = rng.choices(kinds, weights)[0]
+        window = rng.uniform(0.05, 0.4)
         proxy, server = self.proxy, self.server
         if kind == "drop":
             proxy.drop_all()
         elif kind == "delay":
-            proxy.delay = self.rng.uniform(0.02, 0.2)
+            proxy.delay = rng.uniform(0.02, 0.2)
             await asyncio.sleep(window)
         elif kind == "stall":
             proxy.stall()
-            await asyncio.sleep(self.rng.uniform(0.3, 1.2))  # long enough for heartbeats to notice
+            await asyncio.sleep(rng.uniform(0.3, 1.2))  # long enough for heartbeats to notice
         elif kind == "cut":
             proxy.cut_next = True
             await asyncio.sleep(window)
@@ -356,15 +301,19 @@ class Chaos:
             proxy.drop_all()
             await asyncio.sleep(window)
         elif kind == "close":
-            code = self.rng.choice(CLOSE_CODES)
+            code = rng.choice(CLOSE_CODES)
             kind = f"close {code or 'abort'}"
             await server.close_sockets(DEMO_EMAIL, code, "chaos")
-        elif kind == "restart":
-            await server.stop(close_code=self.rng.choice((1001, None)))
+        elif kind in ("restart", "late_restart"):
+            await server.stop(close_code=rng.choice((1001, None)))
+            if kind == "late_restart":
+                # Back, but subscribing sockets only a while after accepting them.
+                server.subscribe_delay = rng.uniform(0.05, 0.5)
             await asyncio.sleep(window)
             await server.start()
+            await asyncio.sleep(window)
         elif kind == "garbage":
-            for text in self.rng.sample(GARBAGE, 3):
+            for text in rng.sample(GARBAGE, 3):
                 await server.send_raw(DEMO_EMAIL, text)
         elif kind == "route500":
             server.ws_route_status = 500
@@ -375,20 +324,24 @@ class Chaos:
                 DEMO_EMAIL, json.dumps({"type": "error", "error": "chaos [b]x[/b]"})
             )
         self.report.faults[kind] += 1
-        await self._heal(press_r=self.rng.random() < 0.5)
-        await asyncio.sleep(self.rng.uniform(0.05, 0.15))
+        await self._heal(press_r=rng.random() < 0.5)
+        await asyncio.sleep(rng.uniform(0.05, 0.15))
 
     async def _heal(self, press_r: bool = True) -> None:
         self.proxy.heal()
         self.server.ws_route_status = None
+        self.server.subscribe_delay = None
         self.server.answer_pings = True
         if not self.server.running:
             await self.server.start()
         if press_r and self.controller.state is ConnectionState.ERROR:
+            if self.controller.reason == LOGIN_AGAIN:
+                self.report.auth_gave_up += 1
             self.controller.reconnect()  # as a user would, seeing red
 
     # -- the end ----------------------------------------------------------------------------
     async def _converge(self) -> None:
+        await self._check_sessions()
         if self.controller.state is not ConnectionState.CONNECTED:
             self.controller.reconnect()
         await _until(
@@ -399,9 +352,7 @@ class Chaos:
         await _until(lambda: self.controller.outbox.pending_count == 0, 20, "outbox to drain")
         wanted = set(self.created_ids)
         with contextlib.suppress(AssertionError):  # what is still missing is reported as lost
-            await _until(
-                lambda: wanted <= {n.id for n in self.controller.inbox}, 20, "every notification"
-            )
+            await _until(lambda: wanted <= self._held(), 20, "every notification")
 
         def read_states_agree() -> bool:
             by_id = self.server.user().by_id
@@ -412,10 +363,18 @@ class Chaos:
         with contextlib.suppress(AssertionError):  # reported as mismatches
             await _until(read_states_agree, 20, "read states to agree")
 
-    async def _audit(self, tail) -> None:  # type: ignore[no-untyped-def]
+    def _held(self) -> set[str]:
+        return {n.id for n in self.controller.inbox} | self.retired_held
+
+    async def _audit(self) -> None:
         by_id = self.server.user().by_id
-        held = {n.id: n for n in self.controller.inbox}
+        held = self._held()
         self.report.lost = [i for i in self.created_ids if i not in held]
+        self.report.read_state_mismatches = [
+            n.id
+            for n in self.controller.inbox
+            if n.id in by_id and n.is_read != by_id[n.id]["is_read"]
+        ]
         self.report.lost_histories = collections.Counter(
             " → ".join(self.history.get(i, ["never added"])) for i in self.report.lost
         )
@@ -427,61 +386,27 @@ class Chaos:
             )
             for line in post_mortem(created, when, self.sync_log):
                 print("   " + line)
-        must_be_read = (
-            set(self.marked).union(*self.all_read_snapshots)
-            if self.all_read_snapshots
-            else set(self.marked)
-        )
+        must_be_read = set(self.marked).union(*self.all_read_snapshots)
         self.report.marks_not_on_server = [
             i for i in must_be_read if i in by_id and not by_id[i]["is_read"]
         ]
         wanted = set(self.created_ids)
-
-        def tail_has_all() -> bool:
-            return wanted <= {
-                e["notification"]["id"] for e in self.tail_lines if e.get("event") == "notification"
-            }
-
         with contextlib.suppress(AssertionError):  # reported below as missing
-            await _until(tail_has_all, 30, "tail to show every notification")
-        shown = collections.Counter(
-            e["notification"]["id"] for e in self.tail_lines if e.get("event") == "notification"
-        )
-        self.report.tail_missing = [i for i in self.created_ids if shown[i] == 0]
-        self.report.tail_duplicates = [i for i, count in shown.items() if count > 1]
+            await _until(lambda: wanted <= self.tail.printed_ids(), 30, "tail to print all")
+        printed = self.tail.printed_ids()
+        self.report.tail_missing = [i for i in self.created_ids if i not in printed]
+        for run in self.tail.runs:  # each run prints each at most once
+            shown = collections.Counter(
+                e["notification"]["id"] for e in run if e.get("event") == "notification"
+            )
+            self.report.tail_duplicates += [i for i, count in shown.items() if count > 1]
 
-    # -- the tail process -------------------------------------------------------------------------
-    async def _start_tail(self):  # type: ignore[no-untyped-def]
-        home = self.workdir / "tail"
-        (home / "config").mkdir(parents=True)
-        (home / "config" / "config.toml").write_text(TAIL_CONFIG)
-        login = await spawn_cli(
-            home,
-            "--server",
-            self.proxy.url,
-            "login",
-            "--email",
-            DEMO_EMAIL,
-            "--password-stdin",
-            stdin=asyncio.subprocess.PIPE,
-        )
-        await login.communicate(DEMO_PASSWORD.encode() + b"\n")
-        assert login.returncode == 0, "tail login failed"
-        process = await spawn_cli(home, "--server", self.proxy.url, "tail", "--json")
-        reader = asyncio.create_task(self._read_tail(process))
-        await _until(
-            lambda: any(e.get("state") == "connected" for e in self.tail_lines),
-            15,
-            "tail to connect",
-        )
-        return process, reader
 
-    async def _read_tail(self, process) -> None:  # type: ignore[no-untyped-def]
-        while line := await process.stdout.readline():
-            self.tail_lines.append(json.loads(line))
-
-    async def _stop_tail(self, tail) -> None:  # type: ignore[no-untyped-def]
-        process, reader = tail
-        process.send_signal(2)
-        await asyncio.wait_for(process.wait(), 15)
-        await reader
+async def _retrying(call):  # type: ignore[no-untyped-def]
+    """A call the user would simply try again (the network heals between faults)."""
+    for _ in range(100):
+        try:
+            return await call()
+        except TiriError:
+            await asyncio.sleep(0.1)
+    return await call()

@@ -66,6 +66,14 @@ class ServerState:
         self._secret = secret or secrets.token_hex(32)
         self.users: dict[int, User] = {}
         self._blacklisted_jti: set[str] = set()
+        #: Each refresh token's login (the jti of the refresh token the login
+        #: issued): rotations stay in the family.
+        self._family: dict[str, str] = {}
+        self._rotated_jti: set[str] = set()
+        #: Per login, how often a refresh came with a token already rotated
+        #: away: the client never got that rotation's answer (a lost response),
+        #: which with rotation and blacklisting ends the session for good.
+        self.rotated_reuses: dict[str, int] = {}
         #: Counters tests read: how many refreshes and logins were served.
         self.refresh_calls = 0
         self.login_calls = 0
@@ -107,10 +115,21 @@ class ServerState:
     def issue_tokens(self, user: User) -> dict[str, str]:
         """A fresh access/refresh pair, as simplejwt's login answers."""
         self.login_calls += 1
-        return {
-            "access": self._encode(user, "access", self.access_lifetime),
-            "refresh": self._encode(user, "refresh", self.refresh_lifetime),
-        }
+        refresh = self._encode(user, "refresh", self.refresh_lifetime)
+        jti = self._jti(refresh)
+        self._family[jti] = jti
+        return {"access": self._encode(user, "access", self.access_lifetime), "refresh": refresh}
+
+    @staticmethod
+    def _jti(token: str) -> str:
+        return str(jwt.decode(token, options={"verify_signature": False})["jti"])
+
+    def login_of(self, refresh_token: str) -> str | None:
+        """Which login a refresh token descends from (for tests' bookkeeping)."""
+        try:
+            return self._family.get(self._jti(refresh_token))
+        except (jwt.PyJWTError, KeyError):
+            return None
 
     def decode(self, token: object, token_type: str) -> tuple[User, dict[str, Any]]:
         """Validate a token; return its user and claims or raise TokenInvalid."""
@@ -134,11 +153,17 @@ class ServerState:
     def refresh(self, refresh_token: object) -> dict[str, str]:
         """simplejwt's TokenRefreshView, with rotation and blacklisting."""
         self.refresh_calls += 1
+        login = self.login_of(refresh_token) if isinstance(refresh_token, str) else None
+        if login is not None and self._jti(str(refresh_token)) in self._rotated_jti:
+            self.rotated_reuses[login] = self.rotated_reuses.get(login, 0) + 1
         user, claims = self.decode(refresh_token, "refresh")
         answer = {"access": self._encode(user, "access", self.access_lifetime)}
         if self.rotate_refresh_tokens:
             self._blacklisted_jti.add(claims["jti"])
+            self._rotated_jti.add(claims["jti"])
             answer["refresh"] = self._encode(user, "refresh", self.refresh_lifetime)
+            if login is not None:
+                self._family[self._jti(answer["refresh"])] = login
         return answer
 
     def revoke(self, refresh_token: object) -> None:

@@ -1,0 +1,91 @@
+"""The `tiri-tui tail --json` process a chaos run keeps going through the proxy.
+
+It is the product as a script uses it: its own process, session and cache.
+A forced logout ends it (exit 2); the run then logs it in again and starts
+it anew with enough backlog to print what it could not print meanwhile.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+
+from tests.conftest import spawn_cli
+from tiri_tui.server import DEMO_EMAIL, DEMO_PASSWORD
+
+
+class TailProcess:
+    """Runs of `tail --json` (one list of parsed lines per run)."""
+
+    def __init__(self, home: Path, server_url: str, config: str) -> None:
+        self.home = home
+        self.server_url = server_url
+        (home / "config").mkdir(parents=True)
+        (home / "config" / "config.toml").write_text(config)
+        self.runs: list[list[dict]] = []
+        self._process: asyncio.subprocess.Process | None = None
+        self._reader: asyncio.Task[None] | None = None
+
+    async def log_in(self) -> str:
+        """Log in through the CLI; return the stored refresh token."""
+        login = await spawn_cli(
+            self.home,
+            "--server",
+            self.server_url,
+            "login",
+            "--email",
+            DEMO_EMAIL,
+            "--password-stdin",
+            stdin=asyncio.subprocess.PIPE,
+        )
+        _, err = await login.communicate(DEMO_PASSWORD.encode() + b"\n")
+        assert login.returncode == 0, f"tail login failed: {err.decode()}"
+        (session,) = (self.home / "config" / "sessions").glob("session-*.json")
+        return str(json.loads(session.read_text())["refresh"])
+
+    async def start(self, backlog: int = 0) -> None:
+        """Start a run printing the newest ``backlog`` as it begins."""
+        args = ["--server", self.server_url, "tail", "--json"]
+        if backlog:
+            args += ["-n", str(backlog)]
+        self._process = await spawn_cli(self.home, *args)
+        lines: list[dict] = []
+        self.runs.append(lines)
+        self._reader = asyncio.create_task(self._read(self._process, lines))
+
+    @property
+    def lines(self) -> list[dict]:
+        """Every line of every run."""
+        return [line for run in self.runs for line in run]
+
+    @property
+    def exited(self) -> int | None:
+        """The current run's exit code, once it has ended by itself."""
+        return None if self._process is None else self._process.returncode
+
+    def printed_ids(self) -> set[str]:
+        """Every notification id any run printed."""
+        return {e["notification"]["id"] for e in self.lines if e.get("event") == "notification"}
+
+    async def wait_connected(self, timeout: float) -> None:
+        """Until the current run reports the connected state."""
+        run = self.runs[-1]
+        async with asyncio.timeout(timeout):
+            while not any(e.get("state") == "connected" for e in run):
+                await asyncio.sleep(0.01)
+
+    async def stop(self) -> None:
+        """Interrupt the current run (Ctrl+C) and wait for it."""
+        if self._process is not None and self._process.returncode is None:
+            self._process.send_signal(2)
+            await asyncio.wait_for(self._process.wait(), 15)
+        if self._reader is not None:
+            await self._reader
+
+    @staticmethod
+    async def _read(process: asyncio.subprocess.Process, lines: list[dict]) -> None:
+        assert process.stdout is not None
+        while line := await process.stdout.readline():
+            lines.append(json.loads(line))
+        await process.wait()
