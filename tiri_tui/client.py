@@ -19,7 +19,6 @@ from tiri_tui.auth import Auth, TokenStore, default_token_store, expires_at
 from tiri_tui.config import Settings
 from tiri_tui.controller import ControllerSettings, NotificationController
 from tiri_tui.errors import NotLoggedIn
-from tiri_tui.outbox_sync import OutboxSync
 from tiri_tui.policy import PolicySettings
 from tiri_tui.realtime import RealtimeEvent, RealtimeSettings, RealtimeWorker
 from tiri_tui.store import NotificationCache, Outbox
@@ -109,11 +108,7 @@ class TiriClient:
             )
 
         self._controller = NotificationController(
-            self.api,
-            make_worker,
-            OutboxSync(outbox, self.api),
-            cache,
-            self.controller_settings,
+            self.api, make_worker, outbox, cache, self.controller_settings
         )
         return self._controller
 

@@ -1,10 +1,11 @@
 """NotificationController: the one source of truth the dashboard and `tail` share.
 
 It owns the notifications (by id, newest first), the authoritative unread
-count and the connection state; drives the WebSocket worker; keeps things
-fresh over REST while the socket is down; fills the gap after every
-(re)connect; and sends the user's marks through a persisted outbox so none is
-lost. It knows nothing of Textual: observers subscribe to plain events.
+count and the connection state. It holds the objects that do the work, each
+with its own state: the WebSocket worker (live frames), the REST sync (gap
+fills, fallback, paging, reconciliation), the outbox sync (the user's marks,
+never lost) and the cache. It knows nothing of Textual: observers subscribe
+to plain events.
 """
 
 from __future__ import annotations
@@ -13,13 +14,13 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from datetime import datetime
+from typing import Any
 
 from tiri_tui.api import TiriApi
-from tiri_tui.errors import (
-    NotLoggedIn,
-)
+from tiri_tui.controller_settings import ControllerSettings, Counters
+from tiri_tui.errors import NotLoggedIn, TiriError
 from tiri_tui.events import (
     ActionQueued,
     ControllerEvent,
@@ -34,8 +35,8 @@ from tiri_tui.events import (
 from tiri_tui.inbox import Inbox, Upsert
 from tiri_tui.models import Notification
 from tiri_tui.outbox_sync import OutboxSync
-from tiri_tui.policy import SESSION_EXPIRED, ConnectionState
-from tiri_tui.protocol import ErrorFrame, NotificationFrame, UnreadCountFrame
+from tiri_tui.policy import SESSION_EXPIRED, ConnectionState, StateCode
+from tiri_tui.protocol import ErrorFrame, GetUnreadCount, NotificationFrame, UnreadCountFrame
 from tiri_tui.realtime import (
     FrameDropped,
     FrameReceived,
@@ -43,76 +44,93 @@ from tiri_tui.realtime import (
     RealtimeWorker,
     StateChanged,
 )
-from tiri_tui.rest_sync import ControllerSettings, Counters, Filters, RestSync
-from tiri_tui.store import NotificationCache
+from tiri_tui.rest_sync import RestSync
+from tiri_tui.store import NotificationCache, Outbox
+from tiri_tui.sync_rules import Filters
 
 __all__ = ["ControllerSettings", "Counters", "Filters", "NotificationController"]
 
 log = logging.getLogger(__name__)
 
 
-class NotificationController(RestSync):
+class NotificationController:
     """Owns the state; turns intents into REST calls; observable without Textual."""
 
     def __init__(
         self,
         api: TiriApi,
         worker_factory: Callable[[Callable[[RealtimeEvent], None]], RealtimeWorker],
-        outbox: OutboxSync,
+        outbox: Outbox,
         cache: NotificationCache | None = None,
         settings: ControllerSettings | None = None,
     ) -> None:
-        self.api = api
         self.settings = settings or ControllerSettings()
         self.inbox = Inbox()
         self.unread_count: int | None = None
         self.state = ConnectionState.DISCONNECTED
+        self.code = StateCode.DISCONNECTED
         self.reason = ""
         self.retry_in: float | None = None
         self.counters = Counters()
-        self.filters = Filters()
-        #: True while what is shown comes from the cache, not yet from the server.
-        self.cached = False
         self.session_expired = False
-        self.has_more = False
-        #: Set once the first load over REST has finished (or failed).
-        self.loaded = asyncio.Event()
-        self.outbox = outbox
+        #: Background tasks that ended in an exception (none should, ever).
+        self.task_failures: list[str] = []
+        self._from_cache = False
         self._cache = cache
         #: What changed since the cache was last saved (saves write only that).
         self._changed_ids: set[str] = set()
         self._removed_ids: set[str] = set()
         self._count_changed = False
-        self._next_url: str | None = None
-        #: Server time up to which nothing is missing (None: nothing synced yet).
-        self._synced_until: datetime | None = None
-        self._sync_changed = False
-        #: A disconnect opened a gap that no completed fill has closed yet.
-        self._gap_open = True
-        self._fill_again = False
-        #: A notification frame came through the server's broadcast on the
-        #: current connection: proof that the socket is subscribed.
-        self._subscribed = False
-        self._connected_at = 0.0
-        #: Page URLs already followed since the last reload: a server whose
-        #: ``next`` leads back to one of them would loop for ever.
-        self._followed: set[str] = set()
-        self._more_coverage = self._coverage()
-        #: Set to walk the whole held span now (``R``), not at the next interval.
-        self._reconcile_now = asyncio.Event()
         self._observers: list[Callable[[ControllerEvent], None]] = []
         self._tasks: set[asyncio.Task[None]] = set()
-        #: Background tasks that ended in an exception (none should, ever).
-        self.task_failures: list[str] = []
-        self._gap_task: asyncio.Task[None] | None = None
-        self._not_before = 0.0  # honours Retry-After
+        self.outbox = OutboxSync(
+            outbox,
+            api,
+            on_queued=lambda action, reason: self.emit(ActionQueued(action, reason)),
+            on_all_read=self._confirm_all_read,
+            spawn=self.spawn,
+        )
+        self.rest = RestSync(
+            api,
+            self.outbox,
+            self.inbox,
+            self,
+            self.counters,
+            self.settings,
+            ask_count=self._ask_count,
+        )
         self.worker = worker_factory(self._on_realtime)
-        outbox.bind(self)
+
+    # -- what observers read -----------------------------------------------------------------
+    @property
+    def filters(self) -> Filters:
+        """The server-side filters of the list."""
+        return self.rest.filters
+
+    @property
+    def cached(self) -> bool:
+        """What is shown comes from the cache, not yet confirmed by the server."""
+        return self._from_cache and not self.rest.confirmed
+
+    @property
+    def has_more(self) -> bool:
+        """The server has older notifications than those loaded."""
+        return self.rest.has_more
+
+    @property
+    def loaded(self) -> asyncio.Event:
+        """Set once the first page is in (or the first load failed)."""
+        return self.rest.loaded
 
     @property
     def in_sync(self) -> bool:
         """Connected, and a completed fill proved nothing is missing since."""
-        return not self._gap_open
+        return not self.rest.gap_open
+
+    @property
+    def needs_login(self) -> bool:
+        """Only a new login can bring this session back."""
+        return self.session_expired or self.code.needs_login
 
     # -- observation -----------------------------------------------------------------------
     def subscribe(self, observer: Callable[[ControllerEvent], None]) -> Callable[[], None]:
@@ -132,19 +150,16 @@ class NotificationController(RestSync):
     async def start(self) -> None:
         """Show the cache at once, then connect and load in the background."""
         if self._cache is not None:
-            cached, count, self._synced_until = self._cache.load()
+            cached, count, self.rest.synced_until = self._cache.load()
             for n in cached:
                 self.inbox.upsert(n)
                 self.emit(NotificationAdded(n, live=False))
-            self.cached = bool(cached)
+            self._from_cache = bool(cached)
             if count is not None:
-                self._set_unread(count)
+                self.set_unread(count)
+            self.spawn(self._save_cache_loop(), "tiri-cache-saver")
         self.worker.start()
-        self._spawn(self._fallback_loop(), "tiri-fallback")
-        if self._cache is not None:
-            self._spawn(self._save_cache_loop(), "tiri-cache-saver")
-        self._restart_gap_fill()  # the first load
-        self._spawn(self._reconcile_loop(), "tiri-reconcile")
+        self.rest.start()
 
     async def aclose(self) -> None:
         """Stop everything, save the cache, close the stores, leave nothing running.
@@ -167,8 +182,9 @@ class NotificationController(RestSync):
         """Background tasks still alive, the worker's included (for leak checks)."""
         return sum(1 for t in self._tasks if not t.done()) + self.worker.live_tasks()
 
-    def _spawn(self, coro: object, name: str) -> asyncio.Task[None]:
-        task = asyncio.ensure_future(coro)  # type: ignore[arg-type]
+    def spawn(self, coro: Coroutine[Any, Any, None], name: str) -> asyncio.Task[None]:
+        """Run ``coro`` as a background task of this controller (ended by aclose)."""
+        task = asyncio.ensure_future(coro)
         task.set_name(name)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
@@ -199,7 +215,7 @@ class NotificationController(RestSync):
         for n in list(self.inbox):
             if not n.is_read:
                 self._upsert(n.with_read(True))
-        self._set_unread(0)
+        self.set_unread(0)
         self.outbox.submit("mark_all_read", None)
 
     def delete(self, notification_id: str) -> None:
@@ -210,7 +226,7 @@ class NotificationController(RestSync):
         self.emit(NotificationRemoved(notification_id))
         self._forget_cached(notification_id)
         if not removed.is_read and self.unread_count:
-            self._set_unread(self.unread_count - 1)
+            self.set_unread(self.unread_count - 1)
         self.outbox.submit("delete", notification_id, was_unread=not removed.is_read)
 
     def reconnect(self) -> None:
@@ -225,25 +241,20 @@ class NotificationController(RestSync):
     def refresh(self) -> asyncio.Task[None]:
         """Refresh page 1, the count and the outbox over REST now; then walk
         the rest of the held list in the background for deletions."""
-        self._reconcile_now.set()
-        return self._spawn(self._refresh_over_rest(), "tiri-refresh")
+        return self.rest.refresh()
 
     def load_more(self) -> asyncio.Task[None] | None:
         """Fetch the next page, if there is one and no fetch is running."""
-        if not self._next_url or any(t.get_name() == "tiri-load-more" for t in self._tasks):
-            return None
-        return self._spawn(self._load_more(self._next_url), "tiri-load-more")
+        running = any(t.get_name() == "tiri-load-more" for t in self._tasks)
+        return self.rest.load_more(running)
 
     def set_filters(self, filters: Filters) -> asyncio.Task[None] | None:
         """Change the server-side filters; the list is reloaded."""
         if filters == self.filters:
             return None
-        self.filters = filters
         self.inbox.clear()
-        self._next_url = None
-        self._synced_until = None
         self.emit(ListReset())
-        return self._spawn(self._refresh_over_rest(), "tiri-filter-reload")
+        return self.rest.set_filters(filters)
 
     # -- realtime events -----------------------------------------------------------------------
     def _on_realtime(self, event: RealtimeEvent) -> None:
@@ -262,15 +273,9 @@ class NotificationController(RestSync):
             if 0 <= latency < 3600:
                 self.counters.last_delivery_latency = latency
             self.accept([n], live=True)
-            if not self._gap_open and not self.filters.active:
-                self._advance_sync(n.created_at, "live")
-            elif not self._subscribed and self.state is ConnectionState.CONNECTED:
-                # Subscribed now for sure: one more fill covers whatever was
-                # broadcast before the server subscribed this socket.
-                self._subscribed = True
-                self._restart_gap_fill()
+            self.rest.arrived_live(n)
         elif isinstance(frame, UnreadCountFrame):
-            self._set_unread(frame.unread_count)
+            self.set_unread(frame.unread_count)
         elif isinstance(frame, ErrorFrame):
             self.emit(ServerError(frame.error))
 
@@ -278,28 +283,35 @@ class NotificationController(RestSync):
         if self.session_expired:
             return
         was = self.state
-        self.state, self.reason, self.retry_in = event.state, event.reason, event.retry_in
-        if event.reason == SESSION_EXPIRED:
-            self._end_session()
+        self.state, self.code = event.state, event.code
+        self.reason, self.retry_in = event.reason, event.retry_in
+        if event.code is StateCode.SESSION_EXPIRED:
+            self.end_session()
             return
-        if event.state is not ConnectionState.CONNECTED and not self._gap_open:
-            self._gap_open = True  # frames may be missed from now on
-            log.debug("gap open: %s", event.state.value)
-        if event.state is ConnectionState.CONNECTED and was is not ConnectionState.CONNECTED:
+        if event.state is not ConnectionState.CONNECTED:
+            self.rest.connection_down()
+        elif was is not ConnectionState.CONNECTED:
             self.counters.connects += 1
             self.counters.reconnects = self.counters.connects - 1
-            self._subscribed, self._connected_at = False, time.monotonic()
-            self._restart_gap_fill()
-            self._spawn(self._fill_after_grace(self.counters.connects), "tiri-subscribe-grace")
-        self.emit(StateEvent(event.state, event.reason, event.retry_in))
+            self.rest.connection_up()
+        self.emit(StateEvent(event.state, event.reason, event.retry_in, event.code))
 
-    def _end_session(self) -> None:
+    async def _ask_count(self) -> None:
+        with contextlib.suppress(TiriError):
+            await self.worker.send(GetUnreadCount())
+
+    # -- what the held objects report (the SyncHost interface) -------------------------------
+    def end_session(self) -> None:
+        """The refresh token was refused: only a new login helps."""
+        if self.session_expired:
+            return
         self.session_expired = True
-        self.state, self.reason = ConnectionState.ERROR, SESSION_EXPIRED
+        self.rest.stop()
+        self.state, self.code = ConnectionState.ERROR, StateCode.SESSION_EXPIRED
+        self.reason, self.retry_in = SESSION_EXPIRED, None
         self.worker.disconnect()
-        self.emit(StateEvent(self.state, self.reason, None))
+        self.emit(StateEvent(self.state, self.reason, None, self.code))
 
-    # -- state changes ---------------------------------------------------------------------------
     def accept(
         self, notifications: list[Notification], *, live: bool, fetched_at: float | None = None
     ) -> None:
@@ -309,13 +321,27 @@ class NotificationController(RestSync):
         what the user changed after that wins over these copies.
         """
         for n in notifications:
-            n = self.outbox.rebase(n, fetched_at)
-            if n is None:
+            rebased = self.outbox.rebase(n, fetched_at)
+            if rebased is None:
                 continue  # deleted here, the delete not yet acknowledged
-            if n.id not in self.inbox and not self.filters.matches(n):
+            if rebased.id not in self.inbox and not self.filters.matches(rebased):
                 continue
-            self._upsert(n, live=live)
+            self._upsert(rebased, live=live)
 
+    def remove(self, notification_id: str) -> None:
+        """The server no longer has it (deleted elsewhere)."""
+        if self.inbox.remove(notification_id) is not None:
+            self._forget_cached(notification_id)
+            self.emit(NotificationRemoved(notification_id))
+
+    def set_unread(self, count: int) -> None:
+        """The authoritative unread count (as adjusted for intents not yet sent)."""
+        if count != self.unread_count:
+            self.unread_count = count
+            self._count_changed = True
+            self.emit(UnreadCountChanged(count))
+
+    # -- state changes ---------------------------------------------------------------------------
     def _upsert(self, n: Notification, *, live: bool = False) -> None:
         result = self.inbox.upsert(n)
         if result is Upsert.ADDED:
@@ -333,24 +359,14 @@ class NotificationController(RestSync):
             return False
         self._upsert(n.with_read(is_read))
         if self.unread_count is not None:
-            self._set_unread(max(0, self.unread_count + (-1 if is_read else 1)))
+            self.set_unread(max(0, self.unread_count + (-1 if is_read else 1)))
         return True
 
-    def _set_unread(self, count: int) -> None:
-        if count != self.unread_count:
-            self.unread_count = count
-            self._count_changed = True
-            self.emit(UnreadCountChanged(count))
-
-    def confirm_all_read(self, before: datetime) -> None:
+    def _confirm_all_read(self, before: datetime) -> None:
         """The server marked all read: so is everything here created before then."""
         for n in list(self.inbox):
             if not n.is_read and n.created_at <= before:
                 self._upsert(n.with_read(True))
-
-    def notify_queued(self, action: str, reason: str) -> None:
-        """Tell observers an intent waits in the outbox (called by the outbox)."""
-        self.emit(ActionQueued(action, reason))
 
     # -- cache --------------------------------------------------------------------------------------
     async def _save_cache_loop(self) -> None:
@@ -365,16 +381,14 @@ class NotificationController(RestSync):
     def _save_cache(self) -> None:
         if self._cache is None or self.filters.active or self.cached:
             return
-        if not (
-            self._changed_ids or self._removed_ids or self._count_changed or self._sync_changed
-        ):
+        rest = self.rest
+        if not (self._changed_ids or self._removed_ids or self._count_changed or rest.sync_changed):
             return
         changed = [n for i in self._changed_ids if (n := self.inbox.get(i)) is not None]
         removed = list(self._removed_ids)
         self._changed_ids, self._removed_ids = set(), set()
-        self._count_changed = self._sync_changed = False
+        self._count_changed = rest.sync_changed = False
         try:
-            self._cache.apply(changed, removed, self.unread_count, self._synced_until)
+            self._cache.apply(changed, removed, self.unread_count, rest.synced_until)
         except Exception:
             log.exception("could not save the cache")
-

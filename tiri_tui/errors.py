@@ -10,14 +10,18 @@ class TiriError(Exception):
     """Base of every error tiri-tui shows to a user."""
 
 
-class NotLoggedIn(TiriError):
+class LoginRequired(TiriError):
+    """Only a (new) login helps: nothing is worth retrying until then."""
+
+
+class NotLoggedIn(LoginRequired):
     """No stored session for this server."""
 
     def __init__(self, server: str) -> None:
         super().__init__(f"not logged in to {server} — run `tiri-tui login`")
 
 
-class SessionExpired(TiriError):
+class SessionExpired(LoginRequired):
     """The refresh token was refused: only a new login helps."""
 
     def __init__(self) -> None:
@@ -60,6 +64,22 @@ class NotConnected(TiriError):
 
     def __init__(self) -> None:
         super().__init__("not connected: the frame was not sent")
+
+
+def is_transient(exc: BaseException) -> bool:
+    """Whether the same request may succeed if tried again later.
+
+    The one classifier every retry loop uses (the REST walks, the outbox, the
+    socket worker), in the spirit of websockets' ``process_exception``: the
+    network and the server's own failures pass; a refusal of the request
+    itself (4xx, a malformed answer, a link to another host) or a session
+    that needs a login does not. A 429 is transient: wait as the server says.
+    """
+    if isinstance(exc, ApiError):
+        return isinstance(exc, RateLimited) or exc.status >= 500 or exc.status == 408
+    if isinstance(exc, LoginRequired):
+        return False
+    return isinstance(exc, ServerUnreachable | NotConnected | OSError | TimeoutError)
 
 
 def message_from_body(body: object) -> str:

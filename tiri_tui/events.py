@@ -5,16 +5,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from tiri_tui.models import Notification
-from tiri_tui.policy import ConnectionState
+from tiri_tui.policy import ConnectionState, StateCode
 
 
 @dataclass(frozen=True, slots=True)
 class StateEvent:
-    """The connection state changed (``retry_in``: seconds to the next try, if any)."""
+    """The connection state changed (``retry_in``: seconds to the next try, if any).
+
+    Faces branch on ``code`` (``code.needs_login``: open the login form, or
+    exit 2); ``reason`` is for people.
+    """
 
     state: ConnectionState
     reason: str
     retry_in: float | None
+    code: StateCode = StateCode.DISCONNECTED
 
 
 @dataclass(frozen=True, slots=True)

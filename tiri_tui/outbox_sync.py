@@ -10,16 +10,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import Any
 
 from tiri_tui.api import TiriApi
-from tiri_tui.errors import ApiError, NotLoggedIn, RateLimited, ServerUnreachable, SessionExpired
+from tiri_tui.errors import ApiError, LoginRequired, RateLimited, TiriError, is_transient
 from tiri_tui.models import Notification
 from tiri_tui.store import Outbox, OutboxEntry
-
-if TYPE_CHECKING:
-    from tiri_tui.controller import NotificationController
 
 log = logging.getLogger(__name__)
 BACK_ONLINE = "will retry when back online"
@@ -30,24 +28,40 @@ MARK_MEMORY = 120.0
 
 
 class OutboxSync:
-    """Sends queued intents through the REST client, oldest first."""
+    """Sends queued intents through the REST client, oldest first.
 
-    def __init__(self, outbox: Outbox, api: TiriApi) -> None:
+    ``on_queued(action, reason)`` hears of an intent that has to wait,
+    ``on_all_read(before)`` of a mark-all the server confirmed (everything
+    created before then is read there), and ``spawn`` runs a flush in the
+    owner's background tasks.
+    """
+
+    def __init__(
+        self,
+        outbox: Outbox,
+        api: TiriApi,
+        *,
+        on_queued: Callable[[str, str], None],
+        on_all_read: Callable[[datetime], None],
+        spawn: Callable[[Coroutine[Any, Any, None], str], object],
+        clock: Callable[[], float] = time.monotonic,
+        wall_clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
         self._outbox = outbox
         self._api = api
+        self._on_queued = on_queued
+        self._on_all_read = on_all_read
+        self._spawn = spawn
+        self._clock = clock
+        self._wall_clock = wall_clock
         self._pending: list[OutboxEntry] = outbox.pending()
         self._lock = asyncio.Lock()
         self._told: set[int] = set()
-        self._controller: NotificationController | None = None
         self._not_before = 0.0
         #: The latest local mark per id, and the latest mark-all: (read?, when).
         self._marks: dict[str, tuple[bool, float]] = {}
         self._all_read: tuple[float, datetime] | None = None
         self.sent = 0
-
-    def bind(self, controller: NotificationController) -> None:
-        """Attach the controller that owns this outbox (for notices and tasks)."""
-        self._controller = controller
 
     def close(self) -> None:
         """Close the outbox's database (what is queued stays on disk)."""
@@ -62,53 +76,48 @@ class OutboxSync:
         """Whether an intent about this id still waits to reach the server."""
         return any(entry.notification_id == notification_id for entry in self._pending)
 
-    def submit(
-        self, action: str, notification_id: str | None, *, was_unread: bool = False
-    ) -> None:
+    def submit(self, action: str, notification_id: str | None, *, was_unread: bool = False) -> None:
         """Persist an intent, then try to send it right away."""
         self._remember(action, notification_id)
         self._pending.append(self._outbox.add(action, notification_id, was_unread=was_unread))
-        if self._controller is not None:
-            self._controller._spawn(self.flush(), "tiri-outbox-flush")
+        self._spawn(self.flush(), "tiri-outbox-flush")
 
     async def flush(self) -> None:
         """Send every pending intent in order; stop at the first that cannot go yet."""
         async with self._lock:
             while self._pending:
-                if time.monotonic() < self._not_before:
+                if self._clock() < self._not_before:
                     return  # the server asked us to wait (429 Retry-After)
                 entry = self._pending[0]
-                sent_at = datetime.now(UTC)
+                sent_at = self._wall_clock()
                 try:
                     await self._send(entry)
                 except RateLimited as exc:
                     self._outbox.attempted(entry.seq)
-                    self._not_before = time.monotonic() + (exc.retry_after or RATE_LIMIT_PAUSE)
+                    self._not_before = self._clock() + (exc.retry_after or RATE_LIMIT_PAUSE)
                     self._tell(entry, f"the server asked to slow down; {BACK_ONLINE}")
                     return
-                except (ServerUnreachable, SessionExpired, NotLoggedIn) as exc:
+                except LoginRequired as exc:
                     self._outbox.attempted(entry.seq)
-                    self._tell(
-                        entry, BACK_ONLINE if isinstance(exc, ServerUnreachable) else str(exc)
-                    )
+                    self._tell(entry, str(exc))
                     return
-                except ApiError as exc:
-                    if exc.status >= 500 or exc.status == 0:
+                except TiriError as exc:
+                    if is_transient(exc):
                         self._outbox.attempted(entry.seq)
                         self._tell(entry, BACK_ONLINE)
                         return
-                    # 404: the notification is gone; other 4xx will never succeed.
+                    # 404: the notification is gone; other refusals never succeed.
                     log.warning("dropping queued %s: %s", entry.action, exc)
-                    if exc.status != 404:
+                    if not (isinstance(exc, ApiError) and exc.status == 404):
                         self._tell(entry, f"{entry.action} failed: {exc}")
                 self._outbox.done(entry.seq)
                 self._told.discard(entry.seq)
                 self._pending.pop(0)
                 self.sent += 1
-                if entry.action == "mark_all_read" and self._controller is not None:
+                if entry.action == "mark_all_read":
                     # The server marked everything it had when the call arrived,
                     # perhaps while our socket was down and its updates lost.
-                    self._controller.confirm_all_read(before=sent_at)
+                    self._on_all_read(sent_at)
 
     async def _send(self, entry: OutboxEntry) -> None:
         target = entry.notification_id or ""
@@ -122,17 +131,17 @@ class OutboxSync:
             await self._api.mark_all_read()
 
     def _tell(self, entry: OutboxEntry, reason: str) -> None:
-        if entry.seq in self._told or self._controller is None:
+        if entry.seq in self._told:
             return
         self._told.add(entry.seq)
-        self._controller.notify_queued(entry.action, reason)
+        self._on_queued(entry.action, reason)
 
     def _remember(self, action: str, notification_id: str | None) -> None:
-        now = time.monotonic()
+        now = self._clock()
         if action in ("mark_read", "mark_unread") and notification_id is not None:
             self._marks[notification_id] = (action == "mark_read", now)
         elif action == "mark_all_read":
-            self._all_read = (now, datetime.now(UTC))
+            self._all_read = (now, self._wall_clock())
         if len(self._marks) > 1000:  # old marks can no longer race with anything
             self._marks = {k: v for k, v in self._marks.items() if now - v[1] < MARK_MEMORY}
 

@@ -11,12 +11,13 @@ import dataclasses
 import enum
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import assert_never
 
 from tiri_tui.protocol import Disposition, classify_close, classify_handshake_status
 
 
 class ConnectionState(enum.Enum):
-    """The five states of PROTOCOL.md, with the indicator colour of each."""
+    """The five states of PROTOCOL.md (their colours live in the stylesheet)."""
 
     DISCONNECTED = "disconnected"
     CONNECTING = "connecting"
@@ -24,16 +25,33 @@ class ConnectionState(enum.Enum):
     RECONNECTING = "reconnecting"
     ERROR = "error"
 
+
+class StateCode(enum.Enum):
+    """Why the connection is in its state: what faces branch on (the reason
+    beside it is for people, and may say more)."""
+
+    DISCONNECTED = "disconnected"  # by request, or not started
+    CONNECTING = "connecting"
+    RECONNECTING_BY_REQUEST = "reconnecting_by_request"
+    CONNECTED = "connected"
+    RETRY_DUE = "retry_due"  # a scheduled retry is connecting
+    CLOSED = "closed"  # the server closed (or the connection dropped): backing off
+    HANDSHAKE_REFUSED = "handshake_refused"  # an HTTP status instead of the upgrade
+    NETWORK = "network"  # unreachable, refused, timed out
+    HEARTBEAT = "heartbeat"  # the server stopped answering pings
+    REFRESHING_TOKEN = "refreshing_token"  # the token was refused: refreshing it
+    TOKEN_REFRESHED = "token_refreshed"
+    TOKEN_REFRESH_FAILED = "token_refresh_failed"  # the refresh could not reach the server
+    WOKE_UP = "woke_up"  # the machine slept
+    GAVE_UP = "gave_up"  # too many attempts; slow retries (if any) from here
+    FORBIDDEN = "forbidden"  # 4003 / 1008: not reconnecting
+    SESSION_EXPIRED = "session_expired"  # the refresh token was refused
+    LOGIN_AGAIN = "login_again"  # the server refuses even a fresh token
+
     @property
-    def colour(self) -> str:
-        """grey, orange, green or red."""
-        return {
-            ConnectionState.DISCONNECTED: "grey",
-            ConnectionState.CONNECTING: "orange",
-            ConnectionState.CONNECTED: "green",
-            ConnectionState.RECONNECTING: "orange",
-            ConnectionState.ERROR: "red",
-        }[self]
+    def needs_login(self) -> bool:
+        """Only a new login can get out of this state."""
+        return self in (StateCode.SESSION_EXPIRED, StateCode.LOGIN_AGAIN)
 
 
 @dataclass(frozen=True, slots=True)
@@ -203,6 +221,7 @@ class PolicyState:
 
     state: ConnectionState = ConnectionState.DISCONNECTED
     reason: str = ""
+    code: StateCode = StateCode.DISCONNECTED
     #: Failed attempts in a row since the last stable connection.
     attempts: int = 0
     connected_at: float | None = None
@@ -239,16 +258,19 @@ def step(
         return s, []  # a late report from a connection already given up on or closed
     match event:
         case DisconnectRequested():
-            return _fresh(ConnectionState.DISCONNECTED, "disconnected by request"), [
+            return _fresh(ConnectionState.DISCONNECTED, StateCode.DISCONNECTED), [
                 CancelRetry(),
                 CloseConnection(),
             ]
         case ConnectRequested():
             if s.state in (ConnectionState.DISCONNECTED, ConnectionState.ERROR):
-                return _fresh(ConnectionState.CONNECTING, "connecting"), [CancelRetry(), Connect()]
+                return _fresh(ConnectionState.CONNECTING, StateCode.CONNECTING), [
+                    CancelRetry(),
+                    Connect(),
+                ]
             return s, []
         case ManualReconnect():
-            return _fresh(ConnectionState.CONNECTING, "reconnecting by request"), [
+            return _fresh(ConnectionState.CONNECTING, StateCode.RECONNECTING_BY_REQUEST), [
                 CancelRetry(),
                 CloseConnection(),
                 Connect(),
@@ -257,9 +279,7 @@ def step(
             if s.state not in (ConnectionState.CONNECTING, ConnectionState.RECONNECTING):
                 return s, []
             return dataclasses.replace(
-                s,
-                state=ConnectionState.CONNECTED,
-                reason="connected",
+                _coded(s, ConnectionState.CONNECTED, StateCode.CONNECTED),
                 connected_at=now,
                 retry_at=None,
                 token=token,
@@ -272,40 +292,42 @@ def step(
             ):
                 return s, []
             return dataclasses.replace(
-                s, state=ConnectionState.RECONNECTING, reason="reconnecting", retry_at=None
+                _coded(s, ConnectionState.RECONNECTING, StateCode.RETRY_DUE), retry_at=None
             ), [Connect()]
         case ClockJumped():
             if s.retry_at is not None:
                 return dataclasses.replace(
-                    s,
-                    state=ConnectionState.RECONNECTING,
-                    reason="woke up: reconnecting now",
-                    retry_at=None,
+                    _coded(s, ConnectionState.RECONNECTING, StateCode.WOKE_UP), retry_at=None
                 ), [CancelRetry(), Connect()]
             if s.state is ConnectionState.CONNECTED:
                 # After a sleep the socket is most likely dead without knowing it.
                 return dataclasses.replace(
-                    s,
-                    state=ConnectionState.RECONNECTING,
-                    reason="woke up: reconnecting now",
-                    connected_at=None,
+                    _coded(s, ConnectionState.RECONNECTING, StateCode.WOKE_UP), connected_at=None
                 ), [CloseConnection(), Connect()]
             return s, []
         case TokenRefreshed(token=token):
             if s.state is not ConnectionState.RECONNECTING:
                 return s, []
             return dataclasses.replace(
-                s, reason="token refreshed, reconnecting", token=token, token_unproven=True
+                _coded(s, s.state, StateCode.TOKEN_REFRESHED), token=token, token_unproven=True
             ), [Connect()]
         case TokenRefreshFailed(session_expired=True):
-            return _error(s, SESSION_EXPIRED), [CancelRetry(), CloseConnection()]
+            return _error(s, StateCode.SESSION_EXPIRED), [CancelRetry(), CloseConnection()]
         case TokenRefreshFailed(message=message):
-            return _retry(s, now, f"token refresh failed: {message}", settings, rng)
+            return _retry(
+                s,
+                now,
+                StateCode.TOKEN_REFRESH_FAILED,
+                f"token refresh failed: {message}",
+                settings,
+                rng,
+            )
         case HandshakeRejected(status=status, token=token):
             return _dispose(
                 dataclasses.replace(s, token=token or s.token),
                 classify_handshake_status(status),
                 now,
+                StateCode.HANDSHAKE_REFUSED,
                 f"server refused the connection (HTTP {status})",
                 settings,
                 rng,
@@ -314,27 +336,53 @@ def step(
             label = f"connection closed ({code if code is not None else 1006})"
             if text:
                 label += f": {text}"
-            return _dispose(s, classify_close(code), now, label, settings, rng)
+            return _dispose(s, classify_close(code), now, StateCode.CLOSED, label, settings, rng)
         case NetworkError(message=message):
-            return _retry(_settle(s, now, settings), now, message, settings, rng)
+            return _retry(_settle(s, now, settings), now, StateCode.NETWORK, message, settings, rng)
         case HeartbeatMissed():
             return _retry(
-                _settle(s, now, settings), now, "server stopped answering heartbeats", settings, rng
+                _settle(s, now, settings),
+                now,
+                StateCode.HEARTBEAT,
+                "server stopped answering heartbeats",
+                settings,
+                rng,
             )
-    return s, []
+        case _:
+            assert_never(event)
 
 
 _FAILURES = (HandshakeRejected, Closed, NetworkError, HeartbeatMissed, TokenRefreshFailed)
 _IDLE = (ConnectionState.DISCONNECTED, ConnectionState.ERROR)
 
 
-def _fresh(state: ConnectionState, reason: str) -> PolicyState:
-    return PolicyState(state=state, reason=reason)
+#: What people read for each code, where the code alone says it all.
+REASONS = {
+    StateCode.DISCONNECTED: "disconnected by request",
+    StateCode.CONNECTING: "connecting",
+    StateCode.RECONNECTING_BY_REQUEST: "reconnecting by request",
+    StateCode.CONNECTED: "connected",
+    StateCode.RETRY_DUE: "reconnecting",
+    StateCode.WOKE_UP: "woke up: reconnecting now",
+    StateCode.TOKEN_REFRESHED: "token refreshed, reconnecting",
+    StateCode.SESSION_EXPIRED: SESSION_EXPIRED,
+    StateCode.LOGIN_AGAIN: LOGIN_AGAIN,
+}
 
 
-def _error(s: PolicyState, reason: str) -> PolicyState:
+def _fresh(state: ConnectionState, code: StateCode) -> PolicyState:
+    return PolicyState(state=state, reason=REASONS[code], code=code)
+
+
+def _coded(
+    s: PolicyState, state: ConnectionState, code: StateCode, reason: str | None = None
+) -> PolicyState:
+    return dataclasses.replace(s, state=state, code=code, reason=reason or REASONS[code])
+
+
+def _error(s: PolicyState, code: StateCode, reason: str | None = None) -> PolicyState:
     return dataclasses.replace(
-        s, state=ConnectionState.ERROR, reason=reason, connected_at=None, retry_at=None
+        _coded(s, ConnectionState.ERROR, code, reason), connected_at=None, retry_at=None
     )
 
 
@@ -349,16 +397,21 @@ def _dispose(
     s: PolicyState,
     disposition: Disposition,
     now: float,
+    code: StateCode,
     label: str,
     settings: PolicySettings,
     rng: Random,
 ) -> tuple[PolicyState, list[Action]]:
     s = _settle(s, now, settings)
-    if disposition is Disposition.FATAL:
-        return _error(s, f"{label} — not reconnecting"), [CancelRetry()]
-    if disposition is Disposition.REAUTHENTICATE:
-        return _reauthenticate(s, now, label, settings)
-    return _retry(s, now, label, settings, rng)
+    match disposition:
+        case Disposition.FATAL:
+            return _error(s, StateCode.FORBIDDEN, f"{label} — not reconnecting"), [CancelRetry()]
+        case Disposition.REAUTHENTICATE:
+            return _reauthenticate(s, now, label, settings)
+        case Disposition.RETRY:
+            return _retry(s, now, code, label, settings, rng)
+        case _:
+            assert_never(disposition)
 
 
 def _reauthenticate(
@@ -375,37 +428,43 @@ def _reauthenticate(
     refreshes = s.auth_refreshes
     if not expired:
         if s.token_unproven:
-            return _error(s, LOGIN_AGAIN), [CancelRetry()]
+            return _error(s, StateCode.LOGIN_AGAIN), [CancelRetry()]
         refreshes = tuple(t for t in refreshes if now - t < settings.auth_refresh_window)
         if len(refreshes) >= settings.auth_refresh_limit:
-            return _error(s, LOGIN_AGAIN), [CancelRetry()]
+            return _error(s, StateCode.LOGIN_AGAIN), [CancelRetry()]
         refreshes += (now,)
-    return dataclasses.replace(
+    refreshing = _coded(
         s,
-        state=ConnectionState.RECONNECTING,
-        reason=f"{label}; refreshing the token",
-        auth_refreshes=refreshes,
-        retry_at=None,
-    ), [CancelRetry(), RefreshToken()]
+        ConnectionState.RECONNECTING,
+        StateCode.REFRESHING_TOKEN,
+        f"{label}; refreshing the token",
+    )
+    return dataclasses.replace(refreshing, auth_refreshes=refreshes, retry_at=None), [
+        CancelRetry(),
+        RefreshToken(),
+    ]
 
 
 def _retry(
-    s: PolicyState, now: float, label: str, settings: PolicySettings, rng: Random
+    s: PolicyState,
+    now: float,
+    code: StateCode,
+    label: str,
+    settings: PolicySettings,
+    rng: Random,
 ) -> tuple[PolicyState, list[Action]]:
     attempts = s.attempts + 1
     if attempts >= settings.max_attempts:
         reason = f"gave up after {max(attempts, settings.max_attempts)} attempts: {label}"
+        failed = _error(dataclasses.replace(s, attempts=attempts), StateCode.GAVE_UP, reason)
         if settings.slow_retry is None:
-            return _error(dataclasses.replace(s, attempts=attempts), reason), [CancelRetry()]
-        failed = _error(dataclasses.replace(s, attempts=attempts), reason)
+            return failed, [CancelRetry()]
         return dataclasses.replace(failed, retry_at=now + settings.slow_retry), [
             ScheduleRetry(settings.slow_retry)
         ]
     delay = backoff_delay(attempts, settings, rng)
     return dataclasses.replace(
-        s,
-        state=ConnectionState.RECONNECTING,
-        reason=label,
+        _coded(s, ConnectionState.RECONNECTING, code, label),
         attempts=attempts,
         retry_at=now + delay,
     ), [ScheduleRetry(delay)]

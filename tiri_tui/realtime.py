@@ -16,16 +16,17 @@ import ssl
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Protocol, assert_never
 from urllib.parse import quote, urlsplit
 
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus, InvalidURI
 
 from tiri_tui import __version__
-from tiri_tui.errors import NotConnected, SessionExpired, TiriError
+from tiri_tui.errors import LoginRequired, NotConnected, TiriError, is_transient
 from tiri_tui.models import WireError
 from tiri_tui.policy import (
+    Action,
     CancelRetry,
     ClockJumped,
     CloseConnection,
@@ -45,6 +46,7 @@ from tiri_tui.policy import (
     RefreshToken,
     RetryDue,
     ScheduleRetry,
+    StateCode,
     TokenLife,
     TokenRefreshed,
     TokenRefreshFailed,
@@ -118,6 +120,7 @@ class StateChanged:
     #: Seconds until the next automatic try, when one is scheduled.
     retry_in: float | None
     attempts: int
+    code: StateCode = StateCode.DISCONNECTED
 
 
 @dataclass(frozen=True, slots=True)
@@ -261,16 +264,19 @@ class RealtimeWorker:
         for action in actions:
             self._execute(action)
         after = self._policy
-        if (after.state, after.reason, after.retry_at) != (
+        if (after.state, after.code, after.reason, after.retry_at) != (
             before.state,
+            before.code,
             before.reason,
             before.retry_at,
         ):
             retry_in = None if after.retry_at is None else max(0.0, after.retry_at - now)
             log.info("connection %s: %s", after.state.value, after.reason)
-            self._on_event(StateChanged(after.state, after.reason, retry_in, after.attempts))
+            self._on_event(
+                StateChanged(after.state, after.reason, retry_in, after.attempts, after.code)
+            )
 
-    def _execute(self, action: object) -> None:
+    def _execute(self, action: Action) -> None:
         match action:
             case Connect():
                 if self._closed:
@@ -289,6 +295,8 @@ class RealtimeWorker:
                 self._cancel_timer()
             case RefreshToken():
                 self._spawn(self._refresh_token(self._generation), "tiri-token-refresh")
+            case _:
+                assert_never(action)
 
     def _report(self, generation: int, event: Event) -> None:
         # Only the newest connection may speak: a cancelled one's last words are stale.
@@ -334,9 +342,9 @@ class RealtimeWorker:
     async def _refresh_token(self, generation: int) -> None:
         try:
             token = await self._token_provider(force_refresh=True)
-        except SessionExpired:
+        except LoginRequired:
             self._report(generation, TokenRefreshFailed(session_expired=True))
-        except TiriError as exc:
+        except TiriError as exc:  # transient or not, a later try may see it mended
             self._report(generation, TokenRefreshFailed(False, redact(str(exc))))
         else:
             self._report(generation, TokenRefreshed(self._token_life(token)))
@@ -345,11 +353,14 @@ class RealtimeWorker:
         try:
             await self._precheck()
             token = await self._token_provider()
-        except SessionExpired:
+        except LoginRequired:
             self._report(generation, TokenRefreshFailed(session_expired=True))
             return
         except (TiriError, OSError) as exc:
-            self._report(generation, NetworkError(redact(str(exc))))
+            if is_transient(exc):
+                self._report(generation, NetworkError(redact(str(exc))))
+            else:
+                self._report(generation, TokenRefreshFailed(False, redact(str(exc))))
             return
         event = await self._converse(generation, token)
         self._report(generation, event)

@@ -1,9 +1,12 @@
-"""Keeping the controller's list in step with the server over REST.
+"""Keeping the list in step with the server over REST: an object the controller holds.
 
 The first load, the gap fill after every (re)connect, the fallback refresh
-while the socket is down, and paging further back. A mixin of
-:class:`~tiri_tui.controller.NotificationController`: the methods work on its
-state, they are only kept apart so each file tells one story.
+while the socket is down, paging further back, and the slow walk that
+removes what was deleted elsewhere. It owns its state (the sync watermark,
+whether a gap is open, the next page, Retry-After) and talks back to its
+owner through the small :class:`SyncHost` interface. The decisions themselves
+(did a page reach the sync point, what a walk proved deleted) are the pure
+functions of :mod:`tiri_tui.sync_rules`.
 """
 
 from __future__ import annotations
@@ -12,15 +15,25 @@ import asyncio
 import contextlib
 import logging
 import time
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Coroutine
 from datetime import datetime
+from typing import Any, Protocol
 
-from tiri_tui.errors import ApiError, RateLimited, ServerUnreachable, SessionExpired, TiriError
-from tiri_tui.events import NotificationRemoved
+from tiri_tui.api import TiriApi
+from tiri_tui.controller_settings import ControllerSettings, Counters
+from tiri_tui.errors import LoginRequired, RateLimited, TiriError, is_transient
+from tiri_tui.inbox import Inbox
 from tiri_tui.models import Notification, Page
-from tiri_tui.policy import ConnectionState
-from tiri_tui.protocol import GetUnreadCount
-from tiri_tui.sync_rules import Coverage, Vanished, walk_reached
+from tiri_tui.outbox_sync import OutboxSync
+from tiri_tui.sync_rules import (
+    Coverage,
+    Filters,
+    Vanished,
+    advanced_watermark,
+    newest_of,
+    reconcile_done,
+    walk_reached,
+)
 
 log = logging.getLogger(__name__)
 #: Tries of one page within a walk before the walk gives up.
@@ -29,107 +42,153 @@ PAGE_ATTEMPTS = 3
 RECONCILE_PAGE_SIZE = 100
 
 
-@dataclass(frozen=True, slots=True)
-class Filters:
-    """The server-side filters of the list."""
+class SyncHost(Protocol):
+    """What the REST sync asks of its owner."""
 
-    unread_only: bool = False
-    notification_type: str | None = None
-    search: str | None = None
+    def accept(
+        self, notifications: list[Notification], *, live: bool, fetched_at: float | None = None
+    ) -> None:
+        """Take the server's copies (the owner applies the user's intents on top)."""
 
-    @property
-    def active(self) -> bool:
-        """Whether any filter narrows the list."""
-        return self.unread_only or bool(self.notification_type) or bool(self.search)
+    def remove(self, notification_id: str) -> None:
+        """Forget one the server no longer has."""
 
-    def matches(self, n: Notification) -> bool:
-        """Whether a live notification belongs in the filtered list."""
-        if self.unread_only and n.is_read:
-            return False
-        if self.notification_type and n.notification_type != self.notification_type:
-            return False
-        if self.search:
-            needle = self.search.lower()
-            return needle in n.title.lower() or needle in n.message.lower()
-        return True
+    def set_unread(self, count: int) -> None:
+        """The authoritative unread count."""
 
+    def end_session(self) -> None:
+        """Only a new login helps."""
 
-@dataclass
-class Counters:
-    """Connection metrics for the status screen."""
-
-    reconnects: int = 0
-    frames_dropped: int = 0
-    fallback_refreshes: int = 0
-    items_rejected: int = 0
-    last_delivery_latency: float | None = None
-    connects: int = 0
-    gap_fills: int = 0
-
-
-@dataclass
-class ControllerSettings:
-    """Timings of the controller (seconds)."""
-
-    fallback_interval: float = 30.0
-    gap_fill_max_pages: int = 10
-    page_size: int = 20
-    cache_save_interval: float = 2.0
-    #: Seconds between background walks of the whole held span that remove
-    #: what was deleted elsewhere (None: never), and between their pages.
-    reconcile_interval: float | None = 300.0
-    reconcile_page_delay: float = 1.0
-    #: A server may subscribe a socket to its broadcasts only after accepting
-    #: it (Channels' ``group_add`` after ``accept``). Until a broadcast frame
-    #: proves the subscription, a fill closes the gap only if it began this
-    #: long after the connect.
-    subscribe_grace: float = 2.0
+    def spawn(self, coro: Coroutine[Any, Any, None], name: str) -> asyncio.Task[None]:
+        """Run ``coro`` as one of the owner's background tasks."""
 
 
 class RestSync:
-    """Gap fill, fallback refresh and paging (a mixin of NotificationController)."""
+    """Gap fills, fallback refreshes, paging and reconciliation for one list."""
 
-    def _restart_gap_fill(self) -> None:
-        """Fill the gap after a connect. A fill already walking is left to finish
-        (its pages are progress; cancelling it at every reconnect starves a long
-        walk for ever under flapping) and another follows it."""
+    def __init__(
+        self,
+        api: TiriApi,
+        outbox: OutboxSync,
+        inbox: Inbox,
+        host: SyncHost,
+        counters: Counters,
+        settings: ControllerSettings,
+        *,
+        ask_count: Callable[[], Awaitable[None]],
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._api = api
+        self._outbox = outbox
+        self._inbox = inbox
+        self._host = host
+        self._counters = counters
+        self._settings = settings
+        self._ask_count = ask_count
+        self._clock = clock
+        self.filters = Filters()
+        #: Server time up to which nothing is missing (None: nothing synced yet).
+        self.synced_until: datetime | None = None
+        #: The watermark moved since the owner last saved it.
+        self.sync_changed = False
+        #: A disconnect opened a gap that no completed fill has closed yet.
+        self.gap_open = True
+        #: The server has answered at least once (what is shown is not only cached).
+        self.confirmed = False
+        self.has_more = False
+        #: Set once the first page has been taken (or the first load failed).
+        self.loaded = asyncio.Event()
+        self._connected = False
+        self._epoch = 0  # connections so far: a fill checks it is still on its own
+        self._connected_at = 0.0
+        #: A broadcast frame came on this connection: the socket is subscribed.
+        self._subscribed = False
+        self._stopped = False
+        self._fill_again = False
+        self._gap_task: asyncio.Task[None] | None = None
+        self._next_url: str | None = None
+        #: Page URLs followed since the last page 1: a ``next`` leading back loops.
+        self._followed: set[str] = set()
+        self._more_coverage = self._coverage()
+        self._reconcile_now = asyncio.Event()
+        self._not_before = 0.0  # honours Retry-After
+
+    # -- what the owner tells it -----------------------------------------------------------
+    def start(self) -> None:
+        """The first load, then the fallback and reconciliation loops."""
+        self.restart_fill()
+        self._host.spawn(self._fallback_loop(), "tiri-fallback")
+        self._host.spawn(self._reconcile_loop(), "tiri-reconcile")
+
+    def stop(self) -> None:
+        """The session ended: no more walks."""
+        self._stopped = True
+
+    def connection_up(self) -> None:
+        """A connection was made: fill what was missed while there was none."""
+        self._connected = True
+        self._epoch += 1
+        self._subscribed, self._connected_at = False, self._clock()
+        self.restart_fill()
+        self._host.spawn(self._fill_after_grace(self._epoch), "tiri-subscribe-grace")
+
+    def connection_down(self) -> None:
+        """The connection is gone: frames may be missed from now on."""
+        self._connected = False
+        if not self.gap_open:
+            self.gap_open = True
+            log.debug("gap open")
+
+    def arrived_live(self, n: Notification) -> None:
+        """A notification frame: it moves the sync point once nothing is missing."""
+        if not self.gap_open and not self.filters.active:
+            self._advance_sync(n.created_at, "live")
+        elif not self._subscribed and self._connected:
+            # Subscribed now for sure: one more fill covers whatever was
+            # broadcast before the server subscribed this socket.
+            self._subscribed = True
+            self.restart_fill()
+
+    def set_filters(self, filters: Filters) -> asyncio.Task[None]:
+        """New server-side filters: the owner emptied the list; reload it."""
+        self.filters = filters
+        self._next_url = None
+        self.synced_until = None
+        return self._host.spawn(self._refresh_page_one(), "tiri-filter-reload")
+
+    def refresh(self) -> asyncio.Task[None]:
+        """Page 1, the count and the outbox now; the rest of the held list is
+        walked for deletions in the background."""
+        self._reconcile_now.set()
+        return self._host.spawn(self._refresh_page_one(), "tiri-refresh")
+
+    def load_more(self, running: bool) -> asyncio.Task[None] | None:
+        """The next page, if there is one and no such fetch is ``running``."""
+        if not self._next_url or running:
+            return None
+        return self._host.spawn(self._load_more(self._next_url), "tiri-load-more")
+
+    def restart_fill(self) -> None:
+        """Fill the gap. A fill already walking is left to finish (its pages are
+        progress; cancelling it at every reconnect starves a long walk for ever
+        under flapping) and another follows it."""
         self._fill_again = True
         if self._gap_task is None or self._gap_task.done():
-            self._gap_task = self._spawn(self._fill_until_current(), "tiri-gap-fill")
+            self._gap_task = self._host.spawn(self._fill_until_current(), "tiri-gap-fill")
+
+    # -- gap fills --------------------------------------------------------------------------
+    async def _fill_until_current(self) -> None:
+        while self._fill_again:
+            self._fill_again = False
+            await self._guarded(self._fill_gap(), "loading over REST")
+            self.loaded.set()
 
     async def _fill_after_grace(self, epoch: int) -> None:
         """Once the subscribe grace has passed with no broadcast seen, one more
         fill closes the gap (a quiet account gets no frame to prove it)."""
-        await asyncio.sleep(self.settings.subscribe_grace)
-        if epoch == self.counters.connects and self._gap_open:
-            self._restart_gap_fill()
-
-    def _fill_closes_gap(self, epoch: int, subscribed: bool) -> bool:
-        """A fill closes the gap when it began on the connection still up, after
-        the socket was known (or can be assumed) to be subscribed."""
-        return (
-            subscribed
-            and epoch == self.counters.connects
-            and self.state is ConnectionState.CONNECTED
-        )
-
-    async def _fill_until_current(self) -> None:
-        while self._fill_again:
-            self._fill_again = False
-            await self._fill_gap()
-
-    async def _page(self, url: str | None) -> Page:
-        """One page of a walk, tried again on a transient failure rather than
-        abandoning the whole walk (its pages so far settle nothing)."""
-        for attempt in range(PAGE_ATTEMPTS):
-            try:
-                return await (self.api.follow(url) if url else self._first_page())
-            except (ServerUnreachable, ApiError) as exc:
-                transient = isinstance(exc, ServerUnreachable) or exc.status >= 500
-                if not transient or isinstance(exc, RateLimited) or attempt == PAGE_ATTEMPTS - 1:
-                    raise
-                await asyncio.sleep(0.1 * (attempt + 1))
-        raise AssertionError("unreachable")  # pragma: no cover
+        await asyncio.sleep(self._settings.subscribe_grace)
+        if epoch == self._epoch and self.gap_open:
+            self.restart_fill()
 
     async def _fill_gap(self) -> None:
         """Fetch newest-first down to what is already in sync; refresh the count; replay.
@@ -138,89 +197,85 @@ class RestSync:
         fill walks pages until one reaches it (however many: past
         ``gap_fill_max_pages`` at a gentler pace), then moves it up to the
         newest it fetched. A fill cut short by a fault moves nothing, so the
-        next one walks down into the same hole again.
+        next one walks down into the same hole again. It closes the gap if it
+        began on the connection still up, once that socket was known (or can
+        be assumed) to be subscribed.
         """
-        synced = self._synced_until
-        epoch = self.counters.connects
-        subscribed = self.state is ConnectionState.CONNECTED and (
-            self._subscribed
-            or time.monotonic() - self._connected_at >= self.settings.subscribe_grace
+        synced, epoch = self.synced_until, self._epoch
+        subscribed = self._connected and (
+            self._subscribed or self._clock() - self._connected_at >= self._settings.subscribe_grace
         )
+        coverage = self._coverage()
         newest: datetime | None = None
         url: str | None = None
-        coverage = self._coverage()
-        try:
-            page_number = 0
-            while True:
-                asked = time.monotonic()
-                page = await self._page(url)
-                self._take_page(page, coverage, first=page_number == 0, fetched_at=asked)
-                if page_number == 0:
-                    self.loaded.set()  # the newest are shown; the rest may take a while
-                    if page.results:
-                        newest = max(n.created_at for n in page.results)
-                url = page.next
-                if walk_reached(page, synced):
-                    break
-                page_number += 1
-                if page_number >= self.settings.gap_fill_max_pages:
-                    # A gap this large (a week away?) is walked to its end all
-                    # the same, or what lies below would never be shown; gently.
-                    if page_number == self.settings.gap_fill_max_pages:
-                        log.info("gap larger than %d pages: walking the rest", page_number)
-                    await asyncio.sleep(self.settings.reconcile_page_delay)
-            self._advance_sync(newest, "gap fill")
-            if self._fill_closes_gap(epoch, subscribed):
-                # Began on the connection still up, once subscribed: in sync.
-                self._gap_open = False
-                log.debug("gap closed by a fill (connection #%d)", epoch)
-            await self._refresh_count(page)
-            self.cached = False
-            self.counters.gap_fills += 1
-            await self.outbox.flush()
-            with contextlib.suppress(TiriError):
-                await self.worker.send(GetUnreadCount())
-        except SessionExpired:
-            self._end_session()
-        except RateLimited as exc:
-            self._back_off(exc)
-        except (TiriError, OSError) as exc:
-            log.info("loading over REST failed: %s", exc)
-        finally:
-            self.loaded.set()
+        pages = 0
+        while True:
+            asked = self._clock()
+            page = await self._page(url)
+            self._take_page(page, coverage, first=pages == 0, fetched_at=asked)
+            if pages == 0:
+                self.loaded.set()  # the newest are shown; the rest may take a while
+                newest = newest_of(page)
+            url = page.next
+            if walk_reached(page, synced):
+                break
+            pages += 1
+            if pages >= self._settings.gap_fill_max_pages:
+                # A gap this large (a week away?) is walked to its end all the
+                # same, or what lies below would never be shown; gently.
+                if pages == self._settings.gap_fill_max_pages:
+                    log.info("gap larger than %d pages: walking the rest", pages)
+                await asyncio.sleep(self._settings.reconcile_page_delay)
+        self._advance_sync(newest, "gap fill")
+        if subscribed and epoch == self._epoch and self._connected:
+            self.gap_open = False
+            log.debug("gap closed by a fill (connection #%d)", epoch)
+        await self._refresh_count(page)
+        self.confirmed = True
+        self._counters.gap_fills += 1
+        await self._outbox.flush()
+        await self._ask_count()
 
-    def _advance_sync(self, moment: datetime | None, why: str) -> None:
-        if moment is not None and (self._synced_until is None or moment > self._synced_until):
-            self._synced_until = moment
-            self._sync_changed = True
-            log.debug("in sync up to %s (%s)", moment, why)  # formatted only when logged
-
-    def _back_off(self, exc: RateLimited) -> None:
-        wait = exc.retry_after if exc.retry_after is not None else self.settings.fallback_interval
-        self._not_before = time.monotonic() + wait
-        log.info("rate limited: no REST refresh for %.0f s", wait)
+    async def _page(self, url: str | None) -> Page:
+        """One page of a walk, tried again on a transient failure rather than
+        abandoning the whole walk (its pages so far settle nothing)."""
+        for attempt in range(PAGE_ATTEMPTS):
+            try:
+                return await (self._api.follow(url) if url else self._first_page())
+            except TiriError as exc:
+                last = attempt == PAGE_ATTEMPTS - 1
+                if not is_transient(exc) or isinstance(exc, RateLimited) or last:
+                    raise
+                await asyncio.sleep(0.1 * (attempt + 1))
+        raise AssertionError("unreachable")  # pragma: no cover
 
     async def _first_page(self, page_size: int | None = None) -> Page:
         f = self.filters
-        return await self.api.list(
-            page_size=page_size or self.settings.page_size,
+        return await self._api.list(
+            page_size=page_size or self._settings.page_size,
             is_read=False if f.unread_only else None,
             notification_type=f.notification_type,
             search=f.search,
         )
+
+    def _advance_sync(self, moment: datetime | None, why: str) -> None:
+        moved = advanced_watermark(self.synced_until, moment)
+        if moved != self.synced_until:
+            self.synced_until, self.sync_changed = moved, True
+            log.debug("in sync up to %s (%s)", moved, why)  # formatted only when logged
 
     def _coverage(self) -> Coverage:
         """A fresh account of what the next walk proves (see :class:`Coverage`)."""
         return Coverage(grows_only_at_top=not self.filters.active)
 
     def _take_page(self, page: Page, coverage: Coverage, *, first: bool, fetched_at: float) -> None:
-        self.counters.items_rejected += len(page.rejected)
+        self._counters.items_rejected += len(page.rejected)
         if first:
             self._next_url = page.next
             self._followed = set()
             self._more_coverage = self._coverage()
             self._more_coverage.add(page)  # paging on chains to this page 1
-        self.accept(page.results, live=False, fetched_at=fetched_at)
+        self._host.accept(page.results, live=False, fetched_at=fetched_at)
         self._drop_vanished(coverage.add(page))
         self.has_more = bool(self._next_url)
 
@@ -231,87 +286,74 @@ class RestSync:
             return
         gone = [
             nid
-            for nid in self.inbox.ids_created_between(proven.low, proven.high)
-            if nid not in proven.listed and not self.outbox.has_pending(nid)
+            for nid in self._inbox.ids_created_between(proven.low, proven.high)
+            if nid not in proven.listed and not self._outbox.has_pending(nid)
         ]
         for nid in gone:
-            self._remove(nid)
-
-    def _remove(self, notification_id: str) -> None:
-        if self.inbox.remove(notification_id) is not None:
-            self._forget_cached(notification_id)
-            self.emit(NotificationRemoved(notification_id))
+            self._host.remove(nid)
 
     async def _refresh_count(self, page: Page | None = None) -> None:
-        if (
-            page is not None
-            and page.total_unread_count is not None
-            and not self.outbox.pending_count
-        ):
-            self._set_unread(page.total_unread_count)
+        pending = self._outbox.pending_count
+        if page is not None and page.total_unread_count is not None and not pending:
+            self._host.set_unread(page.total_unread_count)
             return
-        count = await self.api.unread_count()
-        self._set_unread(self.outbox.rebase_count(count))
+        count = await self._api.unread_count()
+        self._host.set_unread(self._outbox.rebase_count(count))
 
-    async def _refresh_over_rest(self) -> None:
-        try:
-            asked = time.monotonic()
+    # -- page 1, paging ------------------------------------------------------------------------
+    async def _refresh_page_one(self) -> None:
+        async def refresh() -> None:
+            asked = self._clock()
             page = await self._first_page()
             self._take_page(page, self._coverage(), first=True, fetched_at=asked)
             await self._refresh_count(page)
-            self.cached = False
-            await self.outbox.flush()
-        except SessionExpired:
-            self._end_session()
-        except RateLimited as exc:
-            self._back_off(exc)
-        except (TiriError, OSError) as exc:
-            log.info("refresh over REST failed: %s", exc)
+            self.confirmed = True
+            await self._outbox.flush()
+
+        await self._guarded(refresh(), "refresh over REST")
 
     async def _load_more(self, url: str) -> None:
         self._followed.add(url)
-        asked = time.monotonic()
+        asked = self._clock()
         try:
-            page = await self.api.follow(url)
-        except SessionExpired:
-            self._end_session()
+            page = await self._api.follow(url)
+        except LoginRequired:
+            self._host.end_session()
             return
-        except ApiError as exc:
-            if exc.status < 500 and not isinstance(exc, RateLimited):
+        except TiriError as exc:
+            if not is_transient(exc):
                 # Another server's link, a malformed page, a 4xx: trying the
                 # same link again cannot help, so the list ends here.
                 self._next_url, self.has_more = None, False
             log.info("loading more failed: %s", exc)
             return
-        except TiriError as exc:
-            log.info("loading more failed: %s", exc)
-            return
-        self.counters.items_rejected += len(page.rejected)
+        self._counters.items_rejected += len(page.rejected)
         looping = page.next is not None and page.next in self._followed
         if looping:
             log.warning("the server's next link leads back to a page already loaded; stopping")
         self._next_url = None if looping else page.next
-        self.accept(page.results, live=False, fetched_at=asked)
+        self._host.accept(page.results, live=False, fetched_at=asked)
         self._drop_vanished(self._more_coverage.add(page))
         self.has_more = bool(self._next_url)
 
+    # -- loops -----------------------------------------------------------------------------------
     async def _fallback_loop(self) -> None:
         """While not connected (or a gap is still open), fill it over REST every interval.
 
         A whole gap fill, not only page 1: more than a page may arrive between
         two ticks, and none may be skipped.
         """
-        while not self.session_expired:
-            await asyncio.sleep(self.settings.fallback_interval)
-            if self.session_expired:
+        while not self._stopped:
+            await asyncio.sleep(self._settings.fallback_interval)
+            if self._stopped:
                 break
-            if self.state is ConnectionState.CONNECTED and not self._gap_open:
+            if self._connected and not self.gap_open:
                 continue  # live and in sync: nothing to do
-            if time.monotonic() < self._not_before:
+            if self._clock() < self._not_before:
                 continue  # the server asked us to wait (429 Retry-After)
-            self.counters.fallback_refreshes += 1
+            self._counters.fallback_refreshes += 1
             # One walk at a time: a tick during a long walk queues the next one.
-            self._restart_gap_fill()
+            self.restart_fill()
             if self._gap_task is not None:
                 await asyncio.wait({self._gap_task})
 
@@ -319,43 +361,47 @@ class RestSync:
         """Now and then (and at once when asked: ``R``), walk the whole held span
         to remove what was deleted elsewhere (no frame announces a deletion),
         a page at a time, slowly."""
-        while not self.session_expired:
+        while not self._stopped:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(
-                    self._reconcile_now.wait(), self.settings.reconcile_interval
+                    self._reconcile_now.wait(), self._settings.reconcile_interval
                 )
             self._reconcile_now.clear()
-            if self.filters.active or time.monotonic() < self._not_before:
+            if self.filters.active or self._clock() < self._not_before:
                 continue  # a filtered list is reloaded whole when it changes
-            try:
-                await self._reconcile()
-            except SessionExpired:
-                self._end_session()
-            except RateLimited as exc:
-                self._back_off(exc)
-            except (TiriError, OSError) as exc:
-                log.info("reconciling with the server failed: %s", exc)
+            await self._guarded(self._reconcile(), "reconciling with the server")
 
     async def _reconcile(self) -> None:
         filters, coverage = self.filters, self._coverage()
         url: str | None = None
         followed: set[str] = set()
         while True:
-            asked = time.monotonic()
-            page = await (self.api.follow(url) if url else self._first_page(RECONCILE_PAGE_SIZE))
+            asked = self._clock()
+            page = await (self._api.follow(url) if url else self._first_page(RECONCILE_PAGE_SIZE))
             if self.filters != filters:
                 return  # the list was reset meanwhile: this walk proves nothing of it
-            self.accept(page.results, live=False, fetched_at=asked)
+            self._host.accept(page.results, live=False, fetched_at=asked)
             self._drop_vanished(coverage.add(page))
-            held_oldest = self.inbox[-1].created_at if len(self.inbox) else None
-            if (
-                page.next is None
-                or page.next in followed
-                or not page.results
-                or held_oldest is None
-                or min(n.created_at for n in page.results) <= held_oldest
-            ):
-                return  # the whole held span is walked
+            held_oldest = self._inbox[-1].created_at if len(self._inbox) else None
+            if reconcile_done(page, held_oldest, followed):
+                return
             url = page.next
+            assert url is not None
             followed.add(url)
-            await asyncio.sleep(self.settings.reconcile_page_delay)
+            await asyncio.sleep(self._settings.reconcile_page_delay)
+
+    async def _guarded(self, walk: Coroutine[Any, Any, None], what: str) -> None:
+        """Run a walk; what stops it is handled here, the same for every walk."""
+        try:
+            await walk
+        except LoginRequired:
+            self._host.end_session()
+        except (TiriError, OSError) as exc:
+            self._counters.walks_failed += 1
+            if isinstance(exc, RateLimited):
+                wait = exc.retry_after
+                wait = self._settings.fallback_interval if wait is None else wait
+                self._not_before = self._clock() + wait
+                log.info("rate limited: no REST refresh for %.0f s", wait)
+            else:
+                log.info("%s failed: %s", what, exc)

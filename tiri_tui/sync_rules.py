@@ -10,17 +10,61 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from tiri_tui.models import Page
+from tiri_tui.models import Notification, Page
+
+
+@dataclass(frozen=True, slots=True)
+class Filters:
+    """The server-side filters of the list."""
+
+    unread_only: bool = False
+    notification_type: str | None = None
+    search: str | None = None
+
+    @property
+    def active(self) -> bool:
+        """Whether any filter narrows the list."""
+        return self.unread_only or bool(self.notification_type) or bool(self.search)
+
+    def matches(self, n: Notification) -> bool:
+        """Whether a live notification belongs in the filtered list."""
+        if self.unread_only and n.is_read:
+            return False
+        if self.notification_type and n.notification_type != self.notification_type:
+            return False
+        if self.search:
+            needle = self.search.lower()
+            return needle in n.title.lower() or needle in n.message.lower()
+        return True
+
+
+def newest_of(page: Page) -> datetime | None:
+    """The newest creation time on a page (None for an empty one)."""
+    return max((n.created_at for n in page.results), default=None)
+
+
+def advanced_watermark(current: datetime | None, moment: datetime | None) -> datetime | None:
+    """The sync point after ``moment`` was proven in sync: it only moves forward."""
+    if moment is None or (current is not None and moment <= current):
+        return current
+    return moment
+
+
+def reconcile_done(page: Page, held_oldest: datetime | None, followed: set[str]) -> bool:
+    """Whether a reconciliation walk has covered everything held (or can go no further)."""
+    return (
+        page.next is None
+        or page.next in followed
+        or not page.results
+        or held_oldest is None
+        or min(n.created_at for n in page.results) <= held_oldest
+    )
 
 
 def walk_reached(page: Page, synced: datetime | None) -> bool:
     """Whether a gap fill may stop after this page: it reached the sync point
     (or there is none yet: page 1 is all a first load needs), or the list ended."""
-    return (
-        synced is None
-        or page.next is None
-        or any(n.created_at <= synced for n in page.results)
-    )
+    return synced is None or page.next is None or any(n.created_at <= synced for n in page.results)
 
 
 @dataclass(frozen=True, slots=True)

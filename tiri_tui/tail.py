@@ -27,7 +27,6 @@ from tiri_tui.events import (
     UnreadCountChanged,
 )
 from tiri_tui.models import Notification
-from tiri_tui.policy import SESSION_EXPIRED
 from tiri_tui.redaction import redact
 from tiri_tui.text import one_line
 
@@ -77,12 +76,17 @@ class TailPrinter:
 
     def __call__(self, event: ControllerEvent) -> None:
         match event:
-            case StateEvent(state=state, reason=reason):
+            case StateEvent(state=state, reason=reason, code=code):
                 self._write(
-                    {"event": "state", "state": state.value, "reason": redact(reason)},
+                    {
+                        "event": "state",
+                        "state": state.value,
+                        "code": code.value,
+                        "reason": redact(reason),
+                    },
                     f"● {state.value}: {reason}",
                 )
-                if reason == SESSION_EXPIRED:
+                if code.needs_login:
                     self._error(reason)
             case NotificationAdded(notification=n, live=live):
                 if self.live or live:
@@ -153,7 +157,7 @@ async def run_tail(
         printer.printed.add(n)  # existing ones are not "new"
     printer.live = True
     await stop.wait()
-    return EXIT_SESSION if controller.session_expired else 0
+    return EXIT_SESSION if controller.needs_login else 0
 
 
 async def _first_load(controller: NotificationController, stop: asyncio.Event) -> None:
@@ -166,5 +170,5 @@ async def _first_load(controller: NotificationController, stop: asyncio.Event) -
 
 
 def _stop_on_session_end(controller: NotificationController, stop: asyncio.Event) -> None:
-    if controller.session_expired:
+    if controller.needs_login:
         stop.set()

@@ -38,7 +38,7 @@ from tiri_tui.config import Settings
 from tiri_tui.controller import ControllerSettings, NotificationController
 from tiri_tui.errors import TiriError
 from tiri_tui.events import NotificationAdded, NotificationRemoved
-from tiri_tui.policy import LOGIN_AGAIN, ConnectionState
+from tiri_tui.policy import ConnectionState, StateCode
 from tiri_tui.server import DEMO_EMAIL, DEMO_PASSWORD, DemoServer
 
 CLOSE_CODES = (1000, 1001, 1011, 1012, 1013, 3000, 4001, 4003, 1008, None)
@@ -220,7 +220,7 @@ class Chaos:
             await self._check_sessions()
 
     async def _check_sessions(self) -> None:
-        if self.controller.session_expired:
+        if self.controller.needs_login and self.controller.code is StateCode.SESSION_EXPIRED:
             self._judge_logout(self.login, "dashboard: " + self.controller.reason)
             old = self.controller
             self.retired_held.update(n.id for n in old.inbox)
@@ -235,7 +235,7 @@ class Chaos:
         code, last = self.tail.exited, self.tail.runs[-1][-3:]
         if code != 2:
             self.report.task_failures.append(f"tail exited {code}: {last}")
-        elif any(LOGIN_AGAIN in str(line.get("reason", "")) for line in last):
+        elif any(line.get("code") == StateCode.LOGIN_AGAIN.value for line in last):
             self.report.auth_gave_up += 1
         else:
             self._judge_logout(self.tail_login, f"tail: {last}")
@@ -335,7 +335,7 @@ class Chaos:
         if not self.server.running:
             await self.server.start()
         if press_r and self.controller.state is ConnectionState.ERROR:
-            if self.controller.reason == LOGIN_AGAIN:
+            if self.controller.code is StateCode.LOGIN_AGAIN:
                 self.report.auth_gave_up += 1
             self.controller.reconnect()  # as a user would, seeing red
 

@@ -103,14 +103,27 @@ async def test_tail_json_event_stream_line_by_line(server, home):
 
     try:
         await read_until(
-            lambda e: e == {"event": "state", "state": "connected", "reason": "connected"}
+            lambda e: (
+                e
+                == {
+                    "event": "state",
+                    "state": "connected",
+                    "code": "connected",
+                    "reason": "connected",
+                }
+            )
         )
         await read_until(lambda e: e["event"] == "notification")
         newest = server.user().notifications[:2]
         await read_until(lambda e: sum(x["event"] == "notification" for x in lines) >= 2)
         shown = [e["notification"]["id"] for e in lines if e["event"] == "notification"]
         assert shown == [newest[1]["id"], newest[0]["id"]]  # the 2 newest, oldest first
-        assert lines[0] == {"event": "state", "state": "connecting", "reason": "connecting"}
+        assert lines[0] == {
+            "event": "state",
+            "state": "connecting",
+            "code": "connecting",
+            "reason": "connecting",
+        }
         assert any(e["event"] == "unread_count" for e in lines)
 
         created = await server.create_notification(title="tail me \x1b[31m")

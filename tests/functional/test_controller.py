@@ -161,18 +161,18 @@ async def test_already_read_400_and_deleted_404_are_handled(server, controller):
     assert not controller.events.of(ActionQueued)  # neither is an error for the user
 
 
-async def test_mark_all_read_uses_bulk_then_falls_back_to_legacy(server, controller):
+async def test_mark_all_read_uses_bulk_then_falls_back_to_legacy(server, controller, client):
     controller.mark_all_read()
     assert controller.unread_count == 0
     await wait_for(lambda: controller.outbox.pending_count == 0)
-    assert controller.api.mark_all_route == "bulk" and server_unread(server) == 0
+    assert client.api.mark_all_route == "bulk" and server_unread(server) == 0
 
     await server.create_notification()
     server.offer_bulk_actions = False
-    controller.api.mark_all_route = None
+    client.api.mark_all_route = None
     controller.mark_all_read()
     await wait_for(lambda: controller.outbox.pending_count == 0)
-    assert controller.api.mark_all_route == "legacy" and server_unread(server) == 0
+    assert client.api.mark_all_route == "legacy" and server_unread(server) == 0
 
 
 async def test_mark_unread_and_delete_reach_the_server(server, controller):
@@ -329,9 +329,9 @@ async def test_an_interrupted_gap_fill_leaves_no_hole(server, controller):
     assert all(counts[m["id"]] == 1 for m in missed)
 
 
-async def test_a_live_arrival_racing_a_page_is_not_taken_for_deleted(server, controller):
+async def test_a_live_arrival_racing_a_page_is_not_taken_for_deleted(server, controller, client):
     """Page 1 computed, then a notification pushed live, then the page lands: keep both."""
-    original = controller.api.list
+    original = client.api.list
 
     async def slow_list(**kwargs):
         page = await original(**kwargs)
@@ -341,20 +341,22 @@ async def test_a_live_arrival_racing_a_page_is_not_taken_for_deleted(server, con
         return page
 
     slow_list.racers = []
-    controller.api.list = slow_list
+    client.api.list = slow_list
     await controller.refresh()
-    controller.api.list = original
+    client.api.list = original
     assert slow_list.racers and all(r in controller.inbox for r in slow_list.racers)
 
 
-async def test_a_fill_that_outlives_its_connection_does_not_close_the_gap(server, controller):
+async def test_a_fill_that_outlives_its_connection_does_not_close_the_gap(
+    server, controller, client
+):
     """Fill starts connected; the socket drops mid-fill; the fill completes while disconnected.
 
     The gap must stay open: otherwise live frames after the reconnect move the
     sync point past the outage, and with REST failing meanwhile, nothing ever
     walks back down to what was sent during it.
     """
-    original = controller.api.list
+    original = client.api.list
     gate = asyncio.Event()
     rest_down = {"on": False}
 
@@ -363,7 +365,7 @@ async def test_a_fill_that_outlives_its_connection_does_not_close_the_gap(server
         return await original(**kwargs)
 
     server.page_mutator = lambda body: "<html>bad gateway</html>" if rest_down["on"] else body
-    controller.api.list = held_list
+    client.api.list = held_list
     connects, fills = controller.counters.connects, controller.counters.gap_fills
     controller.reconnect()  # the fill this connect starts is held at its first page
     await wait_for(lambda: controller.counters.connects == connects + 1)
@@ -372,7 +374,7 @@ async def test_a_fill_that_outlives_its_connection_does_not_close_the_gap(server
     await wait_for(lambda: controller.state is not ConnectionState.CONNECTED)
     gate.set()  # the fill finishes, disconnected
     await wait_for(lambda: controller.counters.gap_fills > fills)
-    controller.api.list = original
+    client.api.list = original
     rest_down["on"] = True  # REST fails too from here, as through a broken proxy
     missed = await server.create_notification(title="sent during the outage")
     server.ws_route_status = None
@@ -386,14 +388,14 @@ async def test_a_fill_that_outlives_its_connection_does_not_close_the_gap(server
     )
 
 
-async def test_a_pending_delete_of_an_unread_one_keeps_the_badge_down(server, controller):
+async def test_a_pending_delete_of_an_unread_one_keeps_the_badge_down(server, controller, client):
     """A count refreshed before the delete reached the server must not jump back up."""
     unread = next(n for n in controller.inbox if not n.is_read)
 
     async def unreachable(notification_id):  # type: ignore[no-untyped-def]
         raise ServerUnreachable("cannot reach the server")
 
-    controller.api.delete = unreachable
+    client.api.delete = unreachable
     before = server_unread(server)
     controller.delete(unread.id)
     assert controller.unread_count == before - 1

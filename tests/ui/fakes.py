@@ -13,7 +13,6 @@ from pathlib import Path
 from tiri_tui.controller import NotificationController
 from tiri_tui.errors import NotConnected, ServerUnreachable
 from tiri_tui.models import Notification
-from tiri_tui.outbox_sync import OutboxSync
 from tiri_tui.policy import ConnectionState
 from tiri_tui.realtime import RealtimeEvent, StateChanged
 from tiri_tui.store import Outbox
@@ -109,4 +108,4 @@ def offline_controller(outbox_dir: Path | None = None) -> NotificationController
     """A real controller wired to the fakes above."""
     api = UnreachableApi()
     outbox = Outbox(Path(":memory:") if outbox_dir is None else outbox_dir / "outbox.sqlite3")
-    return NotificationController(api, ScriptedWorker, OutboxSync(outbox, api))  # type: ignore[arg-type]
+    return NotificationController(api, ScriptedWorker, outbox)  # type: ignore[arg-type]

@@ -25,6 +25,7 @@ from tiri_tui.policy import (
     RefreshToken,
     RetryDue,
     ScheduleRetry,
+    StateCode,
     TokenLife,
     TokenRefreshed,
     TokenRefreshFailed,
@@ -374,9 +375,58 @@ def test_clock_jump_in_final_error_does_nothing():
     assert m.feed(ClockJumped()) == []
 
 
-def test_colours_follow_the_protocol():
-    assert ConnectionState.DISCONNECTED.colour == "grey"
-    assert ConnectionState.CONNECTING.colour == "orange"
-    assert ConnectionState.RECONNECTING.colour == "orange"
-    assert ConnectionState.CONNECTED.colour == "green"
-    assert ConnectionState.ERROR.colour == "red"
+def _login_again_by_refusal(m: Machine) -> None:
+    m.feed(ConnectRequested())
+    m.feed(HandshakeRejected(403))
+    m.feed(TokenRefreshed())
+    m.feed(HandshakeRejected(403))
+
+
+def _session_expired(m: Machine) -> None:
+    m.feed(ConnectRequested())
+    m.feed(HandshakeRejected(401))
+    m.feed(TokenRefreshFailed(session_expired=True))
+
+
+def _forbidden(m: Machine) -> None:
+    m.connected()
+    m.feed(Closed(4003))
+
+
+def _gave_up(m: Machine) -> None:
+    m.feed(ConnectRequested())
+    for _ in range(S.max_attempts):
+        m.feed(NetworkError("refused"))
+
+
+@pytest.mark.parametrize(
+    ("reach", "code", "needs_login"),
+    [
+        (_login_again_by_refusal, StateCode.LOGIN_AGAIN, True),
+        (_session_expired, StateCode.SESSION_EXPIRED, True),
+        (_forbidden, StateCode.FORBIDDEN, False),
+        (_gave_up, StateCode.GAVE_UP, False),
+    ],
+)
+def test_every_error_carries_a_code_that_says_whether_to_log_in(reach, code, needs_login):
+    m = Machine()
+    reach(m)
+    assert m.state.state is ConnectionState.ERROR
+    assert m.state.code is code
+    assert m.state.code.needs_login is needs_login
+
+
+@pytest.mark.parametrize(
+    ("event", "code"),
+    [
+        (Closed(1006), StateCode.CLOSED),
+        (HandshakeRejected(502), StateCode.HANDSHAKE_REFUSED),
+        (NetworkError("x"), StateCode.NETWORK),
+        (HeartbeatMissed(), StateCode.HEARTBEAT),
+        (Closed(4001), StateCode.REFRESHING_TOKEN),
+    ],
+)
+def test_retrying_states_say_why(event, code):
+    m = Machine().connected()
+    m.feed(event)
+    assert m.state.state is ConnectionState.RECONNECTING and m.state.code is code

@@ -5,7 +5,13 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from tiri_tui.models import Notification, Page
-from tiri_tui.sync_rules import Coverage
+from tiri_tui.sync_rules import (
+    Coverage,
+    advanced_watermark,
+    newest_of,
+    reconcile_done,
+    walk_reached,
+)
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -64,3 +70,30 @@ def test_partial_and_empty_pages_prove_nothing_and_break_the_chain():
     assert walk.add(page([47, 46], rejected=1)) is None
     assert walk.add(page([45, 44])).high == at(45)  # not chained to the partial page
     assert Coverage(grows_only_at_top=True).add(page([], last=True)) is None
+
+
+def test_the_watermark_only_moves_forward():
+    early, late = T0, T0 + timedelta(minutes=1)
+    assert advanced_watermark(None, early) == early
+    assert advanced_watermark(early, late) == late
+    assert advanced_watermark(late, early) == late
+    assert advanced_watermark(late, None) == late
+
+
+def test_a_fill_stops_at_the_sync_point_or_the_end_of_the_list():
+    synced = T0 + timedelta(minutes=10)
+    assert walk_reached(page([30, 20]), None)  # a first load needs page 1 only
+    assert not walk_reached(page([30, 20]), synced)
+    assert walk_reached(page([15, 10]), synced)  # reached it
+    assert walk_reached(page([30, 20], last=True), synced)  # the list ended
+    assert newest_of(page([30, 20])) == T0 + timedelta(minutes=30)
+    assert newest_of(page([])) is None
+
+
+def test_a_reconciliation_walk_ends_below_the_oldest_held_or_at_a_loop():
+    oldest = T0 + timedelta(minutes=5)
+    assert not reconcile_done(page([30, 20]), oldest, set())
+    assert reconcile_done(page([10, 5]), oldest, set())
+    assert reconcile_done(page([30, 20]), None, set())
+    assert reconcile_done(page([30, 20]), oldest, {"http://x/?page=2"})
+    assert reconcile_done(page([30, 20], last=True), oldest, set())

@@ -36,7 +36,6 @@ from tiri_tui.events import (
     UnreadCountChanged,
 )
 from tiri_tui.models import KNOWN_TYPES
-from tiri_tui.policy import SESSION_EXPIRED
 from tiri_tui.text import one_line
 from tiri_tui.ui.notification_list import NotificationList
 from tiri_tui.ui.screens import (
@@ -194,9 +193,9 @@ class TiriApp(App[None]):
         match event:
             case NotificationAdded(live=True):
                 self._pending_live.append(event.notification)
-            case StateEvent(state=state, reason=reason, retry_in=retry_in):
+            case StateEvent(state=state, reason=reason, retry_in=retry_in, code=code):
                 self.query_one(ConnectionIndicator).show(state, reason, retry_in)
-                if reason == SESSION_EXPIRED and self.client is not None:
+                if code.needs_login and self.client is not None:
                     self._ask_to_log_in()
             case ServerError(message=message):
                 self._toast(message, title="Server error", severity="error")
