@@ -88,6 +88,7 @@ class NotificationController:
             api,
             on_queued=lambda action, reason: self.emit(ActionQueued(action, reason)),
             on_all_read=self._confirm_all_read,
+            on_login_required=self.end_session,
             spawn=self.spawn,
         )
         self.rest = RestSync(

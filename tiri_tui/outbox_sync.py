@@ -32,8 +32,9 @@ class OutboxSync:
 
     ``on_queued(action, reason)`` hears of an intent that has to wait,
     ``on_all_read(before)`` of a mark-all the server confirmed (everything
-    created before then is read there), and ``spawn`` runs a flush in the
-    owner's background tasks.
+    created before then is read there), ``on_login_required()`` that the
+    session ended while sending (the intents stay queued for the next login),
+    and ``spawn`` runs a flush in the owner's background tasks.
     """
 
     def __init__(
@@ -43,6 +44,7 @@ class OutboxSync:
         *,
         on_queued: Callable[[str, str], None],
         on_all_read: Callable[[datetime], None],
+        on_login_required: Callable[[], None],
         spawn: Callable[[Coroutine[Any, Any, None], str], object],
         clock: Callable[[], float] = time.monotonic,
         wall_clock: Callable[[], datetime] = lambda: datetime.now(UTC),
@@ -51,6 +53,7 @@ class OutboxSync:
         self._api = api
         self._on_queued = on_queued
         self._on_all_read = on_all_read
+        self._on_login_required = on_login_required
         self._spawn = spawn
         self._clock = clock
         self._wall_clock = wall_clock
@@ -100,6 +103,7 @@ class OutboxSync:
                 except LoginRequired as exc:
                     self._outbox.attempted(entry.seq)
                     self._tell(entry, str(exc))
+                    self._on_login_required()
                     return
                 except TiriError as exc:
                     if is_transient(exc):

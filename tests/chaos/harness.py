@@ -129,69 +129,70 @@ class Chaos:
 
     async def _run(self) -> ChaosReport:
         started = time.monotonic()
-        self.server = DemoServer(port=0, seed_count=30, access_lifetime=ACCESS_LIFETIME)
-        self.server.close_on_token_expiry = True
-        await self.server.start()
-        self.proxy = FaultProxy(self.server.port)
-        await self.proxy.start()
-        fds_before = open_fds()
-        tasks_before = len(asyncio.all_tasks())
-        self.tail = TailProcess(self.workdir / "tail", self.proxy.url, TAIL_CONFIG)
-        self.tail_login = self.server.state.login_of(await self.tail.log_in())
-        await self.tail.start()
-        await self.tail.wait_connected(15)
-        self.client = TiriClient(
-            Settings(server=self.proxy.url, home=self.workdir / "client"),
-            realtime=REALTIME,
-            controller=CONTROLLER,
-            http_timeout=2.0,
-        )
-        await self._open_controller()
-        await _until(
-            lambda: self.controller.state is ConnectionState.CONNECTED, 10, "first connect"
-        )
-        world = [
-            asyncio.create_task(self._create_continuously()),
-            asyncio.create_task(self._act_like_a_user()),
-            asyncio.create_task(self._watch_sessions()),
-        ]
-        rss_quarter = None
-        try:
-            for number in range(self.count):
-                await self._one_fault()
-                if number == self.count // 4:
-                    rss_quarter = rss_mb()
-                    tracemalloc.start(12)
-        finally:
-            for task in world[:2]:
-                task.cancel()
-            await asyncio.gather(*world[:2], return_exceptions=True)
-            await self._heal()
-        await self._converge()
-        world[2].cancel()
-        await asyncio.gather(world[2], return_exceptions=True)
-        await self._audit()
-        c = self.controller.counters
-        self.report.reconnects, self.report.frames_dropped = c.reconnects, c.frames_dropped
-        self.report.fallback_refreshes = c.fallback_refreshes
-        self.report.refreshes = self.server.state.refresh_calls
-        self.report.task_failures += self.controller.task_failures
-        await self.client.aclose()
-        self.report.leaked_tasks += self.controller.live_tasks()
-        await self.tail.stop()
-        await _until(lambda: self.proxy.open_links == 0, 10, "proxy links to close")
-        gc.collect()
-        self.report.leaked_connections = sum(
-            1 for o in gc.get_objects() if type(o).__name__ == "ClientConnection"
-        )
-        await asyncio.sleep(0.2)  # sockets closed by the peers' last packets
-        self.report.leaked_fds = max(0, open_fds() - fds_before)
-        stray = [t for t in asyncio.all_tasks() if not t.done()]
-        self.report.leaked_tasks += max(0, len(stray) - tasks_before)
-        self.report.rss_growth_mb = rss_mb() - (rss_quarter or rss_mb())
-        self.report.machinery_growth_mb = machinery_growth() / 1e6
-        await self.proxy.stop()
-        await self.server.stop()
+        async with contextlib.AsyncExitStack() as cleanup:  # also when a run crashes
+            self.server = DemoServer(port=0, seed_count=30, access_lifetime=ACCESS_LIFETIME)
+            self.server.close_on_token_expiry = True
+            await self.server.start()
+            cleanup.push_async_callback(self.server.stop)
+            self.proxy = FaultProxy(self.server.port)
+            await self.proxy.start()
+            cleanup.push_async_callback(self.proxy.stop)
+            fds_before = open_fds()
+            tasks_before = len(asyncio.all_tasks())
+            self.tail = TailProcess(self.workdir / "tail", self.proxy.url, TAIL_CONFIG)
+            cleanup.push_async_callback(self.tail.stop)
+            self.tail_login = self.server.state.login_of(await self.tail.log_in())
+            await self.tail.start()
+            await self.tail.wait_connected(15)
+            self.client = TiriClient(
+                Settings(server=self.proxy.url, home=self.workdir / "client"),
+                realtime=REALTIME,
+                controller=CONTROLLER,
+                http_timeout=2.0,
+            )
+            cleanup.push_async_callback(self.client.aclose)
+            await self._open_controller()
+            await _until(
+                lambda: self.controller.state is ConnectionState.CONNECTED, 10, "first connect"
+            )
+            world = [
+                asyncio.create_task(self._create_continuously()),
+                asyncio.create_task(self._act_like_a_user()),
+                asyncio.create_task(self._watch_sessions()),
+            ]
+            cleanup.push_async_callback(_cancel, world)
+            rss_quarter = None
+            try:
+                for number in range(self.count):
+                    await self._one_fault()
+                    if number == self.count // 4:
+                        rss_quarter = rss_mb()
+                        tracemalloc.start(12)
+            finally:
+                await _cancel(world[:2])
+                await self._heal()
+            await self._converge()
+            await _cancel(world)
+            await self._audit()
+            c = self.controller.counters
+            self.report.reconnects, self.report.frames_dropped = c.reconnects, c.frames_dropped
+            self.report.fallback_refreshes = c.fallback_refreshes
+            self.report.refreshes = self.server.state.refresh_calls
+            self.report.task_failures += self.controller.task_failures
+            await self.client.aclose()
+            self.report.leaked_tasks += self.controller.live_tasks()
+            await self.tail.stop()
+            await _until(lambda: self.proxy.open_links == 0, 10, "proxy links to close")
+            gc.collect()
+            self.report.leaked_connections = sum(
+                1 for o in gc.get_objects() if type(o).__name__ == "ClientConnection"
+            )
+            await asyncio.sleep(0.2)  # sockets closed by the peers' last packets
+            self.report.leaked_fds = max(0, open_fds() - fds_before)
+            stray = [t for t in asyncio.all_tasks() if not t.done()]
+            self.report.leaked_tasks += max(0, len(stray) - tasks_before)
+            self.report.rss_growth_mb = rss_mb() - (rss_quarter or rss_mb())
+            self.report.machinery_growth_mb = machinery_growth() / 1e6
         self.report.seconds = time.monotonic() - started
         return self.report
 
@@ -400,6 +401,12 @@ class Chaos:
                 e["notification"]["id"] for e in run if e.get("event") == "notification"
             )
             self.report.tail_duplicates += [i for i, count in shown.items() if count > 1]
+
+
+async def _cancel(tasks: list[asyncio.Task[None]]) -> None:
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
 
 
 async def _retrying(call):  # type: ignore[no-untyped-def]

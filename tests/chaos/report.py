@@ -36,6 +36,8 @@ class ChaosReport:
     spurious_logouts: list[str] = field(default_factory=list)
     #: Background tasks of the product that crashed.
     task_failures: list[str] = field(default_factory=list)
+    #: The run itself could not finish (e.g. the client never reconnected).
+    crashed: str = ""
     leaked_tasks: int = 0
     leaked_fds: int = 0
     leaked_connections: int = 0
@@ -75,6 +77,8 @@ class ChaosReport:
             "leaked connections": self.leaked_connections,
         }
         found = [f"{what} {count}" for what, count in checks.items() if count]
+        if self.crashed:
+            return [f"crashed: {self.crashed}", *found]
         if self.machinery_growth_mb >= self.MACHINERY_LIMIT_MB:
             found.append(f"non-data growth {self.machinery_growth_mb:.1f} MB")
         if not (self.created and self.marks):

@@ -34,7 +34,10 @@ async def test_chaos_soak(request, tmp_path):
     print(f"\nchaos: {len(seeds)} seed(s) from {seeds[0]}, {faults} faults each")
     reports: list[ChaosReport] = []
     for seed in seeds:
-        report = await Chaos(faults, seed, tmp_path / f"seed-{seed}").run()
+        try:
+            report = await Chaos(faults, seed, tmp_path / f"seed-{seed}").run()
+        except Exception as exc:  # one seed's crash must not hide the others' results
+            report = ChaosReport(seed=seed, crashed=repr(exc)[:300])
         reports.append(report)
         print(report.line() if len(seeds) > 1 else report.summary(), flush=True)
     failed = [r for r in reports if r.problems()]

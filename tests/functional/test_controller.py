@@ -12,7 +12,7 @@ from tests.conftest import FAST_CONTROLLER, FAST_REALTIME, make_client, wait_for
 from tiri_tui.controller import Filters, NotificationController
 from tiri_tui.errors import ServerUnreachable
 from tiri_tui.events import ActionQueued, NotificationAdded, NotificationUpdated, StateEvent
-from tiri_tui.policy import SESSION_EXPIRED, ConnectionState
+from tiri_tui.policy import SESSION_EXPIRED, ConnectionState, StateCode
 from tiri_tui.server import DEMO_EMAIL, DEMO_PASSWORD, DemoServer
 
 
@@ -471,3 +471,24 @@ async def test_a_gap_larger_than_the_eager_pages_is_walked_to_its_end(server, ho
         assert all(counts[i] == 1 for i in away)
     finally:
         await client.aclose()
+
+
+async def test_a_session_that_ends_while_sending_a_mark_asks_for_a_login(
+    server, controller, client
+):
+    """The refresh token refused during an outbox flush: the session is over for
+    the whole controller (login form, tail exits 2), not a reconnect loop."""
+    await wait_for(lambda: controller.in_sync, what="no walk left to notice it")
+    session = client.auth.session
+    server.state.revoke(session.refresh)
+    client.auth._set(dataclasses.replace(session, access="not-a-token"))
+    target = next(n for n in controller.inbox if not n.is_read)
+    controller.mark_read(target.id)
+    await wait_for(lambda: controller.needs_login, what="the session to end")
+    assert controller.code is StateCode.SESSION_EXPIRED
+    assert controller.outbox.pending_count == 1  # kept for the next login
+    await server.close_sockets(DEMO_EMAIL, 1001)
+    calls = server.state.refresh_calls
+    await asyncio.sleep(FAST_CONTROLLER.fallback_interval * 4)  # no reconnect loop
+    assert server.state.refresh_calls == calls
+    assert controller.state is ConnectionState.ERROR
