@@ -43,7 +43,7 @@ class Steered:
     async def _send(self, notification: dict) -> None:
         user = self.server.user()
         text = encode_frame(NotificationFrame(Notification.from_dict(notification)))
-        for socket in list(self.server.sockets.get(user.id, ())):
+        for socket in self.server.hub.sockets(user):
             await socket.send_str(text)
 
     async def stream(self, rate: float, seconds: float) -> dict:
@@ -67,7 +67,7 @@ class Steered:
             self.counter += 1
             notification = self.server.state.create_notification(user, **_fields(self.counter, 0.0))
             frames.append(encode_frame(NotificationFrame(Notification.from_dict(notification))))
-        sockets = list(self.server.sockets.get(user.id, ()))
+        sockets = self.server.hub.sockets(user)
         started = time.monotonic()
         for text in frames:
             for socket in sockets:

@@ -207,7 +207,7 @@ def _serve(args: argparse.Namespace) -> int:
             args.host, args.port, access_lifetime=args.access_lifetime, rate=args.rate
         )
         if args.legacy_mark_all:
-            server.offer_bulk_actions = False
+            server.faults.offer_bulk_actions = False
         try:
             await server.start()
         except OSError as exc:

@@ -131,7 +131,7 @@ class Chaos:
         started = time.monotonic()
         async with contextlib.AsyncExitStack() as cleanup:  # also when a run crashes
             self.server = DemoServer(port=0, seed_count=30, access_lifetime=ACCESS_LIFETIME)
-            self.server.close_on_token_expiry = True
+            self.server.faults.close_on_token_expiry = True
             await self.server.start()
             cleanup.push_async_callback(self.server.stop)
             self.proxy = FaultProxy(self.server.port)
@@ -256,7 +256,7 @@ class Chaos:
     # -- the world going on -------------------------------------------------------------
     async def _create_continuously(self) -> None:
         while True:
-            sockets = len(self.server.sockets.get(self.server.user().id, ()))
+            sockets = len(self.server.hub.sockets(self.server.user()))
             notification = await self.server.create_notification(
                 title=f"chaos {len(self.created_ids)}"
             )
@@ -309,7 +309,7 @@ class Chaos:
             await server.stop(close_code=rng.choice((1001, None)))
             if kind == "late_restart":
                 # Back, but subscribing sockets only a while after accepting them.
-                server.subscribe_delay = rng.uniform(0.05, 0.5)
+                server.faults.subscribe_delay = rng.uniform(0.05, 0.5)
             await asyncio.sleep(window)
             await server.start()
             await asyncio.sleep(window)
@@ -317,7 +317,7 @@ class Chaos:
             for text in rng.sample(GARBAGE, 3):
                 await server.send_raw(DEMO_EMAIL, text)
         elif kind == "route500":
-            server.ws_route_status = 500
+            server.faults.ws_route_status = 500
             await server.close_sockets(DEMO_EMAIL, 1011)
             await asyncio.sleep(window)
         elif kind == "error_frame":
@@ -330,9 +330,9 @@ class Chaos:
 
     async def _heal(self, press_r: bool = True) -> None:
         self.proxy.heal()
-        self.server.ws_route_status = None
-        self.server.subscribe_delay = None
-        self.server.answer_pings = True
+        self.server.faults.ws_route_status = None
+        self.server.faults.subscribe_delay = None
+        self.server.faults.answer_pings = True
         if not self.server.running:
             await self.server.start()
         if press_r and self.controller.state is ConnectionState.ERROR:

@@ -159,7 +159,7 @@ def page_mutator(plan: dict, url_of: dict):
 def test_hostile_pages_never_crash_the_controller_and_loops_stop(plan):
     async def scenario() -> None:
         async with started_controller(seed_count=60) as (server, controller):
-            server.page_mutator = page_mutator(plan, {})
+            server.faults.page_mutator = page_mutator(plan, {})
             await controller.refresh()
             for _ in range(10):  # a user holding End: must come to an end
                 task = controller.load_more()

@@ -53,7 +53,7 @@ async def test_bad_credentials_exit_nonzero_with_the_servers_message(server, hom
 
 
 async def test_bad_credentials_400_style_also_shows_the_message(server, home):
-    server.login_error_status = 400
+    server.faults.login_error_status = 400
     code, _, err = await login(server, home, password="wrong")
     assert code == 2 and "Unable to log in with provided credentials." in err
 

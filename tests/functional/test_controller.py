@@ -79,7 +79,7 @@ async def test_load_more_follows_next_until_the_end(server, controller):
 
 
 async def test_fallback_refresh_runs_while_refused_and_stops_once_connected(server, controller):
-    server.ws_route_status = 500
+    server.faults.ws_route_status = 500
     await server.close_sockets(DEMO_EMAIL, 1011)
     await wait_for(lambda: controller.state is not ConnectionState.CONNECTED)
     created = server.state.create_notification(
@@ -87,7 +87,7 @@ async def test_fallback_refresh_runs_while_refused_and_stops_once_connected(serv
     )
     await wait_for(lambda: controller.counters.fallback_refreshes >= 2, what="fallback refreshes")
     await wait_for(lambda: created["id"] in controller.inbox, what="fresh over REST")
-    server.ws_route_status = None
+    server.faults.ws_route_status = None
     controller.reconnect()
     await wait_for(lambda: controller.state is ConnectionState.CONNECTED and controller.in_sync)
     settled = controller.counters.fallback_refreshes
@@ -168,7 +168,7 @@ async def test_mark_all_read_uses_bulk_then_falls_back_to_legacy(server, control
     assert client.api.mark_all_route == "bulk" and server_unread(server) == 0
 
     await server.create_notification()
-    server.offer_bulk_actions = False
+    server.faults.offer_bulk_actions = False
     client.api.mark_all_route = None
     controller.mark_all_read()
     await wait_for(lambda: controller.outbox.pending_count == 0)
@@ -208,7 +208,7 @@ async def test_five_second_tokens_closed_at_each_expiry_never_end_the_session(tm
     expired); REST refreshes ahead of expiry (never a 401); nothing is lost.
     """
     async with DemoServer(access_lifetime=5, seed_count=25) as server:
-        server.close_on_token_expiry = True
+        server.faults.close_on_token_expiry = True
         # The production rule for "stable" (10 s): longer than a token lives.
         realtime = dataclasses.replace(
             FAST_REALTIME, policy=dataclasses.replace(FAST_REALTIME.policy, stable_after=10.0)
@@ -233,7 +233,7 @@ async def test_five_second_tokens_closed_at_each_expiry_never_end_the_session(tm
             await wait_for(lambda: set(created) <= {n.id for n in ctl.inbox}, what="every one")
             assert [s for s in states if s[0] is ConnectionState.ERROR] == []
             assert not ctl.session_expired
-            assert server.unauthorized_answers == 0
+            assert server.faults.unauthorized_answers == 0
             # One close per expiry: at least 7 in 40 s, each reconnected.
             assert ctl.counters.reconnects >= 7, ctl.counters.reconnects
             # About one refresh per 4-5 s: ahead of each expiry, not on every call.
@@ -318,7 +318,7 @@ async def test_an_interrupted_gap_fill_leaves_no_hole(server, controller):
             return "<html>proxy error</html>"
         return body
 
-    server.page_mutator = break_page_three
+    server.faults.page_mutator = break_page_three
     await server.start()
     await wait_for(lambda: controller.state is ConnectionState.CONNECTED, timeout=10)
     await wait_for(lambda: failures["left"] == 0, timeout=10, what="two broken fills")
@@ -364,12 +364,14 @@ async def test_a_fill_that_outlives_its_connection_does_not_close_the_gap(
         await gate.wait()
         return await original(**kwargs)
 
-    server.page_mutator = lambda body: "<html>bad gateway</html>" if rest_down["on"] else body
+    server.faults.page_mutator = lambda body: (
+        "<html>bad gateway</html>" if rest_down["on"] else body
+    )
     client.api.list = held_list
     connects, fills = controller.counters.connects, controller.counters.gap_fills
     controller.reconnect()  # the fill this connect starts is held at its first page
     await wait_for(lambda: controller.counters.connects == connects + 1)
-    server.ws_route_status = 500  # the socket drops and cannot come back yet
+    server.faults.ws_route_status = 500  # the socket drops and cannot come back yet
     await server.close_sockets(DEMO_EMAIL, None)
     await wait_for(lambda: controller.state is not ConnectionState.CONNECTED)
     gate.set()  # the fill finishes, disconnected
@@ -377,7 +379,7 @@ async def test_a_fill_that_outlives_its_connection_does_not_close_the_gap(
     client.api.list = original
     rest_down["on"] = True  # REST fails too from here, as through a broken proxy
     missed = await server.create_notification(title="sent during the outage")
-    server.ws_route_status = None
+    server.faults.ws_route_status = None
     controller.reconnect()
     await wait_for(lambda: controller.state is ConnectionState.CONNECTED)
     live = await server.create_notification(title="live after the reconnect")
@@ -418,7 +420,7 @@ async def test_a_server_that_subscribes_sockets_late_loses_nothing(server, contr
     """Restarted, the server accepts sockets and subscribes them only later
     (group_add after accept): what it broadcasts meanwhile never reaches the
     socket, so the sync point must not move past it on the first live frame."""
-    server.subscribe_delay = 0.5
+    server.faults.subscribe_delay = 0.5
     await server.stop()
     await wait_for(lambda: controller.state is not ConnectionState.CONNECTED)
     fills = controller.counters.gap_fills
@@ -426,8 +428,8 @@ async def test_a_server_that_subscribes_sockets_late_loses_nothing(server, contr
     await wait_for(lambda: controller.state is ConnectionState.CONNECTED, timeout=10)
     await wait_for(lambda: controller.counters.gap_fills > fills, what="the first fill")
     unheard = [(await server.create_notification(title=f"unheard {i}"))["id"] for i in range(5)]
-    assert not server.sockets.get(server.user().id), "created before the subscription"
-    await wait_for(lambda: server.sockets.get(server.user().id), what="the late subscription")
+    assert not server.hub.sockets(server.user()), "created before the subscription"
+    await wait_for(lambda: server.hub.sockets(server.user()), what="the late subscription")
     heard = (await server.create_notification(title="heard live"))["id"]
     await wait_for(lambda: heard in controller.inbox, what="the live one")
     await wait_for(
@@ -440,7 +442,7 @@ async def test_a_server_that_subscribes_sockets_late_loses_nothing(server, contr
 async def test_a_quiet_account_on_a_late_subscribing_server_is_filled_after_the_grace(
     server, controller
 ):
-    server.subscribe_delay = 0.1  # shorter than the grace: nothing follows to prove it
+    server.faults.subscribe_delay = 0.1  # shorter than the grace: nothing follows to prove it
     await server.stop()
     await wait_for(lambda: controller.state is not ConnectionState.CONNECTED)
     fills = controller.counters.gap_fills

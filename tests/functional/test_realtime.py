@@ -184,24 +184,24 @@ async def test_403_again_after_a_good_refresh_is_final(server, client):
 async def test_route_answering_500_backs_off_rather_than_failing(server, running):
     worker, recorder, _ = running
     await connected(worker, recorder)
-    server.ws_route_status = 500
+    server.faults.ws_route_status = 500
     await server.close_sockets(DEMO_EMAIL, 1011)
     await wait_for(lambda: any("HTTP 500" in s.reason for s in recorder.states))
     assert worker.state is ConnectionState.RECONNECTING
-    server.ws_route_status = None
+    server.faults.ws_route_status = None
     await connected(worker, recorder, times=2)
 
 
 async def test_half_open_peer_is_detected_within_interval_plus_timeout(server, running):
     worker, recorder, _ = running
     await connected(worker, recorder)
-    server.answer_pings = False
+    server.faults.answer_pings = False
     started = time.monotonic()
     await wait_for(lambda: any("heartbeat" in s.reason for s in recorder.states), timeout=5)
     detected = time.monotonic() - started
     bound = FAST_REALTIME.ping_interval + FAST_REALTIME.ping_timeout
     assert detected <= bound + 0.5, detected
-    server.answer_pings = True
+    server.faults.answer_pings = True
     await connected(worker, recorder, times=2)
 
 
@@ -276,7 +276,7 @@ async def test_manual_reconnect_and_disconnect(server, running):
     await connected(worker, recorder, times=2)
     worker.disconnect()
     assert worker.state is ConnectionState.DISCONNECTED
-    await wait_for(lambda: not server.sockets.get(server.user().id))
+    await wait_for(lambda: not server.hub.sockets(server.user()))
 
 
 @pytest.mark.parametrize(
@@ -345,9 +345,7 @@ async def test_no_leaked_tasks_or_sockets_after_100_cycles(server, client):
         await connected(worker, recorder)
         await worker.aclose()
         assert worker.live_tasks() == 0
-    await wait_for(
-        lambda: not server.sockets.get(server.user().id), what="server-side sockets closed"
-    )
+    await wait_for(lambda: not server.hub.sockets(server.user()), what="server-side sockets closed")
     await wait_for(lambda: len(asyncio.all_tasks()) <= baseline, what="tasks back to baseline")
 
 
@@ -400,7 +398,7 @@ async def test_token_never_appears_in_reasons_or_logs(server, client, caplog):
         # A close reason is at most 123 bytes: a token prefix stands in for the token.
         await server.close_sockets(DEMO_EMAIL, 1000, f"bye token={token[:60]}")
         await connected(worker, recorder, times=2)
-        server.ws_route_status = 500
+        server.faults.ws_route_status = 500
         await server.close_sockets(DEMO_EMAIL, 1011)
         await wait_for(lambda: any("HTTP 500" in s.reason for s in recorder.states))
     finally:

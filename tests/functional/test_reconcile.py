@@ -95,10 +95,10 @@ async def test_a_partial_page_removes_nothing(tmp_path):
                 body["results"][2] = {"id": "broken"}
                 return body
 
-            server.page_mutator = one_bad_row
+            server.faults.page_mutator = one_bad_row
             await ctl.refresh()
             assert victim in ctl.inbox and removed(events) == []
-            server.page_mutator = None
+            server.faults.page_mutator = None
             await ctl.refresh()
             assert victim not in ctl.inbox
         finally:
@@ -112,7 +112,7 @@ async def test_a_failed_walk_removes_nothing(tmp_path):
             await load_everything(ctl, server)
             victim = server.user().notifications[230]["id"]  # page 3 of 100
             server.state.delete(server.user(), victim)
-            server.page_mutator = lambda body: (
+            server.faults.page_mutator = lambda body: (
                 "<html>bad gateway</html>" if "page=2" in (body.get("previous") or "") else body
             )
             failed = ctl.counters.walks_failed
@@ -132,8 +132,10 @@ async def test_a_restarted_server_with_other_data_leaves_no_ghosts(tmp_path):
         await load_everything(ctl, server)
         old = {n.id for n in ctl.inbox}
         await client.aclose()  # saves the cache
+        await server.stop()
         server.state = ServerState()
-        server.demo_user = seed_demo_user(server.state, count=40)
+        seed_demo_user(server.state, count=40)
+        await server.start()
         new = {n["id"] for n in server.user().notifications}
         client, ctl, events = await started(server, tmp_path)
         try:

@@ -69,11 +69,11 @@ async def test_a_full_debug_session_leaks_no_token_anywhere(server, home, tmp_pa
             while b'"connected"' not in out:
                 out += await tail.stdout.readline()
             await server.close_sockets(DEMO_EMAIL, 4001, "expired")  # forces a refresh
-            server.ws_route_status = 500
+            server.faults.ws_route_status = 500
             await server.close_sockets(DEMO_EMAIL, 1011)
             while b"HTTP 500" not in out:  # reconnect attempts refused, with the token in the URL
                 out += await tail.stdout.readline()
-            server.ws_route_status = None
+            server.faults.ws_route_status = None
             await server.create_notification(title="hello")
             while b"hello" not in out:
                 out += await tail.stdout.readline()
@@ -254,14 +254,14 @@ async def test_429_retry_after_is_honoured_by_fallback_and_outbox(server, client
         lambda: controller.state is ConnectionState.CONNECTED and controller.loaded.is_set()
     )
     target = next(n.id for n in controller.inbox if not n.is_read)
-    server.ws_route_status = 500  # the socket stays down: the REST fallback runs every 0.2 s
+    server.faults.ws_route_status = 500  # the socket stays down: the REST fallback runs every 0.2 s
     await server.close_sockets(DEMO_EMAIL, 1011)
-    server.retry_after = 1
-    server.throttle_until = time.monotonic() + 2.5
-    server.throttled_answers.clear()
+    server.faults.retry_after = 1
+    server.faults.throttle_until = time.monotonic() + 2.5
+    server.faults.throttled_answers.clear()
     controller.mark_read(target)
     await wait_for(lambda: server.user().by_id[target]["is_read"], timeout=10)
-    stamps = server.throttled_answers
+    stamps = server.faults.throttled_answers
     assert len(stamps) >= 2
     # After each 429 the same client waits the Retry-After second (a little scheduling slack).
     gaps = [b - a for a, b in itertools.pairwise(stamps)]
@@ -277,10 +277,10 @@ async def test_oversized_pages_are_refused_not_swallowed(server, client):
     await controller.start()
     await wait_for(lambda: controller.loaded.is_set())
     held = len(controller.inbox)
-    server.page_mutator = lambda body: {**body, "padding": "x" * (9 << 20)}
+    server.faults.page_mutator = lambda body: {**body, "padding": "x" * (9 << 20)}
     await controller.refresh()
     assert len(controller.inbox) == held
-    server.page_mutator = None
+    server.faults.page_mutator = None
     await controller.aclose()
 
 

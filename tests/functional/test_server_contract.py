@@ -69,7 +69,7 @@ async def test_bad_credentials_answer_401_detail_like_simplejwt(http):
 
 
 async def test_bad_credentials_can_answer_400_non_field_errors(server, http):
-    server.login_error_status = 400
+    server.faults.login_error_status = 400
     response = await http.post("/api/auth/login/", json={"email": "x@y", "password": "no"})
     assert response.status_code == 400
     assert "non_field_errors" in response.json()
@@ -222,12 +222,12 @@ async def test_bulk_mark_all_read_and_the_legacy_route(server, http, tokens):
 
 async def test_mark_all_routes_can_be_switched_off(server, http, tokens):
     auth = bearer(tokens["access"])
-    server.offer_bulk_actions = False
+    server.faults.offer_bulk_actions = False
     bulk = await http.post(
         COLLECTION + "bulk_actions/", json={"action": "mark_all_read"}, headers=auth
     )
     assert bulk.status_code == 404
-    server.offer_bulk_actions, server.offer_legacy_mark_all = True, False
+    server.faults.offer_bulk_actions, server.faults.offer_legacy_mark_all = True, False
     assert (await http.post(COLLECTION + "mark_all_read/", headers=auth)).status_code == 404
 
 
@@ -357,7 +357,7 @@ async def test_raw_frames_and_route_status(server, tokens):
         await server.send_raw(DEMO_EMAIL, "\x00garbage{")
         assert await ws.recv() == "\x00garbage{"
     for status in (404, 500):
-        server.ws_route_status = status
+        server.faults.ws_route_status = status
         with pytest.raises(InvalidStatus) as caught:
             async with connect(socket_url(server, tokens["access"]), origin=server.url):
                 pass
@@ -370,7 +370,7 @@ async def test_half_open_peer_stops_answering_pings(server, tokens):
     ) as ws:
         await next_frame(ws, "unread_count")
         assert await asyncio.wait_for(await ws.ping(), 2) >= 0
-        server.answer_pings = False
+        server.faults.answer_pings = False
         waiter = await ws.ping()
         with pytest.raises(TimeoutError):
             await asyncio.wait_for(waiter, 0.3)

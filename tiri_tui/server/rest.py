@@ -8,16 +8,13 @@ from __future__ import annotations
 
 import json
 import time
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from aiohttp import web
 
+from tiri_tui.server.app_keys import FAULTS, HUB, STATE
 from tiri_tui.server.state import TokenInvalid, User
 
-if TYPE_CHECKING:
-    from tiri_tui.server.demo import DemoServer
-
-DEMO_KEY: web.AppKey[DemoServer] = web.AppKey("tiri_demo")
 COLLECTION = "/api/notifications/notifications/"
 DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
@@ -53,16 +50,12 @@ async def _body(request: web.Request) -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
-def _demo(request: web.Request) -> DemoServer:
-    return request.app[DEMO_KEY]
-
-
 def _user(request: web.Request) -> User:
     """The user of the request's Bearer token, or an HTTP 401 as DRF answers."""
     try:
         return _authenticate(request)
     except web.HTTPUnauthorized:
-        _demo(request).unauthorized_answers += 1
+        request.app[FAULTS].unauthorized_answers += 1
         raise
 
 
@@ -74,24 +67,29 @@ def _authenticate(request: web.Request) -> User:
     if scheme != "Bearer" or not token.strip():
         raise _unauthorized(_token_error("Authorization header must contain two values"))
     try:
-        user, _ = _demo(request).state.decode(token.strip(), "access")
+        user, _ = request.app[STATE].decode(token.strip(), "access")
     except TokenInvalid as exc:
         raise _unauthorized(_token_error(str(exc))) from None
     return user
 
 
+async def _broadcast(request: web.Request, user: User, changed: list[dict[str, Any]]) -> None:
+    """What changed goes to the user's sockets too, as a Channels app does on save."""
+    await request.app[HUB].broadcast_changes(request.app[STATE], user, changed)
+
+
 # -- auth --------------------------------------------------------------------
 async def login(request: web.Request) -> web.Response:
     """simplejwt's TokenObtainPairView with the user object Tiri adds."""
-    demo = _demo(request)
+    state = request.app[STATE]
     data = await _body(request)
-    user = demo.state.authenticate(data.get("email"), data.get("password"))
+    user = state.authenticate(data.get("email"), data.get("password"))
     if user is None:
-        if demo.login_error_status == 400:
+        if request.app[FAULTS].login_error_status == 400:
             message = "Unable to log in with provided credentials."
             return _json({"non_field_errors": [message]}, status=400)
         return _json({"detail": "No active account found with the given credentials"}, status=401)
-    return _json({"tokens": demo.state.issue_tokens(user), "user": user.public()})
+    return _json({"tokens": state.issue_tokens(user), "user": user.public()})
 
 
 async def refresh(request: web.Request) -> web.Response:
@@ -100,7 +98,7 @@ async def refresh(request: web.Request) -> web.Response:
     if "refresh" not in data:
         return _json({"refresh": ["This field is required."]}, status=400)
     try:
-        return _json(_demo(request).state.refresh(data["refresh"]))
+        return _json(request.app[STATE].refresh(data["refresh"]))
     except TokenInvalid:
         return _json({"detail": "Token is invalid or expired", "code": "token_not_valid"}, 401)
 
@@ -110,7 +108,7 @@ async def logout(request: web.Request) -> web.Response:
     _user(request)
     data = await _body(request)
     try:
-        _demo(request).state.revoke(data.get("refresh"))
+        request.app[STATE].revoke(data.get("refresh"))
     except TokenInvalid:
         return _json({"detail": "Token is invalid or expired", "code": "token_not_valid"}, 400)
     return web.Response(status=205)
@@ -144,7 +142,7 @@ async def list_notifications(request: web.Request) -> web.Response:
     """The DRF page: count, absolute next/previous, results newest first."""
     user = _user(request)
     query = request.rel_url.query
-    items = _demo(request).state.query(
+    items = request.app[STATE].query(
         user,
         is_read=_query_bool(query.get("is_read")),
         notification_type=query.get("type") or None,
@@ -170,9 +168,9 @@ async def list_notifications(request: web.Request) -> web.Response:
         "next": page_url(page + 1) if page < pages else None,
         "previous": page_url(page - 1) if page > 1 else None,
         "results": items[start : start + size],
-        "total_unread_count": _demo(request).state.unread_count(user),
+        "total_unread_count": request.app[STATE].unread_count(user),
     }
-    mutate = _demo(request).page_mutator
+    mutate = request.app[FAULTS].page_mutator
     return _json(mutate(body) if mutate is not None else body)
 
 
@@ -196,13 +194,12 @@ async def detail(request: web.Request) -> web.Response:
 
 async def mark_as_read(request: web.Request) -> web.Response:
     """200 with the read time; 400 when it is already read."""
-    demo = _demo(request)
     user = _user(request)
     notification = _notification_or_404(request, user)
     if notification["is_read"]:
         return _json({"error": "Notification is already marked as read"}, status=400)
-    demo.state.set_read(user, notification["id"], True)
-    await demo.broadcast_changes(user, [notification])
+    request.app[STATE].set_read(user, notification["id"], True)
+    await _broadcast(request, user, [notification])
     return _json(
         {
             "message": "Notification marked as read",
@@ -214,11 +211,10 @@ async def mark_as_read(request: web.Request) -> web.Response:
 
 async def mark_as_unread(request: web.Request) -> web.Response:
     """200; idempotent."""
-    demo = _demo(request)
     user = _user(request)
     notification = _notification_or_404(request, user)
-    demo.state.set_read(user, notification["id"], False)
-    await demo.broadcast_changes(user, [notification])
+    request.app[STATE].set_read(user, notification["id"], False)
+    await _broadcast(request, user, [notification])
     return _json(
         {"message": "Notification marked as unread", "notification_id": notification["id"]}
     )
@@ -226,30 +222,24 @@ async def mark_as_unread(request: web.Request) -> web.Response:
 
 async def delete(request: web.Request) -> web.Response:
     """204 No Content."""
-    demo = _demo(request)
     user = _user(request)
     notification = _notification_or_404(request, user)
-    demo.state.delete(user, notification["id"])
-    await demo.broadcast_changes(user, [])
+    request.app[STATE].delete(user, notification["id"])
+    await _broadcast(request, user, [])
     return web.Response(status=204)
 
 
 async def unread_count(request: web.Request) -> web.Response:
     """The count, plus the per-type breakdown real deployments add."""
-    demo = _demo(request)
-    user = _user(request)
+    state, user = request.app[STATE], _user(request)
     return _json(
-        {
-            "unread_count": demo.state.unread_count(user),
-            "unread_by_type": demo.state.unread_by_type(user),
-        }
+        {"unread_count": state.unread_count(user), "unread_by_type": state.unread_by_type(user)}
     )
 
 
 async def _mark_all(request: web.Request, user: User) -> web.Response:
-    demo = _demo(request)
-    changed = demo.state.mark_all_read(user)
-    await demo.broadcast_changes(user, changed)
+    changed = request.app[STATE].mark_all_read(user)
+    await _broadcast(request, user, changed)
     return _json(
         {"message": f"{len(changed)} notifications marked as read", "affected_count": len(changed)}
     )
@@ -257,7 +247,7 @@ async def _mark_all(request: web.Request, user: User) -> web.Response:
 
 async def bulk_actions(request: web.Request) -> web.Response:
     """``{"action": "mark_all_read"}``; 404 when the server offers only the legacy route."""
-    if not _demo(request).offer_bulk_actions:
+    if not request.app[FAULTS].offer_bulk_actions:
         raise web.HTTPNotFound()
     user = _user(request)
     data = await _body(request)
@@ -268,7 +258,7 @@ async def bulk_actions(request: web.Request) -> web.Response:
 
 async def legacy_mark_all_read(request: web.Request) -> web.Response:
     """The older route the mobile app calls; 404 when switched off."""
-    if not _demo(request).offer_legacy_mark_all:
+    if not request.app[FAULTS].offer_legacy_mark_all:
         raise web.HTTPNotFound()
     return await _mark_all(request, _user(request))
 
@@ -276,10 +266,10 @@ async def legacy_mark_all_read(request: web.Request) -> web.Response:
 @web.middleware
 async def throttle(request: web.Request, handler: Any) -> web.StreamResponse:
     """DRF's throttling answer, while a test has switched it on."""
-    demo = _demo(request)
-    if request.path.startswith("/api/notifications/") and time.monotonic() < demo.throttle_until:
-        demo.throttled_answers.append(time.monotonic())
-        seconds = demo.retry_after
+    faults = request.app[FAULTS]
+    if request.path.startswith("/api/notifications/") and time.monotonic() < faults.throttle_until:
+        faults.throttled_answers.append(time.monotonic())
+        seconds = faults.retry_after
         detail = f"Request was throttled. Expected available in {seconds} seconds."
         return web.json_response(
             {"detail": detail}, status=429, headers={"Retry-After": str(seconds)}

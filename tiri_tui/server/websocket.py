@@ -11,7 +11,6 @@ import asyncio
 import contextlib
 import json
 import time
-from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from aiohttp import WSMsgType, web
@@ -29,11 +28,8 @@ from tiri_tui.protocol import (
     encode_frame,
     parse_client_frame,
 )
-from tiri_tui.server.rest import DEMO_KEY
+from tiri_tui.server.app_keys import FAULTS, HUB, STATE
 from tiri_tui.server.state import TokenInvalid, User
-
-if TYPE_CHECKING:
-    from tiri_tui.server.demo import DemoServer
 
 WS_PATH = "/ws/notifications/"
 
@@ -57,19 +53,19 @@ def _token(request: web.Request) -> str | None:
 
 async def notifications_socket(request: web.Request) -> web.StreamResponse:
     """Authenticate, accept, greet, then serve client frames until closed."""
-    demo = request.app[DEMO_KEY]
-    if demo.ws_route_status is not None:
+    state, hub, faults = request.app[STATE], request.app[HUB], request.app[FAULTS]
+    if faults.ws_route_status is not None:
         # Daphne answers 500 when the URL router raises for an unknown path.
-        return web.Response(status=demo.ws_route_status, text="Server error")
-    if demo.require_origin and not _origin_allowed(request):
+        return web.Response(status=faults.ws_route_status, text="Server error")
+    if faults.require_origin and not _origin_allowed(request):
         return web.Response(status=403, text="Access denied")
     try:
-        user, claims = demo.state.decode(_token(request), "access")
+        user, claims = state.decode(_token(request), "access")
     except TokenInvalid:
         return web.Response(status=403, text="Access denied")
 
     # Pings are answered by hand so a test can turn this peer half-open.
-    socket = web.WebSocketResponse(autoping=False, max_msg_size=demo.max_client_frame)
+    socket = web.WebSocketResponse(autoping=False, max_msg_size=faults.max_client_frame)
     # Subscribe before accepting, as a Channels consumer calls group_add before
     # accept(): whatever is broadcast meanwhile waits for the greeting and then
     # arrives in order. ``subscribe_delay`` models a consumer that subscribes
@@ -77,44 +73,43 @@ async def notifications_socket(request: web.Request) -> web.StreamResponse:
     background: list[asyncio.Task[None]] = []
     greeting = asyncio.Lock()
     await greeting.acquire()
-    late = demo.subscribe_delay
+    late = faults.subscribe_delay
     if late is None:
-        demo.subscribe(user, socket, greeting)
+        hub.subscribe(user, socket, greeting, request.transport)
     try:
         try:
             await socket.prepare(request)
             with contextlib.suppress(ConnectionError):
                 await socket.send_str(encode_frame(ConnectionAck(str(user.id))))
-                count = demo.state.unread_count(user)
-                await socket.send_str(encode_frame(UnreadCountFrame(count)))
+                await socket.send_str(encode_frame(UnreadCountFrame(state.unread_count(user))))
         finally:
             greeting.release()
         if late is not None:
-            background.append(asyncio.create_task(_subscribe_later(demo, user, socket, late)))
-        if demo.close_on_token_expiry:
+            background.append(asyncio.create_task(_subscribe_later(request, user, socket, late)))
+        if faults.close_on_token_expiry:
             background.append(asyncio.create_task(_close_at_expiry(socket, float(claims["exp"]))))
         async for message in socket:
             if message.type == WSMsgType.PING:
-                if demo.answer_pings:
+                if faults.answer_pings:
                     await socket.pong(message.data)
             elif message.type == WSMsgType.TEXT:
                 with contextlib.suppress(ConnectionError):  # the peer left mid-answer
-                    await _handle_text(demo, user, socket, message.data)
+                    await _handle_text(request, user, socket, message.data)
             elif message.type == WSMsgType.BINARY:
                 await socket.send_str(encode_frame(ErrorFrame("Binary frames are not supported")))
     finally:
         for task in background:
             task.cancel()
-        demo.unsubscribe(user, socket)
+        hub.unsubscribe(user, socket)
     return socket
 
 
 async def _subscribe_later(
-    demo: DemoServer, user: User, socket: web.WebSocketResponse, delay: float
+    request: web.Request, user: User, socket: web.WebSocketResponse, delay: float
 ) -> None:
     await asyncio.sleep(delay)
     if not socket.closed:
-        demo.subscribe(user, socket, asyncio.Lock())
+        request.app[HUB].subscribe(user, socket, asyncio.Lock(), request.transport)
 
 
 async def _close_at_expiry(socket: web.WebSocketResponse, exp: float) -> None:
@@ -126,9 +121,10 @@ async def _close_at_expiry(socket: web.WebSocketResponse, exp: float) -> None:
 
 
 async def _handle_text(
-    demo: DemoServer, user: User, socket: web.WebSocketResponse, text: str
+    request: web.Request, user: User, socket: web.WebSocketResponse, text: str
 ) -> None:
-    if not demo.answer_pings:
+    state, hub = request.app[STATE], request.app[HUB]
+    if not request.app[FAULTS].answer_pings:
         return  # a half-open peer reads nothing and answers nothing
     try:
         frame = parse_client_frame(text)
@@ -138,13 +134,13 @@ async def _handle_text(
     if isinstance(frame, Ping):
         await socket.send_str(encode_frame(Pong()))
     elif isinstance(frame, GetUnreadCount):
-        await demo.send_unread_count(user, [socket])
+        await hub.send_unread_count(state, user, only=socket)
     elif isinstance(frame, MarkAsRead):
         notification = user.by_id.get(frame.notification_id)
         if notification is None:
             await socket.send_str(encode_frame(ErrorFrame("Notification not found")))
         elif not notification["is_read"]:
-            demo.state.set_read(user, frame.notification_id, True)
-            await demo.broadcast_changes(user, [notification])
+            state.set_read(user, frame.notification_id, True)
+            await hub.broadcast_changes(state, user, [notification])
     elif isinstance(frame, MarkAllAsRead):
-        await demo.broadcast_changes(user, demo.state.mark_all_read(user))
+        await hub.broadcast_changes(state, user, state.mark_all_read(user))

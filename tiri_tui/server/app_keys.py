@@ -1,0 +1,14 @@
+"""What the demo server's handlers find in the aiohttp application: its state,
+its hub and its fault switches (never the server object itself)."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from tiri_tui.server.faults import Faults
+from tiri_tui.server.hub import Hub
+from tiri_tui.server.state import ServerState
+
+STATE: web.AppKey[ServerState] = web.AppKey("tiri_state", ServerState)
+HUB: web.AppKey[Hub] = web.AppKey("tiri_hub", Hub)
+FAULTS: web.AppKey[Faults] = web.AppKey("tiri_faults", Faults)

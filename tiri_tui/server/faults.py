@@ -1,0 +1,42 @@
+"""The demo server's fault switches: what tests flip to make it misbehave as real
+deployments do. Plain data, read by the REST and WebSocket handlers."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class Faults:
+    """Every switch (flip any at any time), and what the server counted of them."""
+
+    #: None, or an HTTP status (404, 500) the socket route answers instead of upgrading.
+    ws_route_status: int | None = None
+    #: False makes every open socket half-open (no pongs, no answers).
+    answer_pings: bool = True
+    #: Which mark-all route exists.
+    offer_bulk_actions: bool = True
+    offer_legacy_mark_all: bool = True
+    #: 401 (simplejwt) or 400 (DRF ``non_field_errors``) for bad credentials.
+    login_error_status: int = 401
+    #: Refuse sockets without a matching Origin, as Channels' validator does.
+    require_origin: bool = True
+    #: Client frames larger than this are refused by the socket.
+    max_client_frame: int = 64 * 1024
+    #: Close each socket with 4001 when the access token it was opened with expires.
+    close_on_token_expiry: bool = False
+    #: None (subscribe before accepting), or seconds after accepting a socket
+    #: before it gets broadcasts (``group_add`` after ``accept``).
+    subscribe_delay: float | None = None
+    #: Until this monotonic time, the notifications API answers 429 with
+    #: ``Retry-After: retry_after`` (DRF throttling).
+    throttle_until: float = 0.0
+    retry_after: int = 1
+    #: Rewrites each list page before it is sent (fuzzing hostile servers).
+    page_mutator: Callable[[dict[str, Any]], object] | None = None
+    #: When 429s were answered, and how many REST calls were answered 401
+    #: (tests assert that refreshing ahead kept it at 0).
+    throttled_answers: list[float] = field(default_factory=list)
+    unauthorized_answers: int = 0
