@@ -88,8 +88,8 @@ async def page_downs(
 
 
 async def measure_ours(count: int, pages: int) -> dict:
-    from tests.ui.fakes import offline_controller
-    from tiri_tui.ui.app import TiriApp
+    from benchmarks.common import dashboard_app
+    from tests.support.fakes import offline_controller
     from tiri_tui.ui.notification_list import NotificationList
 
     started = time.perf_counter()
@@ -99,7 +99,7 @@ async def measure_ours(count: int, pages: int) -> dict:
 
     painted, stamp, restore = hook_first_paint(NotificationList)
     t0 = time.perf_counter()
-    app = TiriApp(controller=controller, bell=False)
+    app = dashboard_app(controller=controller, bell=False)
     async with app.run_test(size=SIZE) as pilot:
         await asyncio.wait_for(painted.wait(), 60)
         restore()

@@ -11,6 +11,7 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -96,3 +97,12 @@ class PaintWatch:
     async def wait(self, timeout: float = 5.0) -> float:
         await asyncio.wait_for(self.event.wait(), timeout)
         return self.painted_at
+
+
+def dashboard_app(*args: Any, **kwargs: Any) -> Any:
+    """The dashboard app as the entry point builds it (GC tuned, survivors frozen)."""
+    from tiri_tui import gc_tuning
+    from tiri_tui.ui.app import TiriApp
+
+    gc_tuning.tune()
+    return TiriApp(*args, first_load_done=gc_tuning.freeze_survivors, **kwargs)

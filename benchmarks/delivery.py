@@ -19,14 +19,13 @@ from textual import events
 from websockets.asyncio.client import connect
 
 from benchmarks.biglist import notifications
-from benchmarks.common import ROOT, summary_ms
+from benchmarks.common import ROOT, dashboard_app, summary_ms
 from tiri_tui.client import TiriClient
 from tiri_tui.config import Settings
 from tiri_tui.controller import NotificationController
 from tiri_tui.events import NotificationAdded, StateEvent
 from tiri_tui.policy import ConnectionState
 from tiri_tui.server import DEMO_EMAIL, DEMO_PASSWORD
-from tiri_tui.ui.app import TiriApp
 from tiri_tui.ui.notification_list import NotificationList
 
 SIZE = (120, 40)
@@ -187,7 +186,7 @@ async def controller_stream(
             await server.command(f"stream {rate} {seconds}")
             await asyncio.sleep(0.2)
             return {"b": run.latencies}
-        app = TiriApp(controller=run.controller, bell=False)
+        app = dashboard_app(controller=run.controller, bell=False)
         async with app.run_test(size=SIZE) as pilot:
             await pilot.pause()
             view = app.query_one(NotificationList)
@@ -215,7 +214,7 @@ async def controller_stream(
 async def burst(server: ServerProcess, count: int, key_every: float = 0.02) -> dict:
     """Absorb ``count`` back-to-back notifications with the dashboard up, pressing a key every 20 ms."""
     async with Run(server) as run:
-        app = TiriApp(controller=run.controller, bell=False)
+        app = dashboard_app(controller=run.controller, bell=False)
         async with app.run_test(size=SIZE) as pilot:
             await pilot.pause()
             view = app.query_one(NotificationList)

@@ -12,18 +12,18 @@ import tempfile
 import time
 from pathlib import Path
 
+from benchmarks.common import dashboard_app
 from tiri_tui.client import TiriClient
 from tiri_tui.config import Settings
 from tiri_tui.policy import ConnectionState
 from tiri_tui.server import DEMO_EMAIL, DEMO_PASSWORD
-from tiri_tui.ui.app import TiriApp
 
 
 async def main(url: str, seconds: float) -> None:
     with tempfile.TemporaryDirectory() as home:
         client = TiriClient(Settings(server=url, home=Path(home)))
         await client.auth.login(DEMO_EMAIL, DEMO_PASSWORD)
-        app = TiriApp(client, bell=False)
+        app = dashboard_app(client, bell=False)
         async with app.run_test(size=(120, 40)):
             while app.controller is None or app.controller.state is not ConnectionState.CONNECTED:
                 await asyncio.sleep(0.05)

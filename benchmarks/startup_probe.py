@@ -12,6 +12,7 @@ import json  # noqa: E402
 import sys  # noqa: E402
 from pathlib import Path  # noqa: E402
 
+from tiri_tui import gc_tuning  # noqa: E402
 from tiri_tui.client import TiriClient  # noqa: E402
 from tiri_tui.config import Settings  # noqa: E402
 from tiri_tui.ui.app import TiriApp  # noqa: E402
@@ -23,7 +24,8 @@ UNREACHABLE = "http://127.0.0.1:1"
 
 async def main(home: Path) -> None:
     client = TiriClient(Settings(server=UNREACHABLE, home=home))
-    app = TiriApp(client, bell=False)
+    gc_tuning.tune()  # as the entry point does
+    app = TiriApp(client, bell=False, first_load_done=gc_tuning.freeze_survivors)
     original = NotificationList.render_line
 
     def render_line(self, y):  # type: ignore[no-untyped-def]

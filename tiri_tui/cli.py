@@ -300,17 +300,21 @@ def _tail(args: argparse.Namespace, settings: Settings) -> int:
 
 # -- dashboard / demo ---------------------------------------------------------------------------
 def _dashboard(args: argparse.Namespace, settings: Settings) -> int:
+    from tiri_tui import gc_tuning
     from tiri_tui.ui.app import TiriApp
 
     async def dashboard() -> None:
         async with _client(settings) as client:
-            await TiriApp(client, bell=settings.bell).run_async()
+            gc_tuning.tune()
+            app = TiriApp(client, bell=settings.bell, first_load_done=gc_tuning.freeze_survivors)
+            await app.run_async()
 
     asyncio.run(dashboard())
     return EXIT_OK
 
 
 def _demo(args: argparse.Namespace, settings: Settings) -> int:
+    from tiri_tui import gc_tuning
     from tiri_tui.server import DEMO_EMAIL, DEMO_PASSWORD, DemoServer
     from tiri_tui.ui.app import TiriApp
 
@@ -331,7 +335,11 @@ def _demo(args: argparse.Namespace, settings: Settings) -> int:
             configure_logging(demo_settings)
             async with _client(demo_settings) as client:
                 await client.auth.login(DEMO_EMAIL, DEMO_PASSWORD)
-                await TiriApp(client, demo_server=server).run_async()
+                gc_tuning.tune()
+                app = TiriApp(
+                    client, demo_server=server, first_load_done=gc_tuning.freeze_survivors
+                )
+                await app.run_async()
         finally:
             await server.stop()
 

@@ -13,8 +13,8 @@ import random
 
 import pytest
 
-from tests.chaos.harness import Chaos
-from tests.chaos.report import ChaosReport
+from tests.support.chaos.harness import Chaos
+from tests.support.chaos.report import ChaosReport
 
 
 def plan(request: pytest.FixtureRequest) -> tuple[list[int], int]:

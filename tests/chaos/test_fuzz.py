@@ -12,8 +12,9 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import FAST_CONTROLLER, FAST_REALTIME, wait_for
-from tests.unit.test_models import VALID, json_values
+from tests.support.clients import FAST_CONTROLLER, FAST_REALTIME
+from tests.support.payloads import VALID, json_values
+from tests.support.waiting import wait_for
 from tiri_tui.client import TiriClient
 from tiri_tui.config import Settings
 from tiri_tui.events import NotificationAdded

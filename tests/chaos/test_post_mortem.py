@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from tests.chaos.report import post_mortem, sync_moment
+from tests.support.chaos.report import post_mortem, sync_moment
 
 BORN = datetime(2026, 11, 27, 9, 41, 44, 667766, tzinfo=UTC)
 

@@ -9,7 +9,7 @@ import stat
 
 import pytest
 
-from tests.conftest import make_client
+from tests.support.clients import make_client
 from tiri_tui.auth import FileTokenStore, Session, needs_refresh
 from tiri_tui.errors import LoginFailed, NotLoggedIn, SessionExpired
 from tiri_tui.server import DEMO_EMAIL, DEMO_PASSWORD

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import spawn_cli
+from tests.support.cli import spawn_cli
 from tiri_tui.cli import build_parser, main
 from tiri_tui.server import DEMO_EMAIL, DEMO_PASSWORD, DemoServer
 

@@ -8,7 +8,8 @@ import dataclasses
 
 import pytest
 
-from tests.conftest import FAST_CONTROLLER, FAST_REALTIME, make_client, wait_for
+from tests.support.clients import FAST_CONTROLLER, FAST_REALTIME, make_client
+from tests.support.waiting import wait_for
 from tiri_tui.controller import Filters, NotificationController
 from tiri_tui.errors import ServerUnreachable
 from tiri_tui.events import ActionQueued, NotificationAdded, NotificationUpdated, StateEvent

@@ -10,7 +10,8 @@ import time
 
 import pytest
 
-from tests.conftest import FAST_REALTIME, wait_for
+from tests.support.clients import FAST_REALTIME
+from tests.support.waiting import wait_for
 from tiri_tui.config import Settings
 from tiri_tui.errors import NotConnected, ServerUnreachable, SessionExpired
 from tiri_tui.policy import LOGIN_AGAIN, SESSION_EXPIRED, ConnectionState, PolicySettings

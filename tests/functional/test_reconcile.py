@@ -5,7 +5,8 @@ from __future__ import annotations
 import collections
 import dataclasses
 
-from tests.conftest import FAST_CONTROLLER, make_client, wait_for
+from tests.support.clients import FAST_CONTROLLER, make_client
+from tests.support.waiting import wait_for
 from tiri_tui.events import NotificationAdded, NotificationRemoved
 from tiri_tui.policy import ConnectionState
 from tiri_tui.server import DEMO_EMAIL, DEMO_PASSWORD, DemoServer

@@ -15,7 +15,9 @@ import pytest
 import trustme
 from aiohttp import web
 
-from tests.conftest import make_client, spawn_cli, wait_for
+from tests.support.cli import spawn_cli
+from tests.support.clients import make_client
+from tests.support.waiting import wait_for
 from tiri_tui.api import TiriApi
 from tiri_tui.client import TiriClient
 from tiri_tui.config import Settings, security_warnings

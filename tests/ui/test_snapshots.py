@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from tests.ui.fakes import NOW, offline_controller, sample
+from tests.support.fakes import NOW, offline_controller, sample
 from tiri_tui.policy import ConnectionState
 from tiri_tui.protocol import UnreadCountFrame
 from tiri_tui.realtime import FrameReceived

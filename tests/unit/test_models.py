@@ -10,20 +10,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from tests.support.payloads import VALID, json_values
 from tiri_tui.models import Notification, Page, WireError, parse_timestamp
-
-VALID = {
-    "id": "7d0c2c8e-5a6b-4b58-9a3e-2f1d5f0c9b11",
-    "title": "Request Accepted",
-    "message": "John accepted your request",
-    "is_read": False,
-    "created_at": "2025-01-15T10:30:00Z",
-    "notification_type": "request_accepted",
-    "priority": "normal",
-    "read_at": None,
-    "created_by_name": "John",
-    "extra_data": {"request_id": "r-1"},
-}
 
 
 def test_parses_the_protocol_example():
@@ -130,15 +118,6 @@ def test_a_page_keeps_valid_items_around_invalid_ones():
 def test_a_malformed_page_is_a_wire_error(bad):
     with pytest.raises(WireError):
         Page.from_dict(bad)
-
-
-json_values = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
-    lambda inner: (
-        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=5)
-    ),
-    max_leaves=20,
-)
 
 
 @given(json_values)

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tests.unit.test_models import VALID
+from tests.support.payloads import VALID
 from tiri_tui.models import Notification, WireError
 from tiri_tui.protocol import (
     ConnectionAck,

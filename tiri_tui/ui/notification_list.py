@@ -8,19 +8,34 @@ Segments (never markup) after :func:`tiri_tui.text.inert`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Protocol
 
 from rich.segment import Segment
 from rich.style import Style
-from textual.binding import Binding
+from textual.events import Click
 from textual.geometry import Size
 from textual.message import Message
+from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from tiri_tui.models import Notification
 from tiri_tui.text import one_line
+from tiri_tui.ui.keymap import Scope, bindings
+
+
+class RowSource(Protocol):
+    """What the list reads its rows from (the controller's inbox)."""
+
+    def __len__(self) -> int: ...
+
+    def __getitem__(self, position: int) -> Notification: ...
+
+    def position(self, notification_id: str) -> int | None:
+        """Where this id stands (0 is the top), if held."""
+
 
 TYPE_WIDTH = 20
 AGE_WIDTH = 4
@@ -47,14 +62,7 @@ def relative_age(created: datetime, now: datetime) -> str:
 class NotificationList(ScrollView, can_focus=True):
     """A virtualised, keyboard-driven list of notifications (newest first)."""
 
-    BINDINGS = [
-        Binding("j,down", "cursor_down", "Down", show=False),
-        Binding("k,up", "cursor_up", "Up", show=False),
-        Binding("g,home", "first", "First", show=False),
-        Binding("G,end", "last", "Last", show=False),
-        Binding("pagedown", "page_down", "Page down", show=False),
-        Binding("pageup", "page_up", "Page up", show=False),
-    ]
+    BINDINGS = bindings(Scope.LIST)
 
     COMPONENT_CLASSES = {
         "notification-list--cursor",
@@ -83,9 +91,12 @@ class NotificationList(ScrollView, can_focus=True):
     class NearEnd(Message):
         """The cursor is close to the last loaded row: time to load the next page."""
 
+    #: The row under the cursor; always a valid row (0 when the list is empty).
+    cursor: reactive[int] = reactive(0, init=False)
+
     def __init__(
         self,
-        source: Sequence[Notification],
+        source: RowSource,
         *,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         name: str | None = None,
@@ -94,7 +105,6 @@ class NotificationList(ScrollView, can_focus=True):
     ) -> None:
         super().__init__(name=name, id=id, classes=classes)
         self.source = source
-        self.cursor = 0
         self._clock = clock
         self._now = clock()
         self._cursor_id: str | None = None
@@ -108,17 +118,16 @@ class NotificationList(ScrollView, can_focus=True):
     def sync(self) -> None:
         """Take the source's new length; keep the cursor on the same notification."""
         count = len(self.source)
+        self.virtual_size = Size(self.size.width, count)
         if self._cursor_id is not None:
-            position = getattr(self.source, "position", None)
-            found = position(self._cursor_id) if position else None
+            found = self.source.position(self._cursor_id)
             if found is not None:
                 shift = found - self.cursor
                 if shift and self.scroll_offset.y > 0:
                     # Rows arrived above: keep the view steady under the reader.
                     self.scroll_to(y=self.scroll_offset.y + shift, animate=False, immediate=True)
                 self.cursor = found
-        self.cursor = max(0, min(self.cursor, count - 1))
-        self.virtual_size = Size(self.size.width, count)
+        self.cursor = self.cursor  # the validator clamps it to the rows there are now
         self._remember_cursor()
         self.refresh()
 
@@ -191,24 +200,25 @@ class NotificationList(ScrollView, can_focus=True):
         return Strip(segments).adjust_cell_length(width, fill)
 
     # -- cursor -------------------------------------------------------------------------
-    def move_to(self, index: int) -> None:
-        """Put the cursor on ``index`` (clamped) and scroll it into view."""
-        count = len(self.source)
-        if count == 0:
-            return
-        old = self.cursor
-        self.cursor = max(0, min(index, count - 1))
-        self._remember_cursor()
+    def validate_cursor(self, index: int) -> int:
+        return max(0, min(index, len(self.source) - 1))
+
+    def watch_cursor(self, old: int, new: int) -> None:
         top = self.scroll_offset.y
         height = self.scrollable_content_region.height
-        if self.cursor < top:
-            self.scroll_to(y=self.cursor, animate=False, immediate=True)
-        elif self.cursor >= top + height:
-            self.scroll_to(y=self.cursor - height + 1, animate=False, immediate=True)
+        if new < top:
+            self.scroll_to(y=new, animate=False, immediate=True)
+        elif height > 0 and new >= top + height:
+            self.scroll_to(y=new - height + 1, animate=False, immediate=True)
         self.refresh_line(old)
-        self.refresh_line(self.cursor)
-        if self.cursor >= count - 5:
+        self.refresh_line(new)
+        self._remember_cursor()
+        if new >= len(self.source) - 5:
             self.post_message(self.NearEnd())
+
+    def move_to(self, index: int) -> None:
+        """Put the cursor on ``index`` (clamped) and scroll it into view."""
+        self.cursor = index
 
     def _remember_cursor(self) -> None:
         current = self.current
@@ -240,7 +250,7 @@ class NotificationList(ScrollView, can_focus=True):
         self.scroll_to(y=max(0, self.scroll_offset.y - height), animate=False, immediate=True)
         self.move_to(self.cursor - height)
 
-    def on_click(self, event) -> None:  # type: ignore[no-untyped-def]
+    def on_click(self, event: Click) -> None:
         """Clicking a row selects it."""
         self.move_to(self.scroll_offset.y + event.y)
 

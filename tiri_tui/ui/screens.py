@@ -15,27 +15,7 @@ from textual.widgets import Button, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from tiri_tui.text import one_line
-
-#: (key, what it does): the single list the help screen and README show.
-KEYMAP: tuple[tuple[str, str], ...] = (
-    ("j / ↓, k / ↑", "move down / up"),
-    ("g / G", "first / last notification"),
-    ("PageDown / PageUp", "move a page"),
-    ("enter", "show / hide details (marks read)"),
-    ("m", "mark read"),
-    ("u", "mark unread"),
-    ("M", "mark all read"),
-    ("d", "delete (asks y/n)"),
-    ("r", "reconnect now"),
-    ("R", "refresh over HTTP now"),
-    ("/", "search (server-side)"),
-    ("f", "unread only on/off"),
-    ("t", "filter by type"),
-    ("s", "connection metrics"),
-    ("ctrl+p", "command palette"),
-    ("?", "this help"),
-    ("q", "quit"),
-)
+from tiri_tui.ui.keymap import help_rows
 
 
 class HelpScreen(ModalScreen[None]):
@@ -45,7 +25,7 @@ class HelpScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         table = Text()
-        for key, meaning in KEYMAP:
+        for key, meaning in help_rows():
             table.append(f"{key:>20}  ", style="bold")
             table.append(meaning + "\n")
         with Vertical(id="help-box", classes="dialog"):

@@ -22,8 +22,8 @@ import time
 import tracemalloc
 from pathlib import Path
 
-from tests.chaos.proxy import FaultProxy
-from tests.chaos.report import (
+from tests.support.chaos.proxy import FaultProxy
+from tests.support.chaos.report import (
     ChaosReport,
     machinery_growth,
     open_fds,
@@ -31,8 +31,8 @@ from tests.chaos.report import (
     rss_mb,
     sync_trace,
 )
-from tests.chaos.tail_process import TailProcess
-from tests.conftest import FAST_REALTIME
+from tests.support.chaos.tail_process import TailProcess
+from tests.support.clients import FAST_REALTIME
 from tiri_tui.client import TiriClient
 from tiri_tui.config import Settings
 from tiri_tui.controller import ControllerSettings, NotificationController

@@ -195,7 +195,7 @@ def rss_mb() -> float:
 
 #: Where notification data lives: allocations made from these are data, not leaks.
 _DATA_FILES = (
-    "tests/chaos/",
+    "tests/support/chaos/",
     "tiri_tui/server/",
     "tiri_tui/models.py",
     "tiri_tui/inbox.py",

@@ -11,7 +11,7 @@ import asyncio
 import json
 from pathlib import Path
 
-from tests.conftest import spawn_cli
+from tests.support.cli import spawn_cli
 from tiri_tui.server import DEMO_EMAIL, DEMO_PASSWORD
 
 

@@ -1,0 +1,1 @@
+"""The chaos soak's harness: a fault proxy, the run, its report, the tail process."""

@@ -1,0 +1,45 @@
+"""Clients with the suite's fast timings: real sockets, short delays."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tiri_tui.client import TiriClient
+from tiri_tui.config import Settings
+from tiri_tui.controller_settings import ControllerSettings
+from tiri_tui.policy import PolicySettings
+from tiri_tui.realtime import RealtimeSettings
+from tiri_tui.server import DemoServer
+
+FAST_REALTIME = RealtimeSettings(
+    handshake_timeout=2.0,
+    precheck_timeout=1.0,
+    ping_interval=0.5,
+    ping_timeout=0.5,
+    app_ping_interval=None,
+    watchdog_interval=0,
+    policy=PolicySettings(base_delay=0.05, max_delay=0.2, max_attempts=10, stable_after=1.0),
+)
+FAST_CONTROLLER = ControllerSettings(
+    fallback_interval=0.2,
+    gap_fill_max_pages=10,
+    page_size=20,
+    reconcile_page_delay=0.01,
+    subscribe_grace=0.2,
+)
+
+
+def make_client(
+    server: DemoServer,
+    home: Path,
+    *,
+    realtime: RealtimeSettings = FAST_REALTIME,
+    controller: ControllerSettings = FAST_CONTROLLER,
+) -> TiriClient:
+    """A client for ``server`` with test timings."""
+    return TiriClient(
+        Settings(server=server.url, home=home),
+        realtime=realtime,
+        controller=controller,
+        http_timeout=2.0,
+    )

@@ -1,0 +1,340 @@
+"""The dashboard screen: the list, the badge, the indicator, and every action on them.
+
+It renders the controller and sends it intents, nothing more. Controller
+events become one :class:`ControllerChanged` message each; Textual drops a
+pending one when a newer one follows (``can_replace``), so however fast the
+events come, the screen is brought up to date once per turn of its queue.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import datetime
+from itertools import islice
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Footer, Label
+
+from tiri_tui.controller import Filters, NotificationController
+from tiri_tui.events import (
+    ActionQueued,
+    ControllerEvent,
+    ListReset,
+    NotificationAdded,
+    ServerError,
+)
+from tiri_tui.inbox import Inbox
+from tiri_tui.models import KNOWN_TYPES, Notification
+from tiri_tui.text import one_line
+from tiri_tui.ui.keymap import Scope, bindings
+from tiri_tui.ui.notification_list import NotificationList
+from tiri_tui.ui.screens import ALL_TYPES, ConfirmScreen, SearchScreen, TypePickerScreen
+from tiri_tui.ui.widgets import ConnectionIndicator, DetailPane, StatusLine, UnreadBadge
+
+#: More new notifications than this at once are announced as one toast.
+TOAST_LIMIT = 3
+#: At most one toast (or group of toasts) per this many seconds.
+TOAST_INTERVAL = 1.0
+STATUS_INTERVAL = 0.5
+
+
+class ControllerChanged(Message):
+    """The controller changed; a newer one makes a pending one redundant."""
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, ControllerChanged)
+
+
+class LoginNeeded(Message):
+    """Only a new login can bring the session back (the app asks for one)."""
+
+
+class DashboardScreen(Screen[None]):
+    """The main screen: one controller's notifications and what to do with them."""
+
+    BINDINGS = bindings(Scope.DASHBOARD)
+
+    def __init__(
+        self,
+        *,
+        clock: Callable[[], datetime],
+        bell: bool,
+        server_label: str,
+        first_load_done: Callable[[], None] | None = None,
+    ) -> None:
+        super().__init__()
+        self.clock = clock
+        self.ring_bell = bell
+        self.server_label = server_label
+        self.controller: NotificationController | None = None
+        self._first_load_done = first_load_done
+        self._unsubscribe: Callable[[], None] | None = None
+        self._pending_live: list[Notification] = []
+        self._notices: list[tuple[str, str]] = []  # (message, severity)
+        self._reset = False
+        self._last_toast = 0.0
+        self._toast_timer_set = False
+        self._badge_shown: tuple[int | None, bool] | None = None
+        self._status_dirty = False
+        self._last_status = 0.0
+        self._asked_login = False
+
+    # -- layout -------------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="top-bar"):
+            yield Label("tiri-tui", id="app-name")
+            yield Label(Text(self.server_label), id="server")
+            yield UnreadBadge(id="badge")
+            yield ConnectionIndicator(clock=lambda: self.clock().timestamp(), id="indicator")
+        with Horizontal(id="main"):
+            yield NotificationList(Inbox(), clock=self.clock, id="list")
+            yield DetailPane(id="detail", classes="hidden")
+        yield StatusLine(id="status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(NotificationList).focus()
+        self.set_interval(30, self._tick)
+        # Metrics change with every frame received; people read them at a calmer pace.
+        self.set_interval(STATUS_INTERVAL, self._refresh_status)
+        if self.controller is not None:
+            self._follow(self.controller)
+
+    def on_unmount(self) -> None:
+        self.unbind()
+
+    # -- the controller -------------------------------------------------------------
+    def bind(self, controller: NotificationController) -> None:
+        """Show ``controller`` (replacing any other) and follow its events."""
+        self.unbind()
+        self.controller = controller
+        self._asked_login = False
+        if self.is_mounted:  # else on_mount follows it
+            self._follow(controller)
+
+    def _follow(self, controller: NotificationController) -> None:
+        self.query_one(NotificationList).source = controller.inbox
+        self._unsubscribe = controller.subscribe(self._on_event)
+        self.post_message(ControllerChanged())
+
+    def unbind(self) -> None:
+        """Stop following the controller (it is being retired)."""
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+            self._unsubscribe = None
+
+    def _on_event(self, event: ControllerEvent) -> None:
+        # Called on the socket's task: note what must not be coalesced away,
+        # then one message that the next one may replace.
+        match event:
+            case NotificationAdded(live=True):
+                self._pending_live.append(event.notification)
+            case ServerError(message=message):
+                self._notices.append((f"Server error: {message}", "error"))
+            case ActionQueued(action=action, reason=reason):
+                self._notices.append((f"{action.replace('_', ' ')}: {reason}", "warning"))
+            case ListReset():
+                self._reset = True
+            case _:
+                pass
+        self.post_message(ControllerChanged())
+
+    @on(ControllerChanged)
+    def _paint(self) -> None:
+        controller = self.controller
+        if controller is None:
+            return
+        view = self.query_one(NotificationList)
+        if self._reset:
+            self._reset = False
+            view.cursor = 0
+        view.sync()
+        self.query_one(ConnectionIndicator).show(
+            controller.state, controller.reason, controller.retry_in
+        )
+        if controller.has_more and len(controller.inbox) < view.size.height + 5:
+            controller.load_more()  # fill the screen before the user has to scroll
+        if self._first_load_done is not None and controller.loaded.is_set():
+            done, self._first_load_done = self._first_load_done, None
+            self.call_after_refresh(done)
+        badge = (controller.unread_count, controller.cached)
+        if badge != self._badge_shown:
+            self._badge_shown = badge
+            self.query_one(UnreadBadge).show(*badge)
+        self._status_dirty = True
+        if time.monotonic() - self._last_status >= STATUS_INTERVAL:
+            self._refresh_status()  # else the interval timer catches up
+        notices, self._notices = self._notices, []
+        for message, severity in notices:
+            self._toast(message, severity=severity)
+        if self._pending_live:
+            self._announce()
+        if controller.needs_login and not self._asked_login:
+            self._asked_login = True
+            self.post_message(LoginNeeded())
+
+    def _announce(self) -> None:
+        """Toasts for new arrivals: at once, but at most one per second, coalesced.
+
+        A toast is a mounted widget; one per batch during a burst would cost
+        more than the burst itself.
+        """
+        wait = self._last_toast + TOAST_INTERVAL - time.monotonic()
+        if wait > 0:
+            if not self._toast_timer_set:
+                self._toast_timer_set = True
+                self.set_timer(wait, self._announce_later)
+            return
+        fresh, self._pending_live = self._pending_live, []
+        self._last_toast = time.monotonic()
+        if self.ring_bell and any(n.priority == "urgent" for n in fresh):
+            self.app.bell()
+        if len(fresh) > TOAST_LIMIT:
+            self._toast(f"newest: {fresh[-1].title}", title=f"{len(fresh)} new notifications")
+            return
+        for n in fresh:
+            title = "Urgent" if n.priority == "urgent" else "New"
+            self._toast(f"{n.title}: {n.message}", title=title)
+
+    def _announce_later(self) -> None:
+        self._toast_timer_set = False
+        if self._pending_live:
+            self._announce()
+
+    def _refresh_status(self) -> None:
+        if self._status_dirty:
+            self._status_dirty = False
+            self._last_status = time.monotonic()
+            self._show_status()
+
+    def _toast(self, message: str, *, title: str = "", severity: str = "information") -> None:
+        """A toast showing ``message`` literally (server text is never markup)."""
+        self.app.notify(
+            one_line(message, 200),
+            title=title,
+            severity=severity,  # type: ignore[arg-type]
+            markup=False,
+        )
+
+    def _show_status(self) -> None:
+        controller = self.controller
+        if controller is None:
+            return
+        f = controller.filters
+        labels = []
+        if f.unread_only:
+            labels.append("unread only")
+        if f.notification_type:
+            labels.append(f"type={one_line(f.notification_type, 30)}")
+        if f.search:
+            labels.append(f"search={one_line(f.search, 30)!r}")
+        self.query_one(StatusLine).show(
+            controller.counters,
+            controller.outbox.pending_count,
+            len(controller.inbox),
+            " ".join(labels),
+        )
+
+    def _tick(self) -> None:
+        self.query_one(NotificationList).tick()
+        self._show_status()
+
+    # -- list messages ---------------------------------------------------------------
+    @on(NotificationList.Highlighted)
+    def _highlighted(self, message: NotificationList.Highlighted) -> None:
+        detail = self.query_one(DetailPane)
+        if not detail.has_class("hidden"):
+            detail.show(message.notification)
+
+    @on(NotificationList.NearEnd)
+    def _near_end(self) -> None:
+        if self.controller is not None:
+            self.controller.load_more()
+
+    # -- actions ----------------------------------------------------------------------
+    def _current(self) -> Notification | None:
+        return self.query_one(NotificationList).current
+
+    def action_details(self) -> None:
+        detail = self.query_one(DetailPane)
+        detail.toggle_class("hidden")
+        current = self._current()
+        if not detail.has_class("hidden"):
+            detail.show(current)
+            if current is not None and not current.is_read and self.controller:
+                self.controller.mark_read(current.id)
+
+    def action_mark_read(self) -> None:
+        if self.controller and (current := self._current()):
+            self.controller.mark_read(current.id)
+
+    def action_mark_unread(self) -> None:
+        if self.controller and (current := self._current()):
+            self.controller.mark_unread(current.id)
+
+    def action_mark_all_read(self) -> None:
+        if self.controller:
+            self.controller.mark_all_read()
+
+    def action_delete(self) -> None:
+        current = self._current()
+        if self.controller is None or current is None:
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes and self.controller:
+                self.controller.delete(current.id)
+
+        self.app.push_screen(ConfirmScreen(f"Delete “{one_line(current.title, 60)}”?"), answered)
+
+    def action_reconnect(self) -> None:
+        if self.controller:
+            self.controller.reconnect()
+            self.app.notify("Reconnecting…", timeout=2)
+
+    def action_refresh(self) -> None:
+        if self.controller:
+            self.controller.refresh()
+            self.app.notify("Refreshing over HTTP…", timeout=2)
+
+    def _refilter(self, change: Callable[[Filters], Filters]) -> None:
+        if self.controller:
+            self.controller.set_filters(change(self.controller.filters))
+            self.post_message(ControllerChanged())
+
+    def action_toggle_unread(self) -> None:
+        self._refilter(lambda f: Filters(not f.unread_only, f.notification_type, f.search))
+
+    def action_search(self) -> None:
+        if self.controller is None:
+            return
+
+        def searched(term: str | None) -> None:
+            if term is not None:
+                self._refilter(lambda f: Filters(f.unread_only, f.notification_type, term or None))
+
+        self.app.push_screen(SearchScreen(self.controller.filters.search), searched)
+
+    def action_pick_type(self) -> None:
+        if self.controller is None:
+            return
+        types = set(KNOWN_TYPES) | {
+            n.notification_type for n in islice(self.controller.inbox, 2000)
+        }
+
+        def picked(choice: str | None) -> None:
+            if choice is not None:
+                kind = None if choice == ALL_TYPES else choice
+                self._refilter(lambda f: Filters(f.unread_only, kind, f.search))
+
+        current = self.controller.filters.notification_type
+        self.app.push_screen(TypePickerScreen(types, current), picked)
+
+    def action_toggle_status(self) -> None:
+        self.query_one(StatusLine).toggle_class("hidden")

@@ -1,0 +1,190 @@
+"""Every key of the dashboard as data: one source for the bindings, the footer,
+the help screen, the command palette and the README's key table.
+
+Each key has an id (``mark_read``, ``quit``, ...): the name a user's
+``[keymap]`` will remap it by.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+from textual.binding import Binding
+
+
+class Scope(Enum):
+    """Where a key is bound."""
+
+    LIST = "list"  # the notification list (moving the cursor)
+    DASHBOARD = "dashboard"  # the dashboard screen (acting on notifications)
+    APP = "app"  # the whole app
+
+
+@dataclass(frozen=True, slots=True)
+class Key:
+    """One binding, with what people are shown of it."""
+
+    id: str
+    keys: str  # Textual's key names, comma-separated
+    action: str
+    label: str  # short, for the footer
+    help: str  # for the help screen and the README
+    scope: Scope
+    shown: str  # the keys as people read them
+    footer: bool = False
+    #: The command palette's title for it (None: not a palette command).
+    command: str | None = None
+
+
+KEYS: tuple[Key, ...] = (
+    Key("cursor_down", "j,down", "cursor_down", "Down", "move down", Scope.LIST, "j / ↓"),
+    Key("cursor_up", "k,up", "cursor_up", "Up", "move up", Scope.LIST, "k / ↑"),
+    Key("first", "g,home", "first", "First", "first notification", Scope.LIST, "g / home"),
+    Key("last", "G,end", "last", "Last", "last notification loaded", Scope.LIST, "G / end"),
+    Key("page_down", "pagedown", "page_down", "Page down", "a page down", Scope.LIST, "PageDown"),
+    Key("page_up", "pageup", "page_up", "Page up", "a page up", Scope.LIST, "PageUp"),
+    Key(
+        "details",
+        "enter",
+        "details",
+        "Details",
+        "show / hide details (marks read)",
+        Scope.DASHBOARD,
+        "enter",
+        footer=True,
+    ),
+    Key("mark_read", "m", "mark_read", "Read", "mark read", Scope.DASHBOARD, "m", footer=True),
+    Key(
+        "mark_unread",
+        "u",
+        "mark_unread",
+        "Unread",
+        "mark unread",
+        Scope.DASHBOARD,
+        "u",
+        footer=True,
+    ),
+    Key(
+        "mark_all_read",
+        "M",
+        "mark_all_read",
+        "All read",
+        "mark all read",
+        Scope.DASHBOARD,
+        "M",
+        footer=True,
+        command="Mark all read",
+    ),
+    Key(
+        "delete",
+        "d",
+        "delete",
+        "Delete",
+        "delete (asks y/n)",
+        Scope.DASHBOARD,
+        "d",
+        footer=True,
+        command="Delete the selected notification",
+    ),
+    Key(
+        "reconnect",
+        "r",
+        "reconnect",
+        "Reconnect",
+        "reconnect now",
+        Scope.DASHBOARD,
+        "r",
+        footer=True,
+        command="Reconnect",
+    ),
+    Key(
+        "refresh",
+        "R",
+        "refresh",
+        "Refresh",
+        "refresh over HTTP now",
+        Scope.DASHBOARD,
+        "R",
+        command="Refresh over HTTP",
+    ),
+    Key(
+        "search",
+        "slash",
+        "search",
+        "Search",
+        "search (server-side)",
+        Scope.DASHBOARD,
+        "/",
+        footer=True,
+        command="Search titles and messages",
+    ),
+    Key(
+        "unread_only",
+        "f",
+        "toggle_unread",
+        "Unread only",
+        "unread only on / off",
+        Scope.DASHBOARD,
+        "f",
+        footer=True,
+        command="Unread only (on / off)",
+    ),
+    Key(
+        "filter_type",
+        "t",
+        "pick_type",
+        "Type",
+        "filter by type",
+        Scope.DASHBOARD,
+        "t",
+        command="Filter by type",
+    ),
+    Key(
+        "metrics",
+        "s",
+        "toggle_status",
+        "Metrics",
+        "connection metrics on / off",
+        Scope.DASHBOARD,
+        "s",
+        command="Connection metrics (show / hide)",
+    ),
+    Key("palette", "ctrl+p", "command_palette", "Commands", "command palette", Scope.APP, "ctrl+p"),
+    Key("help", "question_mark", "help", "Help", "this help", Scope.APP, "?", footer=True),
+    Key("quit", "q", "quit", "Quit", "quit", Scope.APP, "q", footer=True),
+)
+
+BY_ID = {key.id: key for key in KEYS}
+
+
+def bindings(scope: Scope) -> list[Binding]:
+    """Textual bindings of one scope, each carrying its id."""
+    return [
+        Binding(k.keys, k.action, k.label, show=k.footer, id=k.id)
+        for k in KEYS
+        if k.scope is scope and k.id != "palette"  # Textual binds the palette itself
+    ]
+
+
+def help_rows() -> list[tuple[str, str]]:
+    """(keys as shown, what they do), in the order people learn them."""
+    return [(k.shown, k.help) for k in KEYS]
+
+
+def commands() -> list[Key]:
+    """The keys that are also command palette entries."""
+    return [k for k in KEYS if k.command]
+
+
+def readme_table() -> str:
+    """The README's key table, in Markdown."""
+    lines = ["| key | does |", "|---|---|"]
+    for shown, meaning in help_rows():
+        cell = " / ".join(f"`{part}`" for part in shown.split(" / "))
+        lines.append(f"| {cell} | {meaning} |")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":  # `python -m tiri_tui.ui.keymap` prints the README table
+    print(readme_table())
