@@ -117,16 +117,24 @@ class FileTokenStore:
             self.path_for(server).unlink()
 
 
+class Keyring(Protocol):
+    """The part of the ``keyring`` package's API the store uses."""
+
+    def get_password(self, service: str, username: str) -> str | None: ...
+    def set_password(self, service: str, username: str, password: str) -> None: ...
+    def delete_password(self, service: str, username: str) -> None: ...
+
+
 class KeyringTokenStore:
     """Sessions in the system keyring (only used when a real backend works)."""
 
     SERVICE = "tiri-tui"
 
-    def __init__(self, keyring_module: object) -> None:
+    def __init__(self, keyring_module: Keyring) -> None:
         self._keyring = keyring_module
 
     def load(self, server: str) -> Session | None:
-        raw = self._keyring.get_password(self.SERVICE, server)  # type: ignore[attr-defined]
+        raw = self._keyring.get_password(self.SERVICE, server)
         if not raw:
             return None
         try:
@@ -138,19 +146,19 @@ class KeyringTokenStore:
         return session
 
     def save(self, server: str, session: Session) -> None:
-        self._keyring.set_password(self.SERVICE, server, json.dumps(asdict(session)))  # type: ignore[attr-defined]
+        self._keyring.set_password(self.SERVICE, server, json.dumps(asdict(session)))
 
     def clear(self, server: str) -> None:
         with contextlib.suppress(Exception):
-            self._keyring.delete_password(self.SERVICE, server)  # type: ignore[attr-defined]
+            self._keyring.delete_password(self.SERVICE, server)
 
 
 def default_token_store(directory: Path, use_keyring: bool = True) -> TokenStore:
     """The keyring when installed and usable, else the file store in ``directory``."""
     if use_keyring:
         try:
-            import keyring  # type: ignore[import-not-found]
-            from keyring.backends import fail  # type: ignore[import-not-found]
+            import keyring
+            from keyring.backends import fail
 
             if not isinstance(keyring.get_keyring(), fail.Keyring):
                 return KeyringTokenStore(keyring)
@@ -187,9 +195,14 @@ def needs_refresh(token: str, now: float) -> bool:
     return now >= exp - margin
 
 
-async def _post(http: httpx.AsyncClient, path: str, body: dict, **kwargs: object) -> httpx.Response:
+async def _post(
+    http: httpx.AsyncClient,
+    path: str,
+    body: dict[str, object],
+    headers: dict[str, str] | None = None,
+) -> httpx.Response:
     try:
-        return await http.post(path, json=body, **kwargs)  # type: ignore[arg-type]
+        return await http.post(path, json=body, headers=headers)
     except httpx.TransportError as exc:
         detail = redact(str(exc)) or type(exc).__name__
         raise ServerUnreachable(f"cannot reach the server: {detail}") from None
@@ -249,8 +262,9 @@ class Auth:
             raise ApiError(200, "the login answer carries no tokens")
         user = body.get("user") if isinstance(body, dict) else None
         user_id = user.get("id") if isinstance(user, dict) else None
-        self._set(Session(access, refresh, email, None if user_id is None else str(user_id)))
-        return self._session  # type: ignore[return-value]
+        session = Session(access, refresh, email, None if user_id is None else str(user_id))
+        self._set(session)
+        return session
 
     async def access_token(self, force_refresh: bool = False) -> str:
         """A usable access token, refreshed first when near expiry or when forced."""

@@ -166,33 +166,38 @@ _FILE_KEYS = {
 }
 
 
+#: The type of each non-string setting.
+_TYPES: dict[str, type | tuple[type, ...]] = {
+    "fallback_interval": (int, float),
+    "ping_interval": (int, float),
+    "ping_timeout": (int, float),
+    "reconnect_base_delay": (int, float),
+    "reconnect_max_delay": (int, float),
+    "reconnect_attempts": int,
+    "slow_retry": (int, float),
+    "gap_fill_max_pages": int,
+    "page_size": int,
+    "reconcile_interval": (int, float),
+    "bell": bool,
+    "compression": bool,
+}
+
+
 def _coerce(key: str, value: Any, source: str) -> Any:
     if key not in _FILE_KEYS:
         raise ConfigError(f"{source}: unknown setting {key!r}")
-    expected = {
-        "fallback_interval": (int, float),
-        "ping_interval": (int, float),
-        "ping_timeout": (int, float),
-        "reconnect_base_delay": (int, float),
-        "reconnect_max_delay": (int, float),
-        "reconnect_attempts": int,
-        "slow_retry": (int, float),
-        "gap_fill_max_pages": int,
-        "page_size": int,
-        "reconcile_interval": (int, float),
-        "bell": bool,
-        "compression": bool,
-    }.get(key, str)
+    expected = _TYPES.get(key, str)
     if not isinstance(value, expected) or (isinstance(value, bool) and expected is not bool):
         raise ConfigError(f"{source}: {key!r} has the wrong type")
-    if key in ("log_file", "ca_bundle"):
-        return Path(value).expanduser()
-    if key == "server":
-        return normalise_server(value)
-    if key == "ws_url":
-        return _validate_ws(value)
-    if key == "log_level":
-        return value.upper()
+    if isinstance(value, str):
+        if key in ("log_file", "ca_bundle"):
+            return Path(value).expanduser()
+        if key == "server":
+            return normalise_server(value)
+        if key == "ws_url":
+            return _validate_ws(value)
+        if key == "log_level":
+            return value.upper()
     if isinstance(value, int | float) and not isinstance(value, bool) and value < 0:
         raise ConfigError(f"{source}: {key!r} cannot be negative")
     return value

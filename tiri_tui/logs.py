@@ -10,6 +10,8 @@ from tiri_tui.config import Settings
 from tiri_tui.redaction import RedactingFilter
 
 _FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+#: Our handler's name: configuring again replaces it instead of adding another.
+_HANDLER_NAME = "tiri-tui-log-file"
 
 
 def configure_logging(settings: Settings) -> Path | None:
@@ -22,7 +24,7 @@ def configure_logging(settings: Settings) -> Path | None:
     path = settings.log_file or settings.log_dir / "tiri-tui.log"
     root = logging.getLogger()
     for handler in list(root.handlers):
-        if getattr(handler, "_tiri", False):
+        if handler.get_name() == _HANDLER_NAME:
             root.removeHandler(handler)
             handler.close()
     try:
@@ -32,7 +34,7 @@ def configure_logging(settings: Settings) -> Path | None:
         )
     except OSError:
         return None
-    handler._tiri = True  # type: ignore[attr-defined]
+    handler.set_name(_HANDLER_NAME)
     handler.setFormatter(logging.Formatter(_FORMAT))
     handler.addFilter(RedactingFilter())
     root.addHandler(handler)

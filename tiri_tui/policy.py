@@ -241,8 +241,8 @@ Random = Callable[[], float]
 
 def backoff_delay(attempt: int, settings: PolicySettings, rng: Random) -> float:
     """Full jitter: uniform in [0, min(cap, base * 2**(attempt-1))] for attempt ≥ 1."""
-    ceiling = min(settings.max_delay, settings.base_delay * 2 ** max(0, attempt - 1))
-    return ceiling * rng()
+    ceiling = min(settings.max_delay, settings.base_delay * 2.0 ** max(0, attempt - 1))
+    return float(ceiling * rng())
 
 
 def step(

@@ -157,7 +157,8 @@ def parse_client_frame(text: str | bytes, max_bytes: int = DEFAULT_MAX_FRAME_BYT
     frame_type = _CLIENT_TYPES.get(kind)
     if frame_type is None:
         raise WireError(f"unknown frame type {kind[:40]!r}")
-    return frame_type()
+    frame: ClientFrame = frame_type()
+    return frame
 
 
 def encode_frame(frame: ServerFrame | ClientFrame) -> str:

@@ -16,11 +16,12 @@ import ssl
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Protocol, assert_never
+from typing import Any, Protocol, assert_never
 from urllib.parse import quote, urlsplit
 
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus, InvalidURI
+from websockets.typing import Origin
 
 from tiri_tui import __version__
 from tiri_tui.errors import LoginRequired, NotConnected, TiriError, is_transient
@@ -55,7 +56,6 @@ from tiri_tui.policy import (
 from tiri_tui.protocol import (
     DEFAULT_MAX_FRAME_BYTES,
     ClientFrame,
-    ConnectionAck,
     Ping,
     ServerFrame,
     encode_frame,
@@ -199,7 +199,6 @@ class RealtimeWorker:
         self._ws: ClientConnection | None = None
         self._closed = False
         self.frames_dropped = 0
-        self.acknowledged_user: str | None = None
 
     # -- public API ------------------------------------------------------------------
     @property
@@ -369,11 +368,14 @@ class RealtimeWorker:
         """Hold one connection open until it ends; return what ended it."""
         s = self.settings
         life = self._token_life(token)
+        # Only a TLS context of our own is passed: for wss:// without one,
+        # websockets' default (verified) context applies.
+        tls: dict[str, Any] = {} if self._ssl is None else {"ssl": self._ssl}
         url = f"{self._ws_url}{'&' if '?' in self._ws_url else '?'}token={quote(token, safe='')}"
         try:
             async with connect(
                 url,
-                origin=self._origin,  # type: ignore[arg-type]
+                origin=Origin(self._origin),
                 additional_headers={"Authorization": f"Bearer {token}"},
                 user_agent_header=f"tiri-tui/{__version__}",
                 compression="deflate" if s.compression else None,
@@ -386,7 +388,7 @@ class RealtimeWorker:
                 max_size=max(s.max_frame_bytes * 4, 1 << 22),
                 proxy=None,
                 logger=_socket_log,
-                **({"ssl": self._ssl} if self._ssl is not None else {}),
+                **tls,
             ) as ws:
                 self._ws = ws
                 self._report(generation, HandshakeOk(life))
@@ -429,8 +431,6 @@ class RealtimeWorker:
         except WireError as exc:
             self._drop(exc.reason)
             return
-        if isinstance(frame, ConnectionAck):
-            self.acknowledged_user = frame.user_id
         self._on_event(FrameReceived(frame, received_at))
 
     def _drop(self, reason: str) -> None:

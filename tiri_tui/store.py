@@ -186,7 +186,8 @@ class Outbox:
         self._db.execute("UPDATE outbox SET attempts = attempts + 1 WHERE seq = ?", (seq,))
 
     def __len__(self) -> int:
-        return self._db.execute("SELECT COUNT(*) FROM outbox").fetchone()[0]
+        (count,) = self._db.execute("SELECT COUNT(*) FROM outbox").fetchone()
+        return int(count)
 
     def close(self) -> None:
         """Close the database."""

@@ -80,10 +80,6 @@ class Vanished:
     high: float
     listed: frozenset[str]
 
-    def contains(self, created_at: float) -> bool:
-        """Whether a creation time lies strictly inside the span."""
-        return created_at < self.high and (self.low is None or created_at > self.low)
-
 
 @dataclass(frozen=True, slots=True)
 class _PageEdge:

@@ -111,7 +111,7 @@ async def test_connects_records_the_ack_and_receives_frames(server, running):
         ConnectionState.CONNECTED,
     ]
     await wait_for(lambda: recorder.frames(ConnectionAck))
-    assert worker.acknowledged_user == str(server.user().id)
+    assert recorder.frames(ConnectionAck)[0].user_id == str(server.user().id)
     created = await server.create_notification(title="hello")
     await wait_for(lambda: recorder.frames(NotificationFrame))
     assert recorder.frames(NotificationFrame)[0].notification.id == created["id"]

@@ -25,7 +25,7 @@ class _Subscriber:
     #: Orders every send to this socket (held until its greeting is sent).
     lock: asyncio.Lock
     #: The request's transport, to drop the TCP connection without a close frame.
-    transport: asyncio.BaseTransport | None
+    transport: asyncio.Transport | None
 
 
 class Hub:
@@ -44,7 +44,7 @@ class Hub:
         user: User,
         socket: web.WebSocketResponse,
         lock: asyncio.Lock,
-        transport: asyncio.BaseTransport | None,
+        transport: asyncio.Transport | None,
     ) -> None:
         """Add a socket to the user's group; ``lock`` orders every send to it."""
         self._groups.setdefault(user.id, {})[socket] = _Subscriber(socket, lock, transport)

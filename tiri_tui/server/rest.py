@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiohttp import web
@@ -264,7 +265,9 @@ async def legacy_mark_all_read(request: web.Request) -> web.Response:
 
 
 @web.middleware
-async def throttle(request: web.Request, handler: Any) -> web.StreamResponse:
+async def throttle(
+    request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+) -> web.StreamResponse:
     """DRF's throttling answer, while a test has switched it on."""
     faults = request.app[FAULTS]
     if request.path.startswith("/api/notifications/") and time.monotonic() < faults.throttle_until:

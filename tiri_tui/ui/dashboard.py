@@ -18,6 +18,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.message import Message
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.widgets import Footer, Label
 
@@ -76,7 +77,7 @@ class DashboardScreen(Screen[None]):
         self._first_load_done = first_load_done
         self._unsubscribe: Callable[[], None] | None = None
         self._pending_live: list[Notification] = []
-        self._notices: list[tuple[str, str]] = []  # (message, severity)
+        self._notices: list[tuple[str, SeverityLevel]] = []
         self._reset = False
         self._last_toast = 0.0
         self._toast_timer_set = False
@@ -213,14 +214,11 @@ class DashboardScreen(Screen[None]):
             self._last_status = time.monotonic()
             self._show_status()
 
-    def _toast(self, message: str, *, title: str = "", severity: str = "information") -> None:
+    def _toast(
+        self, message: str, *, title: str = "", severity: SeverityLevel = "information"
+    ) -> None:
         """A toast showing ``message`` literally (server text is never markup)."""
-        self.app.notify(
-            one_line(message, 200),
-            title=title,
-            severity=severity,  # type: ignore[arg-type]
-            markup=False,
-        )
+        self.app.notify(one_line(message, 200), title=title, severity=severity, markup=False)
 
     def _show_status(self) -> None:
         controller = self.controller

@@ -158,7 +158,7 @@ KEYS: tuple[Key, ...] = (
 BY_ID = {key.id: key for key in KEYS}
 
 
-def bindings(scope: Scope) -> list[Binding]:
+def bindings(scope: Scope) -> list[Binding | tuple[str, str] | tuple[str, str, str]]:
     """Textual bindings of one scope, each carrying its id."""
     return [
         Binding(k.keys, k.action, k.label, show=k.footer, id=k.id)

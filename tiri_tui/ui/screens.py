@@ -21,7 +21,7 @@ from tiri_tui.ui.keymap import help_rows
 class HelpScreen(ModalScreen[None]):
     """Every key, in one table."""
 
-    BINDINGS = [Binding("escape,q,question_mark", "dismiss", "Close")]
+    BINDINGS = [Binding("escape,q,question_mark", "close", "Close")]
 
     def compose(self) -> ComposeResult:
         table = Text()
@@ -33,7 +33,7 @@ class HelpScreen(ModalScreen[None]):
             yield Static(table, id="help-keys")
             yield Label("escape closes", classes="dialog-hint")
 
-    def action_dismiss(self) -> None:  # type: ignore[override]
+    def action_close(self) -> None:
         self.dismiss(None)
 
 

@@ -38,8 +38,10 @@ class ConnectionIndicator(Static):
     snapshot with a fixed clock shows a fixed countdown.
     """
 
-    def __init__(self, clock: Callable[[], float] = time.monotonic, **kwargs: object) -> None:
-        super().__init__(**kwargs)  # type: ignore[arg-type]
+    def __init__(
+        self, clock: Callable[[], float] = time.monotonic, *, id: str | None = None
+    ) -> None:
+        super().__init__(id=id)
         self._clock = clock
         self.state = ConnectionState.DISCONNECTED
         self.reason = ""
@@ -118,6 +120,7 @@ class StatusLine(Static):
             f"reconnects {counters.reconnects}",
             f"dropped {counters.frames_dropped}",
             f"fallback {counters.fallback_refreshes}",
+            f"rejected {counters.items_rejected}",
             f"latency {'—' if latency is None else f'{latency * 1000:.0f} ms'}",
             f"outbox {outbox}",
         ]
