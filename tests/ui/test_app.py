@@ -11,7 +11,7 @@ import pytest
 from tests.support.clients import make_client
 from tests.support.fakes import NOW, offline_controller, sample
 from tests.support.waiting import wait_for
-from tiri_tui.policy import ConnectionState
+from tiri_tui.policy import ConnectionState, StateCode
 from tiri_tui.server import DEMO_EMAIL, DEMO_PASSWORD
 from tiri_tui.ui.app import TiriApp
 from tiri_tui.ui.keymap import BY_ID, readme_table
@@ -351,3 +351,14 @@ async def test_the_retry_countdown_follows_the_apps_clock():
         now[0] = NOW + timedelta(seconds=5)
         indicator._render_state()
         assert "retry in 7s" in str(indicator.render())
+
+
+async def test_log_in_again_opens_the_login_form(server, dashboard):
+    """The server refuses even a freshly refreshed token: only a new login helps,
+    so the form opens (not just a red indicator)."""
+    app, pilot = dashboard
+    server.faults.ws_route_status = 403  # every handshake refused, as an origin check does
+    await server.close_sockets(DEMO_EMAIL, 1001)
+    await wait_for(lambda: isinstance(app.screen, LoginScreen), what="login screen")
+    assert app.controller.code is StateCode.LOGIN_AGAIN
+    assert app.query_one(ConnectionIndicator).has_class("-error")
