@@ -417,17 +417,23 @@ async def test_a_mark_that_changes_nothing_sends_nothing(server, controller, mar
     assert controller.outbox.sent == 0
 
 
-async def test_a_server_that_subscribes_sockets_late_loses_nothing(server, controller):
-    """Restarted, the server accepts sockets and subscribes them only later
-    (group_add after accept): what it broadcasts meanwhile never reaches the
-    socket, so the sync point must not move past it on the first live frame."""
-    server.faults.subscribe_delay = 0.5
+async def restart_subscribing_late(server, controller, delay: float) -> None:  # type: ignore[no-untyped-def]
+    """Restart the server so that it subscribes sockets ``delay`` s after
+    accepting them; return once the client reconnected and its first fill ran."""
+    server.faults.subscribe_delay = delay
     await server.stop()
     await wait_for(lambda: controller.state is not ConnectionState.CONNECTED)
     fills = controller.counters.gap_fills
     await server.start()
     await wait_for(lambda: controller.state is ConnectionState.CONNECTED, timeout=10)
     await wait_for(lambda: controller.counters.gap_fills > fills, what="the first fill")
+
+
+async def test_a_server_that_subscribes_sockets_late_loses_nothing(server, controller):
+    """Restarted, the server accepts sockets and subscribes them only later
+    (group_add after accept): what it broadcasts meanwhile never reaches the
+    socket, so the sync point must not move past it on the first live frame."""
+    await restart_subscribing_late(server, controller, delay=0.5)
     unheard = [(await server.create_notification(title=f"unheard {i}"))["id"] for i in range(5)]
     assert not server.hub.sockets(server.user()), "created before the subscription"
     await wait_for(lambda: server.hub.sockets(server.user()), what="the late subscription")
@@ -443,13 +449,8 @@ async def test_a_server_that_subscribes_sockets_late_loses_nothing(server, contr
 async def test_a_quiet_account_on_a_late_subscribing_server_is_filled_after_the_grace(
     server, controller
 ):
-    server.faults.subscribe_delay = 0.1  # shorter than the grace: nothing follows to prove it
-    await server.stop()
-    await wait_for(lambda: controller.state is not ConnectionState.CONNECTED)
-    fills = controller.counters.gap_fills
-    await server.start()
-    await wait_for(lambda: controller.state is ConnectionState.CONNECTED, timeout=10)
-    await wait_for(lambda: controller.counters.gap_fills > fills, what="the first fill")
+    # Shorter than the grace: nothing follows to prove the subscription.
+    await restart_subscribing_late(server, controller, delay=0.1)
     unheard = (await server.create_notification(title="unheard"))["id"]
     await wait_for(lambda: unheard in controller.inbox, what="the grace fill")
 

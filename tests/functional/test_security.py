@@ -15,7 +15,7 @@ import pytest
 import trustme
 from aiohttp import web
 
-from tests.support.cli import spawn_cli
+from tests.support.cli import cli_login, spawn_cli
 from tests.support.clients import make_client
 from tests.support.waiting import wait_for
 from tiri_tui.api import TiriApi
@@ -54,16 +54,7 @@ async def test_a_full_debug_session_leaks_no_token_anywhere(server, home, tmp_pa
     tokens = issued_tokens(server)
     log_file = tmp_path / "debug.log"
     debug = ("--log-level", "DEBUG", "--log-file", str(log_file), "--server", server.url)
-    login = await spawn_cli(
-        home,
-        *debug,
-        "login",
-        "--email",
-        DEMO_EMAIL,
-        "--password-stdin",
-        stdin=asyncio.subprocess.PIPE,
-    )
-    login_out, login_err = await login.communicate(DEMO_PASSWORD.encode() + b"\n")
+    _, login_out, login_err = await cli_login(home, *debug, password=DEMO_PASSWORD)
     tail = await spawn_cli(home, *debug, "tail", "--json", "-n", "5")
     out = b""
     try:
@@ -82,7 +73,7 @@ async def test_a_full_debug_session_leaks_no_token_anywhere(server, home, tmp_pa
     finally:
         tail.send_signal(2)
         rest, err = await asyncio.wait_for(tail.communicate(), 15)
-    everything = [login_out + login_err, out + rest + err, log_file.read_bytes()]
+    everything = [(login_out + login_err).encode(), out + rest + err, log_file.read_bytes()]
 
     client = make_client(server, home)
     app = TiriApp(client, bell=False)

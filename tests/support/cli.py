@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
+from asyncio.subprocess import PIPE
 from pathlib import Path
 
 
@@ -20,3 +21,16 @@ async def spawn_cli(home: Path, *args: str, stdin: int | None = None) -> asyncio
         stderr=asyncio.subprocess.PIPE,
         env={**os.environ, "TIRI_HOME": str(home)},
     )
+
+
+async def cli_login(home: Path, *options: str, password: str) -> tuple[int, str, str]:
+    """`tiri-tui [OPTIONS] login` as the demo user, the password on stdin:
+    (exit code, stdout, stderr)."""
+    from tiri_tui.server import DEMO_EMAIL
+
+    login = await spawn_cli(
+        home, *options, "login", "--email", DEMO_EMAIL, "--password-stdin", stdin=PIPE
+    )
+    out, err = await login.communicate(password.encode() + b"\n")
+    assert login.returncode is not None
+    return login.returncode, out.decode(), err.decode()

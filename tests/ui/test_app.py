@@ -356,7 +356,7 @@ async def test_the_retry_countdown_follows_the_apps_clock():
 async def test_log_in_again_opens_the_login_form(server, dashboard):
     """The server refuses even a freshly refreshed token: only a new login helps,
     so the form opens (not just a red indicator)."""
-    app, pilot = dashboard
+    app, _pilot = dashboard
     server.faults.ws_route_status = 403  # every handshake refused, as an origin check does
     await server.close_sockets(DEMO_EMAIL, 1001)
     await wait_for(lambda: isinstance(app.screen, LoginScreen), what="login screen")

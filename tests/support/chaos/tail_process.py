@@ -11,8 +11,8 @@ import asyncio
 import json
 from pathlib import Path
 
-from tests.support.cli import spawn_cli
-from tiri_tui.server import DEMO_EMAIL, DEMO_PASSWORD
+from tests.support.cli import cli_login, spawn_cli
+from tiri_tui.server import DEMO_PASSWORD
 
 
 class TailProcess:
@@ -29,18 +29,10 @@ class TailProcess:
 
     async def log_in(self) -> str:
         """Log in through the CLI; return the stored refresh token."""
-        login = await spawn_cli(
-            self.home,
-            "--server",
-            self.server_url,
-            "login",
-            "--email",
-            DEMO_EMAIL,
-            "--password-stdin",
-            stdin=asyncio.subprocess.PIPE,
+        code, _, err = await cli_login(
+            self.home, "--server", self.server_url, password=DEMO_PASSWORD
         )
-        _, err = await login.communicate(DEMO_PASSWORD.encode() + b"\n")
-        assert login.returncode == 0, f"tail login failed: {err.decode()}"
+        assert code == 0, f"tail login failed: {err}"
         (session,) = (self.home / "config" / "sessions").glob("session-*.json")
         return str(json.loads(session.read_text())["refresh"])
 
