@@ -15,34 +15,10 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from benchmarks.common import PaintWatch, rss_mb, summary_ms
+from tests.support.fakes import notifications
 
 SIZE = (120, 40)
 NEW_ROWS = 20
-
-
-def notifications(count: int) -> list:
-    """``count`` distinct notifications, parsed from wire dicts as a server would send them."""
-    from tiri_tui.models import Notification
-
-    base = datetime(2026, 1, 1, tzinfo=UTC)
-    kinds = ("request_accepted", "new_message", "approval_request", "volunteer_cancelled")
-    return [
-        Notification.from_dict(
-            {
-                "id": f"{i:08d}-5a6b-4b58-9a3e-2f1d5f0c9b11",
-                "title": f"Request Accepted #{i}",
-                "message": f"Volunteer {i} accepted your request at the food bank",
-                "is_read": i % 3 == 0,
-                "created_at": (base - timedelta(seconds=i)).isoformat(),
-                "notification_type": kinds[i % 4],
-                "priority": "urgent" if i % 17 == 0 else "normal",
-                "read_at": None,
-                "created_by_name": "John",
-                "extra_data": {"request_id": f"req-{i}"},
-            }
-        )
-        for i in range(count)
-    ]
 
 
 def hook_first_paint(widget_class: type) -> tuple[asyncio.Event, dict, Callable[[], None]]:

@@ -18,8 +18,8 @@ import httpx
 from textual import events
 from websockets.asyncio.client import connect
 
-from benchmarks.biglist import notifications
 from benchmarks.common import ROOT, dashboard_app, summary_ms
+from tests.support.fakes import notifications
 from tiri_tui.client import TiriClient
 from tiri_tui.config import Settings
 from tiri_tui.controller import NotificationController

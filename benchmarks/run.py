@@ -222,7 +222,7 @@ def list_figures(plan: Plan, table: Table) -> None:
 def startup_figures(plan: Plan, table: Table) -> None:
     import jwt
 
-    from benchmarks.biglist import notifications
+    from tests.support.fakes import notifications
     from tiri_tui.auth import FileTokenStore, Session
     from tiri_tui.config import Settings
     from tiri_tui.store import NotificationCache

@@ -263,14 +263,14 @@ class Auth:
         user = body.get("user") if isinstance(body, dict) else None
         user_id = user.get("id") if isinstance(user, dict) else None
         session = Session(access, refresh, email, None if user_id is None else str(user_id))
-        self._set(session)
+        await self._set(session)
         return session
 
     async def access_token(self, force_refresh: bool = False) -> str:
         """A usable access token, refreshed first when near expiry or when forced."""
         session = self._session
         if session is None:
-            session = self._session = self._store.load(self.server)
+            session = self._session = await asyncio.to_thread(self._store.load, self.server)
             if session is None:
                 raise NotLoggedIn(self.server)
         if not force_refresh and not needs_refresh(session.access, self._clock()):
@@ -284,14 +284,14 @@ class Auth:
         response = await _post(self._http, REFRESH_PATH, {"refresh": session.refresh})
         if response.status_code in (400, 401):
             # Another process sharing this store may have rotated it: adopt theirs.
-            stored = self._store.load(self.server)
+            stored = await asyncio.to_thread(self._store.load, self.server)
             if stored is not None and stored.refresh != session.refresh:
                 self._session = stored
                 if not needs_refresh(stored.access, self._clock()):
                     return stored.access
                 return await self._refresh(stored)
             self._session = None
-            self._store.clear(self.server)
+            await asyncio.to_thread(self._store.clear, self.server)
             raise SessionExpired()
         if response.status_code != 200:
             raise ApiError(response.status_code, message_from_body(_json_body(response)))
@@ -302,13 +302,13 @@ class Auth:
         rotated = body.get("refresh") if isinstance(body, dict) else None
         refresh = rotated if isinstance(rotated, str) and rotated else session.refresh
         self.refresh_count += 1
-        self._set(Session(access, refresh, session.email, session.user_id))
+        await self._set(Session(access, refresh, session.email, session.user_id))
         log.debug("access token refreshed (%d so far)", self.refresh_count)
         return access
 
     async def logout(self) -> None:
         """Tell the server (best effort), then forget the session whatever it says."""
-        session = self._session or self._store.load(self.server)
+        session = self._session or await asyncio.to_thread(self._store.load, self.server)
         try:
             if session is not None:
                 token = await self.access_token()
@@ -322,10 +322,12 @@ class Auth:
             log.info("logout call failed (%s); forgetting the session anyway", type(exc).__name__)
         finally:
             self._session = None
-            self._store.clear(self.server)
+            await asyncio.to_thread(self._store.clear, self.server)
 
-    def _set(self, session: Session) -> None:
+    async def _set(self, session: Session) -> None:
         remember_secret(session.access)
         remember_secret(session.refresh)
         self._session = session
-        self._store.save(self.server, session)
+        # Written (and fsynced) before the new tokens are used, so a crash
+        # never loses a rotated refresh token; on a thread, not the loop.
+        await asyncio.to_thread(self._store.save, self.server, session)

@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import time
 from collections.abc import Callable, Coroutine
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from tiri_tui.api import TiriApi
 from tiri_tui.controller_settings import ControllerSettings, Counters
@@ -51,6 +53,9 @@ from tiri_tui.sync_rules import Filters
 __all__ = ["ControllerSettings", "Counters", "Filters", "NotificationController"]
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
+#: Longest run of work on the event loop before yielding (a frame is 16 ms).
+SLICE_SECONDS = 0.008
 
 
 class NotificationController:
@@ -76,6 +81,7 @@ class NotificationController:
         #: Background tasks that ended in an exception (none should, ever).
         self.task_failures: list[str] = []
         self._from_cache = False
+        self._closed = False
         self._cache = cache
         #: What changed since the cache was last saved (saves write only that).
         self._changed_ids: set[str] = set()
@@ -83,6 +89,9 @@ class NotificationController:
         self._count_changed = False
         self._observers: list[Callable[[ControllerEvent], None]] = []
         self._tasks: set[asyncio.Task[None]] = set()
+        #: The one thread every store call runs on: the event loop never waits
+        #: on a disk, and the databases see one caller at a time, in order.
+        self._store_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tiri-store")
         self.outbox = OutboxSync(
             outbox,
             api,
@@ -90,6 +99,7 @@ class NotificationController:
             on_all_read=self._confirm_all_read,
             on_login_required=self.end_session,
             spawn=self.spawn,
+            run_io=self.run_io,
         )
         self.rest = RestSync(
             api,
@@ -148,10 +158,18 @@ class NotificationController:
                 log.exception("an observer failed on %s", type(event).__name__)
 
     # -- lifecycle --------------------------------------------------------------------------
+    async def run_io(self, call: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Run a blocking store call on the store thread, in the order asked."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(
+            self._store_thread, functools.partial(call, *args, **kwargs)
+        )
+
     async def start(self) -> None:
         """Show the cache at once, then connect and load in the background."""
+        await self.outbox.start()
         if self._cache is not None:
-            cached, count, self.rest.synced_until = self._cache.load()
+            cached, count, self.rest.synced_until = await self.run_io(self._cache.load)
             for n in cached:
                 self.inbox.upsert(n)
                 self.emit(NotificationAdded(n, live=False))
@@ -168,16 +186,23 @@ class NotificationController:
         The stores are this controller's: a controller retired after a new
         login must not keep its databases open until the program exits.
         """
+        if self._closed:
+            return
+        self._closed = True
         await self.worker.aclose()
+        # An intent submitted just before quitting must reach the disk first.
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.outbox.written(), 10)
         for task in list(self._tasks):
             task.cancel()
         for task in list(self._tasks):
             with contextlib.suppress(asyncio.CancelledError):
                 await task
-        self._save_cache()
+        await self._save_cache()
         if self._cache is not None:
-            self._cache.close()
-        self.outbox.close()
+            await self.run_io(self._cache.close)
+        await self.outbox.close()
+        self._store_thread.shutdown(wait=False)  # idle: every call above was awaited
 
     def live_tasks(self) -> int:
         """Background tasks still alive, the worker's included (for leak checks)."""
@@ -211,13 +236,15 @@ class NotificationController:
         if self._set_read_locally(notification_id, False):
             self.outbox.submit("mark_unread", notification_id)
 
-    def mark_all_read(self) -> None:
-        """Mark everything read now (optimistic) and send it through the outbox."""
-        for n in list(self.inbox):
-            if not n.is_read:
-                self._upsert(n.with_read(True))
+    def mark_all_read(self) -> asyncio.Task[None]:
+        """Mark everything read (optimistic) and send it through the outbox.
+
+        The count is 0 at once; the rows turn read in time slices, so 100,000
+        unread never freeze the screen. Returns the task that turns them.
+        """
         self.set_unread(0)
         self.outbox.submit("mark_all_read", None)
+        return self.spawn(self._read_in_slices(self.inbox.unread_ids(), None), "tiri-all-read")
 
     def delete(self, notification_id: str) -> None:
         """Delete now (optimistic) and send it through the outbox."""
@@ -365,31 +392,50 @@ class NotificationController:
 
     def _confirm_all_read(self, before: datetime) -> None:
         """The server marked all read: so is everything here created before then."""
-        for n in list(self.inbox):
-            if not n.is_read and n.created_at <= before:
+        self.spawn(self._read_in_slices(self.inbox.unread_ids(), before), "tiri-all-read")
+
+    async def _read_in_slices(self, ids: list[str], before: datetime | None) -> None:
+        """Mark these read (those created by ``before``, if given), yielding to
+        the event loop every few milliseconds: keys and paints go on meanwhile."""
+        slice_ends = time.perf_counter() + SLICE_SECONDS
+        for nid in ids:
+            n = self.inbox.get(nid)
+            if n is not None and not n.is_read and (before is None or n.created_at <= before):
                 self._upsert(n.with_read(True))
+            if time.perf_counter() > slice_ends:
+                await asyncio.sleep(0)
+                slice_ends = time.perf_counter() + SLICE_SECONDS
 
     # -- cache --------------------------------------------------------------------------------------
     async def _save_cache_loop(self) -> None:
+        # Each save is awaited before the next interval: saves never pile up.
         while True:
             await asyncio.sleep(self.settings.cache_save_interval)
-            self._save_cache()
+            await self._save_cache()
 
     def _forget_cached(self, notification_id: str) -> None:
         self._changed_ids.discard(notification_id)
         self._removed_ids.add(notification_id)
 
-    def _save_cache(self) -> None:
-        if self._cache is None or self.filters.active or self.cached:
+    async def _save_cache(self) -> None:
+        """Write what changed among the rows the cache keeps, on the store thread.
+
+        Only the newest ``limit`` rows are kept, so only they are looked at
+        (O(limit) here, however many changed: after loading 100,000 every
+        row is "changed"); serialising and writing happen off the loop.
+        """
+        cache = self._cache
+        if cache is None or self.filters.active or self.cached:
             return
         rest = self.rest
         if not (self._changed_ids or self._removed_ids or self._count_changed or rest.sync_changed):
             return
-        changed = [n for i in self._changed_ids if (n := self.inbox.get(i)) is not None]
-        removed = list(self._removed_ids)
+        changed_ids, removed = self._changed_ids, list(self._removed_ids)
+        kept = (self.inbox[i] for i in range(min(cache.limit, len(self.inbox))))
+        changed = [n for n in kept if n.id in changed_ids]
         self._changed_ids, self._removed_ids = set(), set()
         self._count_changed = rest.sync_changed = False
         try:
-            self._cache.apply(changed, removed, self.unread_count, rest.synced_until)
+            await self.run_io(cache.apply, changed, removed, self.unread_count, rest.synced_until)
         except Exception:
             log.exception("could not save the cache")

@@ -30,6 +30,8 @@ class Inbox:
         #: Ids in display order. Plain ids (shared with the objects), not key
         #: tuples: at 100k rows the tuples alone would cost ~9 MB.
         self._order: list[str] = []
+        #: The unread ones: "mark all read" touches only these, never all rows.
+        self._unread: set[str] = set()
 
     def _key(self, notification_id: str) -> tuple[float, str]:
         return self._by_id[notification_id].sort_key
@@ -85,6 +87,10 @@ class Inbox:
     def upsert(self, notification: Notification) -> Upsert:
         """Insert a new id once, or update a known one in place."""
         old = self._by_id.get(notification.id)
+        if notification.is_read:
+            self._unread.discard(notification.id)
+        else:
+            self._unread.add(notification.id)
         if old is not None:
             if old == notification:
                 return Upsert.UNCHANGED
@@ -106,13 +112,19 @@ class Inbox:
         if notification is not None:
             del self._order[self._index(notification)]
             del self._by_id[notification_id]
+            self._unread.discard(notification_id)
         return notification
 
     def clear(self) -> None:
         """Forget everything."""
         self._by_id.clear()
         self._order.clear()
+        self._unread.clear()
 
     def unread(self) -> int:
         """How many held notifications are unread (the count is the server's to say)."""
-        return sum(1 for n in self._by_id.values() if not n.is_read)
+        return len(self._unread)
+
+    def unread_ids(self) -> list[str]:
+        """The ids of the unread ones held (a copy, in no order)."""
+        return list(self._unread)

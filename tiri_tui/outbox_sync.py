@@ -2,7 +2,9 @@
 
 An intent is written to the persisted outbox before any attempt, so a crash
 or a dead network never loses it; it is removed only when the server has
-answered (or when it can never apply, e.g. the notification is gone).
+answered (or when it can never apply, e.g. the notification is gone). The
+writes happen on the store thread (``run_io``); the intent applies here at
+once, so pages and counts that arrive meanwhile already see it.
 """
 
 from __future__ import annotations
@@ -10,7 +12,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable, Coroutine
+from collections import deque
+from collections.abc import Awaitable, Callable, Coroutine
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -20,11 +24,31 @@ from tiri_tui.models import Notification
 from tiri_tui.store import Outbox, OutboxEntry
 
 log = logging.getLogger(__name__)
+#: Runs a blocking store call on the store thread.
+RunIO = Callable[..., Awaitable[Any]]
 BACK_ONLINE = "will retry when back online"
 #: Pause after a 429 that did not say how long to wait.
 RATE_LIMIT_PAUSE = 30.0
 #: Seconds a delivered mark is remembered against stale copies of the server's.
 MARK_MEMORY = 120.0
+
+
+@dataclass(eq=False)
+class Intent:
+    """One intent not yet acknowledged by the server; ``seq`` once it is on disk."""
+
+    action: str
+    notification_id: str | None
+    was_unread: bool = False
+    seq: int | None = None
+    written: asyncio.Event = field(default_factory=asyncio.Event)
+
+    @classmethod
+    def from_disk(cls, entry: OutboxEntry) -> Intent:
+        """An intent a previous run queued."""
+        intent = cls(entry.action, entry.notification_id, entry.was_unread, entry.seq)
+        intent.written.set()
+        return intent
 
 
 class OutboxSync:
@@ -46,6 +70,7 @@ class OutboxSync:
         on_all_read: Callable[[datetime], None],
         on_login_required: Callable[[], None],
         spawn: Callable[[Coroutine[Any, Any, None], str], object],
+        run_io: RunIO,
         clock: Callable[[], float] = time.monotonic,
         wall_clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
@@ -57,18 +82,33 @@ class OutboxSync:
         self._spawn = spawn
         self._clock = clock
         self._wall_clock = wall_clock
-        self._pending: list[OutboxEntry] = outbox.pending()
+        self._run_io = run_io
+        self._pending: list[Intent] = []
         self._lock = asyncio.Lock()
         self._told: set[int] = set()
+        #: Seconds from submit to the intent being on disk (the recent ones).
+        self.write_times: deque[float] = deque(maxlen=1000)
         self._not_before = 0.0
         #: The latest local mark per id, and the latest mark-all: (read?, when).
         self._marks: dict[str, tuple[bool, float]] = {}
         self._all_read: tuple[float, datetime] | None = None
         self.sent = 0
 
-    def close(self) -> None:
+    async def start(self) -> None:
+        """Take up what an earlier run left queued (read on the store thread)."""
+        entries = await self._run_io(self._outbox.pending)
+        self._pending = [Intent.from_disk(e) for e in entries] + self._pending
+        if self._pending:
+            self._spawn(self.flush(), "tiri-outbox-flush")
+
+    async def written(self) -> None:
+        """Until every intent submitted so far is on disk (before shutting down)."""
+        for intent in list(self._pending):
+            await intent.written.wait()
+
+    async def close(self) -> None:
         """Close the outbox's database (what is queued stays on disk)."""
-        self._outbox.close()
+        await self._run_io(self._outbox.close)
 
     @property
     def pending_count(self) -> int:
@@ -80,10 +120,21 @@ class OutboxSync:
         return any(entry.notification_id == notification_id for entry in self._pending)
 
     def submit(self, action: str, notification_id: str | None, *, was_unread: bool = False) -> None:
-        """Persist an intent, then try to send it right away."""
+        """Apply an intent at once; write it to disk, then try to send it."""
         self._remember(action, notification_id)
-        self._pending.append(self._outbox.add(action, notification_id, was_unread=was_unread))
-        self._spawn(self.flush(), "tiri-outbox-flush")
+        intent = Intent(action, notification_id, was_unread)
+        self._pending.append(intent)
+        self._spawn(self._write_then_flush(intent), "tiri-outbox-flush")
+
+    async def _write_then_flush(self, intent: Intent) -> None:
+        started = self._clock()
+        entry = await self._run_io(
+            self._outbox.add, intent.action, intent.notification_id, was_unread=intent.was_unread
+        )
+        intent.seq = entry.seq
+        intent.written.set()
+        self.write_times.append(self._clock() - started)
+        await self.flush()
 
     async def flush(self) -> None:
         """Send every pending intent in order; stop at the first that cannot go yet."""
@@ -92,30 +143,33 @@ class OutboxSync:
                 if self._clock() < self._not_before:
                     return  # the server asked us to wait (429 Retry-After)
                 entry = self._pending[0]
+                await entry.written.wait()  # never sent before it is on disk
+                seq = entry.seq
+                assert seq is not None
                 sent_at = self._wall_clock()
                 try:
                     await self._send(entry)
                 except RateLimited as exc:
-                    self._outbox.attempted(entry.seq)
+                    await self._run_io(self._outbox.attempted, seq)
                     self._not_before = self._clock() + (exc.retry_after or RATE_LIMIT_PAUSE)
                     self._tell(entry, f"the server asked to slow down; {BACK_ONLINE}")
                     return
                 except LoginRequired as exc:
-                    self._outbox.attempted(entry.seq)
+                    await self._run_io(self._outbox.attempted, seq)
                     self._tell(entry, str(exc))
                     self._on_login_required()
                     return
                 except TiriError as exc:
                     if is_transient(exc):
-                        self._outbox.attempted(entry.seq)
+                        await self._run_io(self._outbox.attempted, seq)
                         self._tell(entry, BACK_ONLINE)
                         return
                     # 404: the notification is gone; other refusals never succeed.
                     log.warning("dropping queued %s: %s", entry.action, exc)
                     if not (isinstance(exc, ApiError) and exc.status == 404):
                         self._tell(entry, f"{entry.action} failed: {exc}")
-                self._outbox.done(entry.seq)
-                self._told.discard(entry.seq)
+                await self._run_io(self._outbox.done, seq)
+                self._told.discard(seq)
                 self._pending.pop(0)
                 self.sent += 1
                 if entry.action == "mark_all_read":
@@ -123,7 +177,7 @@ class OutboxSync:
                     # perhaps while our socket was down and its updates lost.
                     self._on_all_read(sent_at)
 
-    async def _send(self, entry: OutboxEntry) -> None:
+    async def _send(self, entry: Intent) -> None:
         target = entry.notification_id or ""
         if entry.action == "mark_read":
             await self._api.mark_read(target)
@@ -134,8 +188,8 @@ class OutboxSync:
         elif entry.action == "mark_all_read":
             await self._api.mark_all_read()
 
-    def _tell(self, entry: OutboxEntry, reason: str) -> None:
-        if entry.seq in self._told:
+    def _tell(self, entry: Intent, reason: str) -> None:
+        if entry.seq is None or entry.seq in self._told:
             return
         self._told.add(entry.seq)
         self._on_queued(entry.action, reason)

@@ -3,6 +3,10 @@
 Both are SQLite (stdlib ``sqlite3``, WAL mode). The cache lives in the
 platformdirs cache dir (losing it costs only a slower first paint); the
 outbox lives in the data dir, because losing it would lose a user's marks.
+
+Their methods block: the controller calls them on its store thread, never
+on the event loop. A database is opened on first use, so even creating the
+file happens on that thread.
 """
 
 from __future__ import annotations
@@ -22,28 +26,64 @@ from tiri_tui.models import Notification, WireError
 log = logging.getLogger(__name__)
 
 
-def _open(path: Path) -> sqlite3.Connection:
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-    db.execute("PRAGMA journal_mode=WAL")
-    db.execute("PRAGMA synchronous=NORMAL")
-    return db
+class _Database:
+    """A SQLite file opened on first use (WAL mode), with its schema."""
+
+    def __init__(self, path: Path, schema: str) -> None:
+        self._path = path
+        self._schema = schema
+        self._connection: sqlite3.Connection | None = None
+        self._closed = False
+
+    @property
+    def _db(self) -> sqlite3.Connection:
+        if self._connection is None:
+            if self._closed:
+                raise sqlite3.ProgrammingError("Cannot operate on a closed database.")
+            if str(self._path) != ":memory:":
+                self._path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            db = sqlite3.connect(self._path, isolation_level=None, check_same_thread=False)
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=NORMAL")
+            db.executescript(self._schema)
+            self._migrate(db)
+            self._connection = db
+        return self._connection
+
+    def _migrate(self, db: sqlite3.Connection) -> None:
+        """Bring a file written by an older version up to the schema."""
+
+    @contextlib.contextmanager
+    def _transaction(self) -> Iterator[None]:
+        self._db.execute("BEGIN")
+        try:
+            yield
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+
+    def close(self) -> None:
+        """Close the database (if it was ever opened)."""
+        self._closed = True
+        if self._connection is not None:
+            self._connection.close()
 
 
-class NotificationCache:
+class NotificationCache(_Database):
     """The newest notifications and the unread count of one account, for instant start."""
 
     def __init__(self, path: Path, limit: int = 1000) -> None:
-        self.limit = limit
-        self._db = _open(path)
-        self._db.executescript(
+        super().__init__(
+            path,
             """
             CREATE TABLE IF NOT EXISTS notifications (
                 id TEXT PRIMARY KEY, created_at REAL NOT NULL, body TEXT NOT NULL);
             CREATE INDEX IF NOT EXISTS by_created ON notifications (created_at DESC);
             CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-            """
+            """,
         )
+        self.limit = limit
 
     def load(self) -> tuple[list[Notification], int | None, datetime | None]:
         """The cached notifications (newest first), unread count, and sync watermark."""
@@ -104,20 +144,6 @@ class NotificationCache:
                     (self.limit,),
                 )
 
-    @contextlib.contextmanager
-    def _transaction(self) -> Iterator[None]:
-        self._db.execute("BEGIN")
-        try:
-            yield
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
-        self._db.execute("COMMIT")
-
-    def close(self) -> None:
-        """Close the database."""
-        self._db.close()
-
 
 @dataclass(frozen=True, slots=True)
 class OutboxEntry:
@@ -137,21 +163,33 @@ class OutboxEntry:
 OUTBOX_ACTIONS = frozenset({"mark_read", "mark_unread", "mark_all_read", "delete"})
 
 
-class Outbox:
+class Outbox(_Database):
     """Intents queued on disk, replayed in order; survives restarts."""
 
     def __init__(self, path: Path) -> None:
-        self._db = _open(path)
-        self._db.execute(
+        super().__init__(
+            path,
             """CREATE TABLE IF NOT EXISTS outbox (
                 seq INTEGER PRIMARY KEY AUTOINCREMENT, action TEXT NOT NULL,
                 notification_id TEXT, queued_at REAL NOT NULL,
                 attempts INTEGER NOT NULL DEFAULT 0,
-                was_unread INTEGER NOT NULL DEFAULT 0)"""
+                was_unread INTEGER NOT NULL DEFAULT 0)""",
         )
-        columns = {row[1] for row in self._db.execute("PRAGMA table_info(outbox)")}
-        if "was_unread" not in columns:  # an outbox written by an older version
-            self._db.execute("ALTER TABLE outbox ADD COLUMN was_unread INTEGER NOT NULL DEFAULT 0")
+
+    def _migrate(self, db: sqlite3.Connection) -> None:
+        columns = {row[1] for row in db.execute("PRAGMA table_info(outbox)")}
+        if "was_unread" not in columns:  # written before deletes remembered unread-ness
+            db.execute("ALTER TABLE outbox ADD COLUMN was_unread INTEGER NOT NULL DEFAULT 0")
+
+    def pending(self) -> list[OutboxEntry]:
+        """Every queued intent, oldest first."""
+        return [
+            OutboxEntry(seq, action, nid, queued_at, attempts, bool(was_unread))
+            for seq, action, nid, queued_at, attempts, was_unread in self._db.execute(
+                "SELECT seq, action, notification_id, queued_at, attempts, was_unread"
+                " FROM outbox ORDER BY seq"
+            )
+        ]
 
     def add(
         self, action: str, notification_id: str | None, *, was_unread: bool = False
@@ -167,16 +205,6 @@ class Outbox:
         )
         return OutboxEntry(cursor.lastrowid or 0, action, notification_id, now, 0, was_unread)
 
-    def pending(self) -> list[OutboxEntry]:
-        """Every queued intent, oldest first."""
-        return [
-            OutboxEntry(seq, action, nid, queued_at, attempts, bool(was_unread))
-            for seq, action, nid, queued_at, attempts, was_unread in self._db.execute(
-                "SELECT seq, action, notification_id, queued_at, attempts, was_unread"
-                " FROM outbox ORDER BY seq"
-            )
-        ]
-
     def done(self, seq: int) -> None:
         """Forget an intent that reached the server (or can never apply)."""
         self._db.execute("DELETE FROM outbox WHERE seq = ?", (seq,))
@@ -188,7 +216,3 @@ class Outbox:
     def __len__(self) -> int:
         (count,) = self._db.execute("SELECT COUNT(*) FROM outbox").fetchone()
         return int(count)
-
-    def close(self) -> None:
-        """Close the database."""
-        self._db.close()

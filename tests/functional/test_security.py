@@ -22,7 +22,7 @@ from tiri_tui.api import TiriApi
 from tiri_tui.client import TiriClient
 from tiri_tui.config import Settings, security_warnings
 from tiri_tui.errors import ApiError, ServerUnreachable
-from tiri_tui.logs import configure_logging
+from tiri_tui.logs import configure_logging, flush_logs
 from tiri_tui.policy import ConnectionState
 from tiri_tui.server import DEMO_EMAIL, DEMO_PASSWORD, DemoServer
 from tiri_tui.ui.app import TiriApp
@@ -284,8 +284,7 @@ def test_log_files_are_private_and_masked(tmp_path):
     path = configure_logging(settings)
     secret = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJlLXZhbHVl"
     logging.getLogger("tiri_tui.test").debug("connecting to wss://h/ws/?token=%s", secret)
-    for handler in logging.getLogger().handlers:
-        handler.flush()
+    flush_logs()  # records are written by the log thread
     text = path.read_text()
     assert "token=***" in text and secret not in text
     assert (path.parent.stat().st_mode & 0o077) == 0

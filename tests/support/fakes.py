@@ -15,7 +15,7 @@ from tiri_tui.errors import NotConnected, ServerUnreachable
 from tiri_tui.models import Notification
 from tiri_tui.policy import ConnectionState
 from tiri_tui.realtime import RealtimeEvent, StateChanged
-from tiri_tui.store import Outbox
+from tiri_tui.store import NotificationCache, Outbox
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 
@@ -104,8 +104,33 @@ def sample(count: int, *, start: datetime = NOW) -> list[Notification]:
     return out
 
 
-def offline_controller(outbox_dir: Path | None = None) -> NotificationController:
+def offline_controller(
+    outbox_dir: Path | None = None, cache: NotificationCache | None = None
+) -> NotificationController:
     """A real controller wired to the fakes above."""
     api = UnreachableApi()
     outbox = Outbox(Path(":memory:") if outbox_dir is None else outbox_dir / "outbox.sqlite3")
-    return NotificationController(api, ScriptedWorker, outbox)  # type: ignore[arg-type]
+    return NotificationController(api, ScriptedWorker, outbox, cache)  # type: ignore[arg-type]
+
+
+def notifications(count: int) -> list[Notification]:
+    """``count`` distinct notifications, parsed from wire dicts as a server would send them."""
+    base = datetime(2026, 1, 1, tzinfo=UTC)
+    kinds = ("request_accepted", "new_message", "approval_request", "volunteer_cancelled")
+    return [
+        Notification.from_dict(
+            {
+                "id": f"{i:08d}-5a6b-4b58-9a3e-2f1d5f0c9b11",
+                "title": f"Request Accepted #{i}",
+                "message": f"Volunteer {i} accepted your request at the food bank",
+                "is_read": i % 3 == 0,
+                "created_at": (base - timedelta(seconds=i)).isoformat(),
+                "notification_type": kinds[i % 4],
+                "priority": "urgent" if i % 17 == 0 else "normal",
+                "read_at": None,
+                "created_by_name": "John",
+                "extra_data": {"request_id": f"req-{i}"},
+            }
+        )
+        for i in range(count)
+    ]

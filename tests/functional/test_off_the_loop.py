@@ -1,0 +1,90 @@
+"""Nothing blocks the event loop: every store call runs on the store thread,
+and work over all held rows is done in slices that let the loop in."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+
+from tests.support.fakes import notifications, offline_controller
+from tests.support.waiting import wait_for
+from tiri_tui.auth import FileTokenStore
+from tiri_tui.store import NotificationCache, Outbox
+
+
+def record_threads(monkeypatch, cls: type, names: list[str], seen: list[tuple[str, str]]) -> None:
+    for name in names:
+        original = getattr(cls, name)
+
+        def spy(self, *args, _original=original, _name=name, **kwargs):  # type: ignore[no-untyped-def]
+            seen.append((_name, threading.current_thread().name))
+            return _original(self, *args, **kwargs)
+
+        monkeypatch.setattr(cls, name, spy)
+
+
+async def test_every_cache_and_outbox_call_runs_off_the_loop(monkeypatch, tmp_path):
+    seen: list[tuple[str, str]] = []
+    record_threads(monkeypatch, NotificationCache, ["load", "apply", "close"], seen)
+    record_threads(monkeypatch, Outbox, ["pending", "add", "attempted", "done", "close"], seen)
+    cache = NotificationCache(tmp_path / "cache.sqlite3")
+    ctl = offline_controller(tmp_path, cache)
+    await ctl.start()
+    ctl.accept(notifications(50), live=False)
+    ctl.rest.confirmed = True
+    target = next(n for n in ctl.inbox if not n.is_read)
+    ctl.mark_read(target.id)
+    await wait_for(lambda: any(name == "attempted" for name, _ in seen), what="a send tried")
+    await ctl.aclose()
+    loop_thread = threading.current_thread().name
+    assert {name for name, _ in seen} >= {"load", "apply", "pending", "add", "attempted"}
+    assert [name for name, thread in seen if thread == loop_thread] == []
+
+
+async def test_a_rotated_token_is_saved_off_the_loop(monkeypatch, server, client):
+    seen: list[tuple[str, str]] = []
+    record_threads(monkeypatch, FileTokenStore, ["save", "load"], seen)
+    await client.auth.access_token(force_refresh=True)
+    assert seen and all(thread != threading.current_thread().name for _, thread in seen)
+
+
+async def test_a_save_after_a_big_load_writes_only_the_rows_the_cache_keeps(monkeypatch, tmp_path):
+    written: list[int] = []
+    original = NotificationCache.apply
+
+    def counting(self, changed, *args, **kwargs):  # type: ignore[no-untyped-def]
+        changed = list(changed)
+        written.append(len(changed))
+        return original(self, changed, *args, **kwargs)
+
+    monkeypatch.setattr(NotificationCache, "apply", counting)
+    cache = NotificationCache(tmp_path / "cache.sqlite3", limit=1000)
+    ctl = offline_controller(tmp_path, cache)
+    await ctl.start()
+    ctl.accept(notifications(20_000), live=False)
+    ctl.rest.confirmed = True
+    await ctl.aclose()  # saves
+    assert written == [1000]
+
+
+async def test_mark_all_read_over_many_rows_lets_the_loop_in():
+    ctl = offline_controller()
+    ctl.accept(notifications(60_000), live=False)
+    unread = ctl.inbox.unread()
+    assert unread > 30_000
+    turns = 0
+
+    async def ticker() -> None:
+        nonlocal turns
+        while True:
+            turns += 1
+            await asyncio.sleep(0)
+
+    ticking = asyncio.create_task(ticker())
+    task = ctl.mark_all_read()
+    assert ctl.unread_count == 0  # the badge at once
+    await task
+    ticking.cancel()
+    assert ctl.inbox.unread() == 0
+    assert turns > 2, "marking 40,000 rows never yielded to the event loop"
+    await ctl.aclose()
