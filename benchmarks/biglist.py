@@ -15,6 +15,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from benchmarks.common import PaintWatch, rss_mb, summary_ms
+from benchmarks.stall import StallProbe
 from tests.support.fakes import notifications
 
 SIZE = (120, 40)
@@ -66,7 +67,10 @@ async def page_downs(
 async def measure_ours(count: int, pages: int) -> dict:
     from benchmarks.common import dashboard_app
     from tests.support.fakes import offline_controller
+    from tiri_tui.ui.app import TiriApp  # imported before the clock starts, as the floor's is
     from tiri_tui.ui.notification_list import NotificationList
+
+    assert TiriApp
 
     started = time.perf_counter()
     controller = offline_controller()
@@ -82,6 +86,8 @@ async def measure_ours(count: int, pages: int) -> dict:
         first_paint = stamp["t"] - t0
         view = app.query_one(NotificationList)
         watch = PaintWatch(view, lambda i: view.source[i].id if i < len(view.source) else None)
+        probe = StallProbe()
+        await probe.__aenter__()
         paging = await page_downs(view, watch, pages, count, view.action_page_down)
         template = controller.inbox[0]
         new_row = []
@@ -98,8 +104,10 @@ async def measure_ours(count: int, pages: int) -> dict:
             t = time.perf_counter()
             controller.accept([fresh], live=True)
             new_row.append(await watch.wait() - t)
+        await probe.__aexit__()
         rss = rss_mb()
     return {
+        "stall": probe.summary(),
         "variant": "ours",
         "count": count,
         "load_s": loaded,
@@ -129,6 +137,8 @@ async def measure_floor(count: int, pages: int) -> dict:
         first_paint = stamp["t"] - t0
         view = app.query_one(MinimalList)
         watch = PaintWatch(view, lambda i: view.rows[i] if i < len(view.rows) else None)
+        probe = StallProbe()
+        await probe.__aenter__()
         paging = await page_downs(view, watch, pages, count, view.page_down)
         new_row = []
         for k in range(NEW_ROWS):
@@ -139,8 +149,10 @@ async def measure_floor(count: int, pages: int) -> dict:
             t = time.perf_counter()
             view.prepend(row)
             new_row.append(await watch.wait() - t)
+        await probe.__aexit__()
         rss = rss_mb()
     return {
+        "stall": probe.summary(),
         "variant": "floor",
         "count": count,
         "load_s": loaded,

@@ -19,6 +19,7 @@ from textual import events
 from websockets.asyncio.client import connect
 
 from benchmarks.common import ROOT, dashboard_app, summary_ms
+from benchmarks.stall import StallProbe
 from tests.support.fakes import notifications
 from tiri_tui.client import TiriClient
 from tiri_tui.config import Settings
@@ -180,12 +181,13 @@ def watch_rendered(
 async def controller_stream(
     server: ServerProcess, rate: float, seconds: float, held: int, with_app: bool
 ) -> dict:
-    """(b) and, with the app, (c)."""
+    """(b) and, with the app, (c); with the loop's stalls meanwhile."""
     async with Run(server, held) as run:
         if not with_app:
-            await server.command(f"stream {rate} {seconds}")
-            await asyncio.sleep(0.2)
-            return {"b": run.latencies}
+            async with StallProbe() as probe:
+                await server.command(f"stream {rate} {seconds}")
+                await asyncio.sleep(0.2)
+            return {"b": run.latencies, "stall": probe.summary()}
         app = dashboard_app(controller=run.controller, bell=False)
         async with app.run_test(size=SIZE) as pilot:
             await pilot.pause()
@@ -201,13 +203,15 @@ async def controller_stream(
 
             run.controller.subscribe(remember)
             watch_rendered(view, sent_of, painted)
-            await server.command(f"stream {rate} {seconds}")
-            await asyncio.sleep(0.3)
+            async with StallProbe() as probe:
+                await server.command(f"stream {rate} {seconds}")
+                await asyncio.sleep(0.3)
             rendered = [painted[nid] - sent_of[nid] for nid in sent_of if nid in painted]
             return {
                 "b": run.latencies,
                 "c": rendered,
                 "missing_paints": len(sent_of) - len(rendered),
+                "stall": probe.summary(),
             }
 
 
@@ -247,10 +251,11 @@ async def burst(server: ServerProcess, count: int, key_every: float = 0.02) -> d
                     await asyncio.sleep(key_every)
 
             presser = asyncio.create_task(press_keys())
-            reply = await server.command(f"burst {count}")
-            await _until(lambda: len(set(run.added) - before) >= count, timeout=60)
-            in_controller = time.monotonic()
-            await _until(lambda: last_painted["t"] > in_controller, timeout=10)
+            async with StallProbe() as probe:
+                reply = await server.command(f"burst {count}")
+                await _until(lambda: len(set(run.added) - before) >= count, timeout=60)
+                in_controller = time.monotonic()
+                await _until(lambda: last_painted["t"] > in_controller, timeout=10)
             stop.set()
             await presser
             await pilot.pause()
@@ -263,6 +268,7 @@ async def burst(server: ServerProcess, count: int, key_every: float = 0.02) -> d
             "lost": count - len(new_ids),
             "duplicates": duplicates,
             "key_delay": summary_ms(key_delays),
+            "stall": probe.summary(),
         }
 
 
@@ -281,18 +287,21 @@ async def reconnect(server: ServerProcess, downtime: float = 2.0, missed: int = 
                     fills_at_connect.append(run.controller.counters.gap_fills)
 
         run.controller.subscribe(observe)
-        reply = await server.command(f"restart {downtime} {missed}")
-        await _until(
-            lambda: (
-                bool(fills_at_connect) and run.controller.counters.gap_fills > fills_at_connect[0]
-            ),
-            timeout=60,
-        )
+        async with StallProbe() as probe:
+            reply = await server.command(f"restart {downtime} {missed}")
+            await _until(
+                lambda: (
+                    bool(fills_at_connect)
+                    and run.controller.counters.gap_fills > fills_at_connect[0]
+                ),
+                timeout=60,
+            )
         done = time.monotonic()
         return {
             "listening_to_filled_s": done - reply["listening"],
             "backoff_delay_s": delays[-1] if delays else 0.0,
             "retries": len(delays),
+            "stall": probe.summary(),
         }
 
 

@@ -1,10 +1,11 @@
-"""Run every benchmark, print metric · measured · goal · pass/fail, write the raw figures.
+"""Run every benchmark; each figure beside a floor measured in the same run.
 
-    python -m benchmarks            # the full run (about 5 minutes)
-    python -m benchmarks --quick    # under a minute; CI runs it so nothing rots
+    python -m benchmarks            # the full run: judged, exits 1 if a row fails
+    python -m benchmarks --quick    # a short run that judges nothing (CI keeps it alive)
 
-Latencies are shown next to a floor measured in the same run, as a ratio,
-because absolute times on a shared machine drift.
+The machine drifts 3× between runs, so a goal is a ratio to a floor taken in
+the same run, never an absolute time (but for the loop-stall ceiling, which
+is what a person sees). A loop-stall probe runs through every scenario.
 """
 
 from __future__ import annotations
@@ -14,15 +15,17 @@ import asyncio
 import json
 import os
 import platform
-import subprocess
-import sys
-import tempfile
 import time
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from importlib.metadata import version
 from pathlib import Path
 
 from benchmarks.common import ROOT, median, run_child, summary_ms
+
+#: One frame at Textual's 60 fps: nothing is painted sooner than the next frame.
+FRAME_MS = 1000 / 60
+STALL_CEILING_MS = 50.0
 
 
 @dataclass(frozen=True)
@@ -34,6 +37,8 @@ class Plan:
     idle_seconds: float
     scaling_seconds: float
     sizes: tuple[int, ...]
+    list_sizes: tuple[int, ...]
+    mark_all: int
 
 
 FULL = Plan(
@@ -43,51 +48,117 @@ FULL = Plan(
     startup_runs=5,
     idle_seconds=60,
     scaling_seconds=5,
-    sizes=(1_000, 10_000, 100_000),
+    sizes=(0, 1_000, 10_000, 100_000),
+    list_sizes=(1_000, 100_000),
+    mark_all=100_000,
 )
 QUICK = Plan(
     stream_seconds=2,
-    burst=10_000,
-    pages=40,
-    startup_runs=3,
-    idle_seconds=10,
+    burst=2_000,
+    pages=30,
+    startup_runs=1,
+    idle_seconds=5,
     scaling_seconds=1,
-    sizes=(1_000, 100_000),
+    sizes=(0, 100_000),
+    list_sizes=(100_000,),
+    mark_all=100_000,
 )
+
+
+@dataclass
+class Row:
+    metric: str
+    measured: str
+    floor: str = ""
+    ratio: float | None = None
+    goal: str = ""
+    ok: bool | None = None
 
 
 class Table:
     """The result rows, and the raw figures behind them."""
 
-    def __init__(self) -> None:
-        self.rows: list[tuple[str, str, str, str]] = []
+    def __init__(self, judged: bool) -> None:
+        self.judged = judged
+        self.rows: list[Row] = []
         self.raw: dict[str, object] = {}
 
-    def add(self, metric: str, measured: str, goal: str = "", ok: bool | None = None) -> None:
-        verdict = "" if ok is None else ("pass" if ok else "FAIL")
-        self.rows.append((metric, measured, goal, verdict))
+    def add(self, row: Row) -> None:
+        self.rows.append(row)
+
+    def ratio(
+        self, metric: str, measured: float, floor: float, limit: float, unit: str = "ms"
+    ) -> None:
+        """A row judged as measured / floor ≤ limit."""
+        ratio = measured / floor if floor > 0 else float("inf")
+        self.add(
+            Row(
+                metric,
+                fmt(measured, unit),
+                fmt(floor, unit),
+                ratio,
+                f"≤ {limit:g}×",
+                ratio <= limit,
+            )
+        )
 
     def render(self) -> str:
-        head = ("metric", "measured", "goal", "")
-        widths = [max(len(r[i]) for r in [head, *self.rows]) for i in range(4)]
-        lines = [" | ".join(c.ljust(w) for c, w in zip(head, widths, strict=True)).rstrip()]
-        lines.append("-|-".join("-" * w for w in widths))
-        lines += [
-            " | ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip()
+        head = ("metric", "measured", "floor", "ratio", "goal", "")
+        cells = [
+            (
+                r.metric,
+                r.measured,
+                r.floor,
+                "" if r.ratio is None else f"{r.ratio:.2f}×",
+                r.goal,
+                "" if r.ok is None or not self.judged else ("pass" if r.ok else "FAIL"),
+            )
             for r in self.rows
         ]
-        return "\n".join(lines)
+        widths = [max(len(c[i]) for c in [head, *cells]) for i in range(6)]
+
+        def line(values: tuple[str, ...]) -> str:
+            return (
+                "| " + " | ".join(v.ljust(w) for v, w in zip(values, widths, strict=True))
+            ).rstrip() + " |"
+
+        return "\n".join(
+            [line(head), "|" + "|".join("-" * (w + 2) for w in widths) + "|"]
+            + [line(c) for c in cells]
+        )
 
     @property
-    def failures(self) -> int:
-        return sum(1 for r in self.rows if r[3] == "FAIL")
+    def failures(self) -> list[Row]:
+        return [r for r in self.rows if r.ok is False]
 
 
-def ms(value: float) -> str:
-    return f"{value:.2f} ms" if value < 10 else f"{value:.1f} ms"
+def fmt(value: float, unit: str) -> str:
+    if unit == "ms":
+        return f"{value:.2f} ms" if value < 10 else f"{value:.1f} ms"
+    if unit == "s":
+        return f"{value:.3f} s"
+    if unit == "MB":
+        return f"{value:.0f} MB"
+    return f"{value:g} {unit}"
 
 
-async def delivery_figures(plan: Plan, table: Table) -> None:
+def stall_row(table: Table, scenario: str, stall: dict[str, float], floor_worst: float) -> None:
+    """Worst stall ≤ 50 ms, and ≤ 2× the floor app's worst."""
+    worst = stall["worst_ms"]
+    ratio = worst / floor_worst if floor_worst > 0 else float("inf")
+    table.add(
+        Row(
+            f"loop stall: {scenario}, worst (p99)",
+            f"{fmt(worst, 'ms')} ({fmt(stall['p99_ms'], 'ms')})",
+            fmt(floor_worst, "ms"),
+            ratio,
+            f"≤ {STALL_CEILING_MS:g} ms, ≤ 2×",
+            worst <= STALL_CEILING_MS and ratio <= 2,
+        )
+    )
+
+
+async def delivery(plan: Plan) -> dict[str, object]:
     from benchmarks.delivery import (
         ServerProcess,
         burst,
@@ -97,189 +168,180 @@ async def delivery_figures(plan: Plan, table: Table) -> None:
         reconnect,
     )
 
+    out: dict[str, object] = {}
     async with ServerProcess() as server:
-        floor = summary_ms(await floor_stream(server, 100, plan.stream_seconds))
-        ours = summary_ms(
-            (await controller_stream(server, 100, plan.stream_seconds, 0, False))["b"]
-        )
+        out["floor"] = summary_ms(await floor_stream(server, 100, plan.stream_seconds))
+        for size in plan.sizes:
+            seconds = plan.stream_seconds if size == 0 else plan.scaling_seconds
+            result = await controller_stream(server, 100, seconds, size, False)
+            out[f"b_{size}"] = {"latency": summary_ms(result["b"]), "stall": result["stall"]}
         painted = await controller_stream(server, 100, plan.stream_seconds, 0, True)
-        rendered = summary_ms(painted["c"])
-        table.raw["latency"] = {
-            "floor": floor,
-            "controller": ours,
-            "rendered": rendered,
+        out["c"] = {
+            "latency": summary_ms(painted["c"]),
+            "stall": painted["stall"],
             "missing_paints": painted["missing_paints"],
         }
-        table.add(
-            "latency (a) bare websockets floor, p50/p99",
-            f"{ms(floor['p50_ms'])} / {ms(floor['p99_ms'])}",
-        )
-        ratio = ours["p50_ms"] / floor["p50_ms"]
-        table.add(
-            "latency (b) in controller, p50 (× floor)",
-            f"{ms(ours['p50_ms'])} ({ratio:.2f}×)",
-            "≤ 1.5× floor",
-            ratio <= 1.5,
-        )
-        table.add(
-            "latency (b) in controller, p99", ms(ours["p99_ms"]), "≤ 5 ms", ours["p99_ms"] <= 5
-        )
-        table.add(
-            "latency (c) row painted, p50 (× floor)",
-            f"{ms(rendered['p50_ms'])} ({rendered['p50_ms'] / floor['p50_ms']:.0f}×)",
-        )
-        table.add(
-            "latency (c) row painted, p99 / max",
-            f"{ms(rendered['p99_ms'])} / {ms(rendered['max_ms'])}",
-            "p99 ≤ 25 ms",
-            rendered["p99_ms"] <= 25,
-        )
+        out["floor_burst_s"] = await floor_burst(server, plan.burst)
+        out["burst"] = await burst(server, plan.burst)
+        out["reconnect"] = await reconnect(server)
+    return out
 
-        floor_s = await floor_burst(server, plan.burst)
-        result = await burst(server, plan.burst)
-        table.raw["burst"] = {"floor_s": floor_s, **result}
-        table.add(f"burst {plan.burst:,}: bare client parsed all (floor)", f"{floor_s:.3f} s")
-        table.add(
-            f"burst {plan.burst:,}: in controller and painted",
-            f"{result['absorbed_s']:.3f} s ({result['absorbed_s'] / floor_s:.1f}× floor)",
-            "≤ 1 s",
-            result["absorbed_s"] <= 1,
+
+def lists(plan: Plan) -> dict[str, object]:
+    out: dict[str, object] = {}
+    for size in plan.list_sizes:
+        pages = str(plan.pages)
+        out[f"ours_{size}"] = run_child("benchmarks.biglist", "ours", str(size), "--pages", pages)
+        out[f"floor_{size}"] = run_child("benchmarks.biglist", "floor", str(size), "--pages", pages)
+    return out
+
+
+def build_table(plan: Plan, table: Table, raw: dict[str, dict]) -> None:
+    d, lst = raw["delivery"], raw["lists"]
+    big = max(plan.list_sizes)
+    floor_stall = lst[f"floor_{big}"]["stall"]["worst_ms"]
+    table.add(
+        Row("loop stall: the floor app (minimal list, paging + new rows)", fmt(floor_stall, "ms"))
+    )
+
+    floor = d["floor"]
+    table.add(
+        Row(
+            "delivery: bare websockets client p50 / p99 (the floor)",
+            f"{fmt(floor['p50_ms'], 'ms')} / {fmt(floor['p99_ms'], 'ms')}",
         )
-        intact = result["lost"] == 0 and result["duplicates"] == 0
-        table.add(
+    )
+    for size in plan.sizes:
+        b = d[f"b_{size}"]["latency"]
+        table.ratio(
+            f"delivery into the controller p50, {size:,} held", b["p50_ms"], floor["p50_ms"], 1.5
+        )
+        table.ratio(
+            f"delivery into the controller p99, {size:,} held", b["p99_ms"], floor["p99_ms"], 3
+        )
+    for size in plan.sizes:
+        stall_row(table, f"stream, {size:,} held", d[f"b_{size}"]["stall"], floor_stall)
+
+    c = d["c"]["latency"]
+    new_row_floor = lst[f"floor_{min(plan.list_sizes)}"]["new_row"]["p50_ms"]
+    table.ratio(
+        "row painted p50 (floor: a frame + the minimal list's new-row paint)",
+        c["p50_ms"],
+        FRAME_MS + new_row_floor,
+        1,
+    )
+    table.ratio(
+        "row painted p99 (floor: the run's p50 + a frame)", c["p99_ms"], c["p50_ms"] + FRAME_MS, 1
+    )
+    stall_row(table, "stream with the dashboard", d["c"]["stall"], floor_stall)
+
+    result = d["burst"]
+    table.ratio(
+        f"burst {plan.burst:,} absorbed and painted (floor: bare client parse)",
+        result["absorbed_s"],
+        d["floor_burst_s"],
+        5,
+        "s",
+    )
+    table.add(
+        Row(
             "burst: lost / duplicated",
             f"{result['lost']} / {result['duplicates']}",
+            "",
+            None,
             "0 / 0",
-            intact,
+            result["lost"] == 0 and result["duplicates"] == 0,
         )
-        key = result["key_delay"]
-        table.add(
-            "burst: key delay (a key every 20 ms), p99",
-            ms(key["p99_ms"]),
-            "≤ 100 ms",
-            key["p99_ms"] <= 100,
-        )
-
-        again = await reconnect(server)
-        table.raw["reconnect"] = again
-        within = again["listening_to_filled_s"] <= again["backoff_delay_s"] + 1
-        table.add(
-            "reconnect: listening again → connected + gap-filled",
-            f"{again['listening_to_filled_s']:.2f} s (backoff delay {again['backoff_delay_s']:.2f} s)",
-            "≤ backoff + 1 s",
-            within,
-        )
-
-        for size in plan.sizes:
-            held_b = summary_ms(
-                (await controller_stream(server, 100, plan.scaling_seconds, size, False))["b"]
-            )
-            held_c = summary_ms(
-                (await controller_stream(server, 100, plan.scaling_seconds, size, True))["c"]
-            )
-            table.raw[f"scaling_latency_{size}"] = {"controller": held_b, "rendered": held_c}
-            table.add(
-                f"scaling: {size:,} held, latency (b) / (c) p50",
-                f"{ms(held_b['p50_ms'])} / {ms(held_c['p50_ms'])}",
-            )
-
-
-def list_figures(plan: Plan, table: Table) -> None:
-    for size in plan.sizes:
-        ours = run_child("benchmarks.biglist", "ours", str(size), "--pages", str(plan.pages))
-        floor = run_child("benchmarks.biglist", "floor", str(size), "--pages", str(plan.pages))
-        table.raw[f"list_{size}"] = {"ours": ours, "floor": floor}
-        tag = f"list {size:,}"
-        big = size >= 100_000
-        table.add(
-            f"{tag}: first paint (floor)",
-            f"{ours['first_paint_s']:.3f} s ({floor['first_paint_s']:.3f} s)",
-            "≤ 0.25 s" if big else "",
-            ours["first_paint_s"] <= 0.25 if big else None,
-        )
-        pd, fpd = ours["page_down"]["p50_ms"], floor["page_down"]["p50_ms"]
-        table.add(
-            f"{tag}: PageDown p50 (floor)",
-            f"{ms(pd)} ({ms(fpd)})",
-            "≤ 10 ms" if big else "",
-            pd <= 10 if big else None,
-        )
-        nr, fnr = ours["new_row"]["p50_ms"], floor["new_row"]["p50_ms"]
-        table.add(
-            f"{tag}: new row at top painted p50 (floor)",
-            f"{ms(nr)} ({ms(fnr)})",
-            "≤ 16 ms" if big else "",
-            nr <= 16 if big else None,
-        )
-        table.add(
-            f"{tag}: RSS (floor)",
-            f"{ours['rss_mb']:.0f} MB ({floor['rss_mb']:.0f} MB)",
-            "≤ 150 MB" if big else "",
-            ours["rss_mb"] <= 150 if big else None,
-        )
-
-
-def startup_figures(plan: Plan, table: Table) -> None:
-    import jwt
-
-    from tests.support.fakes import notifications
-    from tiri_tui.auth import FileTokenStore, Session
-    from tiri_tui.config import Settings
-    from tiri_tui.store import NotificationCache
-
-    totals, imports = [], []
-    with tempfile.TemporaryDirectory() as home:
-        settings = Settings(server="http://127.0.0.1:1", home=Path(home))
-        far = int((datetime.now(UTC) + timedelta(days=1)).timestamp())
-        access = jwt.encode(
-            {"exp": far, "iat": far - 3600, "user_id": "1"}, "x" * 32, algorithm="HS256"
-        )
-        FileTokenStore(settings.config_dir / "sessions").save(
-            settings.server, Session(access, "refresh-token-not-used", "demo@tiri.local", "1")
-        )
-        cache = NotificationCache(settings.cache_dir / f"{settings.account_slug('1')}.sqlite3")
-        cache.replace(notifications(1000), 333)
-        cache.close()
-        for _ in range(plan.startup_runs):
-            started = time.perf_counter()
-            child = subprocess.Popen(
-                [sys.executable, "-m", "benchmarks.startup_probe", home],
-                stdout=subprocess.PIPE,
-                text=True,
-                cwd=ROOT,
-            )
-            line = child.stdout.readline()
-            total = time.perf_counter() - started
-            child.wait(timeout=30)
-            figures = json.loads(line)
-            if figures["rows"] != 1000:
-                raise RuntimeError(f"start-up painted {figures['rows']} rows, not the 1,000 cached")
-            totals.append(total)
-            imports.append(figures["imports_s"])
-    total, imported = median(totals), median(imports)
-    table.raw["startup"] = {"totals_s": totals, "imports_s": imports}
+    )
     table.add(
-        "start-up: process start → first paint, 1,000 cached, server down",
-        f"{total:.3f} s (imports {imported:.3f} s = {100 * imported / total:.0f}%)",
-        "≤ 0.6 s",
-        total <= 0.6,
+        Row("burst: key delay p99 (a key every 20 ms)", fmt(result["key_delay"]["p99_ms"], "ms"))
+    )
+    stall_row(table, f"burst of {plan.burst:,}", result["stall"], floor_stall)
+
+    again = d["reconnect"]
+    table.add(
+        Row(
+            "reconnect: listening again → connected and gap-filled",
+            fmt(again["listening_to_filled_s"], "s"),
+            f"backoff {fmt(again['backoff_delay_s'], 's')}",
+            None,
+            "≤ backoff + 1 s",
+            again["listening_to_filled_s"] <= again["backoff_delay_s"] + 1,
+        )
+    )
+    stall_row(table, "reconnect and gap fill", again["stall"], floor_stall)
+
+    for size in plan.list_sizes:
+        ours, fl = lst[f"ours_{size}"], lst[f"floor_{size}"]
+        judged = size == big
+        limits = (2, 1.2, 1.5, 1.8) if judged else (None, None, None, None)
+        for (label, mine, theirs, unit), limit in zip(
+            (
+                ("first paint", ours["first_paint_s"], fl["first_paint_s"], "s"),
+                ("PageDown p50", ours["page_down"]["p50_ms"], fl["page_down"]["p50_ms"], "ms"),
+                (
+                    "new row at the top painted p50",
+                    ours["new_row"]["p50_ms"],
+                    fl["new_row"]["p50_ms"],
+                    "ms",
+                ),
+                ("RSS", ours["rss_mb"], fl["rss_mb"], "MB"),
+            ),
+            limits,
+            strict=True,
+        ):
+            metric = f"list {size:,}: {label} (floor: minimal line-API ScrollView)"
+            if limit is None:
+                table.add(Row(metric, fmt(mine, unit), fmt(theirs, unit), mine / theirs))
+            else:
+                table.ratio(metric, mine, theirs, limit, unit)
+        stall_row(table, f"list {size:,}, paging and new rows", ours["stall"], floor_stall)
+
+    mark = raw["mark_all"]
+    table.add(
+        Row(
+            f"mark all read, {plan.mark_all:,} held: badge shows 0 on screen",
+            fmt(mark["badge_s"] * 1000, "ms"),
+            "",
+            None,
+            "≤ 100 ms",
+            mark["badge_s"] <= 0.1,
+        )
+    )
+    table.add(
+        Row(f"mark all read, {plan.mark_all:,} held: every row read", fmt(mark["all_rows_s"], "s"))
+    )
+    stall_row(table, "mark all read", mark["stall"], floor_stall)
+
+    start = raw["startup"]
+    table.ratio(
+        "start-up: exec → first painted row, 1,000 cached (floor: a minimal Textual app)",
+        median(start["ours_s"]),
+        median(start["floor_s"]),
+        1.5,
+        "s",
+    )
+
+    idle = raw["idle"]
+    table.add(
+        Row(
+            f"idle CPU, connected, {plan.idle_seconds:.0f} s",
+            f"{idle['cpu_percent']:.2f} % of a core",
+            "",
+            None,
+            "≤ 1 %",
+            idle["cpu_percent"] <= 1 and idle["state"] == "connected",
+        )
     )
 
 
-async def idle_figure(plan: Plan, table: Table) -> None:
+async def idle(plan: Plan) -> dict[str, object]:
     from benchmarks.delivery import ServerProcess
 
     async with ServerProcess() as server:
-        result = await asyncio.to_thread(
+        return await asyncio.to_thread(
             run_child, "benchmarks.idle_probe", server.url, str(plan.idle_seconds)
         )
-    table.raw["idle"] = result
-    table.add(
-        f"idle CPU, connected, no traffic, {plan.idle_seconds:.0f} s",
-        f"{result['cpu_percent']:.2f} % of a core",
-        "≤ 1 %",
-        result["cpu_percent"] <= 1 and result["state"] == "connected",
-    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -288,7 +350,7 @@ def main(argv: list[str] | None = None) -> int:
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--quick", action="store_true", help="short runs (under a minute)")
+    parser.add_argument("--quick", action="store_true", help="short runs that judge nothing")
     parser.add_argument(
         "--output",
         type=Path,
@@ -297,17 +359,27 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     plan = QUICK if args.quick else FULL
-    table = Table()
+    from benchmarks.mark_all import mark_all_read
+    from benchmarks.startup import measure as startup
+
     started = time.perf_counter()
-    asyncio.run(delivery_figures(plan, table))
-    list_figures(plan, table)
-    startup_figures(plan, table)
-    asyncio.run(idle_figure(plan, table))
+    raw: dict[str, object] = {
+        "delivery": asyncio.run(delivery(plan)),
+        "lists": lists(plan),
+        "mark_all": asyncio.run(mark_all_read(plan.mark_all)),
+        "startup": startup(plan.startup_runs),
+        "idle": asyncio.run(idle(plan)),
+    }
+    table = Table(judged=not args.quick)
+    table.raw = raw
+    build_table(plan, table, raw)  # type: ignore[arg-type]
     elapsed = time.perf_counter() - started
-    machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
-    print(
-        f"tiri-tui benchmarks ({'quick' if args.quick else 'full'} run, {elapsed:.0f} s; {machine})\n"
+    machine = (
+        f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+        f"Textual {version('textual')}, websockets {version('websockets')}"
     )
+    kind = "quick run, not judged" if args.quick else "full run"
+    print(f"tiri-tui benchmarks ({kind}, {elapsed:.0f} s; {machine})\n")
     print(table.render())
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(
@@ -316,12 +388,16 @@ def main(argv: list[str] | None = None) -> int:
                 "quick": args.quick,
                 "machine": machine,
                 "when": datetime.now(UTC).isoformat(),
-                "rows": table.rows,
-                "raw": table.raw,
+                "rows": [asdict(r) for r in table.rows],
+                "raw": raw,
             },
             indent=2,
         )
     )
     print(f"\nraw figures: {args.output}")
-    # CI checks that the benchmarks run, not their figures (a shared machine drifts).
+    if table.judged and table.failures:
+        print(
+            f"\n{len(table.failures)} row(s) failed: " + "; ".join(r.metric for r in table.failures)
+        )
+        return 1
     return 0

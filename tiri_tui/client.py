@@ -72,10 +72,15 @@ class TiriClient:
             page_size=settings.page_size,
             reconcile_interval=settings.reconcile_interval or None,
         )
-        self.ssl = tls_context(settings)
+        # Loading the trust store costs tens of milliseconds at every start:
+        # only a server reached over TLS needs it. (Redirects are never
+        # followed and links to other hosts refused, so a plain-http server
+        # never leads to a TLS connection.)
+        secure = settings.server.startswith("https:") or settings.socket_url.startswith("wss:")
+        self.ssl: ssl.SSLContext | None = tls_context(settings) if secure else None
         self.http = httpx.AsyncClient(
             base_url=settings.server,
-            verify=self.ssl,
+            verify=self.ssl if self.ssl is not None else False,
             timeout=httpx.Timeout(http_timeout, connect=min(5.0, http_timeout)),
             follow_redirects=False,  # a redirect must never carry the token elsewhere
             headers={"User-Agent": f"tiri-tui/{__version__}"},

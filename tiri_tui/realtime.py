@@ -16,12 +16,8 @@ import ssl
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol, assert_never
+from typing import TYPE_CHECKING, Any, Protocol, assert_never
 from urllib.parse import quote, urlsplit
-
-from websockets.asyncio.client import ClientConnection, connect
-from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus, InvalidURI
-from websockets.typing import Origin
 
 from tiri_tui import __version__
 from tiri_tui.errors import LoginRequired, NotConnected, TiriError, is_transient
@@ -62,6 +58,9 @@ from tiri_tui.protocol import (
     parse_server_frame,
 )
 from tiri_tui.redaction import RedactingFilter, redact
+
+if TYPE_CHECKING:
+    from websockets.asyncio.client import ClientConnection
 
 log = logging.getLogger(__name__)
 #: websockets logs the handshake (URL with ?token=, Authorization header) at
@@ -228,6 +227,8 @@ class RealtimeWorker:
 
     async def send(self, frame: ClientFrame) -> None:
         """Send a client frame; raise NotConnected rather than dropping it silently."""
+        from websockets.exceptions import ConnectionClosed
+
         ws = self._ws
         if ws is None or self._policy.state is not ConnectionState.CONNECTED:
             raise NotConnected()
@@ -366,6 +367,17 @@ class RealtimeWorker:
 
     async def _converse(self, generation: int, token: str) -> Event:
         """Hold one connection open until it ends; return what ended it."""
+        # websockets is imported at the first connection, not at start-up:
+        # the dashboard paints its cached list before it needs a socket.
+        from websockets.asyncio.client import connect
+        from websockets.exceptions import (
+            ConnectionClosed,
+            InvalidHandshake,
+            InvalidStatus,
+            InvalidURI,
+        )
+        from websockets.typing import Origin
+
         s = self.settings
         life = self._token_life(token)
         # Only a TLS context of our own is passed: for wss:// without one,
@@ -440,6 +452,8 @@ class RealtimeWorker:
 
     async def _app_pings(self, ws: ClientConnection) -> None:
         interval = self.settings.app_ping_interval or 30.0
+        from websockets.exceptions import ConnectionClosed
+
         with contextlib.suppress(ConnectionClosed):
             while True:
                 await asyncio.sleep(interval)

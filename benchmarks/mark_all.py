@@ -1,0 +1,52 @@
+"""Mark all read with 100,000 held: how soon the badge shows 0 on screen, and
+how long the loop stalls while every row turns read."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+from benchmarks.common import dashboard_app
+from benchmarks.stall import StallProbe
+
+SIZE = (120, 40)
+
+
+async def mark_all_read(count: int) -> dict[str, object]:
+    """Press ``M`` on a dashboard holding ``count`` (two thirds unread)."""
+    from textual import events
+
+    from tests.support.fakes import notifications, offline_controller
+    from tiri_tui.ui.widgets import UnreadBadge
+
+    controller = offline_controller()
+    controller.accept(notifications(count), live=False)
+    controller.set_unread(controller.inbox.unread())
+    shown_zero = asyncio.Event()
+    stamp = {"t": 0.0}
+    original = UnreadBadge.render
+
+    def render(self):  # type: ignore[no-untyped-def]
+        visual = original(self)
+        if " 0 unread" in str(visual) and not shown_zero.is_set():
+            stamp["t"] = time.perf_counter()
+            shown_zero.set()
+        return visual
+
+    UnreadBadge.render = render  # type: ignore[method-assign]
+    app = dashboard_app(controller=controller, bell=False)
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.pause()
+            async with StallProbe() as probe:
+                pressed = time.perf_counter()
+                app.post_message(events.Key("M", "M"))
+                await asyncio.wait_for(shown_zero.wait(), 30)
+                badge_s = stamp["t"] - pressed
+                while controller.inbox.unread():
+                    await asyncio.sleep(0.01)
+                all_rows_s = time.perf_counter() - pressed
+            await controller.aclose()
+    finally:
+        UnreadBadge.render = original  # type: ignore[method-assign]
+    return {"badge_s": badge_s, "all_rows_s": all_rows_s, "stall": probe.summary()}
