@@ -396,6 +396,11 @@ class Chaos:
             await _until(lambda: wanted <= self.tail.printed_ids(), 30, "tail to print all")
         printed = self.tail.printed_ids()
         self.report.tail_missing = [i for i in self.created_ids if i not in printed]
+        if self.report.tail_missing:
+            print(f"\nTAIL MISSING {len(self.report.tail_missing)}; its last states:")
+            for line in self.tail.last_states():
+                print("   ", line)
+            print("  its stderr:", *list(self.tail.stderr)[-10:], sep="\n    ")
         for run in self.tail.runs:  # each run prints each at most once
             shown = collections.Counter(
                 e["notification"]["id"] for e in run if e.get("event") == "notification"

@@ -8,6 +8,7 @@ it anew with enough backlog to print what it could not print meanwhile.
 from __future__ import annotations
 
 import asyncio
+import collections
 import json
 from pathlib import Path
 
@@ -24,8 +25,11 @@ class TailProcess:
         (home / "config").mkdir(parents=True)
         (home / "config" / "config.toml").write_text(config)
         self.runs: list[list[dict]] = []
+        #: The last lines the runs wrote to stderr (read, or a full pipe would stall them).
+        self.stderr: collections.deque[str] = collections.deque(maxlen=50)
         self._process: asyncio.subprocess.Process | None = None
         self._reader: asyncio.Task[None] | None = None
+        self._stderr_reader: asyncio.Task[None] | None = None
 
     async def log_in(self) -> str:
         """Log in through the CLI; return the stored refresh token."""
@@ -45,6 +49,7 @@ class TailProcess:
         lines: list[dict] = []
         self.runs.append(lines)
         self._reader = asyncio.create_task(self._read(self._process, lines))
+        self._stderr_reader = asyncio.create_task(self._drain_stderr(self._process))
 
     @property
     def lines(self) -> list[dict]:
@@ -72,8 +77,18 @@ class TailProcess:
         if self._process is not None and self._process.returncode is None:
             self._process.send_signal(2)
             await asyncio.wait_for(self._process.wait(), 15)
-        if self._reader is not None:
-            await self._reader
+        for reader in (self._reader, self._stderr_reader):
+            if reader is not None:
+                await reader
+
+    async def _drain_stderr(self, process: asyncio.subprocess.Process) -> None:
+        assert process.stderr is not None
+        while line := await process.stderr.readline():
+            self.stderr.append(line.decode(errors="replace").rstrip())
+
+    def last_states(self, count: int = 5) -> list[dict]:
+        """The current run's last state lines (for a diagnosis)."""
+        return [line for line in self.runs[-1] if line.get("event") == "state"][-count:]
 
     @staticmethod
     async def _read(process: asyncio.subprocess.Process, lines: list[dict]) -> None:
