@@ -17,6 +17,7 @@ import contextlib
 import dataclasses
 import gc
 import json
+import os
 import random
 import time
 import tracemalloc
@@ -182,7 +183,13 @@ class Chaos:
             await self.client.aclose()
             self.report.leaked_tasks += self.controller.live_tasks()
             await self.tail.stop()
-            await _until(lambda: self.proxy.open_links == 0, 10, "proxy links to close")
+            try:
+                await _until(lambda: self.proxy.open_links == 0, 10, "proxy links to close")
+            except AssertionError as exc:
+                raise AssertionError(
+                    f"{exc}: still linked {self.proxy.describe_links()}; "
+                    f"this process's sockets {self._client_sockets()}"
+                ) from None
             gc.collect()
             self.report.leaked_connections = sum(
                 1 for o in gc.get_objects() if type(o).__name__ == "ClientConnection"
@@ -195,6 +202,16 @@ class Chaos:
             self.report.machinery_growth_mb = machinery_growth() / 1e6
         self.report.seconds = time.monotonic() - started
         return self.report
+
+    @staticmethod
+    def _client_sockets() -> list[str]:
+        """This process's own TCP sockets still open (the client side of any link)."""
+        found = []
+        for fd in os.listdir("/proc/self/fd"):
+            with contextlib.suppress(OSError):
+                if os.readlink(f"/proc/self/fd/{fd}").startswith("socket:"):
+                    found.append(fd)
+        return found
 
     def _record(self, event: object) -> None:
         """What happened to each id in the client (for diagnosing a loss)."""

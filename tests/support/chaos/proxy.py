@@ -69,6 +69,13 @@ class FaultProxy:
     def open_links(self) -> int:
         return len(self._links)
 
+    def describe_links(self) -> list[str]:
+        """Who is still linked (client address → upstream address), for a diagnosis."""
+        return [
+            f"{client.get_extra_info('peername')} → {up.get_extra_info('sockname')}"
+            for client, up in self._links
+        ]
+
     # -- plumbing -------------------------------------------------------------------------
     async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         if self.refusing:
