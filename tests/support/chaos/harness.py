@@ -414,7 +414,16 @@ class Chaos:
         printed = self.tail.printed_ids()
         self.report.tail_missing = [i for i in self.created_ids if i not in printed]
         if self.report.tail_missing:
-            print(f"\nTAIL MISSING {len(self.report.tail_missing)}; its last states:")
+            now, order = time.monotonic(), {i: k for k, i in enumerate(self.created_ids)}
+            missing = sorted(order[i] for i in self.report.tail_missing)
+            first, last = missing[0], missing[-1]
+            print(
+                f"\nTAIL MISSING {len(missing)}: creation #{first}..#{last} of "
+                f"{len(self.created_ids)} (first made {now - self.sent_to[self.created_ids[first]][0]:.0f} s"
+                f" ago); runs {[len(r) for r in self.tail.runs]}, last lines "
+                f"{[round(now - t) for t in self.tail.last_line_at]} s ago, reader errors "
+                f"{self.tail.reader_errors}; its last states:"
+            )
             for line in self.tail.last_states():
                 print("   ", line)
             print("  its stderr:", *list(self.tail.stderr)[-10:], sep="\n    ")

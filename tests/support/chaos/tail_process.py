@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import json
+import time
 from pathlib import Path
 
 from tests.support.cli import cli_login, spawn_cli
@@ -25,6 +26,9 @@ class TailProcess:
         (home / "config").mkdir(parents=True)
         (home / "config" / "config.toml").write_text(config)
         self.runs: list[list[dict]] = []
+        #: When each run's last line arrived (monotonic), and how each reader ended.
+        self.last_line_at: list[float] = []
+        self.reader_errors: list[str] = []
         #: The last lines the runs wrote to stderr (read, or a full pipe would stall them).
         self.stderr: collections.deque[str] = collections.deque(maxlen=50)
         self._process: asyncio.subprocess.Process | None = None
@@ -48,7 +52,8 @@ class TailProcess:
         self._process = await spawn_cli(self.home, *args)
         lines: list[dict] = []
         self.runs.append(lines)
-        self._reader = asyncio.create_task(self._read(self._process, lines))
+        self.last_line_at.append(time.monotonic())
+        self._reader = asyncio.create_task(self._read(self._process, lines, len(self.runs) - 1))
         self._stderr_reader = asyncio.create_task(self._drain_stderr(self._process))
 
     @property
@@ -90,9 +95,13 @@ class TailProcess:
         """The current run's last state lines (for a diagnosis)."""
         return [line for line in self.runs[-1] if line.get("event") == "state"][-count:]
 
-    @staticmethod
-    async def _read(process: asyncio.subprocess.Process, lines: list[dict]) -> None:
+    async def _read(self, process: asyncio.subprocess.Process, lines: list[dict], run: int) -> None:
         assert process.stdout is not None
-        while line := await process.stdout.readline():
-            lines.append(json.loads(line))
+        try:
+            while line := await process.stdout.readline():
+                lines.append(json.loads(line))
+                self.last_line_at[run] = time.monotonic()
+        except Exception as exc:  # the diagnosis must say so, not hide it
+            self.reader_errors.append(f"run {run}: {exc!r}")
+            raise
         await process.wait()
