@@ -362,7 +362,15 @@ class RealtimeWorker:
             else:
                 self._report(generation, TokenRefreshFailed(False, redact(str(exc))))
             return
-        event = await self._converse(generation, token)
+        try:
+            event = await self._converse(generation, token)
+        except Exception as exc:
+            # Whatever went wrong (here, or in whoever handled a frame), the
+            # policy must hear that this connection is over: a task that dies
+            # silently would leave the state "connected" on a dead socket,
+            # with no fill to recover what it then misses.
+            log.exception("the connection failed unexpectedly")
+            event = NetworkError(redact(f"connection failed: {type(exc).__name__}"))
         self._report(generation, event)
 
     async def _converse(self, generation: int, token: str) -> Event:

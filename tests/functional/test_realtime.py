@@ -407,3 +407,36 @@ async def test_token_never_appears_in_reasons_or_logs(server, client, caplog):
     reasons = " ".join(s.reason for s in recorder.states)
     assert token[:60] not in reasons and token not in caplog.text
     assert "bye token=***" in reasons
+
+
+async def test_a_failure_while_handling_a_frame_never_leaves_a_dead_socket_connected(
+    server, client
+):
+    """Whoever handles a frame may fail; the connection must then be reported
+    over (and made again), never left "connected" with nobody reading it."""
+    recorder = Recorder()
+    failures = {"left": 1}
+
+    def fragile(event: object) -> None:
+        recorder(event)
+        frame = event.frame if isinstance(event, FrameReceived) else None
+        if isinstance(frame, NotificationFrame) and failures["left"]:
+            failures["left"] -= 1
+            raise KeyError("a bug in whoever handles frames")
+
+    worker = make_worker(server, Tokens(client.auth), fragile, rng=lambda: 1.0)
+    worker.start()
+    try:
+        await connected(worker, recorder)
+        await server.create_notification(title="the one that trips it")
+        await connected(worker, recorder, times=2)  # reported over, then connected again
+        after = await server.create_notification(title="after")
+        await wait_for(
+            lambda: any(
+                f.notification.id == after["id"] for f in recorder.frames(NotificationFrame)
+            ),
+            what="frames read again",
+        )
+    finally:
+        await worker.aclose()
+    assert worker.live_tasks() == 0

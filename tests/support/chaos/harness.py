@@ -427,6 +427,7 @@ class Chaos:
             for line in self.tail.last_states():
                 print("   ", line)
             print("  its stderr:", *list(self.tail.stderr)[-10:], sep="\n    ")
+            print("  its logged errors:", *self.tail.logged_errors(), sep="\n    ")
         for run in self.tail.runs:  # each run prints each at most once
             shown = collections.Counter(
                 e["notification"]["id"] for e in run if e.get("event") == "notification"

@@ -91,6 +91,14 @@ class TailProcess:
         while line := await process.stderr.readline():
             self.stderr.append(line.decode(errors="replace").rstrip())
 
+    def logged_errors(self, count: int = 10) -> list[str]:
+        """The last ERROR lines of its log file (a crashed task shows there)."""
+        path = self.home / "log" / "tiri-tui.log"
+        if not path.exists():
+            return []
+        lines = path.read_text(errors="replace").splitlines()
+        return [line for line in lines if " ERROR " in line][-count:]
+
     def last_states(self, count: int = 5) -> list[dict]:
         """The current run's last state lines (for a diagnosis)."""
         return [line for line in self.runs[-1] if line.get("event") == "state"][-count:]
