@@ -313,6 +313,10 @@ class RestSync:
         await self._guarded(refresh(), "refresh over REST")
 
     async def _load_more(self, url: str) -> None:
+        # The chain this page continues. A page 1 taken while it is fetched
+        # starts another chain: this page then follows nothing it can be
+        # compared with, and the next link it carries is stale.
+        chain = self._more_coverage
         self._followed.add(url)
         asked = self._clock()
         try:
@@ -321,19 +325,21 @@ class RestSync:
             self._host.end_session()
             return
         except TiriError as exc:
-            if not is_transient(exc):
+            if not is_transient(exc) and chain is self._more_coverage:
                 # Another server's link, a malformed page, a 4xx: trying the
                 # same link again cannot help, so the list ends here.
                 self._next_url, self.has_more = None, False
             log.info("loading more failed: %s", exc)
             return
         self._counters.items_rejected += len(page.rejected)
+        self._host.accept(page.results, live=False, fetched_at=asked)
+        if chain is not self._more_coverage:
+            return
         looping = page.next is not None and page.next in self._followed
         if looping:
             log.warning("the server's next link leads back to a page already loaded; stopping")
         self._next_url = None if looping else page.next
-        self._host.accept(page.results, live=False, fetched_at=asked)
-        self._drop_vanished(self._more_coverage.add(page))
+        self._drop_vanished(chain.add(page))
         self.has_more = bool(self._next_url)
 
     # -- loops -----------------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import collections
 import dataclasses
 
@@ -147,5 +148,31 @@ async def test_a_restarted_server_with_other_data_leaves_no_ghosts(tmp_path):
                 e.notification.id for e in events if isinstance(e, NotificationAdded)
             )
             assert all(added[i] == 1 for i in new)
+        finally:
+            await client.aclose()
+
+
+async def test_a_page_one_taken_while_paging_further_removes_nothing(tmp_path, monkeypatch):
+    """Scrolling loads page N while a refresh takes page 1: page N then continues no
+    chain, so nothing between page 1 and page N may be taken for deleted."""
+    async with DemoServer(seed_count=120) as server:
+        client, ctl, events = await started(server, tmp_path)
+        try:
+            for _ in range(3):  # pages 2-4 loaded: 80 held
+                await ctl.load_more()
+            gate, original = asyncio.Event(), client.api.follow
+
+            async def held_back(url):  # type: ignore[no-untyped-def]
+                page = await original(url)
+                await gate.wait()
+                return page
+
+            monkeypatch.setattr(client.api, "follow", held_back)
+            paging = ctl.load_more()  # page 5, in flight
+            await ctl.refresh()  # page 1 taken meanwhile
+            gate.set()
+            await paging
+            assert removed(events) == []
+            assert len(ctl.inbox) == 100
         finally:
             await client.aclose()
