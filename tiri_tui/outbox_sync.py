@@ -128,12 +128,21 @@ class OutboxSync:
 
     async def _write_then_flush(self, intent: Intent) -> None:
         started = self._clock()
-        entry = await self._run_io(
-            self._outbox.add, intent.action, intent.notification_id, was_unread=intent.was_unread
-        )
-        intent.seq = entry.seq
-        intent.written.set()
-        self.write_times.append(self._clock() - started)
+        try:
+            entry = await self._run_io(
+                self._outbox.add,
+                intent.action,
+                intent.notification_id,
+                was_unread=intent.was_unread,
+            )
+            intent.seq = entry.seq
+            self.write_times.append(self._clock() - started)
+        except Exception:
+            # A disk that refuses the write must not hold every later intent
+            # back: this one is sent from memory (lost only if we also crash).
+            log.exception("could not queue %s on disk", intent.action)
+        finally:
+            intent.written.set()
         await self.flush()
 
     async def flush(self) -> None:
@@ -144,38 +153,43 @@ class OutboxSync:
                     return  # the server asked us to wait (429 Retry-After)
                 entry = self._pending[0]
                 await entry.written.wait()  # never sent before it is on disk
-                seq = entry.seq
-                assert seq is not None
+                seq = entry.seq  # None: the disk refused it; sent from memory
                 sent_at = self._wall_clock()
                 try:
                     await self._send(entry)
                 except RateLimited as exc:
-                    await self._run_io(self._outbox.attempted, seq)
+                    await self._on_disk(self._outbox.attempted, seq)
                     self._not_before = self._clock() + (exc.retry_after or RATE_LIMIT_PAUSE)
                     self._tell(entry, f"the server asked to slow down; {BACK_ONLINE}")
                     return
                 except LoginRequired as exc:
-                    await self._run_io(self._outbox.attempted, seq)
+                    await self._on_disk(self._outbox.attempted, seq)
                     self._tell(entry, str(exc))
                     self._on_login_required()
                     return
                 except TiriError as exc:
                     if is_transient(exc):
-                        await self._run_io(self._outbox.attempted, seq)
+                        await self._on_disk(self._outbox.attempted, seq)
                         self._tell(entry, BACK_ONLINE)
                         return
                     # 404: the notification is gone; other refusals never succeed.
                     log.warning("dropping queued %s: %s", entry.action, exc)
                     if not (isinstance(exc, ApiError) and exc.status == 404):
                         self._tell(entry, f"{entry.action} failed: {exc}")
-                await self._run_io(self._outbox.done, seq)
-                self._told.discard(seq)
+                await self._on_disk(self._outbox.done, seq)
+                if seq is not None:
+                    self._told.discard(seq)
                 self._pending.pop(0)
                 self.sent += 1
                 if entry.action == "mark_all_read":
                     # The server marked everything it had when the call arrived,
                     # perhaps while our socket was down and its updates lost.
                     self._on_all_read(sent_at)
+
+    async def _on_disk(self, call: Callable[[int], None], seq: int | None) -> None:
+        """Record an attempt or a delivery, for an intent that is on disk."""
+        if seq is not None:
+            await self._run_io(call, seq)
 
     async def _send(self, entry: Intent) -> None:
         target = entry.notification_id or ""

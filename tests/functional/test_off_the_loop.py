@@ -88,3 +88,30 @@ async def test_mark_all_read_over_many_rows_lets_the_loop_in():
     assert ctl.inbox.unread() == 0
     assert turns > 2, "marking 40,000 rows never yielded to the event loop"
     await ctl.aclose()
+
+
+async def test_a_disk_that_refuses_an_intent_holds_no_later_one_back(monkeypatch, tmp_path):
+    sent: list[str] = []
+    ctl = offline_controller(tmp_path)
+
+    async def delivered(notification_id):  # type: ignore[no-untyped-def]
+        sent.append(notification_id)
+
+    ctl.outbox._api.mark_read = delivered  # type: ignore[method-assign]
+    await ctl.start()
+    ctl.accept(notifications(10), live=False)
+    first, second = [n.id for n in ctl.inbox if not n.is_read][:2]
+    original, refused = Outbox.add, {"left": 1}
+
+    def full_disk(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if refused["left"]:
+            refused["left"] -= 1
+            raise OSError("disk full")
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(Outbox, "add", full_disk)
+    ctl.mark_read(first)
+    ctl.mark_read(second)
+    await wait_for(lambda: sent == [first, second], what="both sent, in order")
+    await wait_for(lambda: ctl.outbox.pending_count == 0)
+    await ctl.aclose()
