@@ -32,7 +32,7 @@ from tests.support.chaos.report import (
     rss_mb,
     sync_trace,
 )
-from tests.support.chaos.tail_process import TailProcess
+from tests.support.chaos.tail_process import CliLoginFailed, TailProcess
 from tests.support.clients import FAST_REALTIME
 from tiri_tui.client import TiriClient
 from tiri_tui.config import Settings
@@ -235,7 +235,10 @@ class Chaos:
     async def _watch_sessions(self) -> None:
         while True:
             await asyncio.sleep(0.05)
-            await self._check_sessions()
+            try:
+                await self._check_sessions()
+            except Exception as exc:  # the run must say so, and the watch go on
+                self.report.crashed = f"watching sessions: {exc!r}"[:300]
 
     async def _check_sessions(self) -> None:
         if self.controller.needs_login and self.controller.code is StateCode.SESSION_EXPIRED:
@@ -446,6 +449,6 @@ async def _retrying(call):  # type: ignore[no-untyped-def]
     for _ in range(100):
         try:
             return await call()
-        except TiriError:
+        except (TiriError, CliLoginFailed):
             await asyncio.sleep(0.1)
     return await call()

@@ -17,6 +17,10 @@ from tests.support.cli import cli_login, spawn_cli
 from tiri_tui.server import DEMO_PASSWORD
 
 
+class CliLoginFailed(Exception):
+    """`tiri-tui login` did not succeed (the network may be mid-fault: try again)."""
+
+
 class TailProcess:
     """Runs of `tail --json` (one list of parsed lines per run)."""
 
@@ -40,7 +44,8 @@ class TailProcess:
         code, _, err = await cli_login(
             self.home, "--server", self.server_url, password=DEMO_PASSWORD
         )
-        assert code == 0, f"tail login failed: {err}"
+        if code != 0:
+            raise CliLoginFailed(err.strip()[-300:])
         (session,) = (self.home / "config" / "sessions").glob("session-*.json")
         return str(json.loads(session.read_text())["refresh"])
 
