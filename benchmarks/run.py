@@ -311,7 +311,14 @@ def build_table(plan: Plan, table: Table, raw: dict[str, dict]) -> None:
     table.add(
         Row(f"mark all read, {plan.mark_all:,} held: every row read", fmt(mark["all_rows_s"], "s"))
     )
-    stall_row(table, "mark all read", mark["stall"], floor_stall)
+    writes = mark["outbox_write"]
+    table.add(
+        Row(
+            "outbox: a mark on disk after it is made, p50 / p99 (store thread)",
+            f"{fmt(writes['p50_ms'], 'ms')} / {fmt(writes['p99_ms'], 'ms')}",
+        )
+    )
+    stall_row(table, "mark all read, then 200 marks", mark["stall"], floor_stall)
 
     start = raw["startup"]
     table.ratio(
