@@ -67,10 +67,8 @@ async def page_downs(
 async def measure_ours(count: int, pages: int) -> dict:
     from benchmarks.common import dashboard_app
     from tests.support.fakes import offline_controller
-    from tiri_tui.ui.app import TiriApp  # imported before the clock starts, as the floor's is
+    import tiri_tui.ui.app  # noqa: F401  imported before the clock starts, as the floor's app is
     from tiri_tui.ui.notification_list import NotificationList
-
-    assert TiriApp
 
     started = time.perf_counter()
     controller = offline_controller()
@@ -86,25 +84,23 @@ async def measure_ours(count: int, pages: int) -> dict:
         first_paint = stamp["t"] - t0
         view = app.query_one(NotificationList)
         watch = PaintWatch(view, lambda i: view.source[i].id if i < len(view.source) else None)
-        probe = StallProbe()
-        await probe.__aenter__()
-        paging = await page_downs(view, watch, pages, count, view.action_page_down)
-        template = controller.inbox[0]
-        new_row = []
-        for k in range(NEW_ROWS):
-            fresh = dataclasses.replace(
-                template,
-                id=f"new-{k}",
-                created_at=datetime(2027, 1, 1, tzinfo=UTC) + timedelta(seconds=k),
-            )
-            view.move_to(0)
-            view.scroll_to(y=0, animate=False, immediate=True)
-            await pilot.pause()
-            watch.expect(lambda i, nid, want=fresh.id: i == 0 and nid == want)
-            t = time.perf_counter()
-            controller.accept([fresh], live=True)
-            new_row.append(await watch.wait() - t)
-        await probe.__aexit__()
+        async with StallProbe() as probe:
+            paging = await page_downs(view, watch, pages, count, view.action_page_down)
+            template = controller.inbox[0]
+            new_row = []
+            for k in range(NEW_ROWS):
+                fresh = dataclasses.replace(
+                    template,
+                    id=f"new-{k}",
+                    created_at=datetime(2027, 1, 1, tzinfo=UTC) + timedelta(seconds=k),
+                )
+                view.move_to(0)
+                view.scroll_to(y=0, animate=False, immediate=True)
+                await pilot.pause()
+                watch.expect(lambda i, nid, want=fresh.id: i == 0 and nid == want)
+                t = time.perf_counter()
+                controller.accept([fresh], live=True)
+                new_row.append(await watch.wait() - t)
         rss = rss_mb()
     return {
         "stall": probe.summary(),
@@ -137,19 +133,17 @@ async def measure_floor(count: int, pages: int) -> dict:
         first_paint = stamp["t"] - t0
         view = app.query_one(MinimalList)
         watch = PaintWatch(view, lambda i: view.rows[i] if i < len(view.rows) else None)
-        probe = StallProbe()
-        await probe.__aenter__()
-        paging = await page_downs(view, watch, pages, count, view.page_down)
-        new_row = []
-        for k in range(NEW_ROWS):
-            view.scroll_to(y=0, animate=False, immediate=True)
-            await pilot.pause()
-            row = f"new row {k}"
-            watch.expect(lambda i, text, want=row: i == 0 and text == want)
-            t = time.perf_counter()
-            view.prepend(row)
-            new_row.append(await watch.wait() - t)
-        await probe.__aexit__()
+        async with StallProbe() as probe:
+            paging = await page_downs(view, watch, pages, count, view.page_down)
+            new_row = []
+            for k in range(NEW_ROWS):
+                view.scroll_to(y=0, animate=False, immediate=True)
+                await pilot.pause()
+                row = f"new row {k}"
+                watch.expect(lambda i, text, want=row: i == 0 and text == want)
+                t = time.perf_counter()
+                view.prepend(row)
+                new_row.append(await watch.wait() - t)
         rss = rss_mb()
     return {
         "stall": probe.summary(),
