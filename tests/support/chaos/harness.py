@@ -122,6 +122,7 @@ class Chaos:
         self.sent_to: dict[str, tuple[float, int]] = {}
         #: What controllers retired by a new login held: shown to the user then.
         self.retired_held: set[str] = set()
+        self._checking = asyncio.Lock()
 
     async def run(self) -> ChaosReport:
         """Inject every fault, converge, audit; the report says what broke."""
@@ -241,6 +242,12 @@ class Chaos:
                 self.report.crashed = f"watching sessions: {exc!r}"[:300]
 
     async def _check_sessions(self) -> None:
+        # The watcher and the end of the run both check: one at a time, or a
+        # tail could be restarted twice and one of them never stopped.
+        async with self._checking:
+            await self._check_sessions_now()
+
+    async def _check_sessions_now(self) -> None:
         if self.controller.needs_login and self.controller.code is StateCode.SESSION_EXPIRED:
             self._judge_logout(self.login, "dashboard: " + self.controller.reason)
             old = self.controller

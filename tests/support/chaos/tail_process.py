@@ -36,6 +36,7 @@ class TailProcess:
         #: The last lines the runs wrote to stderr (read, or a full pipe would stall them).
         self.stderr: collections.deque[str] = collections.deque(maxlen=50)
         self._process: asyncio.subprocess.Process | None = None
+        self._processes: list[asyncio.subprocess.Process] = []
         self._reader: asyncio.Task[None] | None = None
         self._stderr_reader: asyncio.Task[None] | None = None
 
@@ -55,6 +56,7 @@ class TailProcess:
         if backlog:
             args += ["-n", str(backlog)]
         self._process = await spawn_cli(self.home, *args)
+        self._processes.append(self._process)
         lines: list[dict] = []
         self.runs.append(lines)
         self.last_line_at.append(time.monotonic())
@@ -83,10 +85,11 @@ class TailProcess:
                 await asyncio.sleep(0.01)
 
     async def stop(self) -> None:
-        """Interrupt the current run (Ctrl+C) and wait for it."""
-        if self._process is not None and self._process.returncode is None:
-            self._process.send_signal(2)
-            await asyncio.wait_for(self._process.wait(), 15)
+        """Interrupt every run still going (Ctrl+C) and wait for them."""
+        for process in self._processes:
+            if process.returncode is None:
+                process.send_signal(2)
+                await asyncio.wait_for(process.wait(), 15)
         for reader in (self._reader, self._stderr_reader):
             if reader is not None:
                 await reader
