@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import sqlite3
 from datetime import timedelta
 from pathlib import Path
@@ -362,3 +363,24 @@ async def test_log_in_again_opens_the_login_form(server, dashboard):
     await wait_for(lambda: isinstance(app.screen, LoginScreen), what="login screen")
     assert app.controller.code is StateCode.LOGIN_AGAIN
     assert app.query_one(ConnectionIndicator).has_class("-error")
+
+
+async def test_arrivals_at_the_top_stay_in_sight():
+    """Reading at the top, 60 arrivals: the view stays at the top showing them, the
+    cursor stays on the notification it was on (even if that leaves the view)."""
+    controller = offline_controller()
+    controller.accept(sample(40), live=False)
+    app = TiriApp(controller=controller, clock=lambda: NOW, bell=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        view = app.query_one(NotificationList)
+        first = view.current
+        newest = sample(100)[60:]
+        for k, n in enumerate(newest):
+            fresh = dataclasses.replace(n, id=f"new-{k}", created_at=NOW + timedelta(seconds=k + 1))
+            view.rendered_rows.clear()
+            controller.accept([fresh], live=True)
+            await pilot.pause()
+        assert view.scroll_offset.y == 0
+        assert view.current is not None and view.current.id == first.id
+        assert view.source[0].id == "new-39" and 0 in view.rendered_rows  # painted, in sight

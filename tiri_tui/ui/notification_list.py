@@ -119,15 +119,19 @@ class NotificationList(ScrollView, can_focus=True):
         """Take the source's new length; keep the cursor on the same notification."""
         count = len(self.source)
         self.virtual_size = Size(self.size.width, count)
+        index = self.cursor
         if self._cursor_id is not None:
             found = self.source.position(self._cursor_id)
             if found is not None:
-                shift = found - self.cursor
+                shift = found - index
                 if shift and self.scroll_offset.y > 0:
                     # Rows arrived above: keep the view steady under the reader.
                     self.scroll_to(y=self.scroll_offset.y + shift, animate=False, immediate=True)
-                self.cursor = found
-        self.cursor = self.cursor  # the validator clamps it to the rows there are now
+                index = found
+        # The cursor follows its notification without moving the view: at the
+        # top, arrivals stay in sight (set_reactive skips the scroll-into-view
+        # a key press gets).
+        self.set_reactive(NotificationList.cursor, self.validate_cursor(index))
         self._remember_cursor()
         self.refresh()
 
