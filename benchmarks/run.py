@@ -233,6 +233,8 @@ def build_table(plan: Plan, table: Table, raw: dict[str, dict]) -> None:
     table.ratio(
         "row painted p99 (floor: the run's p50 + a frame)", c["p99_ms"], c["p50_ms"] + FRAME_MS, 1
     )
+    missing = d["c"]["missing_paints"]
+    table.add(Row("row painted: arrivals never painted", str(missing), "", None, "0", missing == 0))
     stall_row(table, "stream with the dashboard", d["c"]["stall"], floor_stall)
 
     result = d["burst"]
