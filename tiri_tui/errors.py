@@ -79,7 +79,7 @@ def is_transient(exc: BaseException) -> bool:
         return isinstance(exc, RateLimited) or exc.status >= 500 or exc.status == 408
     if isinstance(exc, LoginRequired):
         return False
-    return isinstance(exc, ServerUnreachable | NotConnected | OSError | TimeoutError)
+    return isinstance(exc, ServerUnreachable | NotConnected | OSError)  # TimeoutError is an OSError
 
 
 def message_from_body(body: object) -> str:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import threading
 
-from tests.support.fakes import notifications, offline_controller
+from tests.support.fakes import UnreachableApi, notifications, offline_controller
 from tests.support.waiting import wait_for
 from tiri_tui.auth import FileTokenStore
 from tiri_tui.store import NotificationCache, Outbox
@@ -92,12 +92,12 @@ async def test_mark_all_read_over_many_rows_lets_the_loop_in():
 
 async def test_a_disk_that_refuses_an_intent_holds_no_later_one_back(monkeypatch, tmp_path):
     sent: list[str] = []
-    ctl = offline_controller(tmp_path)
 
-    async def delivered(notification_id):  # type: ignore[no-untyped-def]
-        sent.append(notification_id)
+    class Accepting(UnreachableApi):
+        async def mark_read(self, notification_id: str) -> None:
+            sent.append(notification_id)
 
-    ctl.outbox._api.mark_read = delivered  # type: ignore[method-assign]
+    ctl = offline_controller(tmp_path, api=Accepting())
     await ctl.start()
     ctl.accept(notifications(10), live=False)
     first, second = [n.id for n in ctl.inbox if not n.is_read][:2]

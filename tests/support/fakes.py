@@ -105,10 +105,12 @@ def sample(count: int, *, start: datetime = NOW) -> list[Notification]:
 
 
 def offline_controller(
-    outbox_dir: Path | None = None, cache: NotificationCache | None = None
+    outbox_dir: Path | None = None,
+    cache: NotificationCache | None = None,
+    api: object | None = None,
 ) -> NotificationController:
-    """A real controller wired to the fakes above."""
-    api = UnreachableApi()
+    """A real controller wired to the fakes above (``api``: another fake REST client)."""
+    api = api or UnreachableApi()
     outbox = Outbox(Path(":memory:") if outbox_dir is None else outbox_dir / "outbox.sqlite3")
     return NotificationController(api, ScriptedWorker, outbox, cache)  # type: ignore[arg-type]
 

@@ -350,6 +350,8 @@ async def test_the_retry_countdown_follows_the_apps_clock():
         indicator = app.query_one(ConnectionIndicator)
         assert "retry in 12s" in str(indicator.render())
         now[0] = NOW + timedelta(seconds=5)
+        controller.set_unread(3)  # any change repaints the dashboard meanwhile
+        await pilot.pause()
         indicator._render_state()
         assert "retry in 7s" in str(indicator.render())
 

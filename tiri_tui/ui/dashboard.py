@@ -32,6 +32,7 @@ from tiri_tui.events import (
 )
 from tiri_tui.inbox import Inbox
 from tiri_tui.models import KNOWN_TYPES, Notification
+from tiri_tui.policy import ConnectionState
 from tiri_tui.text import one_line
 from tiri_tui.ui.keymap import Scope, bindings
 from tiri_tui.ui.notification_list import NotificationList
@@ -82,6 +83,7 @@ class DashboardScreen(Screen[None]):
         self._last_toast = 0.0
         self._toast_timer_set = False
         self._badge_shown: tuple[int | None, bool] | None = None
+        self._state_shown: tuple[ConnectionState, str, float | None] | None = None
         self._status_dirty = False
         self._last_status = 0.0
         self._asked_login = False
@@ -156,9 +158,12 @@ class DashboardScreen(Screen[None]):
             self._reset = False
             view.cursor = 0
         view.sync()
-        self.query_one(ConnectionIndicator).show(
-            controller.state, controller.reason, controller.retry_in
-        )
+        state = (controller.state, controller.reason, controller.retry_in)
+        if state != self._state_shown:
+            # Only a new state: showing the same one again would restart the
+            # retry countdown, and costs a relayout on every paint of a burst.
+            self._state_shown = state
+            self.query_one(ConnectionIndicator).show(*state)
         if controller.has_more and len(controller.inbox) < view.size.height + 5:
             controller.load_more()  # fill the screen before the user has to scroll
         if self._first_load_done is not None and controller.loaded.is_set():
