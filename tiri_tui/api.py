@@ -9,15 +9,17 @@ from __future__ import annotations
 import email.utils
 import logging
 import time
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlsplit
-
-import httpx
 
 from tiri_tui.auth import Auth
 from tiri_tui.errors import ApiError, RateLimited, ServerUnreachable, message_from_body
 from tiri_tui.models import Notification, Page, WireError
 from tiri_tui.redaction import redact
+
+if TYPE_CHECKING:
+    import httpx
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +51,7 @@ def _retry_after(response: httpx.Response) -> float | None:
 class TiriApi:
     """One server's notifications API on behalf of one logged-in session."""
 
-    def __init__(self, server: str, http: httpx.AsyncClient, auth: Auth) -> None:
+    def __init__(self, server: str, http: Callable[[], httpx.AsyncClient], auth: Auth) -> None:
         self.server = server.rstrip("/")
         self._http = http
         self._auth = auth
@@ -81,11 +83,14 @@ class TiriApi:
     async def _send(
         self, method: str, url: str, json: Any, params: dict[str, str] | None, token: str
     ) -> httpx.Response:
-        request = self._http.build_request(
+        import httpx  # loaded with the client: a lookup, not an import
+
+        http = self._http()
+        request = http.build_request(
             method, url, json=json, params=params, headers={"Authorization": f"Bearer {token}"}
         )
         try:
-            response = await self._http.send(request, stream=True)
+            response = await http.send(request, stream=True)
             try:
                 body = await _read_bounded(response)
             finally:

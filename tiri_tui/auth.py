@@ -18,10 +18,7 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Protocol
-
-import httpx
-import jwt
+from typing import TYPE_CHECKING, Protocol
 
 from tiri_tui.errors import (
     ApiError,
@@ -32,6 +29,9 @@ from tiri_tui.errors import (
     message_from_body,
 )
 from tiri_tui.redaction import redact, remember_secret
+
+if TYPE_CHECKING:
+    import httpx
 
 log = logging.getLogger(__name__)
 
@@ -169,6 +169,8 @@ def default_token_store(directory: Path, use_keyring: bool = True) -> TokenStore
 
 def expires_at(token: str) -> tuple[float | None, float | None]:
     """(exp, iat) of a JWT, read without verifying: the client has no key."""
+    import jwt  # first needed with the network (and imported with it, on a thread)
+
     try:
         claims = jwt.decode(token, options={"verify_signature": False, "verify_exp": False})
     except jwt.PyJWTError:
@@ -201,6 +203,8 @@ async def _post(
     body: dict[str, object],
     headers: dict[str, str] | None = None,
 ) -> httpx.Response:
+    import httpx  # loaded with the client that called: a lookup, not an import
+
     try:
         return await http.post(path, json=body, headers=headers)
     except httpx.TransportError as exc:
@@ -227,7 +231,7 @@ class Auth:
     def __init__(
         self,
         server: str,
-        http: httpx.AsyncClient,
+        http: Callable[[], httpx.AsyncClient],
         store: TokenStore,
         *,
         clock: Callable[[], float] = time.time,
@@ -247,7 +251,7 @@ class Auth:
 
     async def login(self, email: str, password: str) -> Session:
         """Log in; store and return the session. Raise LoginFailed with the server's words."""
-        response = await _post(self._http, LOGIN_PATH, {"email": email, "password": password})
+        response = await _post(self._http(), LOGIN_PATH, {"email": email, "password": password})
         body = _json_body(response)
         if response.status_code in (400, 401, 403):
             raise LoginFailed(message_from_body(body) or "the server refused these credentials")
@@ -281,7 +285,7 @@ class Auth:
         return await asyncio.shield(self._refreshing)
 
     async def _refresh(self, session: Session) -> str:
-        response = await _post(self._http, REFRESH_PATH, {"refresh": session.refresh})
+        response = await _post(self._http(), REFRESH_PATH, {"refresh": session.refresh})
         if response.status_code in (400, 401):
             # Another process sharing this store may have rotated it: adopt theirs.
             stored = await asyncio.to_thread(self._store.load, self.server)
@@ -313,7 +317,7 @@ class Auth:
             if session is not None:
                 token = await self.access_token()
                 await _post(
-                    self._http,
+                    self._http(),
                     LOGOUT_PATH,
                     {"refresh": self._session.refresh if self._session else session.refresh},
                     headers={"Authorization": f"Bearer {token}"},

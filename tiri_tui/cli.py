@@ -301,12 +301,22 @@ def _tail(args: argparse.Namespace, settings: Settings) -> int:
 # -- dashboard / demo ---------------------------------------------------------------------------
 def _dashboard(args: argparse.Namespace, settings: Settings) -> int:
     from tiri_tui import gc_tuning
-    from tiri_tui.ui.app import TiriApp
 
     async def dashboard() -> None:
         async with _client(settings) as client:
+            # The cache is read on the store thread while Textual is imported.
+            prepared = client.open_controller() if client.auth.session is not None else None
+            if prepared is not None:
+                prepared.prefetch_cache()
+            from tiri_tui.ui.app import TiriApp
+
             gc_tuning.tune()
-            app = TiriApp(client, bell=settings.bell, first_load_done=gc_tuning.freeze_survivors)
+            app = TiriApp(
+                client,
+                prepared=prepared,
+                bell=settings.bell,
+                first_load_done=gc_tuning.freeze_survivors,
+            )
             await app.run_async()
 
     asyncio.run(dashboard())

@@ -6,12 +6,12 @@ through :class:`TiriClient`, so they exercise the same objects.
 
 from __future__ import annotations
 
+import contextlib
+import importlib
 import logging
 import ssl
 from collections.abc import Callable
-from typing import Self
-
-import httpx
+from typing import TYPE_CHECKING, Self
 
 from tiri_tui import __version__
 from tiri_tui.api import TiriApi
@@ -22,6 +22,9 @@ from tiri_tui.errors import NotLoggedIn
 from tiri_tui.policy import PolicySettings
 from tiri_tui.realtime import RealtimeEvent, RealtimeSettings, RealtimeWorker
 from tiri_tui.store import NotificationCache, Outbox
+
+if TYPE_CHECKING:
+    import httpx
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +55,26 @@ def tls_context(settings: Settings) -> ssl.SSLContext:
     return context
 
 
+#: What the network needs and the first paint does not: imported on a thread
+#: (:func:`import_network_modules`) while the cached rows are painted.
+NETWORK_MODULES = (
+    "httpx",
+    "httpcore",
+    "h11",
+    "anyio._backends._asyncio",
+    "websockets.asyncio.client",
+    "jwt",
+)
+
+
+def import_network_modules() -> None:
+    """Import the network's libraries. It reads files: call it on a thread, so
+    the first request or socket does not hold up the loop importing them."""
+    for name in NETWORK_MODULES:
+        with contextlib.suppress(ImportError):  # a transport httpx may not use
+            importlib.import_module(name)
+
+
 class TiriClient:
     """A connection to one Tiri server on behalf of one stored session."""
 
@@ -78,18 +101,34 @@ class TiriClient:
         # never leads to a TLS connection.)
         secure = settings.server.startswith("https:") or settings.socket_url.startswith("wss:")
         self.ssl: ssl.SSLContext | None = tls_context(settings) if secure else None
-        self.http = httpx.AsyncClient(
-            base_url=settings.server,
-            verify=self.ssl if self.ssl is not None else False,
-            timeout=httpx.Timeout(http_timeout, connect=min(5.0, http_timeout)),
-            follow_redirects=False,  # a redirect must never carry the token elsewhere
-            headers={"User-Agent": f"tiri-tui/{__version__}"},
-        )
+        self._http_timeout = http_timeout
+        self._http_client: httpx.AsyncClient | None = None
         store = token_store or default_token_store(settings.config_dir / "sessions")
-        self.auth = Auth(settings.server, self.http, store)
-        self.api = TiriApi(settings.server, self.http, self.auth)
+        self.auth = Auth(settings.server, self._http, store)
+        self.api = TiriApi(settings.server, self._http, self.auth)
         self._stores: list[NotificationCache | Outbox] = []
         self._controller: NotificationController | None = None
+
+    @property
+    def http(self) -> httpx.AsyncClient:
+        """The HTTP client (made at its first use)."""
+        return self._http()
+
+    def _http(self) -> httpx.AsyncClient:
+        # Made at the first request, not at start-up: httpx and its transport
+        # cost ~25 ms of imports that the first paint of the cache does not need.
+        if self._http_client is None:
+            import httpx
+
+            timeout = self._http_timeout
+            self._http_client = httpx.AsyncClient(
+                base_url=self.settings.server,
+                verify=self.ssl if self.ssl is not None else False,
+                timeout=httpx.Timeout(timeout, connect=min(5.0, timeout)),
+                follow_redirects=False,  # a redirect must never carry the token elsewhere
+                headers={"User-Agent": f"tiri-tui/{__version__}"},
+            )
+        return self._http_client
 
     def open_controller(self) -> NotificationController:
         """Build the controller for the logged-in account (raise NotLoggedIn if none)."""
@@ -123,7 +162,8 @@ class TiriClient:
             await self._controller.aclose()
         for store in self._stores:
             store.close()
-        await self.http.aclose()
+        if self._http_client is not None:
+            await self._http_client.aclose()
 
     async def __aenter__(self) -> Self:
         return self

@@ -16,7 +16,7 @@ import functools
 import logging
 import time
 from collections.abc import Callable, Coroutine
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -47,12 +47,15 @@ from tiri_tui.realtime import (
     StateChanged,
 )
 from tiri_tui.rest_sync import RestSync
-from tiri_tui.store import NotificationCache, Outbox
+from tiri_tui.store import CacheLoad, NotificationCache, Outbox
 from tiri_tui.sync_rules import Filters
 
 __all__ = ["ControllerSettings", "Counters", "Filters", "NotificationController"]
 
 log = logging.getLogger(__name__)
+
+#: Cached rows shown before the rest are parsed: more than any terminal is tall.
+FIRST_SCREEN = 120
 T = TypeVar("T")
 #: Longest run of work on the event loop before yielding (a frame is 16 ms).
 SLICE_SECONDS = 0.008
@@ -111,6 +114,9 @@ class NotificationController:
             ask_count=self._ask_count,
         )
         self.worker = worker_factory(self._on_realtime)
+        self._first_screen: Future[CacheLoad] | None = None
+        #: The cache holds more than the first screenful shown.
+        self._cache_rest = False
 
     # -- what observers read -----------------------------------------------------------------
     @property
@@ -167,18 +173,63 @@ class NotificationController:
 
     async def start(self) -> None:
         """Show the cache at once, then connect and load in the background."""
-        await self.outbox.start()
+        await self.show_cached()
+        await self._show_rest_of_cache()
+        self._connect()
+
+    def prefetch_cache(self) -> None:
+        """Start reading the cache's first screenful now, on the store thread,
+        so it is ready by the time the dashboard first paints (the app calls
+        this before Textual starts)."""
+        if self._cache is not None and self._first_screen is None:
+            self._first_screen = self._store_thread.submit(self._cache.load, 0, FIRST_SCREEN)
+
+    async def show_cached(self) -> None:
+        """Show the cache's first screenful, then open the outbox; no network yet.
+
+        The dashboard paints these rows before it calls :meth:`go_live`, so
+        neither the rest of the cache nor the network's start-up (imports, a
+        first request) competes with the first paint; the outbox is read after
+        for the same reason (its queued marks wait for the network anyway).
+        """
         if self._cache is not None:
-            cached, count, self.rest.synced_until = await self.run_io(self._cache.load)
-            for n in cached:
-                self.inbox.upsert(n)
-                self.emit(NotificationAdded(n, live=False))
-            self._from_cache = bool(cached)
+            self.prefetch_cache()
+            assert self._first_screen is not None
+            head, count, self.rest.synced_until = await asyncio.wrap_future(self._first_screen)
+            self._from_cache = bool(head)
+            self._cache_rest = len(head) == FIRST_SCREEN
             if count is not None:
                 self.set_unread(count)
+            self._show(head)
             self.spawn(self._save_cache_loop(), "tiri-cache-saver")
-        self.worker.start()
-        self.rest.start()
+        await self.outbox.start()
+
+    async def _show_rest_of_cache(self) -> None:
+        if self._cache is not None and self._cache_rest:
+            self._cache_rest = False
+            self._show((await self.run_io(self._cache.load, FIRST_SCREEN))[0])
+
+    def _show(self, cached: list[Notification]) -> None:
+        for n in cached:
+            self.inbox.upsert(n)
+            self.emit(NotificationAdded(n, live=False))
+
+    def go_live(self) -> None:
+        """Show the rest of the cache, then connect the socket and start the
+        REST sync (after :meth:`show_cached`)."""
+        if not self._closed:  # retired before its first paint
+            self.spawn(self._go_live(), "tiri-go-live")
+
+    async def _go_live(self) -> None:
+        # Every cached row is shown before the network's: an older cached
+        # copy must never overwrite what the server just said.
+        await self._show_rest_of_cache()
+        self._connect()
+
+    def _connect(self) -> None:
+        if not self._closed:  # retired before its first paint
+            self.worker.start()
+            self.rest.start()
 
     async def aclose(self) -> None:
         """Stop everything, save the cache, close the stores, leave nothing running.

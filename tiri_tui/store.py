@@ -26,6 +26,10 @@ from tiri_tui.models import Notification, WireError
 log = logging.getLogger(__name__)
 
 
+#: What a cache load gives: notifications (newest first), unread count, sync watermark.
+CacheLoad = tuple[list[Notification], int | None, datetime | None]
+
+
 class _Database:
     """A SQLite file opened on first use (WAL mode), with its schema."""
 
@@ -85,10 +89,15 @@ class NotificationCache(_Database):
         )
         self.limit = limit
 
-    def load(self) -> tuple[list[Notification], int | None, datetime | None]:
-        """The cached notifications (newest first), unread count, and sync watermark."""
+    def load(self, start: int = 0, count: int | None = None) -> CacheLoad:
+        """The cached notifications (newest first, ``count`` of them from ``start``:
+        a first screenful can be shown before the rest is parsed), the unread
+        count, and the sync watermark."""
+        wanted = self.limit - start if count is None else min(count, self.limit - start)
+        # Ties broken by id: two loads of adjacent ranges must neither repeat nor skip a row.
         rows = self._db.execute(
-            "SELECT body FROM notifications ORDER BY created_at DESC LIMIT ?", (self.limit,)
+            "SELECT body FROM notifications ORDER BY created_at DESC, id LIMIT ? OFFSET ?",
+            (max(0, wanted), start),
         ).fetchall()
         notifications = []
         for (body,) in rows:
@@ -97,9 +106,9 @@ class NotificationCache(_Database):
             except (ValueError, WireError):
                 log.warning("skipping an unreadable cached notification")
         meta = dict(self._db.execute("SELECT key, value FROM meta").fetchall())
-        count = int(meta["unread_count"]) if "unread_count" in meta else None
+        unread = int(meta["unread_count"]) if "unread_count" in meta else None
         synced = datetime.fromisoformat(meta["synced_until"]) if "synced_until" in meta else None
-        return notifications, count, synced
+        return notifications, unread, synced
 
     def replace(self, notifications: Iterable[Notification], unread_count: int | None) -> None:
         """Store these (the newest ``limit`` of them) as the cache, in one transaction."""

@@ -229,3 +229,27 @@ async def test_serve_prints_its_url_and_credentials_and_stops_on_ctrl_c(home):
     assert DEMO_EMAIL in second and DEMO_PASSWORD in second
     process.send_signal(signal.SIGINT)
     assert await asyncio.wait_for(process.wait(), 10) == 0
+
+
+def test_start_up_imports_no_network_library(tmp_path):
+    """The first paint of the cache needs none of them: they cost ~25 ms of
+    imports, loaded on a thread afterwards."""
+    import subprocess
+    import sys
+
+    from tiri_tui.client import NETWORK_MODULES
+
+    roots = sorted({name.split(".")[0] for name in NETWORK_MODULES})
+    assert "jwt" in roots
+    probe = (
+        "import sys; from pathlib import Path\n"
+        "import tiri_tui.cli, tiri_tui.ui.app\n"
+        "from tiri_tui.client import TiriClient\n"
+        "from tiri_tui.config import Settings\n"
+        "TiriClient(Settings(server='http://127.0.0.1:1', home=Path(sys.argv[1])))\n"
+        f"print(sorted(m for m in sys.modules if m.split('.')[0] in {roots!r}))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe, str(tmp_path)], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "[]", result.stdout

@@ -115,3 +115,38 @@ async def test_a_disk_that_refuses_an_intent_holds_no_later_one_back(monkeypatch
     await wait_for(lambda: sent == [first, second], what="both sent, in order")
     await wait_for(lambda: ctl.outbox.pending_count == 0)
     await ctl.aclose()
+
+
+async def test_the_cache_shows_a_screenful_first_then_the_rest_without_gaps(monkeypatch, tmp_path):
+    """The first paint needs one screenful: it is shown while the rest is still
+    being read. Rows with the same timestamp across the boundary are neither
+    repeated nor skipped."""
+    import dataclasses
+
+    from tiri_tui.controller import FIRST_SCREEN
+
+    rows = notifications(400)
+    tied = rows[0].created_at
+    rows = [dataclasses.replace(n, created_at=tied) if i < 300 else n for i, n in enumerate(rows)]
+    cache = NotificationCache(tmp_path / "cache.sqlite3", limit=1000)
+    cache.replace(sorted(rows, key=lambda n: n.sort_key), 7)
+    cache.close()
+    rest_may_load = threading.Event()
+    original = NotificationCache.load
+
+    def held_back(self, start=0, count=None):  # type: ignore[no-untyped-def]
+        if start > 0:
+            rest_may_load.wait(10)
+        return original(self, start, count)
+
+    monkeypatch.setattr(NotificationCache, "load", held_back)
+    ctl = offline_controller(tmp_path, NotificationCache(tmp_path / "cache.sqlite3"))
+    showing = asyncio.create_task(ctl.start())
+    try:
+        await wait_for(lambda: len(ctl.inbox) == FIRST_SCREEN, what="a screenful shown first")
+        assert ctl.unread_count == 7 and ctl.cached
+    finally:
+        rest_may_load.set()
+    await showing
+    assert [n.id for n in ctl.inbox] == [n.id for n in sorted(rows, key=lambda n: n.sort_key)]
+    await ctl.aclose()

@@ -93,7 +93,7 @@ async def test_a_full_debug_session_leaks_no_token_anywhere(server, home, tmp_pa
 
 
 async def test_next_links_to_another_origin_are_refused_before_any_request(server, client):
-    api = TiriApi(server.url, client.http, client.auth)
+    api = TiriApi(server.url, client._http, client.auth)
     for url in (
         "http://evil.example/api/notifications/notifications/?page=2",
         f"https://127.0.0.1:{server.port}/api/notifications/notifications/?page=2",
@@ -129,7 +129,7 @@ async def test_redirects_are_not_followed_with_the_token(server, client):
     front_runner, front_url = await serve_one_route("127.0.0.1", redirect)
     try:
         async with httpx.AsyncClient(base_url=front_url) as http:
-            api = TiriApi(front_url, http, client.auth)
+            api = TiriApi(front_url, lambda: http, client.auth)
             with pytest.raises(ApiError) as caught:
                 await api.list()
         assert caught.value.status == 302

@@ -386,3 +386,61 @@ async def test_arrivals_at_the_top_stay_in_sight():
         assert view.scroll_offset.y == 0
         assert view.current is not None and view.current.id == first.id
         assert view.source[0].id == "new-39" and 0 in view.rendered_rows  # painted, in sight
+
+
+async def test_a_burst_of_events_asks_for_one_paint():
+    """Posting a Textual message costs more than most events: 1,000 arrivals
+    between two paints post one ControllerChanged, not 1,000."""
+    from tiri_tui.ui.dashboard import ControllerChanged
+
+    controller = offline_controller()
+    app = TiriApp(controller=controller, clock=lambda: NOW, bell=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        posted = []
+        screen = app.dashboard
+        original = screen.post_message
+
+        def counting(message):  # type: ignore[no-untyped-def]
+            if isinstance(message, ControllerChanged):
+                posted.append(message)
+            return original(message)
+
+        screen.post_message = counting
+        for n in sample(1000):
+            controller.accept([n], live=False)
+        assert len(posted) == 1
+        await pilot.pause()
+        assert len(app.query_one(NotificationList).source) == 1000
+        controller.accept(sample(1001)[1000:], live=False)  # after the paint: asks again
+        assert len(posted) == 2
+
+
+async def test_cached_rows_are_painted_before_the_network_starts(server, client, monkeypatch):
+    """Start-up: the network's first work (its imports, a request) never delays
+    the first paint of the cached rows."""
+    from tiri_tui.controller import NotificationController
+    from tiri_tui.store import NotificationCache
+
+    session = client.auth.session
+    slug = client.settings.account_slug(session.user_id or session.email)
+    cache = NotificationCache(client.settings.cache_dir / f"{slug}.sqlite3")
+    cache.replace(sample(50), 10)
+    cache.close()
+    painted_when_live: list[int] = []
+    go_live = NotificationController.go_live
+
+    def recording(controller):  # type: ignore[no-untyped-def]
+        painted_when_live.append(len(app.query_one(NotificationList).rendered_rows))
+        go_live(controller)
+
+    monkeypatch.setattr(NotificationController, "go_live", recording)
+    app = TiriApp(client, bell=False)
+    async with app.run_test(size=SIZE):
+        await wait_for(
+            lambda: (
+                app.controller is not None and app.controller.state is ConnectionState.CONNECTED
+            ),
+            what="connected",
+        )
+    assert len(painted_when_live) == 1 and painted_when_live[0] > 0

@@ -7,6 +7,7 @@ new login replaces it, asks for that login, and offers the commands.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
@@ -38,19 +39,28 @@ class TiriApp(App[None]):
         client: TiriClient | None = None,
         *,
         controller: NotificationController | None = None,
+        prepared: NotificationController | None = None,
         demo_server: object | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         bell: bool = True,
         server_label: str | None = None,
         first_load_done: Callable[[], None] | None = None,
     ) -> None:
-        """``first_load_done`` runs once the first load is painted (the entry
-        point freezes what is alive then out of the garbage collector's scans)."""
+        """``controller``: one to show as it is (already started, or never).
+        ``prepared``: the client's controller, opened early to read its cache
+        while Textual starts (else it is opened here). ``first_load_done`` runs
+        once the first load is painted (the entry point freezes what is alive
+        then out of the garbage collector's scans)."""
         super().__init__()
         self.client = client
         self.controller = controller
         self.demo_server = demo_server
         self.clock = clock
+        #: Opened before Textual starts, so its cache is read while Textual starts.
+        self._prepared = prepared
+        if prepared is None and controller is None and client and client.auth.session:
+            self._prepared = client.open_controller()
+            self._prepared.prefetch_cache()
         label = server_label or (client.settings.server if client else "")
         self.dashboard = DashboardScreen(
             clock=clock,
@@ -82,10 +92,21 @@ class TiriApp(App[None]):
             old, self.controller = self.controller, None
             self.dashboard.unbind()
             await old.aclose()
-        controller = self.client.open_controller()
+        controller, self._prepared = self._prepared or self.client.open_controller(), None
         self.controller = controller
         self.dashboard.bind(controller)
-        await controller.start()
+        await controller.show_cached()
+        # Connect once the cached rows are on screen: the network's start-up
+        # (its imports, the first request) would otherwise delay that paint.
+        self.call_after_refresh(self._go_live, controller)
+
+    @work(group="go-live")
+    async def _go_live(self, controller: NotificationController) -> None:
+        from tiri_tui.client import import_network_modules
+
+        await asyncio.to_thread(import_network_modules)
+        if controller is self.controller:  # not retired by a new login meanwhile
+            controller.go_live()
 
     # -- login --------------------------------------------------------------------------
     @on(LoginNeeded)
