@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import gc
 import logging
 import time
 from collections.abc import Callable, Coroutine
@@ -59,6 +60,17 @@ FIRST_SCREEN = 120
 T = TypeVar("T")
 #: Longest run of work on the event loop before yielding (a frame is 16 ms).
 SLICE_SECONDS = 0.008
+
+
+def _collect_young() -> None:
+    """Collect the young generations now, after a slice of bulk work.
+
+    Replacing 66,000 rows allocates as much as it frees, so the collector's
+    counter never trips while it runs: the new rows pile up young, and the
+    next collection (any allocation later) walks all of them at once, a
+    50-70 ms stall. Collected slice by slice, each walk is one slice's rows.
+    """
+    gc.collect(1)
 
 
 class NotificationController:
@@ -454,8 +466,10 @@ class NotificationController:
             if n is not None and not n.is_read and (before is None or n.created_at <= before):
                 self._upsert(n.with_read(True))
             if time.perf_counter() > slice_ends:
+                _collect_young()
                 await asyncio.sleep(0)
                 slice_ends = time.perf_counter() + SLICE_SECONDS
+        _collect_young()
 
     # -- cache --------------------------------------------------------------------------------------
     async def _save_cache_loop(self) -> None:
