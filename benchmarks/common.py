@@ -105,4 +105,22 @@ def dashboard_app(*args: Any, **kwargs: Any) -> Any:
     from tiri_tui.ui.app import TiriApp
 
     gc_tuning.tune()
-    return TiriApp(*args, first_load_done=gc_tuning.freeze_survivors, **kwargs)
+    settled = asyncio.Event()
+
+    def first_load_done() -> None:
+        gc_tuning.freeze_survivors()
+        settled.set()
+
+    app = TiriApp(*args, first_load_done=first_load_done, **kwargs)
+    app.settled = settled
+    return app
+
+
+async def settle(app: Any, pilot: Any) -> None:
+    """Until the app is past its start-up: the first load painted and the
+    one full collection after it done (a scenario measures the steady state;
+    start-up has its own row)."""
+    await pilot.pause()
+    if app.controller is not None and app.controller.loaded.is_set():
+        await asyncio.wait_for(app.settled.wait(), 10)
+    await pilot.pause()

@@ -18,7 +18,7 @@ import httpx
 from textual import events
 from websockets.asyncio.client import connect
 
-from benchmarks.common import ROOT, dashboard_app, summary_ms
+from benchmarks.common import ROOT, dashboard_app, settle, summary_ms
 from benchmarks.stall import StallProbe
 from tests.support.fakes import notifications
 from tiri_tui.client import TiriClient
@@ -190,7 +190,7 @@ async def controller_stream(
             return {"b": run.latencies, "stall": probe.summary()}
         app = dashboard_app(controller=run.controller, bell=False)
         async with app.run_test(size=SIZE) as pilot:
-            await pilot.pause()
+            await settle(app, pilot)
             view = app.query_one(NotificationList)
             sent_of: dict[str, float] = {}
             painted: dict[str, float] = {}
@@ -220,7 +220,7 @@ async def burst(server: ServerProcess, count: int, key_every: float = 0.02) -> d
     async with Run(server) as run:
         app = dashboard_app(controller=run.controller, bell=False)
         async with app.run_test(size=SIZE) as pilot:
-            await pilot.pause()
+            await settle(app, pilot)
             view = app.query_one(NotificationList)
             pressed: collections.deque[float] = collections.deque()
             key_delays: list[float] = []

@@ -52,9 +52,10 @@ def parse_timestamp(value: object, key: str) -> datetime:
         parsed = datetime.fromisoformat(value)
     except ValueError:
         raise WireError(f"{key!r} is not an ISO 8601 timestamp") from None
-    if parsed.tzinfo is None or parsed.utcoffset() == _ZERO:
+    zone = parsed.tzinfo
+    if zone is not UTC and (zone is None or parsed.utcoffset() == _ZERO):
         # One shared UTC object instead of a new timezone per timestamp: at
-        # 100k notifications that is megabytes.
+        # 100k notifications that is megabytes. ("Z" already parses to it.)
         parsed = parsed.replace(tzinfo=UTC)
     return parsed
 
@@ -82,6 +83,61 @@ def _require(data: dict[str, Any], key: str, kind: type | tuple[type, ...]) -> A
     if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
         raise WireError(f"{key!r} has the wrong type ({type(value).__name__})")
     return value
+
+
+def _parse_well_formed(cls: type[Notification], data: dict[str, Any]) -> Notification | None:
+    """The common case in one pass of exact type checks (JSON gives exact
+    types); None when anything differs, for the slow path to explain.
+
+    A burst of 10,000 frames spends more time here than anywhere else.
+    """
+    get = data.get
+    raw_id, title, message = get("id"), get("title"), get("message")
+    is_read, created, kind = get("is_read"), get("created_at"), get("notification_type")
+    priority, read_at, expires_at = get("priority"), get("read_at"), get("expires_at")
+    by, to = get("created_by_name"), get("recipient_name")
+    display, since, extra_data = (
+        get("notification_type_display"),
+        get("time_since_created"),
+        get("extra_data"),
+    )
+    str_ = str
+    if not (
+        type(raw_id) is str_
+        and raw_id.strip()
+        and type(title) is str_
+        and type(message) is str_
+        and type(is_read) is bool
+        and type(created) is str_
+        and type(kind) is str_
+        and (priority is None or type(priority) is str_)
+        and (read_at is None or type(read_at) is str_)
+        and (expires_at is None or type(expires_at) is str_)
+        and (by is None or type(by) is str_)
+        and (to is None or type(to) is str_)
+        and (display is None or type(display) is str_)
+        and (since is None or type(since) is str_)
+        and (extra_data is None or type(extra_data) is dict)
+    ):
+        return None
+    unknown = data.keys() - _KNOWN_KEYS
+    return cls(
+        raw_id,
+        title,
+        message,
+        is_read,
+        parse_timestamp(created, "created_at"),
+        sys.intern(kind),
+        None if priority is None else sys.intern(priority),
+        None if read_at is None else parse_timestamp(read_at, "read_at"),
+        None if expires_at is None else parse_timestamp(expires_at, "expires_at"),
+        by,
+        to,
+        display,
+        since,
+        extra_data,
+        {key: data[key] for key in unknown} if unknown else _NO_EXTRA,
+    )
 
 
 def _optional(data: dict[str, Any], key: str, kind: type | tuple[type, ...]) -> Any:
@@ -147,6 +203,10 @@ class Notification:
         """Validate and parse one Notification object; raise WireError if bad."""
         if not isinstance(data, dict):
             raise WireError(f"a notification must be an object, got {type(data).__name__}")
+        fast = _parse_well_formed(cls, data)
+        if fast is not None:
+            return fast
+        # Something is off: the checks below say exactly what.
         raw_id = _require(data, "id", (str, int))
         if isinstance(raw_id, str) and not raw_id.strip():
             raise WireError("'id' is empty")

@@ -99,7 +99,11 @@ _CLIENT_TYPES: dict[str, type] = {
 
 
 def _load_object(text: str | bytes, max_bytes: int) -> dict[str, Any]:
-    size = len(text.encode("utf-8", "surrogatepass") if isinstance(text, str) else text)
+    if isinstance(text, str):
+        # isascii() is a flag read: most frames need no encoding to be measured.
+        size = len(text) if text.isascii() else len(text.encode("utf-8", "surrogatepass"))
+    else:
+        size = len(text)
     if size > max_bytes:
         raise WireError(f"frame of {size} bytes is over the {max_bytes}-byte limit")
     try:

@@ -70,6 +70,8 @@ _socket_log.addFilter(RedactingFilter())
 _KEEPALIVE_TIMEOUT = "keepalive ping timeout"
 #: Seconds of back-to-back frame handling before yielding to the event loop.
 _YIELD_AFTER = 0.008
+#: Frames websockets reads ahead of the handler (its default is 16).
+RECEIVE_QUEUE_FRAMES = 1024
 
 
 class TokenProvider(Protocol):
@@ -406,6 +408,11 @@ class RealtimeWorker:
                 # websockets' own limit only guards memory; our smaller frame
                 # limit drops and counts, where websockets would close (1009).
                 max_size=max(s.max_frame_bytes * 4, 1 << 22),
+                # Read ahead while frames are handled: with websockets' default
+                # of 16, a burst stops and starts the server's sending at every
+                # 16 frames (the loop then waits on the network, idle). Frames
+                # are small; the bound still caps what a flood can queue.
+                max_queue=RECEIVE_QUEUE_FRAMES,
                 proxy=None,
                 logger=_socket_log,
                 **tls,

@@ -444,3 +444,26 @@ async def test_cached_rows_are_painted_before_the_network_starts(server, client,
             what="connected",
         )
     assert len(painted_when_live) == 1 and painted_when_live[0] > 0
+
+
+async def test_a_changing_count_relays_out_only_when_its_width_changes():
+    """Every arrival changes the unread count: a relayout of the screen per
+    frame of a burst cost more than the burst's rows."""
+    controller = offline_controller()
+    app = TiriApp(controller=controller, clock=lambda: NOW, bell=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        badge = app.query_one(UnreadBadge)
+        layouts: list[bool] = []
+        original = badge.refresh
+
+        def spy(*args, layout: bool = False, **kwargs):  # type: ignore[no-untyped-def]
+            layouts.append(layout)
+            return original(*args, layout=layout, **kwargs)
+
+        badge.refresh = spy
+        for count in (5, 6, 7, 10, 11):
+            controller.set_unread(count)
+            await pilot.pause()
+        assert layouts.count(True) == 2  # the first count (its colour comes), and 7 → 10
+        assert "11 unread" in str(badge.render())

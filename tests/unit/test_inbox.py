@@ -71,3 +71,26 @@ def test_ids_created_between_is_the_strict_span(minutes, low, high):
     assert got == [str(m) for m in sorted(minutes, reverse=True) if low < m < high]
     unbounded = inbox.ids_created_between(None, stamp + high * 60)
     assert unbounded == [str(m) for m in sorted(minutes, reverse=True) if m < high]
+
+
+@given(
+    st.lists(
+        st.tuples(st.sampled_from("abcdefgh"), st.integers(0, 5), st.booleans(), st.booleans()),
+        max_size=80,
+    )
+)
+def test_random_upserts_and_removals_with_many_ties_keep_positions(ops):
+    """Rows created at the same moment are ordered by id; positions stay exact
+    through moves and removals (the list widget reads rows by position)."""
+    inbox = Inbox()
+    latest: dict[str, Notification] = {}
+    for nid, minute, read, remove in ops:
+        if remove:
+            assert (inbox.remove(nid) is None) == (latest.pop(nid, None) is None)
+        else:
+            inbox.upsert(make(nid, minute, read))
+            latest[nid] = make(nid, minute, read)
+    rows = list(inbox)
+    assert rows == sorted(latest.values(), key=lambda n: n.sort_key)
+    assert all(inbox.position(n.id) == i for i, n in enumerate(rows))
+    assert inbox.unread() == sum(not n.is_read for n in latest.values())

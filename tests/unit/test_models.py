@@ -134,3 +134,21 @@ def test_mutated_notifications_parse_or_raise_wire_error(mutation):
     except WireError:
         return
     assert Notification.from_dict(json.loads(json.dumps(n.to_dict()))) == n
+
+
+@given(st.dictionaries(st.sampled_from(sorted(VALID)), json_values, max_size=12))
+def test_the_fast_path_agrees_with_the_checked_one(mutation):
+    """Well-formed objects take a one-pass fast path; whatever it accepts, the
+    key-by-key checks accept the same way."""
+    from tiri_tui import models
+
+    data = {**VALID, **mutation}
+    fast = models._parse_well_formed(Notification, data)
+    if fast is None:
+        return
+    original = models._parse_well_formed
+    models._parse_well_formed = lambda cls, data: None
+    try:
+        assert Notification.from_dict(data) == fast
+    finally:
+        models._parse_well_formed = original

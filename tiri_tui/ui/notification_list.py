@@ -14,6 +14,7 @@ from typing import Protocol
 
 from rich.segment import Segment
 from rich.style import Style
+from textual.cache import LRUCache
 from textual.events import Click
 from textual.geometry import Size
 from textual.message import Message
@@ -39,6 +40,8 @@ class RowSource(Protocol):
 
 TYPE_WIDTH = 20
 AGE_WIDTH = 4
+#: Drawn rows kept: a few screens of the tallest terminal.
+ROWS_KEPT = 512
 
 
 def relative_age(created: datetime, now: datetime) -> str:
@@ -110,6 +113,10 @@ class NotificationList(ScrollView, can_focus=True):
         self._cursor_id: str | None = None
         self._cursor_item: Notification | None = None
         self._styles: dict[str, Style] | None = None
+        #: Rows drawn lately, by id: a row that only moved (arrivals above it,
+        #: scrolling) is the same Strip again, so neither we nor Textual's
+        #: caches inside the Strip redo the work, and no garbage is made.
+        self._drawn: LRUCache[str, tuple[Notification, int, bool, str, Strip]] = LRUCache(ROWS_KEPT)
         #: Every row index rendered so far; tests clear it to check that a
         #: paint touches only the visible rows.
         self.rendered_rows: set[int] = set()
@@ -161,6 +168,7 @@ class NotificationList(ScrollView, can_focus=True):
         """Styles changed (theme, focus): forget the cached ones."""
         super().notify_style_update()
         self._styles = None
+        self._drawn.clear()
 
     def _row_styles(self) -> dict[str, Style]:
         # Looking styles up per row costs more than drawing the row: once per
@@ -175,6 +183,16 @@ class NotificationList(ScrollView, can_focus=True):
         return self._styles
 
     def _row(self, n: Notification, width: int, selected: bool) -> Strip:
+        age = relative_age(n.created_at, self._now)
+        drawn = self._drawn.get(n.id)
+        # The very object (a changed row is a new one), at this width and age.
+        if drawn is not None and drawn[0] is n and drawn[1:4] == (width, selected, age):
+            return drawn[4]
+        strip = self._draw(n, width, selected, age)
+        self._drawn[n.id] = (n, width, selected, age, strip)
+        return strip
+
+    def _draw(self, n: Notification, width: int, selected: bool, age: str) -> Strip:
         styles = self._row_styles()
         base = styles["read" if n.is_read else "unread"]
         meta = styles["meta"]
@@ -186,12 +204,11 @@ class NotificationList(ScrollView, can_focus=True):
         else:
             mark, mark_style = "  ", base
         kind = one_line(n.notification_type, TYPE_WIDTH - 1).ljust(TYPE_WIDTH)
-        age = relative_age(n.created_at, self._now).rjust(AGE_WIDTH) + "  "
         segments = [
             Segment("● " if not n.is_read else "  ", base),
             Segment(mark, mark_style),
             Segment(kind, meta),
-            Segment(age, meta),
+            Segment(age.rjust(AGE_WIDTH) + "  ", meta),
             Segment(one_line(n.title, width), base + Style(bold=not n.is_read)),
             Segment("  " + one_line(n.message, width), message_style),
         ]

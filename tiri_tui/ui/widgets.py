@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable
 from datetime import datetime
 
+from rich.cells import cell_len
 from rich.console import Group
 from rich.text import Text
 from textual.widgets import Static
@@ -21,17 +22,35 @@ from tiri_tui.policy import ConnectionState
 from tiri_tui.text import inert, one_line
 
 
-class UnreadBadge(Static):
+class TextLine(Static):
+    """A line of text that asks for a relayout only when its width changes.
+
+    A relayout of the screen costs milliseconds; the unread count changes
+    with every arrival, and a burst would otherwise relayout every frame.
+    """
+
+    _shown = ""
+
+    def show_text(self, text: Text) -> None:
+        """Display ``text`` (nothing happens when it is what is shown)."""
+        plain = text.plain
+        if plain != self._shown:
+            relayout = cell_len(plain) != cell_len(self._shown)
+            self._shown = plain
+            self.update(text, layout=relayout)
+
+
+class UnreadBadge(TextLine):
     """The unread count; '…' until the server has said."""
 
     def show(self, count: int | None, cached: bool) -> None:
         """Display ``count`` (and whether it is only the cached figure)."""
         label = "…" if count is None else f"{count:,}"
-        self.update(Text(f" {label} unread{' (cached)' if cached else ''} "))
+        self.show_text(Text(f" {label} unread{' (cached)' if cached else ''} "))
         self.set_class(bool(count), "-has-unread")
 
 
-class ConnectionIndicator(Static):
+class ConnectionIndicator(TextLine):
     """The connection state in its colour, with the retry countdown or the error reason.
 
     ``clock`` (seconds) is the app's: the countdown follows it, so a test or a
@@ -46,7 +65,6 @@ class ConnectionIndicator(Static):
         self.state = ConnectionState.DISCONNECTED
         self.reason = ""
         self._retry_at: float | None = None
-        self._shown = ""
 
     def on_mount(self) -> None:
         self.set_interval(1.0, self._render_state)
@@ -68,10 +86,7 @@ class ConnectionIndicator(Static):
         if self.state is ConnectionState.ERROR and self.reason:
             text.append(f" · {one_line(self.reason, 60)}")
         text.append(" ")
-        # Ticks every second; only a changed text is worth a relayout.
-        if text.plain != self._shown:
-            self._shown = text.plain
-            self.update(text)
+        self.show_text(text)  # ticks every second: mostly the same text
 
 
 class DetailPane(Static):
@@ -109,7 +124,7 @@ def _when(moment: datetime) -> str:
     return moment.astimezone().strftime("%Y-%m-%d %H:%M:%S")
 
 
-class StatusLine(Static):
+class StatusLine(TextLine):
     """Connection metrics the controller keeps."""
 
     def show(self, counters: Counters, outbox: int, held: int, filters: str) -> None:
@@ -126,4 +141,4 @@ class StatusLine(Static):
         ]
         if filters:
             parts.insert(0, filters)
-        self.update(Text(" · ".join(parts)))
+        self.show_text(Text(" · ".join(parts)))
