@@ -121,9 +121,11 @@ async def floor_burst(server: ServerProcess, count: int) -> float:
 class Run:
     """A logged-in client + controller (and optionally the dashboard) for one measurement."""
 
-    def __init__(self, server: ServerProcess, held: int = 0) -> None:
+    def __init__(self, server: ServerProcess, held: int = 0, *, time_delivery: bool = True) -> None:
         self.server = server
         self.held = held
+        #: Read each arrival's send stamp (a burst only counts arrivals).
+        self.time_delivery = time_delivery
 
     async def __aenter__(self) -> Run:
         self._home = tempfile.TemporaryDirectory()
@@ -151,9 +153,10 @@ class Run:
             # Every add counts for "lost/duplicated", whether the socket or a
             # concurrent REST fetch delivered it; only pushed ones time delivery.
             self.added[event.notification.id] += 1
-            sent = _sent(event.notification.extra_data)
-            if sent and event.live:
-                self.latencies.append(time.monotonic() - sent)
+            if event.live and self.time_delivery:
+                sent = _sent(event.notification.extra_data)
+                if sent:
+                    self.latencies.append(time.monotonic() - sent)
 
     async def __aexit__(self, *exc: object) -> None:
         await self.client.aclose()
@@ -217,7 +220,7 @@ async def controller_stream(
 
 async def burst(server: ServerProcess, count: int, key_every: float = 0.02) -> dict:
     """Absorb ``count`` back-to-back notifications with the dashboard up, pressing a key every 20 ms."""
-    async with Run(server) as run:
+    async with Run(server, time_delivery=False) as run:
         app = dashboard_app(controller=run.controller, bell=False)
         async with app.run_test(size=SIZE) as pilot:
             await settle(app, pilot)

@@ -35,8 +35,8 @@ class Inbox:
         #: positions are found by C-level bisection over plain doubles (8 bytes a
         #: row) instead of a Python key function building tuples per comparison.
         self._ages = array("d")
-        #: The unread ones: "mark all read" touches only these, never all rows.
-        self._unread: set[str] = set()
+        #: How many are unread (a count, not a set of ids: 4 MB at 100,000 rows).
+        self._unread = 0
 
     def _span(self, age: float) -> tuple[int, int]:
         """The positions of rows created at exactly this moment (ties)."""
@@ -90,13 +90,10 @@ class Inbox:
     def upsert(self, notification: Notification) -> Upsert:
         """Insert a new id once, or update a known one in place."""
         old = self._by_id.get(notification.id)
-        if notification.is_read:
-            self._unread.discard(notification.id)
-        else:
-            self._unread.add(notification.id)
         if old is not None:
             if old == notification:
                 return Upsert.UNCHANGED
+            self._unread += old.is_read - notification.is_read
             if old.created_at != notification.created_at:
                 self._delete(old)
                 self._insert(notification)
@@ -104,6 +101,7 @@ class Inbox:
             return Upsert.UPDATED
         self._insert(notification)
         self._by_id[notification.id] = notification
+        self._unread += not notification.is_read
         return Upsert.ADDED
 
     def remove(self, notification_id: str) -> Notification | None:
@@ -112,7 +110,7 @@ class Inbox:
         if notification is not None:
             self._delete(notification)
             del self._by_id[notification_id]
-            self._unread.discard(notification_id)
+            self._unread -= not notification.is_read
         return notification
 
     def clear(self) -> None:
@@ -120,12 +118,12 @@ class Inbox:
         self._by_id.clear()
         self._order.clear()
         del self._ages[:]
-        self._unread.clear()
+        self._unread = 0
 
     def unread(self) -> int:
         """How many held notifications are unread (the count is the server's to say)."""
-        return len(self._unread)
+        return self._unread
 
-    def unread_ids(self) -> list[str]:
-        """The ids of the unread ones held (a copy, in no order)."""
-        return list(self._unread)
+    def ids(self) -> list[str]:
+        """Every id held, newest first (a copy: one C-level copy of pointers)."""
+        return self._order.copy()

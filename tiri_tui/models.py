@@ -7,7 +7,7 @@ one bad object and keep the valid ones around it.
 
 from __future__ import annotations
 
-import dataclasses
+import json
 import sys
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -131,13 +131,27 @@ def _parse_well_formed(cls: type[Notification], data: dict[str, Any]) -> Notific
         None if priority is None else sys.intern(priority),
         None if read_at is None else parse_timestamp(read_at, "read_at"),
         None if expires_at is None else parse_timestamp(expires_at, "expires_at"),
-        by,
-        to,
-        display,
-        since,
-        extra_data,
+        # Senders, the recipient, type labels and "2 hours ago" repeat from
+        # row to row: one shared string each.
+        _intern(by),
+        _intern(to),
+        _intern(display),
+        _intern(since),
+        None if extra_data is None else encode_extra(extra_data),
         {key: data[key] for key in unknown} if unknown else _NO_EXTRA,
     )
+
+
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False)
+
+
+def encode_extra(extra_data: dict[str, Any]) -> str:
+    """``extra_data`` as the compact JSON text a Notification keeps."""
+    return _ENCODER.encode(extra_data)
+
+
+def _encode_optional(extra_data: dict[str, Any] | None) -> str | None:
+    return None if extra_data is None else encode_extra(extra_data)
 
 
 def _optional(data: dict[str, Any], key: str, kind: type | tuple[type, ...]) -> Any:
@@ -195,8 +209,15 @@ class Notification:
     recipient_name: str | None = None
     notification_type_display: str | None = None
     time_since_created: str | None = None
-    extra_data: dict[str, Any] | None = None
+    #: ``extra_data`` as compact JSON: kept as text until shown (a dict per
+    #: row is ~250 bytes, a quarter of a row's memory at 100,000 rows).
+    extra_json: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def extra_data(self) -> dict[str, Any] | None:
+        """The server's ``extra_data`` object (parsed anew at each access)."""
+        return None if self.extra_json is None else json.loads(self.extra_json)
 
     @classmethod
     def from_dict(cls, data: object) -> Notification:
@@ -225,11 +246,11 @@ class Notification:
             _intern(_optional(data, "priority", str)),
             None if read_at is None else parse_timestamp(read_at, "read_at"),
             None if expires_at is None else parse_timestamp(expires_at, "expires_at"),
-            _optional(data, "created_by_name", str),
-            _optional(data, "recipient_name", str),
-            _optional(data, "notification_type_display", str),
-            _optional(data, "time_since_created", str),
-            _optional(data, "extra_data", dict),
+            _intern(_optional(data, "created_by_name", str)),
+            _intern(_optional(data, "recipient_name", str)),
+            _intern(_optional(data, "notification_type_display", str)),
+            _intern(_optional(data, "time_since_created", str)),
+            _encode_optional(_optional(data, "extra_data", dict)),
             {key: data[key] for key in unknown} if unknown else _NO_EXTRA,
         )
 
@@ -249,8 +270,8 @@ class Notification:
             out["priority"] = self.priority
         if self.expires_at is not None:
             out["expires_at"] = format_timestamp(self.expires_at)
-        if self.extra_data is not None:
-            out["extra_data"] = self.extra_data
+        if self.extra_json is not None:
+            out["extra_data"] = json.loads(self.extra_json)
         for key in _STRING_KEYS:
             value = getattr(self, key)
             if value is not None:
@@ -259,11 +280,26 @@ class Notification:
 
     def with_read(self, is_read: bool, when: datetime | None = None) -> Notification:
         """A copy marked read (at ``when``, default now) or unread."""
-        if is_read:
-            return dataclasses.replace(
-                self, is_read=True, read_at=self.read_at or when or datetime.now(UTC)
-            )
-        return dataclasses.replace(self, is_read=False, read_at=None)
+        read_at = (self.read_at or when or datetime.now(UTC)) if is_read else None
+        # Field by field, not dataclasses.replace (7x slower): "mark all read"
+        # makes one of these per unread row.
+        return Notification(
+            self.id,
+            self.title,
+            self.message,
+            is_read,
+            self.created_at,
+            self.notification_type,
+            self.priority,
+            read_at,
+            self.expires_at,
+            self.created_by_name,
+            self.recipient_name,
+            self.notification_type_display,
+            self.time_since_created,
+            self.extra_json,
+            self.extra,
+        )
 
     @property
     def sort_key(self) -> tuple[float, str]:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from tiri_tui.controller import NotificationController
 from tiri_tui.errors import NotConnected, ServerUnreachable
-from tiri_tui.models import Notification
+from tiri_tui.models import Notification, encode_extra
 from tiri_tui.policy import ConnectionState
 from tiri_tui.realtime import RealtimeEvent, StateChanged
 from tiri_tui.store import NotificationCache, Outbox
@@ -97,7 +97,7 @@ def sample(count: int, *, start: datetime = NOW) -> list[Notification]:
                 notification_type=kind,
                 priority=priority,
                 created_by_name="John",
-                extra_data={"request_id": f"req-{1000 + i}"},
+                extra_json=encode_extra({"request_id": f"req-{1000 + i}"}),
                 read_at=created + timedelta(minutes=3) if i % 3 == 2 else None,
             )
         )
