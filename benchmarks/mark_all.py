@@ -1,9 +1,14 @@
 """Mark all read with 100,000 held: how soon the badge shows 0 on screen, and
-how long the loop stalls while every row turns read."""
+how long the loop stalls while every row turns read.
+
+Run as a child process (the suite does): python -m benchmarks.mark_all 100000
+"""
 
 from __future__ import annotations
 
 import asyncio
+import json
+import sys
 import time
 
 from benchmarks.common import dashboard_app, summary_ms
@@ -61,3 +66,7 @@ async def mark_all_read(count: int) -> dict[str, object]:
         "outbox_write": writes,
         "stall": probe.summary(),
     }
+
+
+if __name__ == "__main__":
+    print(json.dumps(asyncio.run(mark_all_read(int(sys.argv[1])))))

@@ -38,6 +38,7 @@ from tiri_tui.events import (
 from tiri_tui.inbox import Inbox, Upsert
 from tiri_tui.models import Notification
 from tiri_tui.outbox_sync import OutboxSync
+from tiri_tui.pacing import let_others_run
 from tiri_tui.policy import SESSION_EXPIRED, ConnectionState, StateCode
 from tiri_tui.protocol import ErrorFrame, GetUnreadCount, NotificationFrame, UnreadCountFrame
 from tiri_tui.realtime import (
@@ -470,7 +471,7 @@ class NotificationController:
                 self._upsert(n.with_read(True))
             if time.perf_counter() > slice_ends:
                 _collect_young()
-                await asyncio.sleep(0)
+                await let_others_run()
                 slice_ends = time.perf_counter() + SLICE_SECONDS
         _collect_young()
 

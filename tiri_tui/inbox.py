@@ -1,8 +1,8 @@
 """The inbox: notifications keyed by id, kept newest first, addressable by position.
 
-Built for 100k entries: upsert and remove are a dict operation plus one
-bisect and one list insert/delete (a memmove of pointers), and the list
-widget reads rows by position without copying anything.
+Built for 100k entries: a live arrival is a dict operation and two appends;
+other upserts and removals a bisection and an insert/delete (a memmove of
+pointers); the list widget reads rows by position without copying anything.
 """
 
 from __future__ import annotations
@@ -24,39 +24,41 @@ class Upsert(enum.Enum):
 
 
 class Inbox:
-    """Notifications by id, ordered newest first (ties by id)."""
+    """Notifications by id, ordered newest first (ties: the greater id first)."""
 
     def __init__(self) -> None:
         self._by_id: dict[str, Notification] = {}
-        #: Ids in display order. Plain ids (shared with the objects), not key
-        #: tuples: at 100k rows the tuples alone would cost ~9 MB.
+        #: Ids oldest first (the reverse of display order): a live arrival is
+        #: the newest, and appending costs nothing where inserting at the
+        #: front moved 100,000 pointers. Plain ids (shared with the objects),
+        #: not key tuples: at 100k rows the tuples alone would cost ~9 MB.
         self._order: list[str] = []
-        #: Minus each row's creation time, aligned with ``_order`` (so ascending):
-        #: positions are found by C-level bisection over plain doubles (8 bytes a
+        #: Each row's creation time, aligned with ``_order`` (ascending):
+        #: places are found by C-level bisection over plain doubles (8 bytes a
         #: row) instead of a Python key function building tuples per comparison.
-        self._ages = array("d")
+        self._times = array("d")
         #: How many are unread (a count, not a set of ids: 4 MB at 100,000 rows).
         self._unread = 0
 
-    def _span(self, age: float) -> tuple[int, int]:
-        """The positions of rows created at exactly this moment (ties)."""
-        low = bisect.bisect_left(self._ages, age)
-        return low, bisect.bisect_right(self._ages, age, low)
-
-    def _index(self, notification: Notification) -> int:
-        """Where this notification stands, or would stand (ties ordered by id)."""
-        low, high = self._span(-notification.created_at.timestamp())
+    def _slot(self, notification: Notification) -> int:
+        """Where this notification is, or would be, in ``_order`` (by time, then id)."""
+        moment = notification.created_at.timestamp()
+        times = self._times
+        if not times or moment > times[-1]:
+            return len(times)  # the newest: the common case, no search
+        low = bisect.bisect_left(times, moment)
+        high = bisect.bisect_right(times, moment, low)
         return bisect.bisect_left(self._order, notification.id, low, high) if low < high else low
 
     def _insert(self, notification: Notification) -> None:
-        index = self._index(notification)
-        self._order.insert(index, notification.id)
-        self._ages.insert(index, -notification.created_at.timestamp())
+        slot = self._slot(notification)
+        self._order.insert(slot, notification.id)
+        self._times.insert(slot, notification.created_at.timestamp())
 
     def _delete(self, notification: Notification) -> None:
-        index = self._index(notification)
-        del self._order[index]
-        del self._ages[index]
+        slot = self._slot(notification)
+        del self._order[slot]
+        del self._times[slot]
 
     def __len__(self) -> int:
         return len(self._order)
@@ -66,10 +68,16 @@ class Inbox:
 
     def __iter__(self) -> Iterator[Notification]:
         by_id = self._by_id
-        return (by_id[nid] for nid in self._order)
+        return (by_id[nid] for nid in reversed(self._order))
 
     def __getitem__(self, position: int) -> Notification:
-        return self._by_id[self._order[position]]
+        """The row at ``position`` (0 is the newest; negative counts from the oldest)."""
+        count = len(self._order)
+        if position < 0:
+            position += count
+        if not 0 <= position < count:
+            raise IndexError("inbox position out of range")
+        return self._by_id[self._order[count - 1 - position]]
 
     def get(self, notification_id: str) -> Notification | None:
         """The notification with this id, if held."""
@@ -78,14 +86,14 @@ class Inbox:
     def position(self, notification_id: str) -> int | None:
         """Where this id stands in the order (0 is the newest)."""
         notification = self._by_id.get(notification_id)
-        return None if notification is None else self._index(notification)
+        return None if notification is None else len(self._order) - 1 - self._slot(notification)
 
     def ids_created_between(self, low: float | None, high: float) -> list[str]:
         """Ids created strictly between ``low`` and ``high`` (Unix seconds; None:
         no lower bound), newest first: two bisections and a slice."""
-        start = bisect.bisect_right(self._ages, -high)
-        end = len(self._ages) if low is None else bisect.bisect_left(self._ages, -low)
-        return self._order[start:end]
+        start = 0 if low is None else bisect.bisect_right(self._times, low)
+        end = bisect.bisect_left(self._times, high)
+        return self._order[start:end][::-1]
 
     def upsert(self, notification: Notification) -> Upsert:
         """Insert a new id once, or update a known one in place."""
@@ -117,7 +125,7 @@ class Inbox:
         """Forget everything."""
         self._by_id.clear()
         self._order.clear()
-        del self._ages[:]
+        del self._times[:]
         self._unread = 0
 
     def unread(self) -> int:
@@ -126,4 +134,4 @@ class Inbox:
 
     def ids(self) -> list[str]:
         """Every id held, newest first (a copy: one C-level copy of pointers)."""
-        return self._order.copy()
+        return self._order[::-1]

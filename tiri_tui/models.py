@@ -303,8 +303,9 @@ class Notification:
 
     @property
     def sort_key(self) -> tuple[float, str]:
-        """Ascending order of this key is newest first; ties broken by id."""
-        return (-self.created_at.timestamp(), self.id)
+        """Display order is this key's descending order: newest first, and
+        among rows created at the same moment the greater id first."""
+        return (self.created_at.timestamp(), self.id)
 
 
 @dataclass(frozen=True, slots=True)

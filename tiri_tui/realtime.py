@@ -22,6 +22,7 @@ from urllib.parse import quote, urlsplit
 from tiri_tui import __version__
 from tiri_tui.errors import LoginRequired, NotConnected, TiriError, is_transient
 from tiri_tui.models import WireError
+from tiri_tui.pacing import let_others_run
 from tiri_tui.policy import (
     Action,
     CancelRetry,
@@ -427,7 +428,7 @@ class RealtimeWorker:
                         # A burst of queued frames never suspends recv(): after
                         # a slice of work, let keys and paints in.
                         if time.perf_counter() - slice_start > _YIELD_AFTER:
-                            await asyncio.sleep(0)
+                            await let_others_run()
                             slice_start = time.perf_counter()
                 finally:
                     if pinger is not None:

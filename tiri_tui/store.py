@@ -96,7 +96,7 @@ class NotificationCache(_Database):
         wanted = self.limit - start if count is None else min(count, self.limit - start)
         # Ties broken by id: two loads of adjacent ranges must neither repeat nor skip a row.
         rows = self._db.execute(
-            "SELECT body FROM notifications ORDER BY created_at DESC, id LIMIT ? OFFSET ?",
+            "SELECT body FROM notifications ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?",
             (max(0, wanted), start),
         ).fetchall()
         notifications = []

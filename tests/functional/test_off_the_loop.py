@@ -129,7 +129,7 @@ async def test_the_cache_shows_a_screenful_first_then_the_rest_without_gaps(monk
     tied = rows[0].created_at
     rows = [dataclasses.replace(n, created_at=tied) if i < 300 else n for i, n in enumerate(rows)]
     cache = NotificationCache(tmp_path / "cache.sqlite3", limit=1000)
-    cache.replace(sorted(rows, key=lambda n: n.sort_key), 7)
+    cache.replace(sorted(rows, key=lambda n: n.sort_key, reverse=True), 7)
     cache.close()
     rest_may_load = threading.Event()
     original = NotificationCache.load
@@ -148,7 +148,9 @@ async def test_the_cache_shows_a_screenful_first_then_the_rest_without_gaps(monk
     finally:
         rest_may_load.set()
     await showing
-    assert [n.id for n in ctl.inbox] == [n.id for n in sorted(rows, key=lambda n: n.sort_key)]
+    assert [n.id for n in ctl.inbox] == [
+        n.id for n in sorted(rows, key=lambda n: n.sort_key, reverse=True)
+    ]
     await ctl.aclose()
 
 

@@ -57,7 +57,7 @@ def test_random_upserts_keep_one_row_per_id_in_order(ops):
     assert len(inbox) == len(latest)
     rows = list(inbox)
     assert {n.id for n in rows} == set(latest)
-    assert rows == sorted(latest.values(), key=lambda n: n.sort_key)
+    assert rows == sorted(latest.values(), key=lambda n: n.sort_key, reverse=True)
     assert all(inbox.position(n.id) == i for i, n in enumerate(rows))
 
 
@@ -91,6 +91,6 @@ def test_random_upserts_and_removals_with_many_ties_keep_positions(ops):
             inbox.upsert(make(nid, minute, read))
             latest[nid] = make(nid, minute, read)
     rows = list(inbox)
-    assert rows == sorted(latest.values(), key=lambda n: n.sort_key)
+    assert rows == sorted(latest.values(), key=lambda n: n.sort_key, reverse=True)
     assert all(inbox.position(n.id) == i for i, n in enumerate(rows))
     assert inbox.unread() == sum(not n.is_read for n in latest.values())
