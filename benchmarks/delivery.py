@@ -181,6 +181,36 @@ def watch_rendered(
     view.render_line = render_line
 
 
+class PairedFloor:
+    """``async with PairedFloor(server) as floor:`` a bare client in another
+    process receives the same frames meanwhile; then ``floor.summary``."""
+
+    def __init__(self, server: ServerProcess) -> None:
+        self.server = server
+        self.summary: dict[str, float] = {}
+
+    async def __aenter__(self) -> PairedFloor:
+        self.process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "benchmarks.floor_client",
+            self.server.url,
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+            cwd=ROOT,
+        )
+        ready = await asyncio.wait_for(self.process.stdout.readline(), 30)
+        if ready.strip() != b"ready":
+            raise RuntimeError(f"the floor client did not start: {ready!r}")
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        self.process.stdin.write(b"stop\n")
+        await self.process.stdin.drain()
+        self.summary = json.loads(await asyncio.wait_for(self.process.stdout.readline(), 30))
+        await asyncio.wait_for(self.process.wait(), 10)
+
+
 async def controller_stream(
     server: ServerProcess, rate: float, seconds: float, held: int, with_app: bool
 ) -> dict:
