@@ -51,7 +51,7 @@ class Settings:
     #: (0: only when asked with `R`; every refresh and gap fill still reconciles
     #: the span it walks).
     reconcile_interval: float = 300.0
-    bell: bool = True
+    bell: bool = False
     compression: bool = False
     #: Heartbeat: a silent server is given up on after ping_interval + ping_timeout.
     ping_interval: float = 20.0

@@ -24,7 +24,7 @@ from tiri_tui.ui.screens import (
     SearchScreen,
     TypePickerScreen,
 )
-from tiri_tui.ui.widgets import ConnectionIndicator, DetailPane, UnreadBadge
+from tiri_tui.ui.widgets import ConnectionIndicator, DetailPane, MessageLine, UnreadBadge
 
 SIZE = (120, 32)
 
@@ -186,7 +186,7 @@ async def test_search_unread_only_and_type_filter(server, dashboard):
 
 #: How Textual names keys, and how the help screen and README write them.
 SHOWN_AS = {"question_mark": "?", "slash": "/", "down": "↓", "up": "↑", "pagedown": "PageDown"}
-SHOWN_AS |= {"pageup": "PageUp", "enter": "enter"}
+SHOWN_AS |= {"pageup": "PageUp", "enter": "enter", "escape": "esc"}
 
 
 async def test_every_key_in_force_is_in_the_help_and_q_quits(dashboard):
@@ -271,21 +271,51 @@ async def test_login_screen_when_not_logged_in(server, home):
         await tiri.aclose()
 
 
-async def test_many_arrivals_are_batched_into_one_toast(dashboard, server):
-    app, _pilot = dashboard
+async def test_arrivals_show_in_the_list_not_as_toasts(dashboard, server):
+    """Arrivals are signalled where they are: highlighted at the top of the list
+    for a moment; no toast covers the rows, and the bell stays off by default."""
+    app, pilot = dashboard
     before = len(app._notifications)
-    for i in range(12):
-        await server.create_notification(title=f"burst {i}")
-    await wait_for(lambda: sum(n.title.startswith("burst") for n in app.controller.inbox) == 12)
+    rang: list[bool] = []
+    app.bell = lambda: rang.append(True)
+    for i in range(3):
+        await server.create_notification(title=f"arrival {i}", priority="urgent")
+    await wait_for(lambda: sum(n.title.startswith("arrival") for n in app.controller.inbox) == 3)
+    await pilot.pause()
+    view = app.query_one(NotificationList)
+    assert list(app._notifications)[before:] == []
+    assert view.source[0].title == "arrival 2" and view.source[0].id in view._fresh
+    fresh_style = view.get_component_rich_style("notification-list--fresh")
+    assert any(fresh_style.bgcolor == seg.style.bgcolor for seg in view.render_line(0))
+    assert rang == []
 
-    def toasts():
-        return list(app._notifications)[before:]
 
-    # At most one toast a second: the rest arrive together, as one.
-    await wait_for(lambda: any("new notifications" in t.title for t in toasts()), timeout=5)
-    assert len(toasts()) < 12
-    grouped = next(t for t in toasts() if "new notifications" in t.title)
-    assert "burst 11" in grouped.message  # names the newest
+async def test_arrivals_above_a_scrolled_view_are_counted_until_the_top(dashboard, server):
+    app, pilot = dashboard
+    view = app.query_one(NotificationList)
+    for i in range(30):
+        await server.create_notification(title=f"filler {i}")
+    await wait_for(lambda: len(view.source) >= 60, what="a list taller than the view")
+    await pilot.pause()
+    view.move_to(len(view.source) - 1)
+    await pilot.pause()
+    assert view.scroll_offset.y > 0
+    for i in range(2):
+        await server.create_notification(title=f"unseen {i}")
+    marker = app.screen.query_one("#new-above")
+    await wait_for(lambda: "2 new above" in str(marker.render()), what="the marker")
+    assert not marker.has_class("hidden")
+    await pilot.press("g")
+    await pilot.pause()
+    assert marker.has_class("hidden") and view.new_above == 0
+
+
+async def test_actions_report_in_the_message_line(server, dashboard):
+    app, pilot = dashboard
+    await pilot.press("r")
+    await pilot.pause()
+    line = app.screen.query_one(MessageLine)
+    assert "Reconnecting" in str(line.render()) and not line.has_class("hidden")
 
 
 async def test_100k_notifications_render_only_visible_rows():
@@ -467,3 +497,42 @@ async def test_a_changing_count_relays_out_only_when_its_width_changes():
             await pilot.pause()
         assert layouts.count(True) == 2  # the first count (its colour comes), and 7 → 10
         assert "11 unread" in str(badge.render())
+
+
+async def test_active_filters_are_in_view_the_empty_list_says_why_and_esc_clears(server, dashboard):
+    app, pilot = dashboard
+    bar = app.screen.query_one("#filters")
+    view = app.query_one(NotificationList)
+    assert bar.has_class("hidden")
+    await pilot.press("slash")
+    for ch in "zzzz":
+        await pilot.press(ch)
+    await pilot.press("enter")
+    await wait_for(lambda: app.controller.filters.search == "zzzz" and not len(view.source))
+    await pilot.pause()
+    assert not bar.has_class("hidden") and "search “zzzz”" in str(bar.render())
+    assert "No matches for “zzzz” — esc clears" in list_text(app)
+    await pilot.press("enter")  # details open on an empty list: esc closes them first
+    await pilot.press("escape")
+    assert app.controller.filters.search == "zzzz"
+    await pilot.press("escape")
+    await wait_for(lambda: not app.controller.filters.active and len(view.source) >= 20)
+    await pilot.pause()
+    assert bar.has_class("hidden")
+    assert "Filters cleared" in str(app.screen.query_one(MessageLine).render())
+
+
+def test_the_empty_list_says_why():
+    from tiri_tui.sync_rules import Filters
+    from tiri_tui.ui.wording import empty_state
+
+    connected = ConnectionState.CONNECTED
+    assert "All caught up" in empty_state(Filters(unread_only=True), True, connected)
+    assert "Nothing of type “new message”" in empty_state(
+        Filters(notification_type="new_message"), True, connected
+    )
+    assert empty_state(Filters(), False, connected) == "Loading…"
+    assert "r retries" in empty_state(Filters(), False, ConnectionState.RECONNECTING)
+    assert empty_state(Filters(), True, connected) == "No notifications yet"
+    # Search text from the user is shown inert, on one line.
+    assert "\n" not in empty_state(Filters(search="a\n[b]\x1b[31m"), True, connected)

@@ -42,7 +42,7 @@ class TiriApp(App[None]):
         prepared: NotificationController | None = None,
         demo_server: object | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
-        bell: bool = True,
+        bell: bool = False,
         server_label: str | None = None,
         first_load_done: Callable[[], None] | None = None,
     ) -> None:

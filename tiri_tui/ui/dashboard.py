@@ -16,7 +16,7 @@ from itertools import islice
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.containers import Horizontal
+from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
@@ -37,12 +37,18 @@ from tiri_tui.text import one_line
 from tiri_tui.ui.keymap import Scope, bindings
 from tiri_tui.ui.notification_list import NotificationList
 from tiri_tui.ui.screens import ALL_TYPES, ConfirmScreen, SearchScreen, TypePickerScreen
-from tiri_tui.ui.widgets import ConnectionIndicator, DetailPane, StatusLine, UnreadBadge
+from tiri_tui.ui.widgets import (
+    ConnectionIndicator,
+    DetailPane,
+    MessageLine,
+    StatusLine,
+    TextLine,
+    UnreadBadge,
+)
+from tiri_tui.ui.wording import describe_filters, empty_state
 
-#: More new notifications than this at once are announced as one toast.
-TOAST_LIMIT = 3
-#: At most one toast (or group of toasts) per this many seconds.
-TOAST_INTERVAL = 1.0
+#: The bell (opt-in) rings at most once per this many seconds.
+BELL_INTERVAL = 1.0
 STATUS_INTERVAL = 0.5
 
 
@@ -80,8 +86,7 @@ class DashboardScreen(Screen[None]):
         self._pending_live: list[Notification] = []
         self._notices: list[tuple[str, SeverityLevel]] = []
         self._reset = False
-        self._last_toast = 0.0
-        self._toast_timer_set = False
+        self._last_bell = 0.0
         self._badge_shown: tuple[int | None, bool] | None = None
         self._state_shown: tuple[ConnectionState, str, float | None] | None = None
         self._status_dirty = False
@@ -98,14 +103,19 @@ class DashboardScreen(Screen[None]):
             yield UnreadBadge(id="badge")
             yield ConnectionIndicator(clock=lambda: self.clock().timestamp(), id="indicator")
         with Horizontal(id="main"):
-            yield NotificationList(Inbox(), clock=self.clock, id="list")
+            with Vertical(id="list-column"):
+                yield TextLine(id="filters", classes="hidden")
+                yield Label("", id="new-above", classes="hidden")
+                yield NotificationList(Inbox(), clock=self.clock, id="list")
             yield DetailPane(id="detail", classes="hidden")
+        yield MessageLine(id="message")
         yield StatusLine(id="status")
         yield Footer()
 
     def on_mount(self) -> None:
         self.query_one(NotificationList).focus()
         self.set_interval(30, self._tick)
+        self.set_interval(1, self.query_one(NotificationList).expire_fresh)
         # Metrics change with every frame received; people read them at a calmer pace.
         self.set_interval(STATUS_INTERVAL, self._refresh_status)
         if self.controller is not None:
@@ -178,6 +188,7 @@ class DashboardScreen(Screen[None]):
         if self._first_load_done is not None and controller.loaded.is_set():
             done, self._first_load_done = self._first_load_done, None
             self.call_after_refresh(done)
+        self._show_filters(controller, view)
         badge = (controller.unread_count, controller.cached)
         if badge != self._badge_shown:
             self._badge_shown = badge
@@ -187,52 +198,52 @@ class DashboardScreen(Screen[None]):
             self._refresh_status()  # else the interval timer catches up
         notices, self._notices = self._notices, []
         for message, severity in notices:
-            self._toast(message, severity=severity)
+            self.say(message, severity)
         if self._pending_live:
-            self._announce()
+            self._signal_arrivals()
         if controller.needs_login and not self._asked_login:
             self._asked_login = True
             self.post_message(LoginNeeded())
 
-    def _announce(self) -> None:
-        """Toasts for new arrivals: at once, but at most one per second, coalesced.
-
-        A toast is a mounted widget; one per batch during a burst would cost
-        more than the burst itself.
-        """
-        wait = self._last_toast + TOAST_INTERVAL - time.monotonic()
-        if wait > 0:
-            if not self._toast_timer_set:
-                self._toast_timer_set = True
-                self.set_timer(wait, self._announce_later)
-            return
+    def _signal_arrivals(self) -> None:
+        """Arrivals show in the list (highlighted for a moment, or counted above
+        the view when the reader scrolled away), not as toasts over it; the
+        bell, if turned on, rings for urgent ones."""
         fresh, self._pending_live = self._pending_live, []
-        self._last_toast = time.monotonic()
-        if self.ring_bell and any(n.priority == "urgent" for n in fresh):
-            self.app.bell()
-        if len(fresh) > TOAST_LIMIT:
-            self._toast(f"newest: {fresh[-1].title}", title=f"{len(fresh)} new notifications")
-            return
+        view = self.query_one(NotificationList)
         for n in fresh:
-            title = "Urgent" if n.priority == "urgent" else "New"
-            self._toast(f"{n.title}: {n.message}", title=title)
+            view.mark_fresh(n.id)
+        now = time.monotonic()
+        urgent = any(n.priority == "urgent" for n in fresh)
+        if self.ring_bell and urgent and now - self._last_bell >= BELL_INTERVAL:
+            self._last_bell = now
+            self.app.bell()
 
-    def _announce_later(self) -> None:
-        self._toast_timer_set = False
-        if self._pending_live:
-            self._announce()
+    def _show_filters(self, controller: NotificationController, view: NotificationList) -> None:
+        """The filter bar (when filters narrow the list) and the empty list's words."""
+        bar = self.query_one("#filters", TextLine)
+        described = describe_filters(controller.filters)
+        bar.show_text(Text(f" {described}"))
+        bar.set_class(not described, "hidden")
+        view.empty_text = empty_state(
+            controller.filters, controller.loaded.is_set() or controller.cached, controller.state
+        )
+
+    @on(NotificationList.NewAbove)
+    def _new_above(self, message: NotificationList.NewAbove) -> None:
+        marker = self.query_one("#new-above", Label)
+        marker.update(f" ↑ {message.count:,} new above — g goes to the top")
+        marker.set_class(message.count == 0, "hidden")
+
+    def say(self, message: str, severity: SeverityLevel = "information") -> None:
+        """Report a result or a notice in the message line (plain text, never markup)."""
+        self.query_one(MessageLine).say(message, severity)
 
     def _refresh_status(self) -> None:
         if self._status_dirty:
             self._status_dirty = False
             self._last_status = time.monotonic()
             self._show_status()
-
-    def _toast(
-        self, message: str, *, title: str = "", severity: SeverityLevel = "information"
-    ) -> None:
-        """A toast showing ``message`` literally (server text is never markup)."""
-        self.app.notify(one_line(message, 200), title=title, severity=severity, markup=False)
 
     def _show_status(self) -> None:
         controller = self.controller
@@ -282,6 +293,15 @@ class DashboardScreen(Screen[None]):
             if current is not None and not current.is_read and self.controller:
                 self.controller.mark_read(current.id)
 
+    def action_back(self) -> None:
+        """esc: close the details pane; else clear the filters."""
+        detail = self.query_one(DetailPane)
+        if not detail.has_class("hidden"):
+            detail.add_class("hidden")
+        elif self.controller and self.controller.filters.active:
+            self._refilter(lambda f: Filters())
+            self.say("Filters cleared")
+
     def action_mark_read(self) -> None:
         if self.controller and (current := self._current()):
             self.controller.mark_read(current.id)
@@ -308,12 +328,12 @@ class DashboardScreen(Screen[None]):
     def action_reconnect(self) -> None:
         if self.controller:
             self.controller.reconnect()
-            self.app.notify("Reconnecting…", timeout=2)
+            self.say("Reconnecting…")
 
     def action_refresh(self) -> None:
         if self.controller:
             self.controller.refresh()
-            self.app.notify("Refreshing over HTTP…", timeout=2)
+            self.say("Refreshing over HTTP…")
 
     def _refilter(self, change: Callable[[Filters], Filters]) -> None:
         if self.controller:

@@ -54,6 +54,15 @@ KEYS: tuple[Key, ...] = (
         "enter",
         footer=True,
     ),
+    Key(
+        "back",
+        "escape",
+        "back",
+        "Back",
+        "close the details; else clear the filters",
+        Scope.DASHBOARD,
+        "esc",
+    ),
     Key("mark_read", "m", "mark_read", "Read", "mark read", Scope.DASHBOARD, "m", footer=True),
     Key(
         "mark_unread",
@@ -160,11 +169,22 @@ BY_ID = {key.id: key for key in KEYS}
 
 def bindings(scope: Scope) -> list[Binding | tuple[str, str] | tuple[str, str, str]]:
     """Textual bindings of one scope, each carrying its id."""
-    return [
+    own: list[Binding | tuple[str, str] | tuple[str, str, str]] = [
         Binding(k.keys, k.action, k.label, show=k.footer, id=k.id)
         for k in KEYS
         if k.scope is scope and k.id != "palette"  # Textual binds the palette itself
     ]
+    if scope is Scope.DASHBOARD:
+        # The footer shows keys in binding order and cuts what does not fit:
+        # the app's footer keys (? and q) come first on the dashboard, so an
+        # 80-column terminal loses "Search", never "Help" or "Quit".
+        first: list[Binding | tuple[str, str] | tuple[str, str, str]] = [
+            Binding(k.keys, f"app.{k.action}", k.label, show=True, id=k.id)
+            for k in KEYS
+            if k.scope is Scope.APP and k.footer
+        ]
+        return first + own
+    return own
 
 
 def help_rows() -> list[tuple[str, str]]:

@@ -8,6 +8,7 @@ Segments (never markup) after :func:`tiri_tui.text.inert`.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Protocol
@@ -23,8 +24,8 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from tiri_tui.models import Notification
-from tiri_tui.text import one_line
 from tiri_tui.ui.keymap import Scope, bindings
+from tiri_tui.ui.row import STYLE_NAMES, draw_row, fit, relative_age
 
 
 class RowSource(Protocol):
@@ -38,28 +39,10 @@ class RowSource(Protocol):
         """Where this id stands (0 is the top), if held."""
 
 
-TYPE_WIDTH = 20
-AGE_WIDTH = 4
 #: Drawn rows kept: a few screens of the tallest terminal.
 ROWS_KEPT = 512
-
-
-def relative_age(created: datetime, now: datetime) -> str:
-    """A short age: now, 45s, 12m, 3h, 5d, 7w, or a date for old ones."""
-    seconds = (now - created).total_seconds()
-    if seconds < 5:
-        return "now"
-    for limit, unit, size in (
-        (60, "s", 1),
-        (3600, "m", 60),
-        (86400, "h", 3600),
-        (604800, "d", 86400),
-    ):
-        if seconds < limit:
-            return f"{int(seconds // size)}{unit}"
-    if seconds < 604800 * 52:
-        return f"{int(seconds // 604800)}w"
-    return created.strftime("%Y")
+#: How long an arrival stays highlighted.
+FRESH_SECONDS = 8.0
 
 
 class NotificationList(ScrollView, can_focus=True):
@@ -75,6 +58,7 @@ class NotificationList(ScrollView, can_focus=True):
         "notification-list--high",
         "notification-list--meta",
         "notification-list--message",
+        "notification-list--fresh",
     }
 
     DEFAULT_CSS = """
@@ -93,6 +77,13 @@ class NotificationList(ScrollView, can_focus=True):
 
     class NearEnd(Message):
         """The cursor is close to the last loaded row: time to load the next page."""
+
+    class NewAbove(Message):
+        """How many arrivals are above the view, unseen (0: none, or back at the top)."""
+
+        def __init__(self, count: int) -> None:
+            super().__init__()
+            self.count = count
 
     #: The row under the cursor; always a valid row (0 when the list is empty).
     cursor: reactive[int] = reactive(0, init=False)
@@ -116,10 +107,18 @@ class NotificationList(ScrollView, can_focus=True):
         #: Rows drawn lately, by id: a row that only moved (arrivals above it,
         #: scrolling) is the same Strip again, so neither we nor Textual's
         #: caches inside the Strip redo the work, and no garbage is made.
-        self._drawn: LRUCache[str, tuple[Notification, int, bool, str, Strip]] = LRUCache(ROWS_KEPT)
+        self._drawn: LRUCache[str, tuple[Notification, int, bool, str, bool, Strip]] = LRUCache(
+            ROWS_KEPT
+        )
         #: Every row index rendered so far; tests clear it to check that a
         #: paint touches only the visible rows.
         self.rendered_rows: set[int] = set()
+        #: Arrivals shown highlighted for a moment, by id: when they came (monotonic).
+        self._fresh: dict[str, float] = {}
+        #: Arrivals above the view since the reader scrolled away from the top.
+        self.new_above = 0
+        #: What an empty list says, in its middle (the dashboard knows why it is empty).
+        self.empty_text = ""
 
     # -- data changes (called by the app, at most once per frame) -----------------------
     def sync(self) -> None:
@@ -132,8 +131,11 @@ class NotificationList(ScrollView, can_focus=True):
             if found is not None:
                 shift = found - index
                 if shift and self.scroll_offset.y > 0:
-                    # Rows arrived above: keep the view steady under the reader.
+                    # Rows arrived above: keep the view steady under the reader,
+                    # and say how many wait up there.
                     self.scroll_to(y=self.scroll_offset.y + shift, animate=False, immediate=True)
+                    if shift > 0:
+                        self._set_new_above(self.new_above + shift)
                 index = found
         # The cursor follows its notification without moving the view: at the
         # top, arrivals stay in sight (set_reactive skips the scroll-into-view
@@ -146,6 +148,29 @@ class NotificationList(ScrollView, can_focus=True):
         """Re-read the clock so ages stay current."""
         self._now = self._clock()
         self.refresh()
+
+    def mark_fresh(self, notification_id: str) -> None:
+        """Highlight an arrival for :data:`FRESH_SECONDS` (the list signals it, not a toast)."""
+        self._fresh[notification_id] = time.monotonic()
+
+    def expire_fresh(self) -> None:
+        """Drop the highlights that are over (called every second)."""
+        over = time.monotonic() - FRESH_SECONDS
+        expired = [nid for nid, at in self._fresh.items() if at <= over]
+        for nid in expired:
+            del self._fresh[nid]
+        if expired:
+            self.refresh()
+
+    def _set_new_above(self, count: int) -> None:
+        if count != self.new_above:
+            self.new_above = count
+            self.post_message(self.NewAbove(count))
+
+    def watch_scroll_y(self, old: float, new: float) -> None:
+        super().watch_scroll_y(old, new)
+        if new <= 0 and self.new_above:
+            self._set_new_above(0)  # back at the top: they are in sight
 
     @property
     def current(self) -> Notification | None:
@@ -160,7 +185,11 @@ class NotificationList(ScrollView, can_focus=True):
         index = self.scroll_offset.y + y
         width = self.scrollable_content_region.width
         if index >= len(self.source) or width <= 0:
-            return Strip.blank(width, self._row_styles()["fill"])
+            fill = self._row_styles()["fill"]
+            if not len(self.source) and self.empty_text and y == self.size.height // 2:
+                text = fit(self.empty_text, width).center(width)
+                return Strip([Segment(text, fill + self._row_styles()["meta"])], width)
+            return Strip.blank(width, fill)
         self.rendered_rows.add(index)
         return self._row(self.source[index], width, index == self.cursor)
 
@@ -175,50 +204,23 @@ class NotificationList(ScrollView, can_focus=True):
         # style change is enough.
         if self._styles is None:
             get = self.get_component_rich_style
-            self._styles = {
-                name: get(f"notification-list--{name}")
-                for name in ("read", "unread", "meta", "message", "urgent", "high", "cursor")
-            }
+            self._styles = {name: get(f"notification-list--{name}") for name in STYLE_NAMES}
             self._styles["fill"] = self.rich_style
         return self._styles
 
     def _row(self, n: Notification, width: int, selected: bool) -> Strip:
         age = relative_age(n.created_at, self._now)
+        fresh = n.id in self._fresh
         drawn = self._drawn.get(n.id)
         # The very object (a changed row is a new one), at this width and age.
-        if drawn is not None and drawn[0] is n and drawn[1:4] == (width, selected, age):
-            return drawn[4]
-        strip = self._draw(n, width, selected, age)
-        self._drawn[n.id] = (n, width, selected, age, strip)
+        if drawn is not None and drawn[0] is n and drawn[1:5] == (width, selected, age, fresh):
+            return drawn[5]
+        strip = self._draw(n, width, selected, age, fresh)
+        self._drawn[n.id] = (n, width, selected, age, fresh, strip)
         return strip
 
-    def _draw(self, n: Notification, width: int, selected: bool, age: str) -> Strip:
-        styles = self._row_styles()
-        base = styles["read" if n.is_read else "unread"]
-        meta = styles["meta"]
-        message_style = styles["message"]
-        if n.priority == "urgent":
-            mark, mark_style = "‼ ", styles["urgent"]
-        elif n.priority == "high":
-            mark, mark_style = "! ", styles["high"]
-        else:
-            mark, mark_style = "  ", base
-        kind = one_line(n.notification_type, TYPE_WIDTH - 1).ljust(TYPE_WIDTH)
-        segments = [
-            Segment("● " if not n.is_read else "  ", base),
-            Segment(mark, mark_style),
-            Segment(kind, meta),
-            Segment(age.rjust(AGE_WIDTH) + "  ", meta),
-            Segment(one_line(n.title, width), base + Style(bold=not n.is_read)),
-            Segment("  " + one_line(n.message, width), message_style),
-        ]
-        fill = styles["fill"]
-        if selected:
-            # Layered on top: each segment's own colours must not hide the cursor.
-            cursor = styles["cursor"]
-            segments = [Segment(seg.text, (seg.style or Style()) + cursor) for seg in segments]
-            fill = fill + cursor
-        return Strip(segments).adjust_cell_length(width, fill)
+    def _draw(self, n: Notification, width: int, selected: bool, age: str, fresh: bool) -> Strip:
+        return draw_row(n, width, age, self._row_styles(), selected=selected, fresh=fresh)
 
     # -- cursor -------------------------------------------------------------------------
     def validate_cursor(self, index: int) -> int:

@@ -8,7 +8,7 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, OptionList, Static
@@ -16,6 +16,15 @@ from textual.widgets.option_list import Option
 
 from tiri_tui.text import one_line
 from tiri_tui.ui.keymap import help_rows
+
+#: The row's marks, for the help screen's legend.
+LEGEND = (
+    ("●", "bold", "unread (read rows are dimmed)"),
+    ("‼", "bold red", "urgent"),
+    ("!", "bold yellow", "high priority"),
+    ("tinted row", "on dark_green", "just arrived (for a few seconds)"),
+    ("↑ 3 new above", "bold", "arrivals above the view (g: the top)"),
+)
 
 
 class HelpScreen(ModalScreen[None]):
@@ -28,10 +37,21 @@ class HelpScreen(ModalScreen[None]):
         for key, meaning in help_rows():
             table.append(f"{key:>20}  ", style="bold")
             table.append(meaning + "\n")
+        legend = Text()
+        for mark, style, meaning in LEGEND:
+            legend.append(f"{mark:>20}  ", style=style)
+            legend.append(meaning + "\n")
         with Vertical(id="help-box", classes="dialog"):
             yield Label("Keys", classes="dialog-title")
-            yield Static(table, id="help-keys")
-            yield Label("escape closes", classes="dialog-hint")
+            # Scrolls when the terminal is shorter than the table (↑/↓, PageUp/PageDown).
+            with VerticalScroll(id="help-scroll"):
+                yield Static(table, id="help-keys")
+                yield Label("What the rows show", classes="dialog-title")
+                yield Static(legend, id="help-legend")
+            yield Label("escape closes · ↑/↓ scroll", classes="dialog-hint")
+
+    def on_mount(self) -> None:
+        self.query_one("#help-scroll").focus()
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -14,6 +14,7 @@ from datetime import datetime
 from rich.cells import cell_len
 from rich.console import Group
 from rich.text import Text
+from textual.timer import Timer
 from textual.widgets import Static
 
 from tiri_tui.controller import Counters
@@ -38,6 +39,33 @@ class TextLine(Static):
             relayout = cell_len(plain) != cell_len(self._shown)
             self._shown = plain
             self.update(text, layout=relayout)
+
+
+class MessageLine(TextLine):
+    """One line for what just happened ("Marked 33 read — u undoes"): results of
+    the user's actions, and what the server said, without covering the list."""
+
+    #: How long a message stays.
+    SECONDS = 6.0
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id, classes="hidden")
+        self._hide_timer: Timer | None = None
+
+    def say(self, message: str, severity: str = "information") -> None:
+        """Show ``message`` (plain text, never markup) until the next or for a few seconds."""
+        for level in ("information", "warning", "error"):
+            self.set_class(level == severity, f"-{level}")
+        self.show_text(Text(f" {one_line(message, 300)}"))
+        self.remove_class("hidden")
+        if self._hide_timer is not None:
+            self._hide_timer.stop()
+        self._hide_timer = self.set_timer(self.SECONDS, self.clear)
+
+    def clear(self) -> None:
+        """Hide the message."""
+        self.add_class("hidden")
+        self.show_text(Text(""))
 
 
 class UnreadBadge(TextLine):

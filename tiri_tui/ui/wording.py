@@ -1,0 +1,46 @@
+"""What the dashboard says in words: the active filters, and why the list is empty.
+
+Every piece of user or server text here goes through :func:`one_line`
+(inert, one line, cut), and the result is shown as plain text, never markup.
+"""
+
+from __future__ import annotations
+
+from tiri_tui.policy import ConnectionState
+from tiri_tui.sync_rules import Filters
+from tiri_tui.text import one_line
+
+
+def type_label(notification_type: str) -> str:
+    """A type id as people read it: ``request_accepted`` → ``request accepted``."""
+    return one_line(notification_type.replace("_", " "), 40)
+
+
+def describe_filters(filters: Filters) -> str:
+    """The filter bar: what narrows the list, and how to undo it ('' when nothing)."""
+    parts = []
+    if filters.unread_only:
+        parts.append("unread only")
+    if filters.notification_type:
+        parts.append(f"type “{type_label(filters.notification_type)}”")
+    if filters.search:
+        parts.append(f"search “{one_line(filters.search, 40)}”")
+    if not parts:
+        return ""
+    return "Filtered: " + " · ".join(parts) + " — esc clears"
+
+
+def empty_state(filters: Filters, loaded: bool, state: ConnectionState) -> str:
+    """Why the list is empty, and what to do about it."""
+    if filters.search:
+        return f"No matches for “{one_line(filters.search, 40)}” — esc clears the filters"
+    if filters.notification_type:
+        label = type_label(filters.notification_type)
+        return f"Nothing of type “{label}” — esc clears the filters"
+    if filters.unread_only:
+        return "All caught up: nothing unread — f shows everything"
+    if not loaded:
+        if state is ConnectionState.CONNECTED or state is ConnectionState.CONNECTING:
+            return "Loading…"
+        return "Nothing here yet — waiting for the server (r retries now)"
+    return "No notifications yet"
