@@ -96,10 +96,10 @@ class TiriApi:
             finally:
                 await response.aclose()
         except httpx.TimeoutException:
-            raise ServerUnreachable("the server did not answer in time") from None
+            raise ServerUnreachable(f"{self.server} did not answer in time") from None
         except httpx.TransportError as exc:
             detail = redact(str(exc)) or type(exc).__name__
-            raise ServerUnreachable(f"cannot reach the server: {detail}") from None
+            raise ServerUnreachable(f"cannot reach {self.server}: {detail}") from None
         headers = [(k, v) for k, v in response.headers.items() if k.lower() != "content-encoding"]
         return httpx.Response(response.status_code, headers=headers, content=body, request=request)
 

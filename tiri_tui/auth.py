@@ -209,7 +209,8 @@ async def _post(
         return await http.post(path, json=body, headers=headers)
     except httpx.TransportError as exc:
         detail = redact(str(exc)) or type(exc).__name__
-        raise ServerUnreachable(f"cannot reach the server: {detail}") from None
+        where = str(http.base_url).rstrip("/")
+        raise ServerUnreachable(f"cannot reach {where}: {detail}") from None
 
 
 def _json_body(response: httpx.Response) -> object:
@@ -296,7 +297,7 @@ class Auth:
                 return await self._refresh(stored)
             self._session = None
             await asyncio.to_thread(self._store.clear, self.server)
-            raise SessionExpired()
+            raise SessionExpired(self.server)
         if response.status_code != 200:
             raise ApiError(response.status_code, message_from_body(_json_body(response)))
         body = _json_body(response)

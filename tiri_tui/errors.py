@@ -14,18 +14,24 @@ class LoginRequired(TiriError):
     """Only a (new) login helps: nothing is worth retrying until then."""
 
 
+def login_advice(server: str) -> str:
+    """The command that logs in to ``server``, as the user would paste it
+    (with ``--server``: without it, it would log in to the default server)."""
+    return f"run `tiri-tui --server {server} login`"
+
+
 class NotLoggedIn(LoginRequired):
     """No stored session for this server."""
 
     def __init__(self, server: str) -> None:
-        super().__init__(f"not logged in to {server} — run `tiri-tui login`")
+        super().__init__(f"not logged in to {server} — {login_advice(server)}")
 
 
 class SessionExpired(LoginRequired):
     """The refresh token was refused: only a new login helps."""
 
-    def __init__(self) -> None:
-        super().__init__("session expired — run `tiri-tui login`")
+    def __init__(self, server: str) -> None:
+        super().__init__(f"session expired — {login_advice(server)}")
 
 
 class LoginFailed(TiriError):

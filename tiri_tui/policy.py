@@ -211,8 +211,10 @@ class CloseConnection:
 
 Action = Connect | RefreshToken | ScheduleRetry | CancelRetry | CloseConnection
 
-SESSION_EXPIRED = "session expired — run `tiri-tui login`"
-LOGIN_AGAIN = "the server refused the token again — log in again (`tiri-tui login`)"
+#: The facts; each face adds the next step in its own words (the dashboard's
+#: login form, or the command for `tail`).
+SESSION_EXPIRED = "session expired"
+LOGIN_AGAIN = "the server refused the token again"
 
 
 @dataclass(frozen=True, slots=True)

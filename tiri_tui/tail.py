@@ -16,6 +16,7 @@ from typing import Any, TextIO
 
 from tiri_tui.client import TiriClient
 from tiri_tui.controller import NotificationController
+from tiri_tui.errors import login_advice
 from tiri_tui.events import (
     ActionQueued,
     ControllerEvent,
@@ -67,9 +68,10 @@ class PrintedIds:
 class TailPrinter:
     """Turns controller events into output lines, flushed one by one."""
 
-    def __init__(self, out: TextIO, *, as_json: bool) -> None:
+    def __init__(self, out: TextIO, *, as_json: bool, server: str = "") -> None:
         self.out = out
         self.as_json = as_json
+        self.server = server
         self.printed = PrintedIds()
         #: Until the initial load is done, fetched (not pushed) ones are "existing".
         self.live = False
@@ -87,7 +89,7 @@ class TailPrinter:
                     f"● {state.value}: {reason}",
                 )
                 if code.needs_login:
-                    self._error(reason)
+                    self._error(f"{reason} — {login_advice(self.server)}")
             case NotificationAdded(notification=n, live=live):
                 if self.live or live:
                     self.notification(n)
@@ -141,7 +143,7 @@ async def run_tail(
 ) -> int:
     """Run the controller until interrupted; return the exit code."""
     controller = client.open_controller()
-    printer = TailPrinter(out, as_json=as_json)
+    printer = TailPrinter(out, as_json=as_json, server=client.settings.server)
     stop = stop or asyncio.Event()
     controller.subscribe(printer)
     controller.subscribe(lambda e: _stop_on_session_end(controller, stop))

@@ -33,7 +33,7 @@ async def test_rejected_refresh_token_is_session_expired_and_forgets_it(server, 
     server.state.revoke(client.auth.session.refresh)
     with pytest.raises(SessionExpired) as caught:
         await client.auth.access_token(force_refresh=True)
-    assert "tiri-tui login" in str(caught.value)
+    assert f"tiri-tui --server {server.url} login" in str(caught.value)
     with pytest.raises(NotLoggedIn):
         await client.auth.access_token()
 

@@ -155,7 +155,7 @@ async def test_4001_refreshes_the_token_and_reconnects_at_once(server, running):
 
 async def test_403_handshake_refreshes_once_then_error_when_refresh_fails(server, client):
     recorder = Recorder()
-    tokens = Tokens(client.auth, fail_refresh=SessionExpired(), fixed="not-a-valid-token")
+    tokens = Tokens(client.auth, fail_refresh=SessionExpired(server.url), fixed="not-a-valid-token")
     worker = make_worker(server, tokens, recorder)
     worker.start()
     try:

@@ -228,7 +228,11 @@ async def test_indicator_follows_connect_stop_reconnect_and_error(server, dashbo
     await wait_for(lambda: indicator.has_class("-connected"), timeout=10, what="green again")
     await server.close_sockets(DEMO_EMAIL, 4003, "forbidden")
     await wait_for(lambda: indicator.has_class("-error"), what="red")
-    assert "not reconnecting" in text_of(indicator)
+    # The indicator fits beside the title and says which key helps; the message
+    # line has the whole reason and the next step.
+    assert text_of(indicator).rstrip().endswith("· r retries")
+    message = str(app.screen.query_one(MessageLine).render())
+    assert "not reconnecting" in message and "press r to try again now" in message
 
 
 async def test_badge_follows_unread_count_frames(server, dashboard):
@@ -536,3 +540,22 @@ def test_the_empty_list_says_why():
     assert empty_state(Filters(), True, connected) == "No notifications yet"
     # Search text from the user is shown inert, on one line.
     assert "\n" not in empty_state(Filters(search="a\n[b]\x1b[31m"), True, connected)
+
+
+async def test_an_ended_session_leaves_the_cache_browsable_and_l_logs_in(server, dashboard, client):
+    """esc closes the login form over the cached list; the indicator and the
+    message line say what to press; l opens the form again."""
+    app, pilot = dashboard
+    server.state.revoke(client.auth.session.refresh)
+    await server.close_sockets(DEMO_EMAIL, 4001)
+    await wait_for(lambda: isinstance(app.screen, LoginScreen), what="login screen")
+    await wait_for(lambda: app.screen.query(".dialog-hint"), what="the form composed")
+    assert "tiri-tui demo" in str(app.screen.query(".dialog-hint").last().render())
+    await pilot.press("escape")
+    await pilot.pause()
+    assert not isinstance(app.screen, LoginScreen)
+    assert len(app.query_one(NotificationList).source) >= 20  # still browsable
+    assert "l logs in" in text_of(app.query_one(ConnectionIndicator))
+    assert "press l to log in" in str(app.screen.query_one(MessageLine).render())
+    await pilot.press("l")
+    await wait_for(lambda: isinstance(app.screen, LoginScreen), what="the form again")

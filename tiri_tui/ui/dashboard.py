@@ -63,6 +63,12 @@ class LoginNeeded(Message):
     """Only a new login can bring the session back (the app asks for one)."""
 
 
+def _next_step(controller: NotificationController) -> str:
+    if controller.needs_login:
+        return "press l to log in again (the list shown is the cached one)"
+    return "press r to try again now"
+
+
 class DashboardScreen(Screen[None]):
     """The main screen: one controller's notifications and what to do with them."""
 
@@ -182,7 +188,10 @@ class DashboardScreen(Screen[None]):
             # Only a new state: showing the same one again would restart the
             # retry countdown, and costs a relayout on every paint of a burst.
             self._state_shown = state
-            self.query_one(ConnectionIndicator).show(*state)
+            hint = "l logs in" if controller.needs_login else "r retries"
+            self.query_one(ConnectionIndicator).show(*state, hint=hint)
+            if controller.state is ConnectionState.ERROR and controller.reason:
+                self.say(f"{controller.reason} — {_next_step(controller)}", "error")
         if controller.has_more and len(controller.inbox) < view.size.height + 5:
             controller.load_more()  # fill the screen before the user has to scroll
         if self._first_load_done is not None and controller.loaded.is_set():
@@ -301,6 +310,13 @@ class DashboardScreen(Screen[None]):
         elif self.controller and self.controller.filters.active:
             self._refilter(lambda f: Filters())
             self.say("Filters cleared")
+
+    def action_log_in(self) -> None:
+        """l: the login form again (after esc closed it)."""
+        if self.controller is None or self.controller.needs_login:
+            self.post_message(LoginNeeded())
+        else:
+            self.say("Logged in already")
 
     def action_mark_read(self) -> None:
         if self.controller and (current := self._current()):

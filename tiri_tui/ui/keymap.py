@@ -108,6 +108,16 @@ KEYS: tuple[Key, ...] = (
         command="Reconnect",
     ),
     Key(
+        "log_in",
+        "l",
+        "log_in",
+        "Log in",
+        "log in again (when the session ended)",
+        Scope.DASHBOARD,
+        "l",
+        command="Log in again",
+    ),
+    Key(
         "refresh",
         "R",
         "refresh",

@@ -138,8 +138,13 @@ class LoginRequested(Message):
         self.password = password
 
 
-class LoginScreen(ModalScreen[tuple[str, str]]):
-    """E-mail and password; the app calls :meth:`failed` to show the server's answer."""
+class LoginScreen(ModalScreen[None]):
+    """E-mail and password; the app calls :meth:`failed` to show the server's answer.
+
+    esc closes it: what is cached stays browsable, and ``l`` opens it again.
+    """
+
+    BINDINGS = [Binding("escape", "close", "Close")]
 
     def __init__(self, server: str) -> None:
         super().__init__()
@@ -154,6 +159,14 @@ class LoginScreen(ModalScreen[tuple[str, str]]):
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Log in", variant="primary", id="login-submit")
                 yield Button("Quit", id="login-quit")
+            yield Label(
+                "esc: browse what is cached (l logs in later) · "
+                "new here? `tiri-tui demo` tries it with a demo server",
+                classes="dialog-hint",
+            )
+
+    def action_close(self) -> None:
+        self.dismiss(None)
 
     def on_mount(self) -> None:
         self.query_one("#login-email", Input).focus()  # type at once

@@ -93,14 +93,17 @@ class ConnectionIndicator(TextLine):
         self.state = ConnectionState.DISCONNECTED
         self.reason = ""
         self._retry_at: float | None = None
+        self.hint = ""
 
     def on_mount(self) -> None:
         self.set_interval(1.0, self._render_state)
         self._render_state()
 
-    def show(self, state: ConnectionState, reason: str, retry_in: float | None) -> None:
-        """Display a new state."""
-        self.state, self.reason = state, reason
+    def show(
+        self, state: ConnectionState, reason: str, retry_in: float | None, hint: str = ""
+    ) -> None:
+        """Display a new state (``hint``: the key that helps, for an error)."""
+        self.state, self.reason, self.hint = state, reason, hint
         self._retry_at = None if retry_in is None else self._clock() + retry_in
         for s in ConnectionState:
             self.set_class(s is state, f"-{s.value}")
@@ -112,7 +115,10 @@ class ConnectionIndicator(TextLine):
             seconds = max(0, round(self._retry_at - self._clock()))
             text.append(f" · retry in {seconds}s")
         if self.state is ConnectionState.ERROR and self.reason:
-            text.append(f" · {one_line(self.reason, 60)}")
+            # Short enough to fit beside the title; the message line has it whole.
+            text.append(f" · {one_line(self.reason, 36)}")
+        if self.state is ConnectionState.ERROR and self.hint:
+            text.append(f" · {self.hint}")
         text.append(" ")
         self.show_text(text)  # ticks every second: mostly the same text
 
