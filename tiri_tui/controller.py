@@ -86,7 +86,13 @@ class NotificationController:
         settings: ControllerSettings | None = None,
     ) -> None:
         self.settings = settings or ControllerSettings()
+        #: The rows shown: every row held, or those the filters let through.
         self.inbox = Inbox()
+        #: Every row held, while a filter is on (None: ``inbox`` is all of them).
+        #: Filtering works on what is held at once, offline too, and clearing
+        #: the filters shows it all again without waiting for the server.
+        self._all: Inbox | None = None
+        self._filtering: asyncio.Task[None] | None = None
         self.unread_count: int | None = None
         self.state = ConnectionState.DISCONNECTED
         self.code = StateCode.DISCONNECTED
@@ -311,10 +317,12 @@ class NotificationController:
         """
         self.set_unread(0)
         self.outbox.submit("mark_all_read", None)
-        return self.spawn(self._read_in_slices(self.inbox.ids(), None), "tiri-all-read")
+        return self.spawn(self._read_in_slices(self.held.ids(), None), "tiri-all-read")
 
     def delete(self, notification_id: str) -> None:
         """Delete now (optimistic) and send it through the outbox."""
+        if self._all is not None:
+            self._all.remove(notification_id)
         removed = self.inbox.remove(notification_id)
         if removed is None:
             return
@@ -343,13 +351,46 @@ class NotificationController:
         running = any(t.get_name() == "tiri-load-more" for t in self._tasks)
         return self.rest.load_more(running)
 
+    @property
+    def held(self) -> Inbox:
+        """Every row held, whatever the filters show."""
+        return self._all if self._all is not None else self.inbox
+
+    @property
+    def filtered_here(self) -> bool:
+        """The filters apply to what was held; the server has not answered yet."""
+        return self.filters.active and not self.rest.filters_answered
+
     def set_filters(self, filters: Filters) -> asyncio.Task[None] | None:
-        """Change the server-side filters; the list is reloaded."""
+        """Filter what is held at once (in slices), then let the server refine it."""
         if filters == self.filters:
             return None
-        self.inbox.clear()
+        if self._filtering is not None:
+            self._filtering.cancel()
+        everything = self.held
+        if filters.active:
+            self._all, self.inbox = everything, Inbox()
+        else:
+            self._all, self.inbox = None, everything
+        self.rest.use_inbox(self.inbox)
+        self.rest.filters = filters  # arrivals meanwhile are judged by the new ones
+        self.rest.filters_answered = False
         self.emit(ListReset())
-        return self.rest.set_filters(filters)
+        self._filtering = self.spawn(self._filter_then_ask(everything, filters), "tiri-filter")
+        return self._filtering
+
+    async def _filter_then_ask(self, everything: Inbox, filters: Filters) -> None:
+        if filters.active:
+            slice_ends = time.perf_counter() + SLICE_SECONDS
+            for nid in everything.ids():  # newest first: the top fills first
+                n = everything.get(nid)
+                if n is not None and filters.matches(n) and self.inbox.upsert(n) is Upsert.ADDED:
+                    self.emit(NotificationAdded(n, live=False))
+                if time.perf_counter() > slice_ends:
+                    await let_others_run()
+                    slice_ends = time.perf_counter() + SLICE_SECONDS
+        # Only then the server: its answer must not be overtaken by held rows.
+        await self.rest.set_filters(filters)
 
     # -- realtime events -----------------------------------------------------------------------
     def _on_realtime(self, event: RealtimeEvent) -> None:
@@ -420,11 +461,15 @@ class NotificationController:
             if rebased is None:
                 continue  # deleted here, the delete not yet acknowledged
             if rebased.id not in self.inbox and not self.filters.matches(rebased):
+                if self._all is not None:
+                    self._all.upsert(rebased)  # held, for when the filters go
                 continue
             self._upsert(rebased, live=live)
 
     def remove(self, notification_id: str) -> None:
-        """The server no longer has it (deleted elsewhere)."""
+        """The server no longer has it (deleted elsewhere), or, while a filter
+        is on, no longer in the filtered answer: still held then (it may only
+        have stopped matching); the unfiltered reload settles it."""
         if self.inbox.remove(notification_id) is not None:
             self._forget_cached(notification_id)
             self.emit(NotificationRemoved(notification_id))
@@ -438,6 +483,10 @@ class NotificationController:
 
     # -- state changes ---------------------------------------------------------------------------
     def _upsert(self, n: Notification, *, live: bool = False) -> None:
+        if self._all is not None:
+            self._all.upsert(n)
+            if n.id not in self.inbox and not self.filters.matches(n):
+                return
         result = self.inbox.upsert(n)
         if result is Upsert.ADDED:
             self.emit(NotificationAdded(n, live=live))
@@ -449,7 +498,7 @@ class NotificationController:
     def _set_read_locally(self, notification_id: str, is_read: bool) -> bool:
         """Apply a mark here; False when there is nothing to change (no request
         is worth sending then, and the count must not move while it waits)."""
-        n = self.inbox.get(notification_id)
+        n = self.held.get(notification_id)
         if n is None or n.is_read == is_read:
             return False
         self._upsert(n.with_read(is_read))
@@ -459,14 +508,14 @@ class NotificationController:
 
     def _confirm_all_read(self, before: datetime) -> None:
         """The server marked all read: so is everything here created before then."""
-        self.spawn(self._read_in_slices(self.inbox.ids(), before), "tiri-all-read")
+        self.spawn(self._read_in_slices(self.held.ids(), before), "tiri-all-read")
 
     async def _read_in_slices(self, ids: list[str], before: datetime | None) -> None:
         """Mark these read (those created by ``before``, if given), yielding to
         the event loop every few milliseconds: keys and paints go on meanwhile."""
         slice_ends = time.perf_counter() + SLICE_SECONDS
         for nid in ids:
-            n = self.inbox.get(nid)
+            n = self.held.get(nid)
             if n is not None and not n.is_read and (before is None or n.created_at <= before):
                 self._upsert(n.with_read(True))
             if time.perf_counter() > slice_ends:

@@ -81,6 +81,9 @@ class RestSync:
         self._api = api
         self._outbox = outbox
         self._inbox = inbox
+        #: The server has answered for the current filters (the list shown is
+        #: not only what was held when they changed).
+        self.filters_answered = True
         self._host = host
         self._counters = counters
         self._settings = settings
@@ -150,11 +153,17 @@ class RestSync:
             self.restart_fill()
 
     def set_filters(self, filters: Filters) -> asyncio.Task[None]:
-        """New server-side filters: the owner emptied the list; reload it."""
+        """New server-side filters: the owner filtered what it holds; the
+        server's answer refines that (``filters_answered`` once it came)."""
         self.filters = filters
+        self.filters_answered = False
         self._next_url = None
         self.synced_until = None
         return self._host.spawn(self._refresh_page_one(), "tiri-filter-reload")
+
+    def use_inbox(self, inbox: Inbox) -> None:
+        """The list shown is another one now (a filter came or went)."""
+        self._inbox = inbox
 
     def refresh(self) -> asyncio.Task[None]:
         """Page 1, the count and the outbox now; the rest of the held list is
@@ -307,7 +316,7 @@ class RestSync:
             page = await self._first_page()
             self._take_page(page, self._coverage(), first=True, fetched_at=asked)
             await self._refresh_count(page)
-            self.confirmed = True
+            self.confirmed = self.filters_answered = True
             await self._outbox.flush()
 
         await self._guarded(refresh(), "refresh over REST")

@@ -496,3 +496,34 @@ async def test_a_session_that_ends_while_sending_a_mark_asks_for_a_login(
     await asyncio.sleep(FAST_CONTROLLER.fallback_interval * 4)  # no reconnect loop
     assert server.state.refresh_calls == calls
     assert controller.state is ConnectionState.ERROR
+
+
+async def test_a_filter_applies_to_what_is_held_offline_and_clearing_it_shows_all_again():
+    """Offline (the server unreachable), a filter narrows what is held at once;
+    clearing it shows everything again, arrivals meanwhile included; a failed
+    fetch clears nothing."""
+    import dataclasses
+    from datetime import UTC, datetime
+
+    from tests.support.fakes import offline_controller, sample
+    from tiri_tui.sync_rules import Filters
+
+    ctl = offline_controller()
+    rows = sample(60)
+    ctl.accept(rows, live=False)
+    ctl.set_filters(Filters(unread_only=True))
+    unread = [n.id for n in rows if not n.is_read]
+    await wait_for(lambda: len(ctl.inbox) == len(unread), what="the held rows filtered")
+    assert all(not n.is_read for n in ctl.inbox) and ctl.filtered_here
+    # An arrival the filter hides is still held.
+    hidden = dataclasses.replace(
+        rows[0], id="read-arrival", is_read=True, created_at=datetime(2030, 1, 1, tzinfo=UTC)
+    )
+    ctl.accept([hidden], live=True)
+    assert "read-arrival" not in ctl.inbox
+    await asyncio.sleep(0)  # the fetch fails meanwhile (UnreachableApi)
+    task = ctl.set_filters(Filters())
+    assert len(ctl.inbox) == 61 and ctl.inbox[0].id == "read-arrival"  # at once
+    await task
+    assert len(ctl.inbox) == 61  # the failed reload cleared nothing
+    await ctl.aclose()

@@ -181,6 +181,7 @@ class DashboardScreen(Screen[None]):
         view = self.query_one(NotificationList)
         if self._reset:
             self._reset = False
+            view.source = controller.inbox  # filters on or off: another list is shown
             view.cursor = 0
         view.sync()
         state = (controller.state, controller.reason, controller.retry_in)
@@ -231,7 +232,7 @@ class DashboardScreen(Screen[None]):
     def _show_filters(self, controller: NotificationController, view: NotificationList) -> None:
         """The filter bar (when filters narrow the list) and the empty list's words."""
         bar = self.query_one("#filters", TextLine)
-        described = describe_filters(controller.filters)
+        described = describe_filters(controller.filters, controller.filtered_here)
         bar.show_text(Text(f" {described}"))
         bar.set_class(not described, "hidden")
         view.empty_text = empty_state(

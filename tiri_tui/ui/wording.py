@@ -16,8 +16,11 @@ def type_label(notification_type: str) -> str:
     return one_line(notification_type.replace("_", " "), 40)
 
 
-def describe_filters(filters: Filters) -> str:
-    """The filter bar: what narrows the list, and how to undo it ('' when nothing)."""
+def describe_filters(filters: Filters, held_only: bool = False) -> str:
+    """The filter bar: what narrows the list, and how to undo it ('' when nothing).
+
+    ``held_only``: the filters apply to what was held; the server has not
+    answered yet (offline, or a moment after the change)."""
     parts = []
     if filters.unread_only:
         parts.append("unread only")
@@ -27,7 +30,8 @@ def describe_filters(filters: Filters) -> str:
         parts.append(f"search “{one_line(filters.search, 40)}”")
     if not parts:
         return ""
-    return "Filtered: " + " · ".join(parts) + " — esc clears"
+    where = " (what is held; the server's answer follows)" if held_only else ""
+    return f"Filtered{where}: " + " · ".join(parts) + " — esc clears"
 
 
 def empty_state(filters: Filters, loaded: bool, state: ConnectionState) -> str:
