@@ -559,3 +559,18 @@ async def test_an_ended_session_leaves_the_cache_browsable_and_l_logs_in(server,
     assert "press l to log in" in str(app.screen.query_one(MessageLine).render())
     await pilot.press("l")
     await wait_for(lambda: isinstance(app.screen, LoginScreen), what="the form again")
+
+
+async def test_l_opens_an_empty_login_form(server, dashboard, client):
+    app, pilot = dashboard
+    server.state.revoke(client.auth.session.refresh)
+    await server.close_sockets(DEMO_EMAIL, 4001)
+    await wait_for(lambda: isinstance(app.screen, LoginScreen), what="login screen")
+    await wait_for(lambda: app.screen.query("#login-email"), what="the form composed")
+    await pilot.press("escape")
+    await pilot.pause()
+    await pilot.press("l")
+    await wait_for(lambda: isinstance(app.screen, LoginScreen), what="the form again")
+    await wait_for(lambda: app.screen.query("#login-email"), what="the form composed")
+    await pilot.pause()
+    assert app.screen.query_one("#login-email").value == ""
