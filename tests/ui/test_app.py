@@ -574,3 +574,38 @@ async def test_l_opens_an_empty_login_form(server, dashboard, client):
     await wait_for(lambda: app.screen.query("#login-email"), what="the form composed")
     await pilot.pause()
     assert app.screen.query_one("#login-email").value == ""
+
+
+async def test_at_the_end_an_arrival_keeps_the_cursor_in_view():
+    controller = offline_controller()
+    controller.accept(sample(80), live=False)
+    app = TiriApp(controller=controller, clock=lambda: NOW, bell=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        view = app.query_one(NotificationList)
+        await pilot.press("G")
+        await pilot.pause()
+        last = view.current
+        for k in range(3):
+            fresh = dataclasses.replace(
+                sample(1)[0], id=f"late-{k}", created_at=NOW + timedelta(seconds=k + 1)
+            )
+            controller.accept([fresh], live=True)
+            await pilot.pause()
+            await pilot.pause()
+            top, height = view.scroll_offset.y, view.size.height
+            assert view.current is not None and view.current.id == last.id
+            assert top <= view.cursor < top + height, (view.cursor, top, height)
+
+
+async def test_g_at_the_end_of_what_is_loaded_says_more_exist(server, dashboard):
+    app, pilot = dashboard
+    for _ in range(30):
+        await server.create_notification()
+    view = app.query_one(NotificationList)
+    await wait_for(lambda: len(view.source) >= 50)
+    assert app.controller.has_more
+    await pilot.press("G")
+    line = app.screen.query_one(MessageLine)
+    await wait_for(lambda: "loading older ones" in str(line.render()), what="the message")
+    await wait_for(lambda: len(view.source) == 60, what="the next page (all 60)")

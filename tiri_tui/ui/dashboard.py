@@ -287,8 +287,10 @@ class DashboardScreen(Screen[None]):
 
     @on(NotificationList.NearEnd)
     def _near_end(self) -> None:
-        if self.controller is not None:
-            self.controller.load_more()
+        # G goes to the end of what is loaded: say that more exist, and get them.
+        if self.controller is not None and self.controller.load_more() is not None:
+            held = len(self.controller.inbox)
+            self.say(f"{held:,} loaded; loading older ones from the server — G again goes further")
 
     # -- actions ----------------------------------------------------------------------
     def _current(self) -> Notification | None:

@@ -279,3 +279,10 @@ class NotificationList(ScrollView, can_focus=True):
 
     def on_resize(self) -> None:
         self.virtual_size = Size(self.size.width, len(self.source))
+        # Shorter now (a marker or the filter bar appeared above): the cursor
+        # must not be left below the view.
+        top, height = self.scroll_offset.y, self.scrollable_content_region.height
+        if 0 < height and top + height <= self.cursor:
+            self.call_after_refresh(
+                self.scroll_to, y=self.cursor - height + 1, animate=False, immediate=True
+            )
