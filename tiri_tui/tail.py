@@ -108,12 +108,17 @@ class TailPrinter:
             case ActionQueued(action=action, reason=reason):
                 self._error(f"{action} queued: {reason}")
 
-    def notification(self, n: Notification) -> None:
-        """Print a notification once per id, ever."""
+    def notification(self, n: Notification, *, backlog: bool = False) -> None:
+        """Print a notification once per id, ever (``backlog``: one of the ``-n``
+        newest that existed at start, labelled so, not NEW)."""
         if n in self.printed:
             return
         self.printed.add(n)
-        self._write({"event": "notification", "notification": n.to_dict()}, "NEW " + _describe(n))
+        label = "OLD " if backlog else "NEW "
+        obj: dict[str, Any] = {"event": "notification", "notification": n.to_dict()}
+        if backlog:
+            obj["backlog"] = True
+        self._write(obj, label + _describe(n))
 
     def _error(self, message: str) -> None:
         self._write({"event": "error", "message": redact(message)}, "ERR " + one_line(message))
@@ -154,7 +159,7 @@ async def run_tail(
     await controller.start()
     await _first_load(controller, stop)
     for n in reversed([controller.inbox[i] for i in range(min(newest, len(controller.inbox)))]):
-        printer.notification(n)
+        printer.notification(n, backlog=True)
     for n in reversed(list(controller.inbox)):
         printer.printed.add(n)  # existing ones are not "new"
     printer.live = True

@@ -609,3 +609,59 @@ async def test_g_at_the_end_of_what_is_loaded_says_more_exist(server, dashboard)
     line = app.screen.query_one(MessageLine)
     await wait_for(lambda: "loading older ones" in str(line.render()), what="the message")
     await wait_for(lambda: len(view.source) == 60, what="the next page (all 60)")
+
+
+async def test_smaller_things_a_user_noticed(server, dashboard):
+    """Marks say what they did and how to undo; R announces its end; the delete
+    prompt tells rows with one title apart; the type picker reads like words,
+    with counts; the palette has one "Keys" and the marks."""
+    from tiri_tui.ui.screens import ConfirmScreen, TypePickerScreen
+
+    app, pilot = dashboard
+    line = app.screen.query_one(MessageLine)
+    view = app.query_one(NotificationList)
+    view.move_to(0)
+    await pilot.press("m")
+    assert "read — u undoes" in str(line.render())
+    count = app.controller.unread_count
+    await pilot.press("M")
+    assert f"Marked all {count:,} read" in str(line.render())
+    await pilot.press("R")
+    await wait_for(lambda: "Refreshed over HTTP" in str(line.render()), what="R's end")
+    await pilot.press("d")
+    await wait_for(lambda: isinstance(app.screen, ConfirmScreen))
+    question = app.screen.question
+    current = view.current
+    assert current.created_by_name in question and "ago?" in question
+    await pilot.press("n")
+    await pilot.press("t")
+    await wait_for(lambda: isinstance(app.screen, TypePickerScreen))
+    await pilot.pause()
+    options = app.screen.query_one("#type-options")
+    prompts = [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
+    assert any("request accepted" in p for p in prompts) and any("held" in p for p in prompts)
+    await pilot.press("escape")
+    titles = [c.title for c in app.get_system_commands(app.screen)]
+    assert titles.count("Keys") == 1 and {"Mark read", "Mark unread"} <= set(titles)
+
+
+async def test_young_ages_move_by_the_second_and_details_take_a_narrow_screen():
+    now = [NOW]
+    controller = offline_controller()
+    controller.accept([dataclasses.replace(sample(1)[0], created_at=NOW)], live=False)
+    app = TiriApp(controller=controller, clock=lambda: now[0], bell=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        view = app.query_one(NotificationList)
+        assert view.render_line(0).text.rstrip().endswith("now")
+        now[0] = NOW + timedelta(seconds=42)
+        app.screen._every_second()
+        await pilot.pause()
+        assert view.render_line(0).text.rstrip().endswith("42s")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.screen.query_one("#list-column").display is False
+        assert app.screen.query_one(DetailPane).size.width >= 78
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen.query_one("#list-column").display is True

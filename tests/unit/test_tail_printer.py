@@ -36,3 +36,17 @@ def test_a_long_run_prints_each_once_in_bounded_memory(arrivals):
     printed = [json.loads(line)["notification"]["id"] for line in out.getvalue().splitlines()]
     assert len(printed) == len(set(printed)), "a notification was printed twice"
     assert printed == [f"n{i}" for i in range(newest + 1)], "a new one was not printed"
+
+
+def test_the_backlog_is_labelled_old_and_live_ones_new():
+    out = io.StringIO()
+    printer = TailPrinter(out, as_json=False)
+    printer.notification(make(1), backlog=True)
+    printer.live = True
+    printer(NotificationAdded(make(2), live=True))
+    lines = out.getvalue().splitlines()
+    assert " OLD " in lines[0] and " NEW " in lines[1]
+    as_json = io.StringIO()
+    json_printer = TailPrinter(as_json, as_json=True)
+    json_printer.notification(make(3), backlog=True)
+    assert json.loads(as_json.getvalue())["backlog"] is True

@@ -136,7 +136,9 @@ class TiriApp(App[None]):
         self.push_screen(HelpScreen())
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
-        yield from super().get_system_commands(screen)
+        # Textual's own "Keys" panel would be a second entry called Keys beside
+        # our help (which has every key, and the legend).
+        yield from (c for c in super().get_system_commands(screen) if c.title != "Keys")
         for key in commands():
             assert key.command is not None
             yield SystemCommand(
@@ -144,4 +146,4 @@ class TiriApp(App[None]):
                 f"{key.help} ({key.shown})",
                 lambda action=key.action: self.call_later(self.dashboard.run_action, action),
             )
-        yield SystemCommand("Help: every key", "The key table", self.action_help)
+        yield SystemCommand("Keys", "Every key, and what the rows show", self.action_help)

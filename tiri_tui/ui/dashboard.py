@@ -8,13 +8,15 @@ events come, the screen is brought up to date once per turn of its queue.
 
 from __future__ import annotations
 
+import asyncio
 import time
+from collections import Counter
 from collections.abc import Callable
 from datetime import datetime
 from itertools import islice
 
 from rich.text import Text
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
@@ -36,6 +38,7 @@ from tiri_tui.policy import ConnectionState
 from tiri_tui.text import one_line
 from tiri_tui.ui.keymap import Scope, bindings
 from tiri_tui.ui.notification_list import NotificationList
+from tiri_tui.ui.row import relative_age
 from tiri_tui.ui.screens import ALL_TYPES, ConfirmScreen, SearchScreen, TypePickerScreen
 from tiri_tui.ui.widgets import (
     ConnectionIndicator,
@@ -50,6 +53,8 @@ from tiri_tui.ui.wording import describe_filters, empty_state
 #: The bell (opt-in) rings at most once per this many seconds.
 BELL_INTERVAL = 1.0
 STATUS_INTERVAL = 0.5
+#: Below this width the details pane opens full-width.
+NARROW_WIDTH = 100
 
 
 class ControllerChanged(Message):
@@ -121,7 +126,7 @@ class DashboardScreen(Screen[None]):
     def on_mount(self) -> None:
         self.query_one(NotificationList).focus()
         self.set_interval(30, self._tick)
-        self.set_interval(1, self.query_one(NotificationList).expire_fresh)
+        self.set_interval(1, self._every_second)
         # Metrics change with every frame received; people read them at a calmer pace.
         self.set_interval(STATUS_INTERVAL, self._refresh_status)
         if self.controller is not None:
@@ -274,6 +279,16 @@ class DashboardScreen(Screen[None]):
             " ".join(labels),
         )
 
+    def _every_second(self) -> None:
+        view = self.query_one(NotificationList)
+        view.expire_fresh()
+        view.tick_if_young()
+
+    def on_resize(self) -> None:
+        # Below 100 columns the details take the whole width (rows would shrink
+        # to a word beside them).
+        self.set_class(self.size.width < NARROW_WIDTH, "-narrow")
+
     def _tick(self) -> None:
         self.query_one(NotificationList).tick()
         self._show_status()
@@ -299,6 +314,7 @@ class DashboardScreen(Screen[None]):
     def action_details(self) -> None:
         detail = self.query_one(DetailPane)
         detail.toggle_class("hidden")
+        self.set_class(not detail.has_class("hidden"), "-details-open")
         current = self._current()
         if not detail.has_class("hidden"):
             detail.show(current)
@@ -310,6 +326,7 @@ class DashboardScreen(Screen[None]):
         detail = self.query_one(DetailPane)
         if not detail.has_class("hidden"):
             detail.add_class("hidden")
+            self.remove_class("-details-open")
         elif self.controller and self.controller.filters.active:
             self._refilter(lambda f: Filters())
             self.say("Filters cleared")
@@ -324,14 +341,18 @@ class DashboardScreen(Screen[None]):
     def action_mark_read(self) -> None:
         if self.controller and (current := self._current()):
             self.controller.mark_read(current.id)
+            self.say(f"Marked “{one_line(current.title, 40)}” read — u undoes")
 
     def action_mark_unread(self) -> None:
         if self.controller and (current := self._current()):
             self.controller.mark_unread(current.id)
+            self.say(f"Marked “{one_line(current.title, 40)}” unread — m undoes")
 
     def action_mark_all_read(self) -> None:
         if self.controller:
+            count = self.controller.unread_count
             self.controller.mark_all_read()
+            self.say("Marked all read" if count is None else f"Marked all {count:,} read")
 
     def action_delete(self) -> None:
         current = self._current()
@@ -342,7 +363,10 @@ class DashboardScreen(Screen[None]):
             if yes and self.controller:
                 self.controller.delete(current.id)
 
-        self.app.push_screen(ConfirmScreen(f"Delete “{one_line(current.title, 60)}”?"), answered)
+        sender = f" from {one_line(current.created_by_name, 30)}" if current.created_by_name else ""
+        age = relative_age(current.created_at, self.clock())
+        question = f"Delete “{one_line(current.title, 50)}”{sender}, {age} ago?"
+        self.app.push_screen(ConfirmScreen(question.replace("now ago", "just now")), answered)
 
     def action_reconnect(self) -> None:
         if self.controller:
@@ -351,8 +375,19 @@ class DashboardScreen(Screen[None]):
 
     def action_refresh(self) -> None:
         if self.controller:
-            self.controller.refresh()
-            self.say("Refreshing over HTTP…")
+            self._refreshing(self.controller.refresh())
+
+    @work(group="refresh")
+    async def _refreshing(self, task: asyncio.Task[None]) -> None:
+        """R announces its start and its end."""
+        self.say("Refreshing over HTTP…")
+        counters = self.controller.counters if self.controller else None
+        failures = counters.walks_failed if counters else 0
+        await asyncio.shield(task)
+        if counters is not None and counters.walks_failed > failures:
+            self.say("Refresh failed: the server did not answer (the log has why)", "warning")
+        else:
+            self.say("Refreshed over HTTP")
 
     def _refilter(self, change: Callable[[Filters], Filters]) -> None:
         if self.controller:
@@ -375,9 +410,10 @@ class DashboardScreen(Screen[None]):
     def action_pick_type(self) -> None:
         if self.controller is None:
             return
-        types = set(KNOWN_TYPES) | {
-            n.notification_type for n in islice(self.controller.inbox, 2000)
-        }
+        # Counted over the newest 2,000 held (never all of a 100,000-row list).
+        types = Counter(n.notification_type for n in islice(self.controller.held, 2000))
+        for known in KNOWN_TYPES:
+            types.setdefault(known, 0)
 
         def picked(choice: str | None) -> None:
             if choice is not None:

@@ -63,7 +63,17 @@ KEYS: tuple[Key, ...] = (
         Scope.DASHBOARD,
         "esc",
     ),
-    Key("mark_read", "m", "mark_read", "Read", "mark read", Scope.DASHBOARD, "m", footer=True),
+    Key(
+        "mark_read",
+        "m",
+        "mark_read",
+        "Read",
+        "mark read",
+        Scope.DASHBOARD,
+        "m",
+        footer=True,
+        command="Mark read",
+    ),
     Key(
         "mark_unread",
         "u",
@@ -73,6 +83,7 @@ KEYS: tuple[Key, ...] = (
         Scope.DASHBOARD,
         "u",
         footer=True,
+        command="Mark unread",
     ),
     Key(
         "mark_all_read",

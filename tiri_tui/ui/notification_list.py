@@ -43,6 +43,8 @@ class RowSource(Protocol):
 ROWS_KEPT = 512
 #: How long an arrival stays highlighted.
 FRESH_SECONDS = 8.0
+#: Rows younger than this show ages that change by the second or minute.
+YOUNG_SECONDS = 3600.0
 
 
 class NotificationList(ScrollView, can_focus=True):
@@ -148,6 +150,17 @@ class NotificationList(ScrollView, can_focus=True):
         """Re-read the clock so ages stay current."""
         self._now = self._clock()
         self.refresh()
+
+    def tick_if_young(self) -> None:
+        """Each second: ages in seconds and minutes must move while they are
+        on screen ("now" for half a minute was wrong); older ones can wait
+        for the half-minute tick. Looks at the top visible row only."""
+        top = int(self.scroll_offset.y)
+        if top < len(self.source):
+            now = self._clock()
+            if (now - self.source[top].created_at).total_seconds() < YOUNG_SECONDS:
+                self._now = now
+                self.refresh()
 
     def mark_fresh(self, notification_id: str) -> None:
         """Highlight an arrival for :data:`FRESH_SECONDS` (the list signals it, not a toast)."""
@@ -282,7 +295,7 @@ class NotificationList(ScrollView, can_focus=True):
         # Shorter now (a marker or the filter bar appeared above): the cursor
         # must not be left below the view.
         top, height = self.scroll_offset.y, self.scrollable_content_region.height
-        if 0 < height and top + height <= self.cursor:
+        if height > 0 and top + height <= self.cursor:
             self.call_after_refresh(
                 self.scroll_to, y=self.cursor - height + 1, animate=False, immediate=True
             )

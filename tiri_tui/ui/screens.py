@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Mapping
 
 from rich.text import Text
 from textual import on
@@ -108,14 +108,20 @@ class TypePickerScreen(ModalScreen[str | None]):
 
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
-    def __init__(self, types: Iterable[str], current: str | None) -> None:
+    def __init__(self, counts: Mapping[str, int], current: str | None) -> None:
+        """``counts``: the types to offer, with how many of each are held (0: none)."""
         super().__init__()
-        self.types = sorted(set(types))
+        self.counts = dict(counts)
+        self.types = sorted(self.counts)
         self.current = current
 
     def compose(self) -> ComposeResult:
         options = [Option("All types", id=ALL_TYPES)]
-        options += [Option(Text(one_line(t)), id=f"type:{t}") for t in self.types]
+        for t in self.types:
+            count = self.counts[t]
+            label = Text(one_line(t.replace("_", " "), 40))
+            label.append(f"  {count:,} held" if count else "", style="dim")
+            options.append(Option(label, id=f"type:{t}"))
         with Vertical(classes="dialog"):
             yield Label("Filter by type", classes="dialog-title")
             yield OptionList(*options, id="type-options")
