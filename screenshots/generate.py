@@ -95,6 +95,19 @@ async def main() -> None:
             save(app, "help")
             await pilot.press("escape")
 
+            await pilot.press("slash", *"clinic", "enter")
+            await until(lambda: app.controller.filters.search == "clinic")
+            await until(lambda: not app.controller.filtered_here)
+            await pilot.pause(0.3)
+            save(app, "filter-bar")
+            await pilot.press("slash", *"zzzz", "enter")
+            await until(lambda: not len(app.controller.inbox))
+            await until(lambda: not app.controller.filtered_here)
+            await pilot.pause(0.3)
+            save(app, "empty-state")
+            await pilot.press("escape")
+            await until(lambda: not app.controller.filters.active)
+
             await server.stop()
             await until(
                 lambda: (

@@ -315,11 +315,18 @@ async def test_arrivals_above_a_scrolled_view_are_counted_until_the_top(dashboar
 
 
 async def test_actions_report_in_the_message_line(server, dashboard):
+    """r announces its start and its end (the line keeps the latest)."""
     app, pilot = dashboard
-    await pilot.press("r")
-    await pilot.pause()
     line = app.screen.query_one(MessageLine)
-    assert "Reconnecting" in str(line.render()) and not line.has_class("hidden")
+    said: list[str] = []
+    original = line.say
+    line.say = lambda message, severity="information": (  # type: ignore[method-assign]
+        said.append(message),
+        original(message, severity),
+    )
+    await pilot.press("r")
+    await wait_for(lambda: "Connected again" in said, what="r's end")
+    assert said[0] == "Reconnecting…" and not line.has_class("hidden")
 
 
 async def test_100k_notifications_render_only_visible_rows():

@@ -103,6 +103,7 @@ class DashboardScreen(Screen[None]):
         self._status_dirty = False
         self._last_status = 0.0
         self._asked_login = False
+        self._connected_before = False
         #: A ControllerChanged is on its way: more events need no other.
         self._paint_asked = False
 
@@ -196,6 +197,10 @@ class DashboardScreen(Screen[None]):
             self._state_shown = state
             hint = "l logs in" if controller.needs_login else "r retries"
             self.query_one(ConnectionIndicator).show(*state, hint=hint)
+            if controller.state is ConnectionState.CONNECTED:
+                if self._connected_before:  # r, or the retries, worked: say so
+                    self.say("Connected again")
+                self._connected_before = True
             if controller.state is ConnectionState.ERROR and controller.reason:
                 self.say(f"{controller.reason} — {_next_step(controller)}", "error")
         if controller.has_more and len(controller.inbox) < view.size.height + 5:

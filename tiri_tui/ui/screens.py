@@ -21,7 +21,7 @@ from tiri_tui.ui.keymap import help_rows
 LEGEND = (
     ("●", "bold", "unread (read rows are dimmed)"),
     ("‼", "bold red", "urgent"),
-    ("!", "bold yellow", "high priority"),
+    ("!", "bold", "high priority"),
     ("tinted row", "on dark_green", "just arrived (for a few seconds)"),
     ("↑ 3 new above", "bold", "arrivals above the view (g: the top)"),
 )
