@@ -59,6 +59,8 @@ log = logging.getLogger(__name__)
 #: Cached rows shown before the rest are parsed: more than any terminal is tall.
 FIRST_SCREEN = 120
 T = TypeVar("T")
+#: "Mark all read" can be undone up to this many rows (one request each).
+UNDO_LIMIT = 200
 #: Longest run of work on the event loop before yielding (a frame is 16 ms).
 SLICE_SECONDS = 0.008
 
@@ -93,6 +95,8 @@ class NotificationController:
         #: the filters shows it all again without waiting for the server.
         self._all: Inbox | None = None
         self._filtering: asyncio.Task[None] | None = None
+        #: The ids the user's last "mark all read" turned read (for its undo).
+        self._last_all_read: list[str] | None = None
         self.unread_count: int | None = None
         self.state = ConnectionState.DISCONNECTED
         self.code = StateCode.DISCONNECTED
@@ -309,6 +313,20 @@ class NotificationController:
         if self._set_read_locally(notification_id, False):
             self.outbox.submit("mark_unread", notification_id)
 
+    def undo_mark_all_read(self) -> int:
+        """Mark unread again what the last "mark all read" turned read, if it
+        was few enough to send one mark each (:data:`UNDO_LIMIT`); how many."""
+        ids, self._last_all_read = self._last_all_read, None
+        if ids is None or len(ids) > UNDO_LIMIT:
+            return 0
+        for nid in ids:
+            self.mark_unread(nid)
+        return len(ids)
+
+    def can_undo_mark_all_read(self) -> bool:
+        """Whether :meth:`undo_mark_all_read` would restore the last one."""
+        return self._last_all_read is not None and len(self._last_all_read) <= UNDO_LIMIT
+
     def mark_all_read(self) -> asyncio.Task[None]:
         """Mark everything read (optimistic) and send it through the outbox.
 
@@ -316,6 +334,7 @@ class NotificationController:
         unread never freeze the screen. Returns the task that turns them.
         """
         self.set_unread(0)
+        self._last_all_read = []
         self.outbox.submit("mark_all_read", None)
         return self.spawn(self._read_in_slices(self.held.ids(), None), "tiri-all-read")
 
@@ -518,6 +537,8 @@ class NotificationController:
             n = self.held.get(nid)
             if n is not None and not n.is_read and (before is None or n.created_at <= before):
                 self._upsert(n.with_read(True))
+                if before is None and self._last_all_read is not None:
+                    self._last_all_read.append(nid)  # what an undo would restore
             if time.perf_counter() > slice_ends:
                 _collect_young()
                 await let_others_run()

@@ -527,3 +527,21 @@ async def test_a_filter_applies_to_what_is_held_offline_and_clearing_it_shows_al
     await task
     assert len(ctl.inbox) == 61  # the failed reload cleared nothing
     await ctl.aclose()
+
+
+async def test_mark_all_read_is_undoable_only_when_few_enough_to_send_one_by_one():
+    from tests.support.fakes import offline_controller, sample
+    from tiri_tui.controller import UNDO_LIMIT
+
+    few = offline_controller()
+    few.accept([n.with_read(False) for n in sample(UNDO_LIMIT)], live=False)
+    await few.mark_all_read()
+    assert few.can_undo_mark_all_read()
+    assert few.undo_mark_all_read() == UNDO_LIMIT and few.inbox.unread() == UNDO_LIMIT
+    assert not few.can_undo_mark_all_read()  # once
+    many = offline_controller()
+    many.accept([n.with_read(False) for n in sample(UNDO_LIMIT + 1)], live=False)
+    await many.mark_all_read()
+    assert not many.can_undo_mark_all_read() and many.undo_mark_all_read() == 0
+    await few.aclose()
+    await many.aclose()

@@ -672,3 +672,20 @@ async def test_young_ages_move_by_the_second_and_details_take_a_narrow_screen():
         await pilot.press("escape")
         await pilot.pause()
         assert app.screen.query_one("#list-column").display is True
+
+
+async def test_mark_all_read_can_be_undone_while_its_message_says_so(server, dashboard):
+    app, pilot = dashboard
+    line = app.screen.query_one(MessageLine)
+    unread_before = {n.id for n in app.controller.inbox if not n.is_read}
+    assert unread_before
+    await pilot.press("M")
+    await wait_for(lambda: "u undoes" in str(line.render()), what="the undo offered")
+    assert all(n.is_read for n in app.controller.inbox)
+    await pilot.press("u")
+    assert "Undone" in str(line.render())
+    assert {n.id for n in app.controller.inbox if not n.is_read} == unread_before
+    await wait_for(lambda: app.controller.outbox.pending_count == 0, what="sent")
+    user = server.user()
+    on_server = {str(n["id"]) for n in user.notifications if not n["is_read"]}
+    assert unread_before <= on_server

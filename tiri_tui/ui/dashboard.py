@@ -22,6 +22,7 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widgets import Footer, Label
 
 from tiri_tui.controller import Filters, NotificationController
@@ -104,6 +105,9 @@ class DashboardScreen(Screen[None]):
         self._last_status = 0.0
         self._asked_login = False
         self._connected_before = False
+        #: u undoes the last "mark all read" (the message line says so).
+        self._undo_all_offered = False
+        self._undo_timer: Timer | None = None
         #: A ControllerChanged is on its way: more events need no other.
         self._paint_asked = False
 
@@ -257,6 +261,7 @@ class DashboardScreen(Screen[None]):
 
     def say(self, message: str, severity: SeverityLevel = "information") -> None:
         """Report a result or a notice in the message line (plain text, never markup)."""
+        self._undo_all_offered = False  # an undo is offered only while its message shows
         self.query_one(MessageLine).say(message, severity)
 
     def _refresh_status(self) -> None:
@@ -349,6 +354,11 @@ class DashboardScreen(Screen[None]):
             self.say(f"Marked “{one_line(current.title, 40)}” read — u undoes")
 
     def action_mark_unread(self) -> None:
+        if self.controller and self._undo_all_offered and self.controller.can_undo_mark_all_read():
+            self._undo_all_offered = False
+            count = self.controller.undo_mark_all_read()
+            self.say(f"Undone: {count:,} marked unread again")
+            return
         if self.controller and (current := self._current()):
             self.controller.mark_unread(current.id)
             self.say(f"Marked “{one_line(current.title, 40)}” unread — m undoes")
@@ -356,8 +366,22 @@ class DashboardScreen(Screen[None]):
     def action_mark_all_read(self) -> None:
         if self.controller:
             count = self.controller.unread_count
-            self.controller.mark_all_read()
-            self.say("Marked all read" if count is None else f"Marked all {count:,} read")
+            task = self.controller.mark_all_read()
+            message = "Marked all read" if count is None else f"Marked all {count:,} read"
+            self.say(message)
+            task.add_done_callback(lambda _: self._offer_undo(message))
+
+    def _offer_undo(self, message: str) -> None:
+        """Once every row turned read: u undoes, while the message line says so."""
+        if self.controller and self.controller.can_undo_mark_all_read():
+            self.say(f"{message} — u undoes")
+            self._undo_all_offered = True
+            if self._undo_timer is not None:
+                self._undo_timer.stop()
+            self._undo_timer = self.set_timer(MessageLine.SECONDS, self._withdraw_undo)
+
+    def _withdraw_undo(self) -> None:
+        self._undo_all_offered = False
 
     def action_delete(self) -> None:
         current = self._current()
