@@ -17,7 +17,7 @@ from pathlib import Path
 
 import httpx
 from textual import events
-from websockets.asyncio.client import connect
+from websockets.asyncio.client import ClientConnection, connect
 
 from benchmarks.common import ROOT, dashboard_app, settle, summary_ms
 from benchmarks.stall import StallProbe
@@ -72,23 +72,22 @@ def _sent(extra_data: dict | None) -> float | None:
     return (extra_data or {}).get("sent") or None
 
 
+async def bare_receive(ws: ClientConnection, latencies: list[float]) -> None:
+    """The floor's work: receive, ``json.loads``, note each frame's delivery time."""
+    async for message in ws:
+        now = time.monotonic()
+        frame = json.loads(message)
+        if frame.get("type") == "notification" and (sent := _sent(frame["data"].get("extra_data"))):
+            latencies.append(now - sent)
+
+
 async def floor_stream(server: ServerProcess, rate: float, seconds: float) -> list[float]:
     """(a): a bare client that only receives and json.loads."""
     token = await _token(server.url)
     latencies: list[float] = []
     ws_url = server.url.replace("http://", "ws://") + f"/ws/notifications/?token={token}"
     async with connect(ws_url, origin=server.url, compression=None) as ws:
-
-        async def receive() -> None:
-            async for message in ws:
-                now = time.monotonic()
-                frame = json.loads(message)
-                if frame.get("type") == "notification" and (
-                    sent := _sent(frame["data"].get("extra_data"))
-                ):
-                    latencies.append(now - sent)
-
-        receiver = asyncio.create_task(receive())
+        receiver = asyncio.create_task(bare_receive(ws, latencies))
         await server.command(f"stream {rate} {seconds}")
         await asyncio.sleep(0.2)
         receiver.cancel()

@@ -12,12 +12,11 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
-import time
 
 from websockets.asyncio.client import connect
 
 from benchmarks.common import summary_ms
-from benchmarks.delivery import _sent, _token
+from benchmarks.delivery import _token, bare_receive
 
 
 async def main(url: str) -> None:
@@ -25,17 +24,7 @@ async def main(url: str) -> None:
     latencies: list[float] = []
     ws_url = url.replace("http://", "ws://") + f"/ws/notifications/?token={token}"
     async with connect(ws_url, origin=url, compression=None) as ws:
-
-        async def receive() -> None:
-            async for message in ws:
-                now = time.monotonic()
-                frame = json.loads(message)
-                if frame.get("type") == "notification" and (
-                    sent := _sent(frame["data"].get("extra_data"))
-                ):
-                    latencies.append(now - sent)
-
-        receiver = asyncio.create_task(receive())
+        receiver = asyncio.create_task(bare_receive(ws, latencies))
         print("ready", flush=True)
         await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)
         receiver.cancel()

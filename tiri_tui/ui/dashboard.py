@@ -49,7 +49,7 @@ from tiri_tui.ui.widgets import (
     TextLine,
     UnreadBadge,
 )
-from tiri_tui.ui.wording import describe_filters, empty_state
+from tiri_tui.ui.wording import describe_filters, empty_state, filter_labels
 
 #: The bell (opt-in) rings at most once per this many seconds.
 BELL_INTERVAL = 1.0
@@ -274,19 +274,11 @@ class DashboardScreen(Screen[None]):
         controller = self.controller
         if controller is None:
             return
-        f = controller.filters
-        labels = []
-        if f.unread_only:
-            labels.append("unread only")
-        if f.notification_type:
-            labels.append(f"type={one_line(f.notification_type, 30)}")
-        if f.search:
-            labels.append(f"search={one_line(f.search, 30)!r}")
         self.query_one(StatusLine).show(
             controller.counters,
             controller.outbox.pending_count,
             len(controller.inbox),
-            " ".join(labels),
+            " · ".join(filter_labels(controller.filters)),
         )
 
     def _every_second(self) -> None:

@@ -16,18 +16,24 @@ def type_label(notification_type: str) -> str:
     return one_line(notification_type.replace("_", " "), 40)
 
 
+def filter_labels(filters: Filters) -> list[str]:
+    """Each active filter in words (the filter bar's and the metrics line's)."""
+    labels = []
+    if filters.unread_only:
+        labels.append("unread only")
+    if filters.notification_type:
+        labels.append(f"type “{type_label(filters.notification_type)}”")
+    if filters.search:
+        labels.append(f"search “{one_line(filters.search, 40)}”")
+    return labels
+
+
 def describe_filters(filters: Filters, held_only: bool = False) -> str:
     """The filter bar: what narrows the list, and how to undo it ('' when nothing).
 
     ``held_only``: the filters apply to what was held; the server has not
     answered yet (offline, or a moment after the change)."""
-    parts = []
-    if filters.unread_only:
-        parts.append("unread only")
-    if filters.notification_type:
-        parts.append(f"type “{type_label(filters.notification_type)}”")
-    if filters.search:
-        parts.append(f"search “{one_line(filters.search, 40)}”")
+    parts = filter_labels(filters)
     if not parts:
         return ""
     where = " (what is held; the server's answer follows)" if held_only else ""
