@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from tiri_tui import __version__
 from tiri_tui.config import DEFAULT_SERVER, ConfigError, Settings, load_settings, security_warnings
-from tiri_tui.errors import LoginFailed, NotLoggedIn, TiriError
+from tiri_tui.errors import LoginFailed, LoginRequired, NotLoggedIn, TiriError
 from tiri_tui.logs import configure_logging
 
 if TYPE_CHECKING:
@@ -136,6 +136,25 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help="first print the N newest existing notifications",
     )
+    count = commands.add_parser(
+        "count",
+        help="print the unread count, for status bars (waybar, i3blocks, tmux)",
+        description="Print the unread count: the server's, or, when it cannot be reached, "
+        "the last one cached, marked stale (exit 0). Not logged in: exit 2.",
+    )
+    count.add_argument(
+        "--format",
+        choices=["plain", "json", "waybar", "tmux"],
+        default="plain",
+        help="plain (the number), json, waybar (text/tooltip/class), tmux (for status-right)",
+    )
+    count.add_argument(
+        "--timeout",
+        type=float,
+        default=3.0,
+        metavar="SECONDS",
+        help="how long to wait for the server before using the cache (default 3)",
+    )
     return parser
 
 
@@ -163,9 +182,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         for warning in security_warnings(settings):
             _fail(f"warning: {warning}")
             logging.getLogger("tiri_tui").warning("%s", warning)
-        runner = {"login": _login, "logout": _logout, "tail": _tail, "dashboard": _dashboard}[
-            command
-        ]
+        runner = {
+            "login": _login,
+            "logout": _logout,
+            "tail": _tail,
+            "count": _count,
+            "dashboard": _dashboard,
+        }[command]
         return runner(args, settings)
     except ConfigError as exc:
         _fail(str(exc))
@@ -294,6 +317,21 @@ def _tail(args: argparse.Namespace, settings: Settings) -> int:
     try:
         return asyncio.run(tail())
     except NotLoggedIn as exc:
+        _fail(str(exc))
+        return EXIT_AUTH
+
+
+def _count(args: argparse.Namespace, settings: Settings) -> int:
+    from tiri_tui.count import read_count, render
+
+    async def count() -> str:
+        async with _client(settings) as client:
+            return render(await read_count(client, max(0.1, args.timeout)), args.format)
+
+    try:
+        print(asyncio.run(count()))
+        return EXIT_OK
+    except LoginRequired as exc:
         _fail(str(exc))
         return EXIT_AUTH
 

@@ -11,6 +11,7 @@ import importlib
 import logging
 import ssl
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Self
 
 from tiri_tui import __version__
@@ -130,13 +131,29 @@ class TiriClient:
             )
         return self._http_client
 
+    def _cache_path(self) -> Path:
+        session = self.auth.session
+        assert session is not None
+        slug = self.settings.account_slug(session.user_id or session.email)
+        return self.settings.cache_dir / f"{slug}.sqlite3"
+
+    def cached_unread_count(self) -> int | None:
+        """The unread count the cache last saved (blocking: call it on a thread)."""
+        if self.auth.session is None or not self._cache_path().exists():
+            return None
+        cache = NotificationCache(self._cache_path())
+        try:
+            return cache.load(0, 0)[1]
+        finally:
+            cache.close()
+
     def open_controller(self) -> NotificationController:
         """Build the controller for the logged-in account (raise NotLoggedIn if none)."""
         session = self.auth.session
         if session is None:
             raise NotLoggedIn(self.settings.server)
         slug = self.settings.account_slug(session.user_id or session.email)
-        cache = NotificationCache(self.settings.cache_dir / f"{slug}.sqlite3")
+        cache = NotificationCache(self._cache_path())
         outbox = Outbox(self.settings.data_dir / f"{slug}-outbox.sqlite3")
         self._stores += [cache, outbox]
 

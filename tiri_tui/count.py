@@ -1,0 +1,56 @@
+"""`tiri-tui count`: the unread count for status bars (waybar, i3blocks, tmux).
+
+One REST call with a short timeout; when the server cannot be reached, the
+last count the cache knows, marked stale. Every output is built from an
+integer and fixed words: nothing from the server reaches a status bar.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from dataclasses import dataclass
+
+from tiri_tui.client import TiriClient
+from tiri_tui.errors import LoginRequired, NotLoggedIn, TiriError
+
+FORMATS = ("plain", "json", "waybar", "tmux")
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """An unread count (None: not known at all) and whether it is the server's now."""
+
+    count: int | None
+    stale: bool
+
+
+async def read_count(client: TiriClient, timeout: float) -> Reading:
+    """The server's count, else the cache's last one (stale); NotLoggedIn if no session."""
+    if client.auth.session is None:
+        raise NotLoggedIn(client.settings.server)
+    try:
+        return Reading(await asyncio.wait_for(client.api.unread_count(), timeout), False)
+    except LoginRequired:
+        raise
+    except (TiriError, TimeoutError, OSError):
+        # The cache is a file: read off the loop (it may be the dashboard's, open now).
+        return Reading(await asyncio.to_thread(client.cached_unread_count), True)
+
+
+def render(reading: Reading, fmt: str) -> str:
+    """One line in ``fmt`` (one of :data:`FORMATS`)."""
+    count, stale = reading.count, reading.stale
+    shown = "?" if count is None else str(count)
+    if fmt == "json":
+        return json.dumps({"unread_count": count, "stale": stale})
+    if fmt == "waybar":
+        if stale:
+            tooltip = f"{shown} unread when last seen; the server cannot be reached"
+        else:
+            tooltip = f"{shown} unread notification{'' if count == 1 else 's'}"
+        kind = "stale" if stale else ("unread" if count else "zero")
+        return json.dumps({"text": shown, "tooltip": tooltip, "class": kind})
+    if fmt == "tmux":
+        return f"✉ {shown}{'?' if stale and count is not None else ''}"
+    return shown
