@@ -149,6 +149,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="plain (the number), json, waybar (text/tooltip/class), tmux (for status-right)",
     )
     count.add_argument(
+        "--watch",
+        action="store_true",
+        help="keep connected and print a line at every change (waybar exec, i3blocks persist)",
+    )
+    count.add_argument(
         "--timeout",
         type=float,
         default=3.0,
@@ -322,15 +327,17 @@ def _tail(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _count(args: argparse.Namespace, settings: Settings) -> int:
-    from tiri_tui.count import read_count, render
+    from tiri_tui.count import read_count, render, watch
 
-    async def count() -> str:
+    async def count() -> int:
         async with _client(settings) as client:
-            return render(await read_count(client, max(0.1, args.timeout)), args.format)
+            if args.watch:
+                return await watch(client, args.format)
+            print(render(await read_count(client, max(0.1, args.timeout)), args.format))
+            return EXIT_OK
 
     try:
-        print(asyncio.run(count()))
-        return EXIT_OK
+        return asyncio.run(count())
     except LoginRequired as exc:
         _fail(str(exc))
         return EXIT_AUTH

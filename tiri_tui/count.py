@@ -9,10 +9,14 @@ from __future__ import annotations
 
 import asyncio
 import json
+import sys
 from dataclasses import dataclass
+from typing import TextIO
 
 from tiri_tui.client import TiriClient
-from tiri_tui.errors import LoginRequired, NotLoggedIn, TiriError
+from tiri_tui.errors import LoginRequired, NotLoggedIn, TiriError, login_advice
+from tiri_tui.headless import stop_on_session_end_or_signal
+from tiri_tui.policy import ConnectionState
 
 FORMATS = ("plain", "json", "waybar", "tmux")
 
@@ -36,6 +40,39 @@ async def read_count(client: TiriClient, timeout: float) -> Reading:
     except (TiriError, TimeoutError, OSError):
         # The cache is a file: read off the loop (it may be the dashboard's, open now).
         return Reading(await asyncio.to_thread(client.cached_unread_count), True)
+
+
+async def watch(client: TiriClient, fmt: str, out: TextIO = sys.stdout) -> int:
+    """Keep one socket (reconnecting, with the HTTP fallback, as the dashboard
+    does) and print a line whenever the count or its staleness changes: for
+    waybar's continuous ``exec`` and i3blocks' persist mode. Exit code as tail's."""
+    controller = client.open_controller()
+    stop = asyncio.Event()
+    shown: list[Reading] = []
+
+    def on_event(_event: object) -> None:
+        if controller.unread_count is None:
+            return
+        # Not connected: the count is the last one known (the fallback may renew it).
+        stale = controller.state is not ConnectionState.CONNECTED
+        reading = Reading(controller.unread_count, stale)
+        if not shown or shown[-1] != reading:
+            shown.append(reading)
+            del shown[:-1]
+            out.write(render(reading, fmt) + "\n")
+            out.flush()
+
+    controller.subscribe(on_event)
+    stop_on_session_end_or_signal(controller, stop)
+    await controller.start()
+    await stop.wait()
+    if controller.needs_login:
+        print(
+            f"tiri-tui: {controller.reason} — {login_advice(client.settings.server)}",
+            file=sys.stderr,
+        )
+        return 2
+    return 0
 
 
 def render(reading: Reading, fmt: str) -> str:

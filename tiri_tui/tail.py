@@ -7,9 +7,7 @@ characters in untrusted text stay inert); the readable form escapes them.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
-import signal
 import sys
 from datetime import datetime
 from typing import Any, TextIO
@@ -27,6 +25,7 @@ from tiri_tui.events import (
     StateEvent,
     UnreadCountChanged,
 )
+from tiri_tui.headless import stop_on_session_end_or_signal
 from tiri_tui.models import Notification
 from tiri_tui.redaction import redact
 from tiri_tui.text import one_line
@@ -151,11 +150,7 @@ async def run_tail(
     printer = TailPrinter(out, as_json=as_json, server=client.settings.server)
     stop = stop or asyncio.Event()
     controller.subscribe(printer)
-    controller.subscribe(lambda e: _stop_on_session_end(controller, stop))
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
-            loop.add_signal_handler(sig, stop.set)
+    stop_on_session_end_or_signal(controller, stop)
     await controller.start()
     await _first_load(controller, stop)
     for n in reversed([controller.inbox[i] for i in range(min(newest, len(controller.inbox)))]):
@@ -174,8 +169,3 @@ async def _first_load(controller: NotificationController, stop: asyncio.Event) -
     finally:
         for waiter in waiters:
             waiter.cancel()
-
-
-def _stop_on_session_end(controller: NotificationController, stop: asyncio.Event) -> None:
-    if controller.needs_login:
-        stop.set()

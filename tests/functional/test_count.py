@@ -70,3 +70,36 @@ def test_the_outputs_are_built_from_the_number_alone():
     assert render(Reading(3, True), "tmux") == "✉ 3?"
     assert json.loads(render(Reading(1, False), "waybar"))["tooltip"] == "1 unread notification"
     assert json.loads(render(Reading(0, False), "waybar"))["class"] == "zero"
+
+
+async def test_watch_prints_each_change_through_a_server_restart(server, home):
+    import asyncio
+
+    from tests.support.cli import spawn_cli
+
+    assert (await login(server, home))[0] == 0
+    process = await spawn_cli(home, "--server", server.url, "count", "--watch", "--format", "json")
+
+    async def next_reading() -> dict:
+        line = await asyncio.wait_for(process.stdout.readline(), 20)
+        assert line, "count --watch ended"
+        return json.loads(line)
+
+    try:
+        first = await next_reading()
+        while first["stale"]:  # connecting: the cached or REST count first
+            first = await next_reading()
+        await server.create_notification()
+        reading = await next_reading()
+        assert reading == {"unread_count": first["unread_count"] + 1, "stale": False}
+        await server.stop()
+        assert (await next_reading())["stale"] is True
+        await server.start()
+        reading = await next_reading()
+        while reading["stale"]:
+            reading = await next_reading()
+        assert reading["unread_count"] == first["unread_count"] + 1
+    finally:
+        process.terminate()
+        await asyncio.wait_for(process.wait(), 10)
+    assert process.returncode == 0
