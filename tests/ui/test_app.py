@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import sqlite3
-from datetime import timedelta
+from collections.abc import AsyncIterator, Callable
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
+from textual.pilot import Pilot
 
 from tests.support.clients import make_client
 from tests.support.fakes import NOW, offline_controller, sample
 from tests.support.waiting import wait_for
+from tiri_tui.controller import NotificationController
 from tiri_tui.policy import ConnectionState, StateCode
 from tiri_tui.server import DEMO_EMAIL, DEMO_PASSWORD
 from tiri_tui.ui.app import TiriApp
@@ -27,6 +31,23 @@ from tiri_tui.ui.screens import (
 from tiri_tui.ui.widgets import ConnectionIndicator, DetailPane, MessageLine, UnreadBadge
 
 SIZE = (120, 32)
+
+
+@contextlib.asynccontextmanager
+async def offline_dashboard(
+    rows: list | None = None,
+    *,
+    clock: Callable[[], datetime] = lambda: NOW,
+    size: tuple[int, int] = SIZE,
+) -> AsyncIterator[tuple[TiriApp, Pilot, NotificationController]]:
+    """The dashboard over an offline controller holding ``rows``, first paint done."""
+    controller = offline_controller()
+    if rows:
+        controller.accept(rows, live=False)
+    app = TiriApp(controller=controller, clock=clock, bell=False)
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause()
+        yield app, pilot, controller
 
 
 def text_of(widget) -> str:
@@ -330,11 +351,7 @@ async def test_actions_report_in_the_message_line(server, dashboard):
 
 
 async def test_100k_notifications_render_only_visible_rows():
-    controller = offline_controller()
-    controller.accept(sample(100_000), live=False)
-    app = TiriApp(controller=controller, clock=lambda: NOW, bell=False)
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+    async with offline_dashboard(sample(100_000)) as (app, pilot, _controller):
         view = app.query_one(NotificationList)
         height = view.scrollable_content_region.height
         assert view.virtual_size.height == 100_000
@@ -411,11 +428,7 @@ async def test_log_in_again_opens_the_login_form(server, dashboard):
 async def test_arrivals_at_the_top_stay_in_sight():
     """Reading at the top, 60 arrivals: the view stays at the top showing them, the
     cursor stays on the notification it was on (even if that leaves the view)."""
-    controller = offline_controller()
-    controller.accept(sample(40), live=False)
-    app = TiriApp(controller=controller, clock=lambda: NOW, bell=False)
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+    async with offline_dashboard(sample(40)) as (app, pilot, controller):
         view = app.query_one(NotificationList)
         first = view.current
         newest = sample(100)[60:]
@@ -434,10 +447,7 @@ async def test_a_burst_of_events_asks_for_one_paint():
     between two paints post one ControllerChanged, not 1,000."""
     from tiri_tui.ui.dashboard import ControllerChanged
 
-    controller = offline_controller()
-    app = TiriApp(controller=controller, clock=lambda: NOW, bell=False)
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+    async with offline_dashboard() as (app, pilot, controller):
         posted = []
         screen = app.dashboard
         original = screen.post_message
@@ -490,10 +500,7 @@ async def test_cached_rows_are_painted_before_the_network_starts(server, client,
 async def test_a_changing_count_relays_out_only_when_its_width_changes():
     """Every arrival changes the unread count: a relayout of the screen per
     frame of a burst cost more than the burst's rows."""
-    controller = offline_controller()
-    app = TiriApp(controller=controller, clock=lambda: NOW, bell=False)
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+    async with offline_dashboard() as (app, pilot, controller):
         badge = app.query_one(UnreadBadge)
         layouts: list[bool] = []
         original = badge.refresh
@@ -584,11 +591,7 @@ async def test_l_opens_an_empty_login_form(server, dashboard, client):
 
 
 async def test_at_the_end_an_arrival_keeps_the_cursor_in_view():
-    controller = offline_controller()
-    controller.accept(sample(80), live=False)
-    app = TiriApp(controller=controller, clock=lambda: NOW, bell=False)
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+    async with offline_dashboard(sample(80)) as (app, pilot, controller):
         view = app.query_one(NotificationList)
         await pilot.press("G")
         await pilot.pause()
@@ -654,11 +657,9 @@ async def test_smaller_things_a_user_noticed(server, dashboard):
 
 async def test_young_ages_move_by_the_second_and_details_take_a_narrow_screen():
     now = [NOW]
-    controller = offline_controller()
-    controller.accept([dataclasses.replace(sample(1)[0], created_at=NOW)], live=False)
-    app = TiriApp(controller=controller, clock=lambda: now[0], bell=False)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.pause()
+    async with offline_dashboard(
+        [dataclasses.replace(sample(1)[0], created_at=NOW)], clock=lambda: now[0], size=(80, 24)
+    ) as (app, pilot, _controller):
         view = app.query_one(NotificationList)
         assert view.render_line(0).text.rstrip().endswith("now")
         now[0] = NOW + timedelta(seconds=42)
