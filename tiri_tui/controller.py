@@ -392,8 +392,7 @@ class NotificationController:
         else:
             self._all, self.inbox = None, everything
         self.rest.use_inbox(self.inbox)
-        self.rest.filters = filters  # arrivals meanwhile are judged by the new ones
-        self.rest.filters_answered = False
+        self.rest.use_filters(filters)  # arrivals meanwhile are judged by the new ones
         self.emit(ListReset())
         self._filtering = self.spawn(self._filter_then_ask(everything, filters), "tiri-filter")
         return self._filtering
@@ -533,17 +532,22 @@ class NotificationController:
         """Mark these read (those created by ``before``, if given), yielding to
         the event loop every few milliseconds: keys and paints go on meanwhile."""
         slice_ends = time.perf_counter() + SLICE_SECONDS
+        replaced = 0
         for nid in ids:
             n = self.held.get(nid)
             if n is not None and not n.is_read and (before is None or n.created_at <= before):
                 self._upsert(n.with_read(True))
+                replaced += 1
                 if before is None and self._last_all_read is not None:
                     self._last_all_read.append(nid)  # what an undo would restore
             if time.perf_counter() > slice_ends:
-                _collect_young()
+                if replaced:
+                    _collect_young()
+                    replaced = 0
                 await let_others_run()
                 slice_ends = time.perf_counter() + SLICE_SECONDS
-        _collect_young()
+        if replaced:
+            _collect_young()
 
     # -- cache --------------------------------------------------------------------------------------
     async def _save_cache_loop(self) -> None:

@@ -155,11 +155,15 @@ class RestSync:
     def set_filters(self, filters: Filters) -> asyncio.Task[None]:
         """New server-side filters: the owner filtered what it holds; the
         server's answer refines that (``filters_answered`` once it came)."""
+        self.use_filters(filters)
+        return self._host.spawn(self._refresh_page_one(), "tiri-filter-reload")
+
+    def use_filters(self, filters: Filters) -> None:
+        """Judge what arrives by these filters from now on (no reload yet)."""
         self.filters = filters
         self.filters_answered = False
         self._next_url = None
         self.synced_until = None
-        return self._host.spawn(self._refresh_page_one(), "tiri-filter-reload")
 
     def use_inbox(self, inbox: Inbox) -> None:
         """The list shown is another one now (a filter came or went)."""

@@ -690,3 +690,23 @@ async def test_mark_all_read_can_be_undone_while_its_message_says_so(server, das
     user = server.user()
     on_server = {str(n["id"]) for n in user.notifications if not n["is_read"]}
     assert unread_before <= on_server
+
+
+def test_highlights_expire_oldest_first_a_re_marked_arrival_counts_from_its_last(monkeypatch):
+    from tiri_tui.ui import notification_list as module
+    from tiri_tui.ui.notification_list import FRESH_SECONDS
+
+    now = [100.0]
+    monkeypatch.setattr(module.time, "monotonic", lambda: now[0])
+    view = NotificationList(offline_controller().inbox)
+    view.mark_fresh("a")
+    now[0] += 1
+    view.mark_fresh("b")
+    now[0] += 1
+    view.mark_fresh("a")  # arrived again (updated): counts from now
+    now[0] += FRESH_SECONDS - 1.5
+    view.expire_fresh()
+    assert list(view._fresh) == ["b", "a"]
+    now[0] += 1
+    view.expire_fresh()
+    assert list(view._fresh) == ["a"]

@@ -1,9 +1,9 @@
 """The dashboard screen: the list, the badge, the indicator, and every action on them.
 
 It renders the controller and sends it intents, nothing more. Controller
-events become one :class:`ControllerChanged` message each; Textual drops a
-pending one when a newer one follows (``can_replace``), so however fast the
-events come, the screen is brought up to date once per turn of its queue.
+events ask for one :class:`ControllerChanged` message, not one each: however
+fast the events come, the screen is brought up to date once per turn of its
+queue.
 """
 
 from __future__ import annotations
@@ -59,10 +59,7 @@ NARROW_WIDTH = 100
 
 
 class ControllerChanged(Message):
-    """The controller changed; a newer one makes a pending one redundant."""
-
-    def can_replace(self, message: Message) -> bool:
-        return isinstance(message, ControllerChanged)
+    """The controller changed (one is pending at most: see ``_ask_paint``)."""
 
 
 class LoginNeeded(Message):
@@ -386,8 +383,9 @@ class DashboardScreen(Screen[None]):
 
         sender = f" from {one_line(current.created_by_name, 30)}" if current.created_by_name else ""
         age = relative_age(current.created_at, self.clock())
-        question = f"Delete “{one_line(current.title, 50)}”{sender}, {age} ago?"
-        self.app.push_screen(ConfirmScreen(question.replace("now ago", "just now")), answered)
+        when = "just now" if age == "now" else f"{age} ago"
+        question = f"Delete “{one_line(current.title, 50)}”{sender}, {when}?"
+        self.app.push_screen(ConfirmScreen(question), answered)
 
     def action_reconnect(self) -> None:
         if self.controller:

@@ -8,6 +8,7 @@ Segments (never markup) after :func:`tiri_tui.text.inert`.
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -164,13 +165,20 @@ class NotificationList(ScrollView, can_focus=True):
 
     def mark_fresh(self, notification_id: str) -> None:
         """Highlight an arrival for :data:`FRESH_SECONDS` (the list signals it, not a toast)."""
+        # Re-inserted, so the dict stays in arrival order (oldest first).
+        self._fresh.pop(notification_id, None)
         self._fresh[notification_id] = time.monotonic()
 
     def expire_fresh(self) -> None:
-        """Drop the highlights that are over (called every second)."""
+        """Drop the highlights that are over (called every second): from the
+        oldest arrival on, touching only those that expire."""
         over = time.monotonic() - FRESH_SECONDS
-        expired = [nid for nid, at in self._fresh.items() if at <= over]
-        for nid in expired:
+        expired = 0
+        for arrived in self._fresh.values():
+            if arrived > over:
+                break
+            expired += 1
+        for nid in list(itertools.islice(self._fresh, expired)):
             del self._fresh[nid]
         if expired:
             self.refresh()
@@ -228,12 +236,9 @@ class NotificationList(ScrollView, can_focus=True):
         # The very object (a changed row is a new one), at this width and age.
         if drawn is not None and drawn[0] is n and drawn[1:5] == (width, selected, age, fresh):
             return drawn[5]
-        strip = self._draw(n, width, selected, age, fresh)
+        strip = draw_row(n, width, age, self._row_styles(), selected=selected, fresh=fresh)
         self._drawn[n.id] = (n, width, selected, age, fresh, strip)
         return strip
-
-    def _draw(self, n: Notification, width: int, selected: bool, age: str, fresh: bool) -> Strip:
-        return draw_row(n, width, age, self._row_styles(), selected=selected, fresh=fresh)
 
     # -- cursor -------------------------------------------------------------------------
     def validate_cursor(self, index: int) -> int:
