@@ -8,6 +8,7 @@ import contextlib
 import getpass
 import ipaddress
 import logging
+import os
 import signal
 import sys
 import tempfile
@@ -16,6 +17,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from tiri_tui import __version__
+from tiri_tui.attention.delivery import AlertsUnavailable
+from tiri_tui.attention.modes import AlertMode, pick_mode
 from tiri_tui.config import DEFAULT_SERVER, ConfigError, Settings, load_settings, security_warnings
 from tiri_tui.errors import LoginFailed, LoginRequired, NotLoggedIn, TiriError
 from tiri_tui.logs import configure_logging
@@ -69,6 +72,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--ca-bundle",
         metavar="PATH",
         help="also trust the CA certificates in this PEM file (env TIRI_CA_BUNDLE)",
+    )
+    parser.add_argument(
+        "--alerts",
+        metavar="MODE",
+        choices=[m.value for m in AlertMode],
+        help="desktop alerts while the terminal is not focused: auto (default: picked "
+        "from the terminal), osc9, osc777, osc99, desktop, bell, off (env TIRI_DESKTOP_ALERTS)",
     )
     parser.add_argument(
         "--insecure",
@@ -126,6 +136,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     commands.add_parser("logout", help="log out and forget the stored session")
+    commands.add_parser(
+        "rules",
+        help="show the alert rules, quiet hours and alert mode in force",
+        description="Show what config.toml's [[rules]] and quiet_hours do, in the order "
+        "they apply, and how alerts would be raised in this terminal.",
+    )
 
     tail = commands.add_parser("tail", help="print notifications as they arrive (headless)")
     tail.add_argument("--json", action="store_true", help="one JSON object per line")
@@ -178,9 +194,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             log_level=args.log_level,
             log_file=args.log_file,
             ca_bundle=args.ca_bundle,
+            alerts=args.alerts,
             insecure=args.insecure,
             namespace="default",
         )
+        if command == "rules":
+            return _rules(settings)
         if command == "demo":
             return _demo(args, settings)
         configure_logging(settings)
@@ -195,7 +214,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "dashboard": _dashboard,
         }[command]
         return runner(args, settings)
-    except ConfigError as exc:
+    except (ConfigError, AlertsUnavailable) as exc:
         _fail(str(exc))
         return EXIT_ERROR
     except KeyboardInterrupt:
@@ -343,6 +362,23 @@ def _count(args: argparse.Namespace, settings: Settings) -> int:
         return EXIT_AUTH
 
 
+def _rules(settings: Settings) -> int:
+    mode = pick_mode(settings.desktop_alerts, os.environ)
+    how = f"{mode}" + (
+        " (auto: picked from this terminal)" if settings.desktop_alerts is AlertMode.AUTO else ""
+    )
+    tmux = (
+        " wrapped for tmux passthrough"
+        if os.environ.get("TMUX") and mode.value.startswith("osc")
+        else ""
+    )
+    print(f"alerts: {how}{tmux}")
+    for line in settings.attention.describe():
+        print(line)
+    print(f"config: {settings.config_dir / 'config.toml'}")
+    return EXIT_OK
+
+
 # -- dashboard / demo ---------------------------------------------------------------------------
 def _dashboard(args: argparse.Namespace, settings: Settings) -> int:
     from tiri_tui import gc_tuning
@@ -360,6 +396,8 @@ def _dashboard(args: argparse.Namespace, settings: Settings) -> int:
                 client,
                 prepared=prepared,
                 bell=settings.bell,
+                rules=settings.attention,
+                alert_mode=pick_mode(settings.desktop_alerts, os.environ),
                 first_load_done=gc_tuning.freeze_survivors,
             )
             await app.run_async()
@@ -392,7 +430,12 @@ def _demo(args: argparse.Namespace, settings: Settings) -> int:
                 await client.auth.login(DEMO_EMAIL, DEMO_PASSWORD)
                 gc_tuning.tune()
                 app = TiriApp(
-                    client, demo_server=server, first_load_done=gc_tuning.freeze_survivors
+                    client,
+                    demo_server=server,
+                    bell=settings.bell,
+                    rules=settings.attention,
+                    alert_mode=pick_mode(settings.desktop_alerts, os.environ),
+                    first_load_done=gc_tuning.freeze_survivors,
                 )
                 await app.run_async()
         finally:

@@ -25,6 +25,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 import platformdirs
 
+from tiri_tui.attention.modes import AlertMode
+from tiri_tui.attention.rules import AttentionRules, RulesError, parse_attention
 from tiri_tui.errors import TiriError
 
 DEFAULT_SERVER = "http://127.0.0.1:8765"
@@ -52,6 +54,10 @@ class Settings:
     #: the span it walks).
     reconcile_interval: float = 300.0
     bell: bool = False
+    #: How a notification reaches the desktop while the terminal is not focused.
+    desktop_alerts: AlertMode = AlertMode.AUTO
+    #: ``[[rules]]`` and ``quiet_hours`` (the config file's top level only).
+    attention: AttentionRules = dataclasses.field(default_factory=AttentionRules)
     compression: bool = False
     #: Heartbeat: a silent server is given up on after ping_interval + ping_timeout.
     ping_interval: float = 20.0
@@ -162,6 +168,7 @@ _FILE_KEYS = {
     "page_size",
     "reconcile_interval",
     "bell",
+    "desktop_alerts",
     "compression",
 }
 
@@ -198,6 +205,14 @@ def _coerce(key: str, value: Any, source: str) -> Any:
             return _validate_ws(value)
         if key == "log_level":
             return value.upper()
+        if key == "desktop_alerts":
+            try:
+                return AlertMode(value.strip().lower())
+            except ValueError:
+                modes = ", ".join(m.value for m in AlertMode)
+                raise ConfigError(
+                    f"{source}: desktop_alerts must be one of {modes}, got {value!r}"
+                ) from None
     if isinstance(value, int | float) and not isinstance(value, bool) and value < 0:
         raise ConfigError(f"{source}: {key!r} cannot be negative")
     return value
@@ -211,6 +226,7 @@ def load_settings(
     log_level: str | None = None,
     log_file: str | None = None,
     ca_bundle: str | None = None,
+    alerts: str | None = None,
     insecure: bool = False,
     environ: dict[str, str] | None = None,
     namespace: str = "default",
@@ -221,11 +237,19 @@ def load_settings(
     values: dict[str, Any] = {"home": home}
     path = Settings(home=home).config_dir / "config.toml"
     data: dict[str, Any] = {}
+    text = ""
     if path.exists():
         try:
-            data = tomllib.loads(path.read_text("utf-8"))
+            text = path.read_text("utf-8")
+            data = tomllib.loads(text)
         except (OSError, tomllib.TOMLDecodeError) as exc:
             raise ConfigError(f"cannot read {path}: {exc}") from None
+    try:
+        values["attention"] = parse_attention(data, text, str(path))
+    except RulesError as exc:
+        raise ConfigError(str(exc)) from None
+    data.pop("rules", None)
+    data.pop("quiet_hours", None)
     profiles = data.pop("profiles", {})
     for key, value in data.items():
         values[key] = _coerce(key, value, str(path))
@@ -245,6 +269,7 @@ def load_settings(
         "log_level": log_level or env.get("TIRI_LOG_LEVEL"),
         "log_file": log_file or env.get("TIRI_LOG_FILE"),
         "ca_bundle": ca_bundle or env.get("TIRI_CA_BUNDLE"),
+        "desktop_alerts": alerts or env.get("TIRI_DESKTOP_ALERTS"),
     }
     for key, value in overrides.items():
         if value:

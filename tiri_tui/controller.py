@@ -18,7 +18,7 @@ import logging
 import time
 from collections.abc import Callable, Coroutine
 from concurrent.futures import Future, ThreadPoolExecutor
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from tiri_tui.api import TiriApi
@@ -26,6 +26,7 @@ from tiri_tui.controller_settings import ControllerSettings, Counters
 from tiri_tui.errors import NotLoggedIn, TiriError
 from tiri_tui.events import (
     ActionQueued,
+    Arrived,
     ControllerEvent,
     ListReset,
     NotificationAdded,
@@ -94,6 +95,8 @@ class NotificationController:
         #: Filtering works on what is held at once, offline too, and clearing
         #: the filters shows it all again without waiting for the server.
         self._all: Inbox | None = None
+        #: See _news_since.
+        self._news_watermark: datetime | None = None
         self._filtering: asyncio.Task[None] | None = None
         #: The ids the user's last "mark all read" turned read (for its undo).
         self._last_all_read: list[str] | None = None
@@ -474,15 +477,37 @@ class NotificationController:
         ``fetched_at``: when the request that returned them was sent (monotonic);
         what the user changed after that wins over these copies.
         """
+        news_since = self._news_since()
         for n in notifications:
             rebased = self.outbox.rebase(n, fetched_at)
             if rebased is None:
                 continue  # deleted here, the delete not yet acknowledged
+            news = (
+                not rebased.is_read
+                and rebased.id not in self.held
+                and (live or (news_since is not None and rebased.created_at > news_since))
+            )
             if rebased.id not in self.inbox and not self.filters.matches(rebased):
                 if self._all is not None:
                     self._all.upsert(rebased)  # held, for when the filters go
-                continue
-            self._upsert(rebased, live=live)
+            else:
+                self._upsert(rebased, live=live)
+            if news:
+                self.emit(Arrived(rebased, live))
+
+    def _news_since(self) -> datetime | None:
+        """Fetched notifications newer than this are news (None: none are yet).
+
+        Fixed once the server first confirmed the list: what a gap fill finds
+        above it arrived while the person was away; the first load's pages,
+        older pages and filtered reloads lie below it.
+        """
+        if self._news_watermark is None and self.rest.confirmed:
+            held = self.held
+            self._news_watermark = (
+                held[0].created_at if len(held) else datetime.min.replace(tzinfo=UTC)
+            )
+        return self._news_watermark
 
     def remove(self, notification_id: str) -> None:
         """The server no longer has it (deleted elsewhere), or, while a filter

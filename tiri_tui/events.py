@@ -31,6 +31,17 @@ class NotificationAdded:
 
 
 @dataclass(frozen=True, slots=True)
+class Arrived:
+    """An unread notification new to the person, whatever the filters show:
+    pushed live, or fetched and newer than everything held once the first
+    load was confirmed (a gap fill's finds; never the backlog, never older
+    pages). What alerts and rules act on."""
+
+    notification: Notification
+    live: bool
+
+
+@dataclass(frozen=True, slots=True)
 class NotificationUpdated:
     """A known notification changed (read elsewhere, marked here, edited)."""
 
@@ -74,6 +85,7 @@ class ActionQueued:
 ControllerEvent = (
     StateEvent
     | NotificationAdded
+    | Arrived
     | NotificationUpdated
     | NotificationRemoved
     | ListReset

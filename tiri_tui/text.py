@@ -41,3 +41,13 @@ def one_line(text: str, width: int | None = None) -> str:
     if width is not None and len(flat) > width:
         return flat[: max(0, width - 1)] + "…"
     return flat
+
+
+def bare(text: str, width: int) -> str:
+    """Single-line text with every control/format character *removed*, cut to
+    ``width``: for places that cannot show an escape as text (inside a
+    terminal's escape sequence, a desktop notification)."""
+    flat = " ".join(_UNSAFE.sub("", text.replace("\t", " ").replace("\n", " ")).split())
+    if len(flat) > width:
+        return flat[: max(0, width - 1)] + "…"
+    return flat

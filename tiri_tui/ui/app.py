@@ -8,17 +8,24 @@ new login replaces it, asks for that login, and offers the commands.
 from __future__ import annotations
 
 import asyncio
+import os
+import time
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import App, SystemCommand
 from textual.screen import Screen
 
+from tiri_tui.attention.attention import Attention
+from tiri_tui.attention.delivery import Delivery, delivery_for
+from tiri_tui.attention.modes import AlertMode
+from tiri_tui.attention.rules import AttentionRules
 from tiri_tui.config import security_warnings
 from tiri_tui.controller import NotificationController
 from tiri_tui.errors import TiriError
+from tiri_tui.ui.alerting import Alerting
 from tiri_tui.ui.dashboard import DashboardScreen, LoginNeeded
 from tiri_tui.ui.keymap import Scope, bindings, commands
 from tiri_tui.ui.screens import HelpScreen, LoginRequested, LoginScreen
@@ -43,6 +50,9 @@ class TiriApp(App[None]):
         demo_server: object | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         bell: bool = False,
+        rules: AttentionRules | None = None,
+        alert_mode: AlertMode = AlertMode.OFF,
+        delivery: Delivery | None = None,
         server_label: str | None = None,
         first_load_done: Callable[[], None] | None = None,
     ) -> None:
@@ -50,7 +60,10 @@ class TiriApp(App[None]):
         ``prepared``: the client's controller, opened early to read its cache
         while Textual starts (else it is opened here). ``first_load_done`` runs
         once the first load is painted (the entry point freezes what is alive
-        then out of the garbage collector's scans)."""
+        then out of the garbage collector's scans). ``alert_mode`` (resolved,
+        not ``auto``) raises desktop alerts through ``delivery`` (by default
+        the terminal, or the desktop-notifier library); AlertsUnavailable if
+        that cannot work here."""
         super().__init__()
         self.client = client
         self.controller = controller
@@ -62,12 +75,32 @@ class TiriApp(App[None]):
             self._prepared = client.open_controller()
             self._prepared.prefetch_cache()
         label = server_label or (client.settings.server if client else "")
+        attention = Attention(
+            rules or AttentionRules(),
+            alerts=alert_mode is not AlertMode.OFF,
+            alerts_ring=alert_mode is AlertMode.BELL,
+            bell_on_urgent=bell,
+            local_time=lambda: clock().astimezone().time(),
+            clock=time.monotonic,
+        )
+        delivery = delivery or delivery_for(alert_mode, self.write_to_terminal, os.environ)
         self.dashboard = DashboardScreen(
             clock=clock,
-            bell=bell,
+            alerting=Alerting(attention, delivery, ring=self.bell),
             server_label=f"{label} (demo)" if demo_server is not None else label,
             first_load_done=first_load_done,
         )
+
+    def write_to_terminal(self, sequence: str) -> None:
+        """Raw output between frames (an alert's escape sequence); nothing when headless."""
+        if not self.is_headless and self._driver is not None:
+            self._driver.write(sequence)
+
+    def on_app_focus(self, event: events.AppFocus) -> None:
+        self.dashboard.alerting.attention.focus_changed(True)
+
+    def on_app_blur(self, event: events.AppBlur) -> None:
+        self.dashboard.alerting.attention.focus_changed(False)
 
     def get_default_screen(self) -> Screen[None]:
         return self.dashboard

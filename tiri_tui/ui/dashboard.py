@@ -28,6 +28,7 @@ from textual.widgets import Footer, Label
 from tiri_tui.controller import Filters, NotificationController
 from tiri_tui.events import (
     ActionQueued,
+    Arrived,
     ControllerEvent,
     ListReset,
     NotificationAdded,
@@ -37,6 +38,7 @@ from tiri_tui.inbox import Inbox
 from tiri_tui.models import KNOWN_TYPES, Notification
 from tiri_tui.policy import ConnectionState
 from tiri_tui.text import one_line
+from tiri_tui.ui.alerting import Alerting
 from tiri_tui.ui.keymap import Scope, bindings
 from tiri_tui.ui.notification_list import NotificationList
 from tiri_tui.ui.row import relative_age
@@ -51,8 +53,6 @@ from tiri_tui.ui.widgets import (
 )
 from tiri_tui.ui.wording import describe_filters, empty_state, filter_labels
 
-#: The bell (opt-in) rings at most once per this many seconds.
-BELL_INTERVAL = 1.0
 STATUS_INTERVAL = 0.5
 #: Below this width the details pane opens full-width.
 NARROW_WIDTH = 100
@@ -81,21 +81,21 @@ class DashboardScreen(Screen[None]):
         self,
         *,
         clock: Callable[[], datetime],
-        bell: bool,
+        alerting: Alerting,
         server_label: str,
         first_load_done: Callable[[], None] | None = None,
     ) -> None:
         super().__init__()
         self.clock = clock
-        self.ring_bell = bell
+        self.alerting = alerting
         self.server_label = server_label
         self.controller: NotificationController | None = None
         self._first_load_done = first_load_done
         self._unsubscribe: Callable[[], None] | None = None
         self._pending_live: list[Notification] = []
+        self._arrivals: list[Notification] = []
         self._notices: list[tuple[str, SeverityLevel]] = []
         self._reset = False
-        self._last_bell = 0.0
         self._badge_shown: tuple[int | None, bool] | None = None
         self._state_shown: tuple[ConnectionState, str, float | None] | None = None
         self._status_dirty = False
@@ -131,6 +131,7 @@ class DashboardScreen(Screen[None]):
         self.set_interval(1, self._every_second)
         # Metrics change with every frame received; people read them at a calmer pace.
         self.set_interval(STATUS_INTERVAL, self._refresh_status)
+        self.alerting.start(self.set_timer)
         if self.controller is not None:
             self._follow(self.controller)
 
@@ -163,6 +164,8 @@ class DashboardScreen(Screen[None]):
         match event:
             case NotificationAdded(live=True):
                 self._pending_live.append(event.notification)
+            case Arrived(notification=notification):
+                self._arrivals.append(notification)
             case ServerError(message=message):
                 self._notices.append((f"Server error: {message}", "error"))
             case ActionQueued(action=action, reason=reason):
@@ -220,25 +223,23 @@ class DashboardScreen(Screen[None]):
         notices, self._notices = self._notices, []
         for message, severity in notices:
             self.say(message, severity)
-        if self._pending_live:
-            self._signal_arrivals()
+        if self._pending_live or self._arrivals:
+            self._signal_arrivals(controller)
         if controller.needs_login and not self._asked_login:
             self._asked_login = True
             self.post_message(LoginNeeded())
 
-    def _signal_arrivals(self) -> None:
+    def _signal_arrivals(self, controller: NotificationController) -> None:
         """Arrivals show in the list (highlighted for a moment, or counted above
-        the view when the reader scrolled away), not as toasts over it; the
-        bell, if turned on, rings for urgent ones."""
+        the view when the reader scrolled away), not as toasts over it; what is
+        new to the person goes through the rules, the bell and the alerts."""
+        arrivals, self._arrivals = self._arrivals, []
+        muted = self.alerting.treat(arrivals, controller.mark_read)
         fresh, self._pending_live = self._pending_live, []
         view = self.query_one(NotificationList)
         for n in fresh:
-            view.mark_fresh(n.id)
-        now = time.monotonic()
-        urgent = any(n.priority == "urgent" for n in fresh)
-        if self.ring_bell and urgent and now - self._last_bell >= BELL_INTERVAL:
-            self._last_bell = now
-            self.app.bell()
+            if n.id not in muted:
+                view.mark_fresh(n.id)
 
     def _show_filters(self, controller: NotificationController, view: NotificationList) -> None:
         """The filter bar (when filters narrow the list) and the empty list's words."""

@@ -1,0 +1,92 @@
+"""Deciding, for each new notification, whether it reaches the person and how.
+
+The rules come first (the first match wins); then quiet hours; then whether
+the person is looking. Focus is known only from the terminal's reports: until
+one arrives the dashboard counts as *not* looked at (a terminal that never
+reports focus still alerts, rather than never).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import time
+
+from tiri_tui.attention.batching import Alert, AlertBatcher
+from tiri_tui.attention.rules import Action, AttentionRules
+from tiri_tui.models import Notification
+
+
+@dataclass(frozen=True, slots=True)
+class Treatment:
+    """What the dashboard does with one arrival besides listing it."""
+
+    mark_read: bool = False
+    highlight: bool = True
+    bell: bool = False
+
+
+MUTED = Treatment(highlight=False)
+
+
+class Attention:
+    """Arrivals and focus changes in; treatments and coalesced alerts out."""
+
+    def __init__(
+        self,
+        rules: AttentionRules,
+        *,
+        alerts: bool,
+        alerts_ring: bool,
+        bell_on_urgent: bool,
+        local_time: Callable[[], time],
+        clock: Callable[[], float],
+        batcher: AlertBatcher | None = None,
+    ) -> None:
+        """``alerts``: a way to alert is on; ``alerts_ring``: that way is the bell
+        (a rule's bell would ring twice); ``bell_on_urgent``: the ``bell`` setting."""
+        self.rules = rules
+        self._alerts, self._alerts_ring = alerts, alerts_ring
+        self._bell_on_urgent = bell_on_urgent
+        self._local_time, self._clock = local_time, clock
+        self._batcher = batcher or AlertBatcher()
+        #: From the terminal's focus reports; None until the first one.
+        self.focused: bool | None = None
+
+    def focus_changed(self, focused: bool) -> None:
+        """The terminal reported focus: an alert still settling is dropped once
+        the person looks (unless a rule insisted on it)."""
+        self.focused = focused
+        if focused:
+            self._batcher.drop_unless_insistent()
+
+    @property
+    def quiet(self) -> bool:
+        """Inside the quiet hours now."""
+        hours = self.rules.quiet_hours
+        return hours is not None and hours.contains(self._local_time())
+
+    def arrived(self, n: Notification) -> Treatment:
+        """``n`` is new to the person (live, or found by a gap fill; unread)."""
+        action = self.rules.action_for(n)
+        if action is Action.READ:
+            return Treatment(mark_read=True)
+        if action is Action.MUTE:
+            return MUTED
+        if action is Action.ALERT:
+            if self._alerts:
+                self._batcher.add(n, self._clock(), insistent=True)
+            return Treatment(bell=not (self._alerts and self._alerts_ring))
+        quiet = self.quiet
+        if self._alerts and not quiet and self.focused is not True:
+            self._batcher.add(n, self._clock())
+        return Treatment(bell=self._bell_on_urgent and n.priority == "urgent" and not quiet)
+
+    @property
+    def due(self) -> float | None:
+        """When (on ``clock``) an alert is due: call :meth:`take` then."""
+        return self._batcher.due
+
+    def take(self) -> Alert | None:
+        """The coalesced alert, if one is due now."""
+        return self._batcher.take(self._clock())

@@ -1,0 +1,78 @@
+"""The dashboard's side of attention: each arrival treated, alerts raised when due.
+
+The decisions are :class:`tiri_tui.attention.attention.Attention`'s; this
+applies them: marks read through the controller, rings the bell (at most
+once a second), and raises the coalesced alert on a timer.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+
+from textual.timer import Timer
+
+from tiri_tui.attention.attention import Attention
+from tiri_tui.attention.delivery import Delivery
+from tiri_tui.models import Notification
+
+#: The bell rings at most once per this many seconds.
+BELL_INTERVAL = 1.0
+
+Schedule = Callable[[float, Callable[[], None]], Timer]
+
+
+class Alerting:
+    """Arrivals in; marks, bells and alerts out."""
+
+    def __init__(
+        self,
+        attention: Attention,
+        delivery: Delivery,
+        *,
+        ring: Callable[[], None],
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.attention = attention
+        self._delivery = delivery
+        self._ring = ring
+        self._clock = clock
+        self._last_bell = -BELL_INTERVAL
+        self._schedule: Schedule | None = None
+        self._timer: Timer | None = None
+
+    def start(self, schedule: Schedule) -> None:
+        """Timers come from the screen once it is mounted."""
+        self._schedule = schedule
+
+    def treat(
+        self, arrivals: Iterable[Notification], mark_read: Callable[[str], object]
+    ) -> set[str]:
+        """Apply the rules to ``arrivals``; returns the ids not to highlight (muted)."""
+        muted: set[str] = set()
+        bell = False
+        for n in arrivals:
+            treatment = self.attention.arrived(n)
+            if treatment.mark_read:
+                mark_read(n.id)
+            if not treatment.highlight:
+                muted.add(n.id)
+            bell = bell or treatment.bell
+        if bell and self._clock() - self._last_bell >= BELL_INTERVAL:
+            self._last_bell = self._clock()
+            self._ring()
+        self._arm()
+        return muted
+
+    def _arm(self) -> None:
+        due = self.attention.due
+        if due is None or self._schedule is None or self._timer is not None:
+            return
+        self._timer = self._schedule(max(0.0, due - self._clock()), self._raise)
+
+    def _raise(self) -> None:
+        self._timer = None
+        alert = self.attention.take()
+        if alert is not None:
+            self._delivery.send(alert)
+        self._arm()  # what arrived meanwhile waits for its own turn
