@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from tiri_tui import __version__
 from tiri_tui.attention.delivery import AlertsUnavailable
-from tiri_tui.attention.modes import AlertMode, pick_mode
+from tiri_tui.attention.modes import AlertMode, describe_mode, pick_mode
 from tiri_tui.config import DEFAULT_SERVER, ConfigError, Settings, load_settings, security_warnings
 from tiri_tui.errors import LoginFailed, LoginRequired, NotLoggedIn, TiriError
 from tiri_tui.logs import configure_logging
@@ -364,15 +364,8 @@ def _count(args: argparse.Namespace, settings: Settings) -> int:
 
 def _rules(settings: Settings) -> int:
     mode = pick_mode(settings.desktop_alerts, os.environ)
-    how = f"{mode}" + (
-        " (auto: picked from this terminal)" if settings.desktop_alerts is AlertMode.AUTO else ""
-    )
-    tmux = (
-        " wrapped for tmux passthrough"
-        if os.environ.get("TMUX") and mode.value.startswith("osc")
-        else ""
-    )
-    print(f"alerts: {how}{tmux}")
+    picked = settings.desktop_alerts is AlertMode.AUTO
+    print(describe_mode(mode, os.environ, picked=picked))
     for line in settings.attention.describe():
         print(line)
     print(f"config: {settings.config_dir / 'config.toml'}")

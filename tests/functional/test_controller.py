@@ -12,7 +12,13 @@ from tests.support.clients import FAST_CONTROLLER, FAST_REALTIME, make_client
 from tests.support.waiting import wait_for
 from tiri_tui.controller import Filters, NotificationController
 from tiri_tui.errors import ServerUnreachable
-from tiri_tui.events import ActionQueued, NotificationAdded, NotificationUpdated, StateEvent
+from tiri_tui.events import (
+    ActionQueued,
+    Arrived,
+    NotificationAdded,
+    NotificationUpdated,
+    StateEvent,
+)
 from tiri_tui.policy import SESSION_EXPIRED, ConnectionState, StateCode
 from tiri_tui.server import DEMO_EMAIL, DEMO_PASSWORD, DemoServer
 
@@ -547,3 +553,43 @@ async def test_mark_all_read_is_undoable_only_when_few_enough_to_send_one_by_one
     assert not many.can_undo_mark_all_read() and many.undo_mark_all_read() == 0
     await few.aclose()
     await many.aclose()
+
+
+async def test_arrivals_are_what_is_new_to_the_person_never_the_backlog(server, controller):
+    """Arrived (what alerts and rules act on): live unread ones, and what a gap
+    fill finds above the first confirmed load; never the first load's pages,
+    older pages, already-read ones, or one seen before."""
+    await wait_for(lambda: controller.rest.confirmed)
+    while controller.has_more:  # older pages: the backlog, not news
+        await controller.load_more()
+    assert controller.events.of(Arrived) == []
+    live = await server.create_notification(title="live one", is_read=False)
+    await server.create_notification(title="read elsewhere", is_read=True)
+    await wait_for(lambda: controller.events.of(Arrived), what="the live arrival")
+    await wait_for(lambda: any(n.title == "read elsewhere" for n in controller.inbox))
+    assert [(e.notification.id, e.live) for e in controller.events.of(Arrived)] == [
+        (live["id"], True)
+    ]
+    # A filter narrows the list, not what is news: a live one of another type arrives.
+    controller.set_filters(Filters(notification_type="new_message"))
+    other = await server.create_notification(title="other type", notification_type="welcome_email")
+    await wait_for(lambda: len(controller.events.of(Arrived)) == 2, what="the filtered-out arrival")
+    assert controller.events.of(Arrived)[1].notification.id == other["id"]
+    await server.stop()
+    await wait_for(lambda: controller.state is not ConnectionState.CONNECTED)
+    missed = [
+        await server.create_notification(title=f"missed {i}", notification_type="new_message")
+        for i in range(15)  # a filtered list is reloaded from page 1: these fit in it
+    ]
+    await server.create_notification(
+        title="missed, read", notification_type="new_message", is_read=True
+    )
+    await server.start()
+    await wait_for(lambda: controller.state is ConnectionState.CONNECTED, timeout=10)
+    await wait_for(lambda: len(controller.events.of(Arrived)) == 17, what="the gap's arrivals")
+    found = controller.events.of(Arrived)[2:]
+    assert sorted(e.notification.id for e in found) == sorted(m["id"] for m in missed)
+    assert not any(e.live for e in found)
+    controller.set_filters(Filters())  # the unfiltered reload finds nothing new
+    await wait_for(lambda: controller.rest.filters_answered)
+    assert len(controller.events.of(Arrived)) == 17

@@ -72,3 +72,11 @@ def terminal_table() -> str:
     for t in TERMINALS:
         lines.append(f"| {t.name} | {t.seen_by or '—'} | `{t.picks}` |")
     return "\n".join(lines)
+
+
+def describe_mode(mode: AlertMode, env: Mapping[str, str], *, picked: bool = False) -> str:
+    """``alerts: osc9 (picked for this terminal), wrapped for tmux …`` for people."""
+    words = f"alerts: {mode}" + (" (auto: picked for this terminal)" if picked else "")
+    if env.get("TMUX") and mode in (AlertMode.OSC9, AlertMode.OSC777, AlertMode.OSC99):
+        words += ", wrapped for tmux (needs set -g allow-passthrough on)"
+    return words

@@ -20,7 +20,7 @@ from textual.screen import Screen
 
 from tiri_tui.attention.attention import Attention
 from tiri_tui.attention.delivery import Delivery, delivery_for
-from tiri_tui.attention.modes import AlertMode
+from tiri_tui.attention.modes import AlertMode, describe_mode
 from tiri_tui.attention.rules import AttentionRules
 from tiri_tui.config import security_warnings
 from tiri_tui.controller import NotificationController
@@ -75,6 +75,7 @@ class TiriApp(App[None]):
             self._prepared = client.open_controller()
             self._prepared.prefetch_cache()
         label = server_label or (client.settings.server if client else "")
+        self.alert_mode = alert_mode
         attention = Attention(
             rules or AttentionRules(),
             alerts=alert_mode is not AlertMode.OFF,
@@ -166,7 +167,9 @@ class TiriApp(App[None]):
 
     # -- help and commands -------------------------------------------------------------------
     def action_help(self) -> None:
-        self.push_screen(HelpScreen())
+        attention = self.dashboard.alerting.attention
+        alerts = [describe_mode(self.alert_mode, os.environ), *attention.rules.describe()]
+        self.push_screen(HelpScreen(alerts))
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         # Textual's own "Keys" panel would be a second entry called Keys beside

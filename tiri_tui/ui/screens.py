@@ -32,6 +32,11 @@ class HelpScreen(ModalScreen[None]):
 
     BINDINGS = [Binding("escape,q,question_mark", "close", "Close")]
 
+    def __init__(self, alerts: list[str] | None = None) -> None:
+        """``alerts``: the alert mode, quiet hours and rules in force, in words."""
+        super().__init__()
+        self.alerts = alerts or []
+
     def compose(self) -> ComposeResult:
         table = Text()
         for key, meaning in help_rows():
@@ -48,6 +53,9 @@ class HelpScreen(ModalScreen[None]):
                 yield Static(table, id="help-keys")
                 yield Label("What the rows show", classes="dialog-title")
                 yield Static(legend, id="help-legend")
+                if self.alerts:
+                    yield Label("Alerts (config.toml)", classes="dialog-title")
+                    yield Static(Text("\n".join(self.alerts)), id="help-alerts")
             yield Label("escape closes · ↑/↓ scroll", classes="dialog-hint")
 
     def on_mount(self) -> None:
