@@ -361,3 +361,26 @@ def test_each_rule_action():
     assert insistent.bell and decide.due is not None  # focused, in quiet hours: all the same
     ringing = attention(rules, alerts_ring=True)  # the alert is the bell: it rings once
     assert not ringing.arrived(notification(priority="urgent")).bell
+
+
+def test_quiet_hours_follow_the_wall_clock_read_once_a_second_at_most():
+    wall, reads, monotonic = [time(21, 59, 59)], [0], [0.0]
+
+    def local_time() -> time:
+        reads[0] += 1
+        return wall[0]
+
+    night = AttentionRules(quiet_hours=QuietHours(time(22), time(7)))
+    decide = Attention(
+        night,
+        alerts=True,
+        alerts_ring=False,
+        bell_on_urgent=False,
+        local_time=local_time,
+        clock=lambda: monotonic[0],
+    )
+    for _ in range(1000):
+        decide.arrived(notification())
+    assert reads[0] == 1 and not decide.quiet
+    wall[0], monotonic[0] = time(22), 1.0
+    assert decide.quiet and reads[0] == 2
