@@ -390,6 +390,7 @@ def _dashboard(args: argparse.Namespace, settings: Settings) -> int:
                 prepared=prepared,
                 bell=settings.bell,
                 rules=settings.attention,
+                customisation=settings.customisation,
                 alert_mode=pick_mode(settings.desktop_alerts, os.environ),
                 first_load_done=gc_tuning.freeze_survivors,
             )
@@ -427,6 +428,7 @@ def _demo(args: argparse.Namespace, settings: Settings) -> int:
                     demo_server=server,
                     bell=settings.bell,
                     rules=settings.attention,
+                    customisation=settings.customisation,
                     alert_mode=pick_mode(settings.desktop_alerts, os.environ),
                     first_load_done=gc_tuning.freeze_survivors,
                 )

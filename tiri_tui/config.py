@@ -27,6 +27,7 @@ import platformdirs
 
 from tiri_tui.attention.modes import AlertMode
 from tiri_tui.attention.rules import AttentionRules, RulesError, parse_attention
+from tiri_tui.customisation import Customisation, CustomisationError, parse_customisation
 from tiri_tui.errors import TiriError
 
 DEFAULT_SERVER = "http://127.0.0.1:8765"
@@ -58,6 +59,8 @@ class Settings:
     desktop_alerts: AlertMode = AlertMode.AUTO
     #: ``[[rules]]`` and ``quiet_hours`` (the config file's top level only).
     attention: AttentionRules = dataclasses.field(default_factory=AttentionRules)
+    #: ``[keymap]``, ``[[commands]]`` and ``[links]``.
+    customisation: Customisation = dataclasses.field(default_factory=Customisation)
     compression: bool = False
     #: Heartbeat: a silent server is given up on after ping_interval + ping_timeout.
     ping_interval: float = 20.0
@@ -246,10 +249,11 @@ def load_settings(
             raise ConfigError(f"cannot read {path}: {exc}") from None
     try:
         values["attention"] = parse_attention(data, text, str(path))
-    except RulesError as exc:
+        values["customisation"] = parse_customisation(data, text, str(path))
+    except (RulesError, CustomisationError) as exc:
         raise ConfigError(str(exc)) from None
-    data.pop("rules", None)
-    data.pop("quiet_hours", None)
+    for section in ("rules", "quiet_hours", "keymap", "commands", "links"):
+        data.pop(section, None)
     profiles = data.pop("profiles", {})
     for key, value in data.items():
         values[key] = _coerce(key, value, str(path))

@@ -207,7 +207,7 @@ async def test_search_unread_only_and_type_filter(server, dashboard):
 
 #: How Textual names keys, and how the help screen and README write them.
 SHOWN_AS = {"question_mark": "?", "slash": "/", "down": "↓", "up": "↑", "pagedown": "PageDown"}
-SHOWN_AS |= {"pageup": "PageUp", "enter": "enter", "escape": "esc"}
+SHOWN_AS |= {"pageup": "PageUp", "enter": "enter", "escape": "esc", "asterisk": "*"}
 
 
 async def test_every_key_in_force_is_in_the_help_and_q_quits(dashboard):

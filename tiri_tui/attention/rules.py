@@ -16,6 +16,7 @@ from typing import Any
 
 from tiri_tui.errors import TiriError
 from tiri_tui.models import Notification
+from tiri_tui.toml_lines import header_lines, key_line, place
 
 PRIORITIES = ("low", "normal", "high", "urgent")
 _TYPE_NAME = re.compile(r"[a-z0-9_]+")
@@ -115,28 +116,6 @@ def parse_quiet_hours(value: object, where: str) -> QuietHours:
     return QuietHours(time(h1, m1), time(h2, m2))
 
 
-def _header_lines(text: str) -> list[int]:
-    """1-based line numbers of the ``[[rules]]`` headers, in order."""
-    return [
-        number
-        for number, line in enumerate(text.splitlines(), 1)
-        if re.fullmatch(r"\s*\[\[\s*rules\s*\]\]\s*(#.*)?", line)
-    ]
-
-
-def _key_line(text: str, after: int | None, key: str) -> int | None:
-    """The line of ``key =`` in the table that starts at line ``after``."""
-    lines = text.splitlines()
-    start = after or 1
-    for number in range(start + (1 if after else 0), len(lines) + 1):
-        line = lines[number - 1]
-        if after and re.match(r"\s*\[", line):
-            break
-        if re.match(rf"\s*{re.escape(key)}\s*=", line):
-            return number
-    return after
-
-
 def _types(value: object) -> frozenset[str] | str:
     """The types as a set, or what is wrong with them."""
     names = [value] if isinstance(value, str) else value
@@ -179,17 +158,16 @@ def parse_rules(value: object, text: str, source: str) -> tuple[Rule, ...]:
     """The ``rules`` array of the config file (``text``, for line numbers)."""
     if not isinstance(value, list) or not all(isinstance(t, dict) for t in value):
         raise RulesError(f"{source}: 'rules' must be [[rules]] tables")
-    headers = _header_lines(text)
+    headers = header_lines(text, "rules")
     rules = []
     for index, table in enumerate(value):
-        header = headers[index] if index < len(headers) else _key_line(text, None, "rules")
+        header = headers[index] if index < len(headers) else key_line(text, None, "rules")
 
         def at(
             key: str | None, problem: str, header: int | None = header, number: int = index + 1
         ) -> RulesError:
-            line = _key_line(text, header, key) if key else header
-            place = f"{source}, line {line}" if line else source
-            return RulesError(f"{place}: rule {number}: {problem}")
+            line = key_line(text, header, key) if key else header
+            return RulesError(f"{place(source, line)}: rule {number}: {problem}")
 
         rules.append(_with_line(_rule(table, at), header))
     return tuple(rules)

@@ -24,11 +24,13 @@ from tiri_tui.attention.modes import AlertMode, describe_mode
 from tiri_tui.attention.rules import AttentionRules
 from tiri_tui.config import security_warnings
 from tiri_tui.controller import NotificationController
+from tiri_tui.customisation import Customisation
 from tiri_tui.errors import TiriError
 from tiri_tui.ui.alerting import Alerting
 from tiri_tui.ui.dashboard import DashboardScreen, LoginNeeded
-from tiri_tui.ui.keymap import Scope, bindings, commands
+from tiri_tui.ui.keymap import Scope, bindings, commands, help_rows, shown, user_keymap
 from tiri_tui.ui.screens import HelpScreen, LoginRequested, LoginScreen
+from tiri_tui.ui.user_actions import UserActions
 
 if TYPE_CHECKING:
     from tiri_tui.client import TiriClient
@@ -51,6 +53,7 @@ class TiriApp(App[None]):
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         bell: bool = False,
         rules: AttentionRules | None = None,
+        customisation: Customisation | None = None,
         alert_mode: AlertMode = AlertMode.OFF,
         delivery: Delivery | None = None,
         server_label: str | None = None,
@@ -63,7 +66,8 @@ class TiriApp(App[None]):
         then out of the garbage collector's scans). ``alert_mode`` (resolved,
         not ``auto``) raises desktop alerts through ``delivery`` (by default
         the terminal, or the desktop-notifier library); AlertsUnavailable if
-        that cannot work here."""
+        that cannot work here. ``customisation``: the user's keys, commands and
+        links (KeymapError at once if a key is unknown or does two things)."""
         super().__init__()
         self.client = client
         self.controller = controller
@@ -76,6 +80,9 @@ class TiriApp(App[None]):
             self._prepared.prefetch_cache()
         label = server_label or (client.settings.server if client else "")
         self.alert_mode = alert_mode
+        custom = customisation or Customisation()
+        self.user_actions = UserActions(self, custom)
+        self.keymap = user_keymap(custom.keymap, custom.commands)
         attention = Attention(
             rules or AttentionRules(),
             alerts=alert_mode is not AlertMode.OFF,
@@ -87,15 +94,20 @@ class TiriApp(App[None]):
         delivery = delivery or delivery_for(alert_mode, self.write_to_terminal, os.environ)
         self.dashboard = DashboardScreen(
             clock=clock,
-            alerting=Alerting(attention, delivery, ring=self.bell),
+            alerting=Alerting(attention, delivery, ring=self._ring),
             server_label=f"{label} (demo)" if demo_server is not None else label,
             first_load_done=first_load_done,
         )
 
     def write_to_terminal(self, sequence: str) -> None:
-        """Raw output between frames (an alert's escape sequence); nothing when headless."""
-        if not self.is_headless and self._driver is not None:
+        """Raw output between frames (an alert's escape sequence); nothing when
+        headless, or while an interactive command has the terminal."""
+        if not self.is_headless and self._driver is not None and not self.user_actions.suspended:
             self._driver.write(sequence)
+
+    def _ring(self) -> None:
+        if not self.user_actions.suspended:
+            self.bell()
 
     def on_app_focus(self, event: events.AppFocus) -> None:
         self.dashboard.alerting.attention.focus_changed(True)
@@ -107,6 +119,9 @@ class TiriApp(App[None]):
         return self.dashboard
 
     def on_mount(self) -> None:
+        self.set_keymap(self.keymap)
+        for index, command in enumerate(self.user_actions.customisation.commands):
+            self.bind(command.key, f"run_command({index})", description=command.name, show=False)
         if self.client is not None:
             for warning in security_warnings(self.client.settings):
                 self.notify(warning, title="Warning", severity="warning", timeout=15, markup=False)
@@ -169,7 +184,26 @@ class TiriApp(App[None]):
     def action_help(self) -> None:
         attention = self.dashboard.alerting.attention
         alerts = [describe_mode(self.alert_mode, os.environ), *attention.rules.describe()]
-        self.push_screen(HelpScreen(alerts))
+        commands = [(c.key, c.name) for c in self.user_actions.customisation.commands]
+        self.push_screen(HelpScreen(alerts, help_rows(self.keymap) + commands))
+
+    # -- your commands and links ---------------------------------------------------------------
+    def action_run_command(self, index: int) -> None:
+        commands = self.user_actions.customisation.commands
+        current = self.dashboard.current
+        if not 0 <= index < len(commands):
+            return
+        if current is None:
+            self.dashboard.say("No notification selected")
+            return
+        self.run_worker(self.user_actions.run(commands[index], current), group="commands")
+
+    def action_open_link(self) -> None:
+        current = self.dashboard.current
+        if current is None:
+            self.dashboard.say("No notification selected")
+        else:
+            self.user_actions.open_link(current)
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         # Textual's own "Keys" panel would be a second entry called Keys beside
@@ -179,7 +213,13 @@ class TiriApp(App[None]):
             assert key.command is not None
             yield SystemCommand(
                 key.command,
-                f"{key.help} ({key.shown})",
+                f"{key.help} ({shown(key, self.keymap)})",
                 lambda action=key.action: self.call_later(self.dashboard.run_action, action),
+            )
+        for index, command in enumerate(self.user_actions.customisation.commands):
+            yield SystemCommand(
+                command.name,
+                f"your command ({command.key}): {command.run}",
+                lambda index=index: self.action_run_command(index),
             )
         yield SystemCommand("Keys", "Every key, and what the rows show", self.action_help)

@@ -56,6 +56,9 @@ from tiri_tui.ui.wording import describe_filters, empty_state, filter_labels
 STATUS_INTERVAL = 0.5
 #: Below this width the details pane opens full-width.
 NARROW_WIDTH = 100
+#: At most this many rows are marked at once: each is one request (``*`` on a
+#: 100,000-row view marks the first ones shown, and says so).
+MARK_LIMIT = 1000
 
 
 class ControllerChanged(Message):
@@ -308,25 +311,31 @@ class DashboardScreen(Screen[None]):
             self.say(f"{held:,} loaded; loading older ones from the server — G again goes further")
 
     # -- actions ----------------------------------------------------------------------
-    def _current(self) -> Notification | None:
+    @property
+    def current(self) -> Notification | None:
+        """The notification under the cursor."""
         return self.query_one(NotificationList).current
 
     def action_details(self) -> None:
         detail = self.query_one(DetailPane)
         detail.toggle_class("hidden")
         self.set_class(not detail.has_class("hidden"), "-details-open")
-        current = self._current()
+        current = self.current
         if not detail.has_class("hidden"):
             detail.show(current)
             if current is not None and not current.is_read and self.controller:
                 self.controller.mark_read(current.id)
 
     def action_back(self) -> None:
-        """esc: close the details pane; else clear the filters."""
+        """esc: close the details pane; else clear the marks; else the filters."""
         detail = self.query_one(DetailPane)
+        view = self.query_one(NotificationList)
         if not detail.has_class("hidden"):
             detail.add_class("hidden")
             self.remove_class("-details-open")
+        elif view.marked:
+            self._clear_marks()
+            self.say("Marks cleared")
         elif self.controller and self.controller.filters.active:
             self._refilter(lambda f: Filters())
             self.say("Filters cleared")
@@ -338,8 +347,73 @@ class DashboardScreen(Screen[None]):
         else:
             self.say("Logged in already")
 
+    # -- marked rows (space, *): m, u and d act on all of them ----------------------------
+    def action_toggle_mark(self) -> None:
+        view = self.query_one(NotificationList)
+        current = view.current
+        if current is None:
+            return
+        if current.id in view.marked:
+            view.marked.discard(current.id)
+        elif len(view.marked) >= MARK_LIMIT:
+            self.say(f"At most {MARK_LIMIT:,} rows can be marked at once", "warning")
+            return
+        else:
+            view.marked.add(current.id)
+        view.refresh()
+        view.move_to(view.cursor + 1)  # the next row is the next to consider
+        self._say_marked(view)
+
+    def action_mark_shown(self) -> None:
+        view = self.query_one(NotificationList)
+        shown = view.source
+        # The first MARK_LIMIT rows only: never a pass over a 100,000-row view.
+        for index in range(min(len(shown), MARK_LIMIT)):
+            if len(view.marked) >= MARK_LIMIT:
+                break
+            view.marked.add(shown[index].id)
+        view.refresh()
+        more = len(shown) > len(view.marked)
+        self._say_marked(
+            view, f" (the first {MARK_LIMIT:,})" if more and len(view.marked) >= MARK_LIMIT else ""
+        )
+
+    def _say_marked(self, view: NotificationList, note: str = "") -> None:
+        count = len(view.marked)
+        if count:
+            self.say(f"{count:,} marked{note} — m, u or d acts on them; esc clears the marks")
+        else:
+            self.say("No row marked")
+
+    def _clear_marks(self) -> None:
+        view = self.query_one(NotificationList)
+        view.marked.clear()
+        view.refresh()
+
+    def _marked_rows(self) -> list[Notification]:
+        """The marked notifications still held (one deleted elsewhere is skipped)."""
+        if self.controller is None:
+            return []
+        held = self.controller.held
+        found = (held.get(nid) for nid in self.query_one(NotificationList).marked)
+        return [n for n in found if n is not None]
+
+    def _act_on_marked(self, is_read: bool) -> bool:
+        """m or u with rows marked: every one, through the outbox; False if none is marked."""
+        rows = self._marked_rows()
+        if not rows or self.controller is None:
+            return False
+        act = self.controller.mark_read if is_read else self.controller.mark_unread
+        for n in rows:
+            act(n.id)  # one already so sends nothing
+        self._clear_marks()
+        self.say(f"Marked {len(rows):,} {'read' if is_read else 'unread'}")
+        return True
+
     def action_mark_read(self) -> None:
-        if self.controller and (current := self._current()):
+        if self._act_on_marked(True):
+            return
+        if self.controller and (current := self.current):
             self.controller.mark_read(current.id)
             self.say(f"Marked “{one_line(current.title, 40)}” read — u undoes")
 
@@ -349,7 +423,9 @@ class DashboardScreen(Screen[None]):
             count = self.controller.undo_mark_all_read()
             self.say(f"Undone: {count:,} marked unread again")
             return
-        if self.controller and (current := self._current()):
+        if self._act_on_marked(False):
+            return
+        if self.controller and (current := self.current):
             self.controller.mark_unread(current.id)
             self.say(f"Marked “{one_line(current.title, 40)}” unread — m undoes")
 
@@ -374,7 +450,10 @@ class DashboardScreen(Screen[None]):
         self._undo_all_offered = False
 
     def action_delete(self) -> None:
-        current = self._current()
+        if self.query_one(NotificationList).marked:
+            self._delete_marked()
+            return
+        current = self.current
         if self.controller is None or current is None:
             return
 
@@ -387,6 +466,21 @@ class DashboardScreen(Screen[None]):
         when = "just now" if age == "now" else f"{age} ago"
         question = f"Delete “{one_line(current.title, 50)}”{sender}, {when}?"
         self.app.push_screen(ConfirmScreen(question), answered)
+
+    def _delete_marked(self) -> None:
+        rows = self._marked_rows()
+
+        def answered(yes: bool | None) -> None:
+            if yes and self.controller:
+                for n in rows:
+                    self.controller.delete(n.id)
+                self._clear_marks()
+                self.say(f"Deleted {len(rows):,}")
+
+        if rows:
+            self.app.push_screen(
+                ConfirmScreen(f"Delete {len(rows):,} marked notifications?"), answered
+            )
 
     def action_reconnect(self) -> None:
         if self.controller:

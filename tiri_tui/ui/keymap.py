@@ -7,10 +7,16 @@ Each key has an id (``mark_read``, ``quit``, ...): the name a user's
 
 from __future__ import annotations
 
+import unicodedata
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import Enum
 
 from textual.binding import Binding
+from textual.keys import format_key
+
+from tiri_tui.config import ConfigError
+from tiri_tui.customisation import KeyChoice, UserCommand, split_keys
 
 
 class Scope(Enum):
@@ -59,7 +65,7 @@ KEYS: tuple[Key, ...] = (
         "escape",
         "back",
         "Back",
-        "close the details; else clear the filters",
+        "close the details; else clear the marks; else the filters",
         Scope.DASHBOARD,
         "esc",
     ),
@@ -106,6 +112,35 @@ KEYS: tuple[Key, ...] = (
         "d",
         footer=True,
         command="Delete the selected notification",
+    ),
+    Key(
+        "toggle_mark",
+        "space",
+        "toggle_mark",
+        "Mark",
+        "mark / unmark the row (then m, u, d act on every marked row)",
+        Scope.DASHBOARD,
+        "space",
+    ),
+    Key(
+        "mark_shown",
+        "asterisk",
+        "mark_shown",
+        "Mark all shown",
+        "mark every row the view shows (esc clears the marks)",
+        Scope.DASHBOARD,
+        "*",
+        command="Mark every row shown",
+    ),
+    Key(
+        "open_link",
+        "o",
+        "app.open_link",
+        "Open",
+        "open the notification's link ([links] in config.toml)",
+        Scope.DASHBOARD,
+        "o",
+        command="Open the link in the browser",
     ),
     Key(
         "reconnect",
@@ -208,9 +243,62 @@ def bindings(scope: Scope) -> list[Binding | tuple[str, str] | tuple[str, str, s
     return own
 
 
-def help_rows() -> list[tuple[str, str]]:
-    """(keys as shown, what they do), in the order people learn them."""
-    return [(k.shown, k.help) for k in KEYS]
+class KeymapError(ConfigError):
+    """A ``[keymap]`` entry or a command's key cannot be used (said at start)."""
+
+
+def _normal(key: str) -> str:
+    """Textual's long name of a key: ``?`` → ``question_mark``, ``x`` → ``x``."""
+    if len(key) == 1 and not key.isalnum():
+        return unicodedata.name(key).lower().replace("-", "_").replace(" ", "_")
+    return key
+
+
+def user_keymap(
+    choices: Iterable[KeyChoice], commands: Iterable[UserCommand], source: str = "config.toml"
+) -> dict[str, str]:
+    """The keymap to give Textual: ids checked, and no key doing two things."""
+    keymap: dict[str, str] = {}
+    for choice in choices:
+        if choice.id not in BY_ID:
+            where = f"{source}, line {choice.line}" if choice.line else source
+            raise KeymapError(
+                f"{where}: [keymap] has no binding {choice.id!r} "
+                f"(ids: {', '.join(k.id for k in KEYS)})"
+            )
+        keymap[choice.id] = ",".join(_normal(k) for k in split_keys(choice.keys))
+    owners: dict[str, str] = {}
+    lines = {c.id: c.line for c in choices}
+    entries = [(k.id, keymap.get(k.id, k.keys)) for k in KEYS]
+    entries += [(c.id, _normal(c.key)) for c in commands]
+    lines.update({c.id: c.line for c in commands})
+    for owner, keys in entries:
+        for key in (_normal(k) for k in split_keys(keys)):
+            if key in owners and owners[key] != owner:
+                line = lines.get(owner) or lines.get(owners[key])
+                where = f"{source}, line {line}" if line else source
+                raise KeymapError(
+                    f"{where}: {format_key(key)!r} would do two things: "
+                    f"{_named(owners[key])} and {_named(owner)}"
+                )
+            owners[key] = owner
+    return keymap
+
+
+def _named(owner: str) -> str:
+    return f"the command on {owner.split(':', 1)[1]!r}" if owner.startswith("command:") else owner
+
+
+def shown(key: Key, keymap: Mapping[str, str]) -> str:
+    """The keys of ``key`` in force, as people read them."""
+    if key.id not in keymap:
+        return key.shown
+    return " / ".join(format_key(part) for part in split_keys(keymap[key.id]))
+
+
+def help_rows(keymap: Mapping[str, str] | None = None) -> list[tuple[str, str]]:
+    """(keys in force, what they do), in the order people learn them."""
+    return [(shown(k, keymap or {}), k.help) for k in KEYS]
 
 
 def commands() -> list[Key]:
@@ -220,10 +308,10 @@ def commands() -> list[Key]:
 
 def readme_table() -> str:
     """The README's key table, in Markdown."""
-    lines = ["| key | does |", "|---|---|"]
-    for shown, meaning in help_rows():
-        cell = " / ".join(f"`{part}`" for part in shown.split(" / "))
-        lines.append(f"| {cell} | {meaning} |")
+    lines = ["| key | does | id (for `[keymap]`) |", "|---|---|---|"]
+    for key in KEYS:
+        cell = " / ".join(f"`{part}`" for part in key.shown.split(" / "))
+        lines.append(f"| {cell} | {key.help} | `{key.id}` |")
     return "\n".join(lines)
 
 

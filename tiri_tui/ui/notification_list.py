@@ -62,6 +62,7 @@ class NotificationList(ScrollView, can_focus=True):
         "notification-list--meta",
         "notification-list--message",
         "notification-list--fresh",
+        "notification-list--marked",
     }
 
     DEFAULT_CSS = """
@@ -110,14 +111,16 @@ class NotificationList(ScrollView, can_focus=True):
         #: Rows drawn lately, by id: a row that only moved (arrivals above it,
         #: scrolling) is the same Strip again, so neither we nor Textual's
         #: caches inside the Strip redo the work, and no garbage is made.
-        self._drawn: LRUCache[str, tuple[Notification, int, bool, str, bool, Strip]] = LRUCache(
-            ROWS_KEPT
+        self._drawn: LRUCache[str, tuple[Notification, int, bool, str, bool, bool, Strip]] = (
+            LRUCache(ROWS_KEPT)
         )
         #: Every row index rendered so far; tests clear it to check that a
         #: paint touches only the visible rows.
         self.rendered_rows: set[int] = set()
         #: Arrivals shown highlighted for a moment, by id: when they came (monotonic).
         self._fresh: dict[str, float] = {}
+        #: Rows marked to act on together (space, ``*``), by id.
+        self.marked: set[str] = set()
         #: Arrivals above the view since the reader scrolled away from the top.
         self.new_above = 0
         #: What an empty list says, in its middle (the dashboard knows why it is empty).
@@ -232,12 +235,19 @@ class NotificationList(ScrollView, can_focus=True):
     def _row(self, n: Notification, width: int, selected: bool) -> Strip:
         age = relative_age(n.created_at, self._now)
         fresh = n.id in self._fresh
+        marked = n.id in self.marked
         drawn = self._drawn.get(n.id)
         # The very object (a changed row is a new one), at this width and age.
-        if drawn is not None and drawn[0] is n and drawn[1:5] == (width, selected, age, fresh):
-            return drawn[5]
-        strip = draw_row(n, width, age, self._row_styles(), selected=selected, fresh=fresh)
-        self._drawn[n.id] = (n, width, selected, age, fresh, strip)
+        if (
+            drawn is not None
+            and drawn[0] is n
+            and drawn[1:6] == (width, selected, age, fresh, marked)
+        ):
+            return drawn[6]
+        strip = draw_row(
+            n, width, age, self._row_styles(), selected=selected, fresh=fresh, marked=marked
+        )
+        self._drawn[n.id] = (n, width, selected, age, fresh, marked, strip)
         return strip
 
     # -- cursor -------------------------------------------------------------------------

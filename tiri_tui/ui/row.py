@@ -23,7 +23,7 @@ TYPE_WIDTH = 20
 WIDE = 140
 SENDER_WIDTH = 18
 #: The row's styles, by name: the list's component classes.
-STYLE_NAMES = ("read", "unread", "meta", "message", "urgent", "high", "cursor", "fresh")
+STYLE_NAMES = ("read", "unread", "meta", "message", "urgent", "high", "cursor", "fresh", "marked")
 
 
 def relative_age(created: datetime, now: datetime) -> str:
@@ -61,8 +61,10 @@ def draw_row(
     *,
     selected: bool = False,
     fresh: bool = False,
+    marked: bool = False,
 ) -> Strip:
-    """The row of ``n`` at ``width`` cells; read rows are dimmed as a whole."""
+    """The row of ``n`` at ``width`` cells; read rows are dimmed as a whole; a
+    marked row (space, ``*``) shows ``✓`` in its first column, on its own colour."""
     read = n.is_read
     text_style = styles["read" if read else "unread"]
     quiet = styles["read" if read else "message"]
@@ -85,8 +87,12 @@ def draw_row(
     if cell_len(message) < 3:
         message = ""  # no room for even the dash: the title alone
     pad = " " * max(0, room - cell_len(title) - cell_len(message))
+    if marked:
+        first = Segment("✓ ", styles["marked"])
+    else:
+        first = Segment("  " if read else "● ", text_style)
     segments = [
-        Segment("  " if read else "● ", text_style),
+        first,
         Segment(mark, mark_style),
         Segment(kind, meta),
         Segment(title, text_style + Style(bold=not read)),
@@ -95,6 +101,10 @@ def draw_row(
         Segment(right, meta),
     ]
     fill = styles["fill"]
+    if marked:  # the whole row, so a marked row reads as marked at a glance
+        shade = Style(bgcolor=styles["marked"].bgcolor)
+        segments = [Segment(seg.text, (seg.style or Style()) + shade) for seg in segments]
+        fill = fill + shade
     if fresh:  # just arrived: a tint under the whole row for a moment (colours kept)
         tint = Style(bgcolor=styles["fresh"].bgcolor)
         segments = [Segment(seg.text, (seg.style or Style()) + tint) for seg in segments]

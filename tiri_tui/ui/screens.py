@@ -32,14 +32,18 @@ class HelpScreen(ModalScreen[None]):
 
     BINDINGS = [Binding("escape,q,question_mark", "close", "Close")]
 
-    def __init__(self, alerts: list[str] | None = None) -> None:
-        """``alerts``: the alert mode, quiet hours and rules in force, in words."""
+    def __init__(
+        self, alerts: list[str] | None = None, rows: list[tuple[str, str]] | None = None
+    ) -> None:
+        """``alerts``: the alert mode, quiet hours and rules in force, in words;
+        ``rows``: (keys in force, what they do), the user's commands included."""
         super().__init__()
         self.alerts = alerts or []
+        self.rows = rows if rows is not None else help_rows()
 
     def compose(self) -> ComposeResult:
         table = Text()
-        for key, meaning in help_rows():
+        for key, meaning in self.rows:
             table.append(f"{key:>20}  ", style="bold")
             table.append(meaning + "\n")
         legend = Text()
