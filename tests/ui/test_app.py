@@ -39,12 +39,14 @@ async def offline_dashboard(
     *,
     clock: Callable[[], datetime] = lambda: NOW,
     size: tuple[int, int] = SIZE,
+    **options: object,
 ) -> AsyncIterator[tuple[TiriApp, Pilot, NotificationController]]:
-    """The dashboard over an offline controller holding ``rows``, first paint done."""
+    """The dashboard over an offline controller holding ``rows``, first paint done
+    (``options``: more of TiriApp's)."""
     controller = offline_controller()
     if rows:
         controller.accept(rows, live=False)
-    app = TiriApp(controller=controller, clock=clock, bell=False)
+    app = TiriApp(controller=controller, clock=clock, bell=False, **options)  # type: ignore[arg-type]
     async with app.run_test(size=size) as pilot:
         await pilot.pause()
         yield app, pilot, controller

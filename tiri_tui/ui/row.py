@@ -101,14 +101,15 @@ def draw_row(
         Segment(right, meta),
     ]
     fill = styles["fill"]
-    if marked:  # the whole row, so a marked row reads as marked at a glance
-        shade = Style(bgcolor=styles["marked"].bgcolor)
-        segments = [Segment(seg.text, (seg.style or Style()) + shade) for seg in segments]
-        fill = fill + shade
     if fresh:  # just arrived: a tint under the whole row for a moment (colours kept)
         tint = Style(bgcolor=styles["fresh"].bgcolor)
         segments = [Segment(seg.text, (seg.style or Style()) + tint) for seg in segments]
         fill = fill + tint
+    if marked:  # the whole row, so a marked row reads as marked at a glance
+        # (over an arrival's tint: the mark is the user's, and lasts)
+        shade = Style(bgcolor=styles["marked"].bgcolor)
+        segments = [Segment(seg.text, (seg.style or Style()) + shade) for seg in segments]
+        fill = fill + shade
     if selected:
         # Layered on top: each segment's own colours must not hide the cursor.
         cursor = styles["cursor"]
