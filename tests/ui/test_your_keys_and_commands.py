@@ -33,7 +33,7 @@ HOSTILE_TITLES = (
 
 def toasts(app: TiriApp) -> list[str]:
     """Every toast's text so far."""
-    return [n.message for n in app._notifications]  # noqa: SLF001 - no public reader
+    return [n.message for n in app._notifications]  # no public reader of the toasts
 
 
 def message_line(app: TiriApp) -> str:
@@ -212,7 +212,7 @@ async def test_o_without_a_link_or_a_field_says_why():
 def test_only_http_links_are_accepted(tmp_path, url):
     (tmp_path / "config").mkdir()
     (tmp_path / "config" / "config.toml").write_text(f'[links]\nnew_message = "{url}"\n')
-    with pytest.raises(ConfigError, match="line 2: .*https:// or http://"):
+    with pytest.raises(ConfigError, match=r"line 2: .*https:// or http://"):
         load_settings(environ={"TIRI_HOME": str(tmp_path)})
 
 
