@@ -252,7 +252,7 @@ def load_settings(
         values["customisation"] = parse_customisation(data, text, str(path))
     except (RulesError, CustomisationError) as exc:
         raise ConfigError(str(exc)) from None
-    for section in ("rules", "quiet_hours", "keymap", "commands", "links"):
+    for section in ("rules", "quiet_hours", "keymap", "commands", "links", "views"):
         data.pop(section, None)
     profiles = data.pop("profiles", {})
     for key, value in data.items():

@@ -89,6 +89,7 @@ class NotificationController:
         settings: ControllerSettings | None = None,
     ) -> None:
         self.settings = settings or ControllerSettings()
+        self._api = api
         #: The rows shown: every row held, or those the filters let through.
         self.inbox = Inbox()
         #: Every row held, while a filter is on (None: ``inbox`` is all of them).
@@ -382,6 +383,22 @@ class NotificationController:
     def filtered_here(self) -> bool:
         """The filters apply to what was held; the server has not answered yet."""
         return self.filters.active and not self.rest.filters_answered
+
+    async def count_unread(self, filters: Filters) -> int:
+        """The server's count of unread notifications these filters show (a saved
+        view's tab): one page-size-1 request per type the server must filter on."""
+        kinds = sorted(filters.types) if filters.types and len(filters.types) > 1 else [None]
+        total = 0
+        for kind in kinds:
+            page = await self._api.list(
+                page_size=1,
+                is_read=False,
+                notification_type=kind or filters.server_type,
+                priority=filters.priority,
+                search=filters.search,
+            )
+            total += page.count
+        return total
 
     def set_filters(self, filters: Filters) -> asyncio.Task[None] | None:
         """Filter what is held at once (in slices), then let the server refine it."""

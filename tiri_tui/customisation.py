@@ -12,12 +12,18 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from tiri_tui.attention.rules import PRIORITIES
 from tiri_tui.errors import TiriError
 from tiri_tui.placeholders import TemplateError, check, check_shell
+from tiri_tui.sync_rules import Filters
 from tiri_tui.toml_lines import header_lines, key_line, place
 
 _KEY = re.compile(r"[A-Za-z0-9_+\-]+|[!-~]")
 _COMMAND_KEYS = {"key", "name", "run", "interactive"}
+_VIEW_KEYS = {"types", "priority", "unread_only", "search"}
+_TYPE_NAME = re.compile(r"[a-z0-9_]+")
+#: Keys 1…9 switch views; "All" is the first.
+MAX_VIEWS = 8
 
 
 class CustomisationError(TiriError):
@@ -50,12 +56,22 @@ class UserCommand:
 
 
 @dataclass(frozen=True, slots=True)
+class SavedView:
+    """``[views.NAME]``: a named set of filters, shown as a tab."""
+
+    name: str
+    filters: Filters
+    line: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Customisation:
-    """The user's keys, commands and links."""
+    """The user's keys, commands, links and views."""
 
     keymap: tuple[KeyChoice, ...] = ()
     commands: tuple[UserCommand, ...] = ()
     links: tuple[tuple[str, str], ...] = ()
+    views: tuple[SavedView, ...] = ()
 
     def link_for(self, notification_type: str) -> str | None:
         """The URL template for this type, if one is set."""
@@ -150,6 +166,58 @@ def _links(value: object, text: str, source: str) -> tuple[tuple[str, str], ...]
     return tuple(links)
 
 
+def _view(name: str, table: object, line: int | None, source: str, text: str) -> SavedView:
+    def fail(key: str | None, problem: str) -> CustomisationError:
+        at = key_line(text, line, key) if key else line
+        return CustomisationError(f"{place(source, at)}: [views.{name}]: {problem}")
+
+    if not isinstance(table, dict):
+        raise fail(None, "a view is a table of types, priority, unread_only, search")
+    unknown = sorted(set(table) - _VIEW_KEYS)
+    if unknown:
+        raise fail(
+            unknown[0], f"unknown key {unknown[0]!r} (a view has {', '.join(sorted(_VIEW_KEYS))})"
+        )
+    types = table.get("types")
+    names = [types] if isinstance(types, str) else types
+    if types is not None and (
+        not isinstance(names, list)
+        or not names
+        or not all(isinstance(t, str) and _TYPE_NAME.fullmatch(t) for t in names)
+    ):
+        raise fail("types", "'types' must be a type name or a list of them, like \"new_message\"")
+    priority = table.get("priority")
+    if priority is not None and priority not in PRIORITIES:
+        raise fail("priority", f"'priority' must be one of {', '.join(PRIORITIES)}")
+    unread_only = table.get("unread_only", False)
+    if not isinstance(unread_only, bool):
+        raise fail("unread_only", "'unread_only' must be true or false")
+    search = table.get("search")
+    if search is not None and (not isinstance(search, str) or not search.strip()):
+        raise fail("search", "'search' must be some text")
+    filters = Filters(
+        unread_only=unread_only,
+        search=search,
+        priority=priority,
+        types=frozenset(names) if names else None,
+    )
+    if not filters.active:
+        raise fail(None, "a view needs at least one of types, priority, unread_only, search")
+    return SavedView(name, filters, line)
+
+
+def _views(value: object, text: str, source: str) -> tuple[SavedView, ...]:
+    if not isinstance(value, dict):
+        raise CustomisationError(f"{source}: 'views' must be [views.NAME] tables")
+    if len(value) > MAX_VIEWS:
+        raise CustomisationError(f"{source}: at most {MAX_VIEWS} views (keys 2…9 switch to them)")
+    views = []
+    for name, table in value.items():
+        line = next(iter(header_lines(text, f"views.{name}")), None)
+        views.append(_view(name, table, line, source, text))
+    return tuple(views)
+
+
 def parse_customisation(data: Mapping[str, Any], text: str, source: str) -> Customisation:
     """The keymap, commands and links of a config file's top level (absent: none)."""
     commands = _commands(data["commands"], text, source) if "commands" in data else ()
@@ -163,4 +231,5 @@ def parse_customisation(data: Mapping[str, Any], text: str, source: str) -> Cust
         keymap=_keymap(data["keymap"], text, source) if "keymap" in data else (),
         commands=commands,
         links=_links(data["links"], text, source) if "links" in data else (),
+        views=_views(data["views"], text, source) if "views" in data else (),
     )

@@ -267,7 +267,8 @@ class RestSync:
         return await self._api.list(
             page_size=page_size or self._settings.page_size,
             is_read=False if f.unread_only else None,
-            notification_type=f.notification_type,
+            notification_type=f.server_type,
+            priority=f.priority,
             search=f.search,
         )
 

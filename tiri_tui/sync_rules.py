@@ -20,17 +20,40 @@ class Filters:
     unread_only: bool = False
     notification_type: str | None = None
     search: str | None = None
+    priority: str | None = None
+    #: A saved view's types (any of them); the API filters on one type at most,
+    #: so with several the server sends them all and this list keeps its own.
+    types: frozenset[str] | None = None
 
     @property
     def active(self) -> bool:
         """Whether any filter narrows the list."""
-        return self.unread_only or bool(self.notification_type) or bool(self.search)
+        return (
+            self.unread_only
+            or bool(self.notification_type)
+            or bool(self.search)
+            or bool(self.priority)
+            or bool(self.types)
+        )
+
+    @property
+    def server_type(self) -> str | None:
+        """The one type the server can filter on (None: all types are fetched)."""
+        if self.notification_type:
+            return self.notification_type
+        if self.types and len(self.types) == 1:
+            return next(iter(self.types))
+        return None
 
     def matches(self, n: Notification) -> bool:
         """Whether a live notification belongs in the filtered list."""
         if self.unread_only and n.is_read:
             return False
         if self.notification_type and n.notification_type != self.notification_type:
+            return False
+        if self.types and n.notification_type not in self.types:
+            return False
+        if self.priority and (n.priority or "normal") != self.priority:
             return False
         if self.search:
             needle = self.search.lower()

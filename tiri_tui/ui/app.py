@@ -26,6 +26,7 @@ from tiri_tui.config import security_warnings
 from tiri_tui.controller import NotificationController
 from tiri_tui.customisation import Customisation
 from tiri_tui.errors import TiriError
+from tiri_tui.text import one_line
 from tiri_tui.ui.alerting import Alerting
 from tiri_tui.ui.dashboard import DashboardScreen, LoginNeeded
 from tiri_tui.ui.keymap import Scope, bindings, commands, help_rows, shown, user_keymap
@@ -95,6 +96,7 @@ class TiriApp(App[None]):
         self.dashboard = DashboardScreen(
             clock=clock,
             alerting=Alerting(attention, delivery, ring=self._ring),
+            views=custom.views,
             server_label=f"{label} (demo)" if demo_server is not None else label,
             first_load_done=first_load_done,
         )
@@ -215,6 +217,12 @@ class TiriApp(App[None]):
                 key.command,
                 f"{key.help} ({shown(key, self.keymap)})",
                 lambda action=key.action: self.call_later(self.dashboard.run_action, action),
+            )
+        for index, view in enumerate(self.dashboard.views, 1):
+            yield SystemCommand(
+                f"View: {one_line(view.name, 30)}",
+                "show this saved view",
+                lambda index=index: self.dashboard.action_switch_view(index),
             )
         for index, command in enumerate(self.user_actions.customisation.commands):
             yield SystemCommand(

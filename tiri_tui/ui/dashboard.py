@@ -10,10 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections import Counter
 from collections.abc import Callable
 from datetime import datetime
-from itertools import islice
 
 from rich.text import Text
 from textual import on, work
@@ -26,6 +24,7 @@ from textual.timer import Timer
 from textual.widgets import Footer, Label
 
 from tiri_tui.controller import Filters, NotificationController
+from tiri_tui.customisation import SavedView
 from tiri_tui.events import (
     ActionQueued,
     Arrived,
@@ -35,14 +34,17 @@ from tiri_tui.events import (
     ServerError,
 )
 from tiri_tui.inbox import Inbox
-from tiri_tui.models import KNOWN_TYPES, Notification
+from tiri_tui.models import Notification
 from tiri_tui.policy import ConnectionState
 from tiri_tui.text import one_line
 from tiri_tui.ui.alerting import Alerting
+from tiri_tui.ui.filter_menu import FilterMenu
 from tiri_tui.ui.keymap import Scope, bindings
+from tiri_tui.ui.marking import MarkedRows
 from tiri_tui.ui.notification_list import NotificationList
 from tiri_tui.ui.row import relative_age
-from tiri_tui.ui.screens import ALL_TYPES, ConfirmScreen, SearchScreen, TypePickerScreen
+from tiri_tui.ui.screens import ConfirmScreen
+from tiri_tui.ui.view_tabs import ViewTabs
 from tiri_tui.ui.widgets import (
     ConnectionIndicator,
     DetailPane,
@@ -56,9 +58,6 @@ from tiri_tui.ui.wording import describe_filters, empty_state, filter_labels
 STATUS_INTERVAL = 0.5
 #: Below this width the details pane opens full-width.
 NARROW_WIDTH = 100
-#: At most this many rows are marked at once: each is one request (``*`` on a
-#: 100,000-row view marks the first ones shown, and says so).
-MARK_LIMIT = 1000
 
 
 class ControllerChanged(Message):
@@ -86,9 +85,17 @@ class DashboardScreen(Screen[None]):
         clock: Callable[[], datetime],
         alerting: Alerting,
         server_label: str,
+        views: tuple[SavedView, ...] = (),
         first_load_done: Callable[[], None] | None = None,
     ) -> None:
         super().__init__()
+        self.views = views
+        self.filter_menu = FilterMenu(
+            lambda: self.controller, self._ask_paint, self.say, self, views
+        )
+        self.marks = MarkedRows(
+            lambda: self.query_one(NotificationList), lambda: self.controller, self.say, self
+        )
         self.clock = clock
         self.alerting = alerting
         self.server_label = server_label
@@ -120,6 +127,8 @@ class DashboardScreen(Screen[None]):
             yield ConnectionIndicator(clock=lambda: self.clock().timestamp(), id="indicator")
         with Horizontal(id="main"):
             with Vertical(id="list-column"):
+                if self.views:
+                    yield ViewTabs(self.views, id="views")
                 yield TextLine(id="filters", classes="hidden")
                 yield Label("", id="new-above", classes="hidden")
                 yield NotificationList(Inbox(), clock=self.clock, id="list")
@@ -220,6 +229,10 @@ class DashboardScreen(Screen[None]):
         if badge != self._badge_shown:
             self._badge_shown = badge
             self.query_one(UnreadBadge).show(*badge)
+            if self.views:
+                tabs = self.query_one(ViewTabs)
+                tabs.set_all_count(controller.unread_count)
+                tabs.recount(controller)
         self._status_dirty = True
         if time.monotonic() - self._last_status >= STATUS_INTERVAL:
             self._refresh_status()  # else the interval timer catches up
@@ -246,6 +259,9 @@ class DashboardScreen(Screen[None]):
 
     def _show_filters(self, controller: NotificationController, view: NotificationList) -> None:
         """The filter bar (when filters narrow the list) and the empty list's words."""
+        if self.views:
+            tabs = self.query_one(ViewTabs)
+            tabs.highlight_view(tabs.index_of(controller.filters))
         bar = self.query_one("#filters", TextLine)
         described = describe_filters(controller.filters, controller.filtered_here)
         bar.show_text(Text(f" {described}"))
@@ -329,12 +345,11 @@ class DashboardScreen(Screen[None]):
     def action_back(self) -> None:
         """esc: close the details pane; else clear the marks; else the filters."""
         detail = self.query_one(DetailPane)
-        view = self.query_one(NotificationList)
         if not detail.has_class("hidden"):
             detail.add_class("hidden")
             self.remove_class("-details-open")
-        elif view.marked:
-            self._clear_marks()
+        elif self.marks:
+            self.marks.clear()
             self.say("Marks cleared")
         elif self.controller and self.controller.filters.active:
             self._refilter(lambda f: Filters())
@@ -349,69 +364,13 @@ class DashboardScreen(Screen[None]):
 
     # -- marked rows (space, *): m, u and d act on all of them ----------------------------
     def action_toggle_mark(self) -> None:
-        view = self.query_one(NotificationList)
-        current = view.current
-        if current is None:
-            return
-        if current.id in view.marked:
-            view.marked.discard(current.id)
-        elif len(view.marked) >= MARK_LIMIT:
-            self.say(f"At most {MARK_LIMIT:,} rows can be marked at once", "warning")
-            return
-        else:
-            view.marked.add(current.id)
-        view.refresh()
-        view.move_to(view.cursor + 1)  # the next row is the next to consider
-        self._say_marked(view)
+        self.marks.toggle()
 
     def action_mark_shown(self) -> None:
-        view = self.query_one(NotificationList)
-        shown = view.source
-        # The first MARK_LIMIT rows only: never a pass over a 100,000-row view.
-        for index in range(min(len(shown), MARK_LIMIT)):
-            if len(view.marked) >= MARK_LIMIT:
-                break
-            view.marked.add(shown[index].id)
-        view.refresh()
-        more = len(shown) > len(view.marked)
-        self._say_marked(
-            view, f" (the first {MARK_LIMIT:,})" if more and len(view.marked) >= MARK_LIMIT else ""
-        )
-
-    def _say_marked(self, view: NotificationList, note: str = "") -> None:
-        count = len(view.marked)
-        if count:
-            self.say(f"{count:,} marked{note} — m, u or d acts on them; esc clears the marks")
-        else:
-            self.say("No row marked")
-
-    def _clear_marks(self) -> None:
-        view = self.query_one(NotificationList)
-        view.marked.clear()
-        view.refresh()
-
-    def _marked_rows(self) -> list[Notification]:
-        """The marked notifications still held (one deleted elsewhere is skipped)."""
-        if self.controller is None:
-            return []
-        held = self.controller.held
-        found = (held.get(nid) for nid in self.query_one(NotificationList).marked)
-        return [n for n in found if n is not None]
-
-    def _act_on_marked(self, is_read: bool) -> bool:
-        """m or u with rows marked: every one, through the outbox; False if none is marked."""
-        rows = self._marked_rows()
-        if not rows or self.controller is None:
-            return False
-        act = self.controller.mark_read if is_read else self.controller.mark_unread
-        for n in rows:
-            act(n.id)  # one already so sends nothing
-        self._clear_marks()
-        self.say(f"Marked {len(rows):,} {'read' if is_read else 'unread'}")
-        return True
+        self.marks.mark_shown()
 
     def action_mark_read(self) -> None:
-        if self._act_on_marked(True):
+        if self.marks.set_read(True):
             return
         if self.controller and (current := self.current):
             self.controller.mark_read(current.id)
@@ -423,7 +382,7 @@ class DashboardScreen(Screen[None]):
             count = self.controller.undo_mark_all_read()
             self.say(f"Undone: {count:,} marked unread again")
             return
-        if self._act_on_marked(False):
+        if self.marks.set_read(False):
             return
         if self.controller and (current := self.current):
             self.controller.mark_unread(current.id)
@@ -450,8 +409,7 @@ class DashboardScreen(Screen[None]):
         self._undo_all_offered = False
 
     def action_delete(self) -> None:
-        if self.query_one(NotificationList).marked:
-            self._delete_marked()
+        if self.marks.delete():
             return
         current = self.current
         if self.controller is None or current is None:
@@ -466,21 +424,6 @@ class DashboardScreen(Screen[None]):
         when = "just now" if age == "now" else f"{age} ago"
         question = f"Delete “{one_line(current.title, 50)}”{sender}, {when}?"
         self.app.push_screen(ConfirmScreen(question), answered)
-
-    def _delete_marked(self) -> None:
-        rows = self._marked_rows()
-
-        def answered(yes: bool | None) -> None:
-            if yes and self.controller:
-                for n in rows:
-                    self.controller.delete(n.id)
-                self._clear_marks()
-                self.say(f"Deleted {len(rows):,}")
-
-        if rows:
-            self.app.push_screen(
-                ConfirmScreen(f"Delete {len(rows):,} marked notifications?"), answered
-            )
 
     def action_reconnect(self) -> None:
         if self.controller:
@@ -503,39 +446,28 @@ class DashboardScreen(Screen[None]):
         else:
             self.say("Refreshed over HTTP")
 
+    # -- filters and views (the menu's) --------------------------------------------------
     def _refilter(self, change: Callable[[Filters], Filters]) -> None:
-        if self.controller:
-            self.controller.set_filters(change(self.controller.filters))
-            self._ask_paint()
+        self.filter_menu.refilter(change)
+
+    def action_switch_view(self, index: int) -> None:
+        self.filter_menu.switch_view(index)
+
+    @on(ViewTabs.Chosen)
+    def _view_chosen(self, message: ViewTabs.Chosen) -> None:
+        self.filter_menu.switch_view(message.index)
 
     def action_toggle_unread(self) -> None:
-        self._refilter(lambda f: Filters(not f.unread_only, f.notification_type, f.search))
+        self.filter_menu.toggle_unread()
 
     def action_search(self) -> None:
-        if self.controller is None:
-            return
-
-        def searched(term: str | None) -> None:
-            if term is not None:
-                self._refilter(lambda f: Filters(f.unread_only, f.notification_type, term or None))
-
-        self.app.push_screen(SearchScreen(self.controller.filters.search), searched)
+        self.filter_menu.search()
 
     def action_pick_type(self) -> None:
-        if self.controller is None:
-            return
-        # Counted over the newest 2,000 held (never all of a 100,000-row list).
-        types = Counter(n.notification_type for n in islice(self.controller.held, 2000))
-        for known in KNOWN_TYPES:
-            types.setdefault(known, 0)
+        self.filter_menu.pick_type()
 
-        def picked(choice: str | None) -> None:
-            if choice is not None:
-                kind = None if choice == ALL_TYPES else choice
-                self._refilter(lambda f: Filters(f.unread_only, kind, f.search))
-
-        current = self.controller.filters.notification_type
-        self.app.push_screen(TypePickerScreen(types, current), picked)
+    def action_pick_priority(self) -> None:
+        self.filter_menu.pick_priority()
 
     def action_toggle_status(self) -> None:
         self.query_one(StatusLine).toggle_class("hidden")

@@ -206,6 +206,16 @@ KEYS: tuple[Key, ...] = (
         command="Filter by type",
     ),
     Key(
+        "filter_priority",
+        "p",
+        "pick_priority",
+        "Priority",
+        "filter by priority",
+        Scope.DASHBOARD,
+        "p",
+        command="Filter by priority",
+    ),
+    Key(
         "metrics",
         "s",
         "toggle_status",
@@ -214,6 +224,18 @@ KEYS: tuple[Key, ...] = (
         Scope.DASHBOARD,
         "s",
         command="Connection metrics (show / hide)",
+    ),
+    *(
+        Key(
+            f"view_{k}",
+            str(k),
+            f"switch_view({k - 1})",
+            f"View {k}",
+            "All" if k == 1 else f"saved view {k - 1} ([views] in config.toml)",
+            Scope.DASHBOARD,
+            str(k),
+        )
+        for k in range(1, 10)
     ),
     Key("palette", "ctrl+p", "command_palette", "Commands", "command palette", Scope.APP, "ctrl+p"),
     Key("help", "question_mark", "help", "Help", "this help", Scope.APP, "?", footer=True),
@@ -296,9 +318,21 @@ def shown(key: Key, keymap: Mapping[str, str]) -> str:
     return " / ".join(format_key(part) for part in split_keys(keymap[key.id]))
 
 
+#: The view keys share one row of the help while none is remapped.
+VIEW_ROW = ("1 2 3 4 5 6 7 8 9", "switch view: 1 is All, then the [views] of config.toml")
+
+
 def help_rows(keymap: Mapping[str, str] | None = None) -> list[tuple[str, str]]:
     """(keys in force, what they do), in the order people learn them."""
-    return [(shown(k, keymap or {}), k.help) for k in KEYS]
+    keymap = keymap or {}
+    rows = []
+    for k in KEYS:
+        if k.id.startswith("view_") and k.id not in keymap:
+            if k.id == "view_1":
+                rows.append(VIEW_ROW)
+            continue
+        rows.append((shown(k, keymap), k.help))
+    return rows
 
 
 def commands() -> list[Key]:
@@ -310,6 +344,10 @@ def readme_table() -> str:
     """The README's key table, in Markdown."""
     lines = ["| key | does | id (for `[keymap]`) |", "|---|---|---|"]
     for key in KEYS:
+        if key.id.startswith("view_"):
+            if key.id == "view_1":
+                lines.append(f"| `1` … `9` | {VIEW_ROW[1]} | `view_1` … `view_9` |")
+            continue
         cell = " / ".join(f"`{part}`" for part in key.shown.split(" / "))
         lines.append(f"| {cell} | {key.help} | `{key.id}` |")
     return "\n".join(lines)

@@ -116,26 +116,36 @@ ALL_TYPES = "__all__"
 
 
 class TypePickerScreen(ModalScreen[str | None]):
-    """Pick a notification type to filter by (or all)."""
+    """Pick a notification type (or a priority) to filter by, or all."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
-    def __init__(self, counts: Mapping[str, int], current: str | None) -> None:
-        """``counts``: the types to offer, with how many of each are held (0: none)."""
+    def __init__(
+        self,
+        counts: Mapping[str, int],
+        current: str | None,
+        *,
+        noun: str = "type",
+        order: list[str] | None = None,
+    ) -> None:
+        """``counts``: the values to offer, with how many of each are held (0:
+        none); ``order``: theirs (else alphabetical); ``noun``: what they are."""
         super().__init__()
         self.counts = dict(counts)
-        self.types = sorted(self.counts)
+        self.types = order or sorted(self.counts)
         self.current = current
+        self.noun = noun
 
     def compose(self) -> ComposeResult:
-        options = [Option("All types", id=ALL_TYPES)]
+        plural = "priorities" if self.noun == "priority" else f"{self.noun}s"
+        options = [Option(f"All {plural}", id=ALL_TYPES)]
         for t in self.types:
             count = self.counts[t]
             label = Text(one_line(t.replace("_", " "), 40))
             label.append(f"  {count:,} held" if count else "", style="dim")
             options.append(Option(label, id=f"type:{t}"))
         with Vertical(classes="dialog"):
-            yield Label("Filter by type", classes="dialog-title")
+            yield Label(f"Filter by {self.noun}", classes="dialog-title")
             yield OptionList(*options, id="type-options")
 
     @on(OptionList.OptionSelected)

@@ -23,6 +23,10 @@ def filter_labels(filters: Filters) -> list[str]:
         labels.append("unread only")
     if filters.notification_type:
         labels.append(f"type “{type_label(filters.notification_type)}”")
+    if filters.types:
+        labels.append("types " + ", ".join(f"“{type_label(t)}”" for t in sorted(filters.types)))
+    if filters.priority:
+        labels.append(f"priority {one_line(filters.priority, 20)}")
     if filters.search:
         labels.append(f"search “{one_line(filters.search, 40)}”")
     return labels
@@ -47,6 +51,8 @@ def empty_state(filters: Filters, loaded: bool, state: ConnectionState) -> str:
     if filters.notification_type:
         label = type_label(filters.notification_type)
         return f"Nothing of type “{label}” — esc clears the filters"
+    if filters.priority or filters.types:
+        return "Nothing here: " + " · ".join(filter_labels(filters)) + " — esc clears the filters"
     if filters.unread_only:
         return "All caught up: nothing unread — f shows everything"
     if not loaded:

@@ -1,0 +1,102 @@
+"""Narrowing the list: unread only, search, a type, a priority, a saved view.
+
+Each choice becomes new :class:`Filters` for the controller, which filters
+what it holds at once and asks the server for the rest.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import replace
+from itertools import islice
+
+from textual.notifications import SeverityLevel
+from textual.screen import Screen
+
+from tiri_tui.attention.rules import PRIORITIES
+from tiri_tui.controller import NotificationController
+from tiri_tui.customisation import SavedView
+from tiri_tui.models import KNOWN_TYPES
+from tiri_tui.sync_rules import Filters
+from tiri_tui.ui.screens import ALL_TYPES, SearchScreen, TypePickerScreen
+
+#: The pickers count what is held among the newest this many (never a pass over 100,000).
+COUNTED = 2000
+
+
+class FilterMenu:
+    """The filter keys of one dashboard."""
+
+    def __init__(
+        self,
+        controller: Callable[[], NotificationController | None],
+        changed: Callable[[], None],
+        say: Callable[[str, SeverityLevel], None],
+        screen: Screen[None],
+        views: tuple[SavedView, ...],
+    ) -> None:
+        self._controller, self._changed, self._say = controller, changed, say
+        self._screen, self.views = screen, views
+
+    def refilter(self, change: Callable[[Filters], Filters]) -> None:
+        """Apply ``change`` to the filters in force."""
+        controller = self._controller()
+        if controller:
+            controller.set_filters(change(controller.filters))
+            self._changed()
+
+    def switch_view(self, index: int) -> None:
+        """1…9: "All", then the saved views."""
+        if index > len(self.views):
+            self._say(f"No view {index + 1}: add [views.NAME] tables to config.toml", "information")
+            return
+        filters = Filters() if index == 0 else self.views[index - 1].filters
+        self.refilter(lambda f: filters)
+
+    def toggle_unread(self) -> None:
+        self.refilter(lambda f: replace(f, unread_only=not f.unread_only))
+
+    def search(self) -> None:
+        controller = self._controller()
+        if controller is None:
+            return
+
+        def searched(term: str | None) -> None:
+            if term is not None:
+                self.refilter(lambda f: replace(f, search=term or None))
+
+        self._screen.app.push_screen(SearchScreen(controller.filters.search), searched)
+
+    def pick_type(self) -> None:
+        controller = self._controller()
+        if controller is None:
+            return
+        types = Counter(n.notification_type for n in islice(controller.held, COUNTED))
+        for known in KNOWN_TYPES:
+            types.setdefault(known, 0)
+
+        def picked(choice: str | None) -> None:
+            if choice is not None:
+                kind = None if choice == ALL_TYPES else choice
+                self.refilter(lambda f: replace(f, notification_type=kind))
+
+        current = controller.filters.notification_type
+        self._screen.app.push_screen(TypePickerScreen(types, current), picked)
+
+    def pick_priority(self) -> None:
+        controller = self._controller()
+        if controller is None:
+            return
+        held = Counter(n.priority or "normal" for n in islice(controller.held, COUNTED))
+
+        def picked(choice: str | None) -> None:
+            if choice is not None:
+                level = None if choice == ALL_TYPES else choice
+                self.refilter(lambda f: replace(f, priority=level))
+
+        counts = {p: held.get(p, 0) for p in PRIORITIES}
+        order = list(reversed(PRIORITIES))
+        current = controller.filters.priority
+        screen = TypePickerScreen(counts, current, noun="priority", order=order)
+        self._screen.app.push_screen(screen, picked)

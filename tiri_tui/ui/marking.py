@@ -1,0 +1,119 @@
+"""Rows marked to act on together: space marks one, ``*`` every row shown,
+esc clears; then m, u and d act on all of them, each through the outbox."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from textual.notifications import SeverityLevel
+from textual.screen import Screen
+
+from tiri_tui.controller import NotificationController
+from tiri_tui.models import Notification
+from tiri_tui.ui.notification_list import NotificationList
+from tiri_tui.ui.screens import ConfirmScreen
+
+#: At most this many rows are marked at once: each is one request (``*`` on a
+#: 100,000-row view marks the first ones shown, and says so).
+MARK_LIMIT = 1000
+
+
+class MarkedRows:
+    """The marks of one list (the ids live in the list, which draws them)."""
+
+    def __init__(
+        self,
+        view: Callable[[], NotificationList],
+        controller: Callable[[], NotificationController | None],
+        say: Callable[[str, SeverityLevel], None],
+        screen: Screen[None],
+    ) -> None:
+        self._view, self._controller, self._say, self._screen = view, controller, say, screen
+
+    def __bool__(self) -> bool:
+        return bool(self._view().marked)
+
+    def toggle(self) -> None:
+        """space: mark or unmark the row under the cursor, then go to the next."""
+        view = self._view()
+        current = view.current
+        if current is None:
+            return
+        if current.id in view.marked:
+            view.marked.discard(current.id)
+        elif len(view.marked) >= MARK_LIMIT:
+            self._say(f"At most {MARK_LIMIT:,} rows can be marked at once", "warning")
+            return
+        else:
+            view.marked.add(current.id)
+        view.refresh()
+        view.move_to(view.cursor + 1)  # the next row is the next to consider
+        self._tell()
+
+    def mark_shown(self) -> None:
+        """``*``: every row the view shows (the first MARK_LIMIT: never a pass
+        over a 100,000-row view)."""
+        view = self._view()
+        shown = view.source
+        for index in range(min(len(shown), MARK_LIMIT)):
+            if len(view.marked) >= MARK_LIMIT:
+                break
+            view.marked.add(shown[index].id)
+        view.refresh()
+        capped = len(view.marked) >= MARK_LIMIT and len(shown) > MARK_LIMIT
+        self._tell(f" (the first {MARK_LIMIT:,})" if capped else "")
+
+    def _tell(self, note: str = "") -> None:
+        count = len(self._view().marked)
+        if count:
+            self._say(
+                f"{count:,} marked{note} — m, u or d acts on them; esc clears the marks",
+                "information",
+            )
+        else:
+            self._say("No row marked", "information")
+
+    def clear(self) -> None:
+        view = self._view()
+        view.marked.clear()
+        view.refresh()
+
+    def rows(self) -> list[Notification]:
+        """The marked notifications still held (one deleted elsewhere is skipped)."""
+        controller = self._controller()
+        if controller is None:
+            return []
+        held = controller.held
+        found = (held.get(nid) for nid in self._view().marked)
+        return [n for n in found if n is not None]
+
+    def set_read(self, is_read: bool) -> bool:
+        """m or u on every marked row; False when none is marked."""
+        rows, controller = self.rows(), self._controller()
+        if not rows or controller is None:
+            return False
+        act = controller.mark_read if is_read else controller.mark_unread
+        for n in rows:
+            act(n.id)  # one already so sends nothing
+        self.clear()
+        self._say(f"Marked {len(rows):,} {'read' if is_read else 'unread'}", "information")
+        return True
+
+    def delete(self) -> bool:
+        """d on the marked rows, asked once; False when none is marked."""
+        if not self:
+            return False
+        rows = self.rows()
+
+        def answered(yes: bool | None) -> None:
+            controller = self._controller()
+            if yes and controller is not None:
+                for n in rows:
+                    controller.delete(n.id)
+                self.clear()
+                self._say(f"Deleted {len(rows):,}", "information")
+
+        if rows:
+            question = f"Delete {len(rows):,} marked notifications?"
+            self._screen.app.push_screen(ConfirmScreen(question), answered)
+        return True
