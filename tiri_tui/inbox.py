@@ -39,6 +39,9 @@ class Inbox:
         self._times = array("d")
         #: How many are unread (a count, not a set of ids: 4 MB at 100,000 rows).
         self._unread = 0
+        #: Moves whenever a row is added, removed or moved (not when one only
+        #: changes in place): what depends on the order knows when to look again.
+        self.version = 0
 
     def _slot(self, notification: Notification) -> int:
         """Where this notification is, or would be, in ``_order`` (by time, then id)."""
@@ -51,11 +54,13 @@ class Inbox:
         return bisect.bisect_left(self._order, notification.id, low, high) if low < high else low
 
     def _insert(self, notification: Notification) -> None:
+        self.version += 1
         slot = self._slot(notification)
         self._order.insert(slot, notification.id)
         self._times.insert(slot, notification.created_at.timestamp())
 
     def _delete(self, notification: Notification) -> None:
+        self.version += 1
         slot = self._slot(notification)
         del self._order[slot]
         del self._times[slot]
@@ -87,6 +92,15 @@ class Inbox:
         """Where this id stands in the order (0 is the newest)."""
         notification = self._by_id.get(notification_id)
         return None if notification is None else len(self._order) - 1 - self._slot(notification)
+
+    def time_at(self, position: int) -> float:
+        """When the row at ``position`` (0 is the newest) was created, in Unix seconds."""
+        return self._times[len(self._times) - 1 - position]
+
+    def rows_since(self, moment: float) -> int:
+        """How many rows were created at or after ``moment`` (Unix seconds): the
+        position of the first older one. One bisection."""
+        return len(self._times) - bisect.bisect_left(self._times, moment)
 
     def ids_created_between(self, low: float | None, high: float) -> list[str]:
         """Ids created strictly between ``low`` and ``high`` (Unix seconds; None:
@@ -127,6 +141,7 @@ class Inbox:
         self._order.clear()
         del self._times[:]
         self._unread = 0
+        self.version += 1
 
     def unread(self) -> int:
         """How many held notifications are unread (the count is the server's to say)."""

@@ -18,6 +18,7 @@ from aiohttp import web
 from tests.support.cli import cli_login, spawn_cli
 from tests.support.clients import make_client
 from tests.support.waiting import wait_for
+from tests.ui.test_app import row_line
 from tiri_tui.api import TiriApi
 from tiri_tui.client import TiriClient
 from tiri_tui.config import Settings, security_warnings
@@ -218,7 +219,7 @@ async def test_hostile_text_is_inert_in_the_dashboard(server, client):
             title=HOSTILE, message=HOSTILE, notification_type=HOSTILE, extra_data={"note": HOSTILE}
         )
         view = app.query_one(NotificationList)
-        await wait_for(lambda: "markup" in view.render_line(0).text)
+        await wait_for(lambda: "markup" in row_line(view, 0).text)
         await server.send_raw(DEMO_EMAIL, json.dumps({"type": "error", "error": HOSTILE}))
         await server.close_sockets(DEMO_EMAIL, 4003, "[bold]x[/] \x1b]0;title\x07")
         await wait_for(lambda: app.controller.state is ConnectionState.ERROR)
@@ -226,7 +227,7 @@ async def test_hostile_text_is_inert_in_the_dashboard(server, client):
         await pilot.press("enter")
         await pilot.pause(0.2)
         shown = [
-            view.render_line(0).text,
+            row_line(view, 0).text,
             "\n".join(part.plain for part in app.query_one(DetailPane).content.renderables),
             str(app.query_one(ConnectionIndicator).content),
             *[n.message + n.title for n in app._notifications],

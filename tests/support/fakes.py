@@ -115,8 +115,9 @@ def offline_controller(
     return NotificationController(api, ScriptedWorker, outbox, cache)  # type: ignore[arg-type]
 
 
-def notifications(count: int) -> list[Notification]:
-    """``count`` distinct notifications, parsed from wire dicts as a server would send them."""
+def notifications(count: int, spacing: timedelta = timedelta(seconds=1)) -> list[Notification]:
+    """``count`` distinct notifications, ``spacing`` apart, parsed from wire dicts as a
+    server would send them."""
     base = datetime(2026, 1, 1, tzinfo=UTC)
     kinds = ("request_accepted", "new_message", "approval_request", "volunteer_cancelled")
     return [
@@ -126,7 +127,7 @@ def notifications(count: int) -> list[Notification]:
                 "title": f"Request Accepted #{i}",
                 "message": f"Volunteer {i} accepted your request at the food bank",
                 "is_read": i % 3 == 0,
-                "created_at": (base - timedelta(seconds=i)).isoformat(),
+                "created_at": (base - spacing * i).isoformat(),
                 "notification_type": kinds[i % 4],
                 "priority": "urgent" if i % 17 == 0 else "normal",
                 "read_at": None,

@@ -61,6 +61,15 @@ def list_text(app: TiriApp) -> str:
     return "\n".join(view.render_line(y).text for y in range(view.size.height))
 
 
+def row_line(view: NotificationList, row: int):
+    """The strip drawn for ``row`` (day headers take lines of their own)."""
+    return view.render_line(view.days.line_of(row) - int(view.scroll_offset.y))
+
+
+def first_row_text(app: TiriApp) -> str:
+    return row_line(app.query_one(NotificationList), 0).text
+
+
 @pytest.fixture
 async def dashboard(server, client):
     app = TiriApp(client, bell=False)
@@ -91,7 +100,8 @@ async def test_first_screen_shows_list_badge_and_green_indicator(server, dashboa
     indicator = app.query_one(ConnectionIndicator)
     assert "connected" in text_of(indicator) and indicator.has_class("-connected")
     first = server.user().notifications[0]
-    assert first["title"] in list_text(app).splitlines()[0]
+    assert list_text(app).splitlines()[0].strip() == "Today"  # the day's header
+    assert first["title"] in first_row_text(app)
 
 
 async def test_movement_keys(server, dashboard):
@@ -269,8 +279,8 @@ async def test_created_notification_appears_with_markup_shown_literally(server, 
     await server.create_notification(
         title="[bold red]x[/]", message="\x1b[2J\x1b]52;c;ZXZpbA==\x07"
     )
-    await wait_for(lambda: "[bold red]x[/]" in list_text(app).splitlines()[0])
-    row = list_text(app).splitlines()[0]
+    await wait_for(lambda: "[bold red]x[/]" in first_row_text(app))
+    row = first_row_text(app)
     assert "\x1b" not in row and "\\x1b[2J" in row
 
 
@@ -313,7 +323,7 @@ async def test_arrivals_show_in_the_list_not_as_toasts(dashboard, server):
     assert list(app._notifications)[before:] == []
     assert view.source[0].title == "arrival 2" and view.source[0].id in view._fresh
     fresh_style = view.get_component_rich_style("notification-list--fresh")
-    assert any(fresh_style.bgcolor == seg.style.bgcolor for seg in view.render_line(0))
+    assert any(fresh_style.bgcolor == seg.style.bgcolor for seg in row_line(view, 0))
     assert rang == []
 
 
@@ -356,7 +366,8 @@ async def test_100k_notifications_render_only_visible_rows():
     async with offline_dashboard(sample(100_000)) as (app, pilot, _controller):
         view = app.query_one(NotificationList)
         height = view.scrollable_content_region.height
-        assert view.virtual_size.height == 100_000
+        days = len(view.days.starts)
+        assert view.virtual_size.height == 100_000 + days and days > 1
         assert 0 < len(view.rendered_rows) <= height
         assert max(view.rendered_rows) < height
         view.rendered_rows.clear()
@@ -368,7 +379,7 @@ async def test_100k_notifications_render_only_visible_rows():
         await pilot.press("G")
         await pilot.pause()
         assert max(view.rendered_rows) == 99_999
-        assert min(view.rendered_rows) >= 100_000 - height
+        assert min(view.rendered_rows) >= 100_000 - height - 1
 
 
 async def test_an_expired_session_offers_the_login_screen_and_recovers(server, dashboard, client):
@@ -663,11 +674,11 @@ async def test_young_ages_move_by_the_second_and_details_take_a_narrow_screen():
         [dataclasses.replace(sample(1)[0], created_at=NOW)], clock=lambda: now[0], size=(80, 24)
     ) as (app, pilot, _controller):
         view = app.query_one(NotificationList)
-        assert view.render_line(0).text.rstrip().endswith("now")
+        assert row_line(view, 0).text.rstrip().endswith("now")
         now[0] = NOW + timedelta(seconds=42)
         app.screen._every_second()
         await pilot.pause()
-        assert view.render_line(0).text.rstrip().endswith("42s")
+        assert row_line(view, 0).text.rstrip().endswith("42s")
         await pilot.press("enter")
         await pilot.pause()
         assert app.screen.query_one("#list-column").display is False

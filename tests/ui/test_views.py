@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
+from datetime import timedelta
+
 import pytest
 
+from tests.support.fakes import NOW, sample
 from tests.support.waiting import wait_for
-from tests.ui.test_app import SIZE
+from tests.ui.test_app import SIZE, list_text, offline_dashboard
 from tiri_tui.config import ConfigError, load_settings
 from tiri_tui.customisation import Customisation, SavedView
 from tiri_tui.server import DEMO_EMAIL
@@ -117,3 +121,24 @@ def test_views_are_read_in_order(tmp_path):
     assert [(v.name, v.line) for v in views] == [("urgent", 1), ("chat", 5)]
     assert views[0].filters == Filters(unread_only=True, priority="urgent")
     assert views[1].filters.types == {"new_message", "chat_room_created"}
+
+
+# -- days ----------------------------------------------------------------------------------------
+async def test_rows_are_grouped_by_days_under_headers_the_cursor_skips():
+    base = sample(1)[0]
+    rows = [
+        dataclasses.replace(base, id=f"r{k}", title=f"Row {k}", created_at=NOW - offset)
+        for k, offset in enumerate(
+            [timedelta(minutes=5), timedelta(hours=1), timedelta(days=1), timedelta(days=4)]
+        )
+    ]
+    async with offline_dashboard(rows, clock=lambda: NOW) as (app, pilot, _):
+        lines = [line.strip() for line in list_text(app).splitlines()[:7]]
+        assert lines[0] == "Today" and lines[3] == "Yesterday"
+        four = NOW - timedelta(days=4)
+        assert lines[5] == f"{four:%a} {four.day} {four:%b}"
+        assert "Row 0" in lines[1] and "Row 2" in lines[4] and "Row 3" in lines[6]
+        view = app.query_one(NotificationList)
+        for expected in ("r1", "r2", "r3"):
+            await pilot.press("j")  # from row to row: headers are not stops
+            assert view.current.id == expected

@@ -10,7 +10,7 @@ import pytest
 
 from tests.support.fakes import sample
 from tests.support.waiting import wait_for
-from tests.ui.test_app import SIZE, offline_dashboard
+from tests.ui.test_app import SIZE, offline_dashboard, row_line
 from tiri_tui.config import ConfigError, load_settings
 from tiri_tui.customisation import Customisation, KeyChoice, UserCommand
 from tiri_tui.models import encode_extra
@@ -233,7 +233,7 @@ async def test_marked_rows_are_read_unread_and_deleted_together_on_the_server(se
         ids = [view.source[k].id for k in unread]
         assert view.marked == set(ids)
         assert "3 marked" in message_line(app)
-        assert "✓" in view.render_line(unread[0] - int(view.scroll_offset.y)).text
+        assert "✓" in row_line(view, unread[0]).text
         await pilot.press("m")
         await wait_for(
             lambda: all(user.by_id[i]["is_read"] for i in ids), what="read on the server"

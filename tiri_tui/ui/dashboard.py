@@ -230,9 +230,7 @@ class DashboardScreen(Screen[None]):
             self._badge_shown = badge
             self.query_one(UnreadBadge).show(*badge)
             if self.views:
-                tabs = self.query_one(ViewTabs)
-                tabs.set_all_count(controller.unread_count)
-                tabs.recount(controller)
+                self.query_one(ViewTabs).counts_changed(controller)
         self._status_dirty = True
         if time.monotonic() - self._last_status >= STATUS_INTERVAL:
             self._refresh_status()  # else the interval timer catches up

@@ -25,6 +25,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from tiri_tui.models import Notification
+from tiri_tui.ui.days import DayIndex, day_label
 from tiri_tui.ui.keymap import Scope, bindings
 from tiri_tui.ui.row import STYLE_NAMES, draw_row, fit, relative_age
 
@@ -32,12 +33,21 @@ from tiri_tui.ui.row import STYLE_NAMES, draw_row, fit, relative_age
 class RowSource(Protocol):
     """What the list reads its rows from (the controller's inbox)."""
 
+    #: Moves when rows are added, removed or moved (the day index looks again).
+    version: int
+
     def __len__(self) -> int: ...
 
     def __getitem__(self, position: int) -> Notification: ...
 
     def position(self, notification_id: str) -> int | None:
         """Where this id stands (0 is the top), if held."""
+
+    def time_at(self, position: int) -> float:
+        """When the row at ``position`` was created (Unix seconds)."""
+
+    def rows_since(self, moment: float) -> int:
+        """How many rows were created at or after ``moment`` (Unix seconds)."""
 
 
 #: Drawn rows kept: a few screens of the tallest terminal.
@@ -63,6 +73,7 @@ class NotificationList(ScrollView, can_focus=True):
         "notification-list--message",
         "notification-list--fresh",
         "notification-list--marked",
+        "notification-list--day",
     }
 
     DEFAULT_CSS = """
@@ -119,6 +130,8 @@ class NotificationList(ScrollView, can_focus=True):
         self.rendered_rows: set[int] = set()
         #: Arrivals shown highlighted for a moment, by id: when they came (monotonic).
         self._fresh: dict[str, float] = {}
+        #: Where the day headers go (a line before each day's first row).
+        self.days = DayIndex()
         #: Rows marked to act on together (space, ``*``), by id.
         self.marked: set[str] = set()
         #: Arrivals above the view since the reader scrolled away from the top.
@@ -129,19 +142,19 @@ class NotificationList(ScrollView, can_focus=True):
     # -- data changes (called by the app, at most once per frame) -----------------------
     def sync(self) -> None:
         """Take the source's new length; keep the cursor on the same notification."""
-        count = len(self.source)
-        self.virtual_size = Size(self.size.width, count)
         index = self.cursor
+        old_line = self.days.line_of(index)
+        self._index_days()
         if self._cursor_id is not None:
             found = self.source.position(self._cursor_id)
             if found is not None:
-                shift = found - index
+                shift = self.days.line_of(found) - old_line
                 if shift and self.scroll_offset.y > 0:
                     # Rows arrived above: keep the view steady under the reader,
                     # and say how many wait up there.
                     self.scroll_to(y=self.scroll_offset.y + shift, animate=False, immediate=True)
-                    if shift > 0:
-                        self._set_new_above(self.new_above + shift)
+                    if found > index:
+                        self._set_new_above(self.new_above + found - index)
                 index = found
         # The cursor follows its notification without moving the view: at the
         # top, arrivals stay in sight (set_reactive skips the scroll-into-view
@@ -149,6 +162,15 @@ class NotificationList(ScrollView, can_focus=True):
         self.set_reactive(NotificationList.cursor, self.validate_cursor(index))
         self._remember_cursor()
         self.refresh()
+
+    def _index_days(self) -> None:
+        """Day headers for the source as it is now; the height follows."""
+        self.days.update(self.source, self.source.version)
+        self.virtual_size = Size(self.size.width, self.days.lines)
+
+    def _top_row(self) -> int:
+        """The row at the top of the view (the first row of a header's day)."""
+        return self.days.at_line(int(self.scroll_offset.y))[0]
 
     def tick(self) -> None:
         """Re-read the clock so ages stay current."""
@@ -159,7 +181,7 @@ class NotificationList(ScrollView, can_focus=True):
         """Each second: ages in seconds and minutes must move while they are
         on screen ("now" for half a minute was wrong); older ones can wait
         for the half-minute tick. Looks at the top visible row only."""
-        top = int(self.scroll_offset.y)
+        top = self._top_row()
         if top < len(self.source):
             now = self._clock()
             if (now - self.source[top].created_at).total_seconds() < YOUNG_SECONDS:
@@ -205,9 +227,14 @@ class NotificationList(ScrollView, can_focus=True):
 
     # -- rendering ------------------------------------------------------------------
     def render_line(self, y: int) -> Strip:
-        """One visible line: the row at scroll offset + y, or blank."""
-        index = self.scroll_offset.y + y
+        """One visible line: a day's header, the row at scroll offset + y, or blank."""
+        line = self.scroll_offset.y + y
         width = self.scrollable_content_region.width
+        index, header = (
+            self.days.at_line(line) if line < self.days.lines else (len(self.source), False)
+        )
+        if header and index < len(self.source) and width > 0:
+            return self._header(self.source[index], width)
         if index >= len(self.source) or width <= 0:
             fill = self._row_styles()["fill"]
             if not len(self.source) and self.empty_text and y == self.size.height // 2:
@@ -231,6 +258,11 @@ class NotificationList(ScrollView, can_focus=True):
             self._styles = {name: get(f"notification-list--{name}") for name in STYLE_NAMES}
             self._styles["fill"] = self.rich_style
         return self._styles
+
+    def _header(self, first: Notification, width: int) -> Strip:
+        label = f" {day_label(first.created_at, self._now)} "
+        style = self._row_styles()["day"]
+        return Strip([Segment(fit(label, width), style)]).adjust_cell_length(width, style)
 
     def _row(self, n: Notification, width: int, selected: bool) -> Strip:
         age = relative_age(n.created_at, self._now)
@@ -257,12 +289,15 @@ class NotificationList(ScrollView, can_focus=True):
     def watch_cursor(self, old: int, new: int) -> None:
         top = self.scroll_offset.y
         height = self.scrollable_content_region.height
-        if new < top:
-            self.scroll_to(y=new, animate=False, immediate=True)
-        elif height > 0 and new >= top + height:
-            self.scroll_to(y=new - height + 1, animate=False, immediate=True)
-        self.refresh_line(old)
-        self.refresh_line(new)
+        line = self.days.line_of(new)
+        # Going up onto a day's first row shows its header too.
+        wanted_top = line - 1 if self.days.starts_day(new) else line
+        if wanted_top < top:
+            self.scroll_to(y=wanted_top, animate=False, immediate=True)
+        elif height > 0 and line >= top + height:
+            self.scroll_to(y=line - height + 1, animate=False, immediate=True)
+        self.refresh_line(self.days.line_of(old))
+        self.refresh_line(line)
         self._remember_cursor()
         if new >= len(self.source) - 5:
             self.post_message(self.NearEnd())
@@ -302,15 +337,16 @@ class NotificationList(ScrollView, can_focus=True):
         self.move_to(self.cursor - height)
 
     def on_click(self, event: Click) -> None:
-        """Clicking a row selects it."""
-        self.move_to(self.scroll_offset.y + event.y)
+        """Clicking a row selects it (a day's header: that day's first row)."""
+        self.move_to(self.days.at_line(self.scroll_offset.y + event.y)[0])
 
     def on_resize(self) -> None:
-        self.virtual_size = Size(self.size.width, len(self.source))
+        self._index_days()
         # Shorter now (a marker or the filter bar appeared above): the cursor
         # must not be left below the view.
         top, height = self.scroll_offset.y, self.scrollable_content_region.height
-        if height > 0 and top + height <= self.cursor:
+        line = self.days.line_of(self.cursor)
+        if height > 0 and top + height <= line:
             self.call_after_refresh(
-                self.scroll_to, y=self.cursor - height + 1, animate=False, immediate=True
+                self.scroll_to, y=line - height + 1, animate=False, immediate=True
             )

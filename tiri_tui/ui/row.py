@@ -23,7 +23,18 @@ TYPE_WIDTH = 20
 WIDE = 140
 SENDER_WIDTH = 18
 #: The row's styles, by name: the list's component classes.
-STYLE_NAMES = ("read", "unread", "meta", "message", "urgent", "high", "cursor", "fresh", "marked")
+STYLE_NAMES = (
+    "read",
+    "unread",
+    "meta",
+    "message",
+    "urgent",
+    "high",
+    "cursor",
+    "fresh",
+    "marked",
+    "day",
+)
 
 
 def relative_age(created: datetime, now: datetime) -> str:

@@ -1,19 +1,18 @@
 """Saved views as tabs above the list: "All" first, each with its unread count.
 
 "All" shows the badge's count; each saved view's count is the server's (a
-page-size-1 request per view, :meth:`NotificationController.count_unread`),
-asked again a moment after the unread count moves, never more than once a
-``COUNT_DELAY``.
+page-size-1 request per view, :meth:`NotificationController.count_unread`).
+Both follow ``COUNT_DELAY`` after the unread count moves, once per burst.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 
 from rich.text import Text
 from textual import work
 from textual.message import Message
+from textual.timer import Timer
 from textual.widgets import Tab, Tabs
 
 from tiri_tui.controller import NotificationController
@@ -41,6 +40,7 @@ class ViewTabs(Tabs):
         self.views = views
         self._counts: list[int | None] = [None] * (len(views) + 1)
         self._quiet = False  # set while the dashboard moves the active tab itself
+        self._recount_timer: Timer | None = None
         super().__init__(
             *(Tab(self._label(k), id=f"view-{k}") for k in range(len(views) + 1)), id=id
         )
@@ -75,8 +75,16 @@ class ViewTabs(Tabs):
         if event.tab.id is not None:
             self.post_message(self.Chosen(int(event.tab.id.removeprefix("view-"))))
 
-    def set_all_count(self, count: int | None) -> None:
-        self._set_count(0, count)
+    def counts_changed(self, controller: NotificationController) -> None:
+        """The unread count moved: the tabs' counts follow a moment later, once
+        for a whole burst (a tab's label costs a relayout; the badge is live)."""
+        if self._recount_timer is None:
+            self._recount_timer = self.set_timer(COUNT_DELAY, lambda: self._recount(controller))
+
+    def _recount(self, controller: NotificationController) -> None:
+        self._recount_timer = None
+        self._set_count(0, controller.unread_count)
+        self.recount(controller)
 
     def _set_count(self, index: int, count: int | None) -> None:
         if self._counts[index] != count:
@@ -85,9 +93,7 @@ class ViewTabs(Tabs):
 
     @work(exclusive=True, group="view-counts")
     async def recount(self, controller: NotificationController) -> None:
-        """Ask the server for each view's unread count (after a short pause: a
-        burst of changes asks once)."""
-        await asyncio.sleep(COUNT_DELAY)
+        """Ask the server for each view's unread count."""
         for index, view in enumerate(self.views, 1):
             try:
                 self._set_count(index, await controller.count_unread(view.filters))
