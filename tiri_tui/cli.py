@@ -11,16 +11,14 @@ import logging
 import os
 import signal
 import sys
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from tiri_tui import __version__
-from tiri_tui.attention.delivery import AlertsUnavailable
 from tiri_tui.attention.modes import AlertMode, describe_mode, pick_mode
 from tiri_tui.config import DEFAULT_SERVER, ConfigError, Settings, load_settings, security_warnings
-from tiri_tui.errors import LoginFailed, LoginRequired, NotLoggedIn, TiriError
+from tiri_tui.errors import AlertsUnavailable, LoginFailed, LoginRequired, NotLoggedIn, TiriError
 from tiri_tui.logs import configure_logging
 
 if TYPE_CHECKING:
@@ -366,7 +364,9 @@ def _rules(settings: Settings) -> int:
     mode = pick_mode(settings.desktop_alerts, os.environ)
     picked = settings.desktop_alerts is AlertMode.AUTO
     print(describe_mode(mode, os.environ, picked=picked))
-    for line in settings.attention.describe():
+    from tiri_tui.attention.rules import AttentionRules
+
+    for line in (settings.attention or AttentionRules()).describe():
         print(line)
     print(f"config: {settings.config_dir / 'config.toml'}")
     return EXIT_OK
@@ -401,6 +401,8 @@ def _dashboard(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _demo(args: argparse.Namespace, settings: Settings) -> int:
+    import tempfile
+
     from tiri_tui import gc_tuning
     from tiri_tui.server import DEMO_EMAIL, DEMO_PASSWORD, DemoServer
     from tiri_tui.ui.app import TiriApp

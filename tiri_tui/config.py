@@ -20,15 +20,17 @@ import os
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
 import platformdirs
 
 from tiri_tui.attention.modes import AlertMode
-from tiri_tui.attention.rules import AttentionRules, RulesError, parse_attention
-from tiri_tui.customisation import Customisation, CustomisationError, parse_customisation
 from tiri_tui.errors import TiriError
+
+if TYPE_CHECKING:
+    from tiri_tui.attention.rules import AttentionRules
+    from tiri_tui.customisation import Customisation
 
 DEFAULT_SERVER = "http://127.0.0.1:8765"
 APP_NAME = "tiri-tui"
@@ -57,10 +59,10 @@ class Settings:
     bell: bool = False
     #: How a notification reaches the desktop while the terminal is not focused.
     desktop_alerts: AlertMode = AlertMode.AUTO
-    #: ``[[rules]]`` and ``quiet_hours`` (the config file's top level only).
-    attention: AttentionRules = dataclasses.field(default_factory=AttentionRules)
-    #: ``[keymap]``, ``[[commands]]`` and ``[links]``.
-    customisation: Customisation = dataclasses.field(default_factory=Customisation)
+    #: ``[[rules]]`` and ``quiet_hours`` (the config file's top level only; None: none).
+    attention: AttentionRules | None = None
+    #: ``[keymap]``, ``[[commands]]``, ``[links]`` and ``[views.*]`` (None: none).
+    customisation: Customisation | None = None
     compression: bool = False
     #: Heartbeat: a silent server is given up on after ping_interval + ping_timeout.
     ping_interval: float = 20.0
@@ -221,6 +223,30 @@ def _coerce(key: str, value: Any, source: str) -> Any:
     return value
 
 
+#: The config file's tables that are not plain settings, and who reads them.
+_ATTENTION_SECTIONS = ("rules", "quiet_hours")
+_CUSTOM_SECTIONS = ("keymap", "commands", "links", "views")
+
+
+def _parse_sections(data: dict[str, Any], text: str, source: str, values: dict[str, Any]) -> None:
+    """Rules, quiet hours, keys, commands, links and views: parsed (and their
+    modules imported) only when the file has them, so a start without them
+    pays nothing for them."""
+    try:
+        if any(key in data for key in _ATTENTION_SECTIONS):
+            from tiri_tui.attention.rules import parse_attention
+
+            values["attention"] = parse_attention(data, text, source)
+        if any(key in data for key in _CUSTOM_SECTIONS):
+            from tiri_tui.customisation import parse_customisation
+
+            values["customisation"] = parse_customisation(data, text, source)
+    except TiriError as exc:  # RulesError, CustomisationError: said as config errors
+        raise ConfigError(str(exc)) from None
+    for section in (*_ATTENTION_SECTIONS, *_CUSTOM_SECTIONS):
+        data.pop(section, None)
+
+
 def load_settings(
     *,
     server: str | None = None,
@@ -247,13 +273,7 @@ def load_settings(
             data = tomllib.loads(text)
         except (OSError, tomllib.TOMLDecodeError) as exc:
             raise ConfigError(f"cannot read {path}: {exc}") from None
-    try:
-        values["attention"] = parse_attention(data, text, str(path))
-        values["customisation"] = parse_customisation(data, text, str(path))
-    except (RulesError, CustomisationError) as exc:
-        raise ConfigError(str(exc)) from None
-    for section in ("rules", "quiet_hours", "keymap", "commands", "links", "views"):
-        data.pop(section, None)
+    _parse_sections(data, text, str(path), values)
     profiles = data.pop("profiles", {})
     for key, value in data.items():
         values[key] = _coerce(key, value, str(path))

@@ -12,8 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from tiri_tui.attention.rules import PRIORITIES
 from tiri_tui.errors import TiriError
+from tiri_tui.models import PRIORITIES
 from tiri_tui.placeholders import TemplateError, check, check_shell
 from tiri_tui.sync_rules import Filters
 from tiri_tui.toml_lines import header_lines, key_line, place
@@ -30,7 +30,7 @@ class CustomisationError(TiriError):
     """A key, command or link in config.toml cannot be used."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class KeyChoice:
     """``mark_read = "x,space"``: a binding id, its new keys, and the line."""
 
@@ -39,7 +39,7 @@ class KeyChoice:
     line: int | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class UserCommand:
     """A command of the user's on the selected notification."""
 
@@ -55,7 +55,7 @@ class UserCommand:
         return f"command:{self.key}"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class SavedView:
     """``[views.NAME]``: a named set of filters, shown as a tab."""
 
@@ -64,7 +64,7 @@ class SavedView:
     line: int | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Customisation:
     """The user's keys, commands, links and views."""
 

@@ -105,3 +105,7 @@ def message_from_body(body: object) -> str:
             return message_from_body(body[key])
     parts = [f"{key}: {message_from_body(value)}" for key, value in body.items() if value]
     return "; ".join(parts)[:300]
+
+
+class AlertsUnavailable(TiriError):
+    """The chosen way to alert cannot work here (say why, and what to install)."""

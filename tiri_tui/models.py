@@ -13,6 +13,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+#: The priorities the protocol names, lowest first.
+PRIORITIES = ("low", "normal", "high", "urgent")
+
 KNOWN_TYPES = (
     "request_accepted",
     "volunteer_cancelled",

@@ -18,7 +18,7 @@ from tiri_tui.attention.sequences import (
     osc777,
     tmux_passthrough,
 )
-from tiri_tui.errors import TiriError
+from tiri_tui.errors import AlertsUnavailable
 from tiri_tui.text import bare
 
 log = logging.getLogger(__name__)
@@ -31,10 +31,6 @@ _SEQUENCES: dict[AlertMode, Callable[[str, str], str]] = {
 #: A freedesktop notification server may read its body as markup (links,
 #: images): nothing in an alert may form a tag or an entity.
 _NO_MARKUP = str.maketrans({"<": "‹", ">": "›", "&": "＆"})
-
-
-class AlertsUnavailable(TiriError):
-    """The chosen way to alert cannot work here (say why, and what to install)."""
 
 
 class Delivery(Protocol):

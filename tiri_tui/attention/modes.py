@@ -19,7 +19,7 @@ class AlertMode(StrEnum):
     OFF = "off"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Terminal:
     """One row of the README's table: a terminal, how it is recognised, what ``auto`` picks."""
 

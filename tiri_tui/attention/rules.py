@@ -15,10 +15,10 @@ from enum import StrEnum
 from typing import Any
 
 from tiri_tui.errors import TiriError
-from tiri_tui.models import Notification
+from tiri_tui.models import PRIORITIES, Notification
 from tiri_tui.toml_lines import header_lines, key_line, place
 
-PRIORITIES = ("low", "normal", "high", "urgent")
+__all__ = ["PRIORITIES", "Action", "AttentionRules", "QuietHours", "Rule", "RulesError"]
 _TYPE_NAME = re.compile(r"[a-z0-9_]+")
 _SPAN = re.compile(r"(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})")
 _RULE_KEYS = {"types", "priority", "action"}
@@ -39,7 +39,7 @@ class Action(StrEnum):
     ALERT = "alert"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Rule:
     """Types and/or a priority to match, the action, and where it was written."""
 
@@ -65,7 +65,7 @@ class Rule:
         return f"{' and '.join(conditions)} → {self.action}{where}"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class QuietHours:
     """A daily span of local time (it may cross midnight) with no alert and no bell."""
 
@@ -82,7 +82,7 @@ class QuietHours:
         return f"{self.start:%H:%M}-{self.end:%H:%M}"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class AttentionRules:
     """The rules in force, first match wins, and the quiet hours."""
 

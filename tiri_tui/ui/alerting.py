@@ -2,19 +2,24 @@
 
 The decisions are :class:`tiri_tui.attention.attention.Attention`'s; this
 applies them: marks read through the controller, rings the bell (at most
-once a second), and raises the coalesced alert on a timer.
+once a second), and raises the coalesced alert on a timer. The decider is
+built at its first use (an arrival, a focus report, the help screen): its
+modules are not on the way to the first painted row.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING
 
 from textual.timer import Timer
 
-from tiri_tui.attention.attention import Attention
-from tiri_tui.attention.delivery import Delivery
 from tiri_tui.models import Notification
+
+if TYPE_CHECKING:
+    from tiri_tui.attention.attention import Attention
+    from tiri_tui.attention.delivery import Delivery
 
 #: The bell rings at most once per this many seconds.
 BELL_INTERVAL = 1.0
@@ -27,19 +32,28 @@ class Alerting:
 
     def __init__(
         self,
-        attention: Attention,
-        delivery: Delivery,
+        build: Callable[[], tuple[Attention, Delivery]],
         *,
         ring: Callable[[], None],
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self.attention = attention
-        self._delivery = delivery
+        """``build``: the decider and the way alerts go out, made at first use."""
+        self._build = build
+        self._built: tuple[Attention, Delivery] | None = None
         self._ring = ring
         self._clock = clock
         self._last_bell = -BELL_INTERVAL
         self._schedule: Schedule | None = None
         self._timer: Timer | None = None
+
+    @property
+    def attention(self) -> Attention:
+        return self._parts()[0]
+
+    def _parts(self) -> tuple[Attention, Delivery]:
+        if self._built is None:
+            self._built = self._build()
+        return self._built
 
     def start(self, schedule: Schedule) -> None:
         """Timers come from the screen once it is mounted."""
@@ -74,5 +88,5 @@ class Alerting:
         self._timer = None
         alert = self.attention.take()
         if alert is not None:
-            self._delivery.send(alert)
+            self._parts()[1].send(alert)
         self._arm()  # what arrived meanwhile waits for its own turn

@@ -18,13 +18,9 @@ from textual import events, on, work
 from textual.app import App, SystemCommand
 from textual.screen import Screen
 
-from tiri_tui.attention.attention import Attention
-from tiri_tui.attention.delivery import Delivery, delivery_for
 from tiri_tui.attention.modes import AlertMode, describe_mode
-from tiri_tui.attention.rules import AttentionRules
 from tiri_tui.config import security_warnings
 from tiri_tui.controller import NotificationController
-from tiri_tui.customisation import Customisation
 from tiri_tui.errors import TiriError
 from tiri_tui.text import one_line
 from tiri_tui.ui.alerting import Alerting
@@ -34,7 +30,11 @@ from tiri_tui.ui.screens import HelpScreen, LoginRequested, LoginScreen
 from tiri_tui.ui.user_actions import UserActions
 
 if TYPE_CHECKING:
+    from tiri_tui.attention.attention import Attention
+    from tiri_tui.attention.delivery import Delivery
+    from tiri_tui.attention.rules import AttentionRules
     from tiri_tui.client import TiriClient
+    from tiri_tui.customisation import Customisation
 
 
 class TiriApp(App[None]):
@@ -81,22 +81,36 @@ class TiriApp(App[None]):
             self._prepared.prefetch_cache()
         label = server_label or (client.settings.server if client else "")
         self.alert_mode = alert_mode
-        custom = customisation or Customisation()
-        self.user_actions = UserActions(self, custom)
-        self.keymap = user_keymap(custom.keymap, custom.commands)
-        attention = Attention(
-            rules or AttentionRules(),
-            alerts=alert_mode is not AlertMode.OFF,
-            alerts_ring=alert_mode is AlertMode.BELL,
-            bell_on_urgent=bell,
-            local_time=lambda: clock().astimezone().time(),
-            clock=time.monotonic,
+        self.user_actions = UserActions(self, customisation)
+        self.keymap = (
+            user_keymap(customisation.keymap, customisation.commands) if customisation else {}
         )
-        delivery = delivery or delivery_for(alert_mode, self.write_to_terminal, os.environ)
+
+        def build_alerting() -> tuple[Attention, Delivery]:
+            # Imported here: not on the way to the first painted row.
+            from tiri_tui.attention.attention import Attention
+            from tiri_tui.attention.delivery import delivery_for
+            from tiri_tui.attention.rules import AttentionRules
+
+            attention = Attention(
+                rules or AttentionRules(),
+                alerts=alert_mode is not AlertMode.OFF,
+                alerts_ring=alert_mode is AlertMode.BELL,
+                bell_on_urgent=bell,
+                local_time=lambda: clock().astimezone().time(),
+                clock=time.monotonic,
+            )
+            return attention, delivery or delivery_for(
+                alert_mode, self.write_to_terminal, os.environ
+            )
+
+        alerting = Alerting(build_alerting, ring=self._ring)
+        if alert_mode is AlertMode.DESKTOP:
+            alerting.attention  # noqa: B018 - built now: AlertsUnavailable must come at start
         self.dashboard = DashboardScreen(
             clock=clock,
-            alerting=Alerting(attention, delivery, ring=self._ring),
-            views=custom.views,
+            alerting=alerting,
+            views=customisation.views if customisation else (),
             server_label=f"{label} (demo)" if demo_server is not None else label,
             first_load_done=first_load_done,
         )
@@ -122,7 +136,7 @@ class TiriApp(App[None]):
 
     def on_mount(self) -> None:
         self.set_keymap(self.keymap)
-        for index, command in enumerate(self.user_actions.customisation.commands):
+        for index, command in enumerate(self.user_actions.commands):
             self.bind(command.key, f"run_command({index})", description=command.name, show=False)
         if self.client is not None:
             for warning in security_warnings(self.client.settings):
@@ -186,12 +200,12 @@ class TiriApp(App[None]):
     def action_help(self) -> None:
         attention = self.dashboard.alerting.attention
         alerts = [describe_mode(self.alert_mode, os.environ), *attention.rules.describe()]
-        commands = [(c.key, c.name) for c in self.user_actions.customisation.commands]
+        commands = [(c.key, c.name) for c in self.user_actions.commands]
         self.push_screen(HelpScreen(alerts, help_rows(self.keymap) + commands))
 
     # -- your commands and links ---------------------------------------------------------------
     def action_run_command(self, index: int) -> None:
-        commands = self.user_actions.customisation.commands
+        commands = self.user_actions.commands
         current = self.dashboard.current
         if not 0 <= index < len(commands):
             return
@@ -224,7 +238,7 @@ class TiriApp(App[None]):
                 "show this saved view",
                 lambda index=index: self.dashboard.action_switch_view(index),
             )
-        for index, command in enumerate(self.user_actions.customisation.commands):
+        for index, command in enumerate(self.user_actions.commands):
             yield SystemCommand(
                 command.name,
                 f"your command ({command.key}): {command.run}",

@@ -12,6 +12,7 @@ import asyncio
 import time
 from collections.abc import Callable
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import on, work
@@ -24,7 +25,6 @@ from textual.timer import Timer
 from textual.widgets import Footer, Label
 
 from tiri_tui.controller import Filters, NotificationController
-from tiri_tui.customisation import SavedView
 from tiri_tui.events import (
     ActionQueued,
     Arrived,
@@ -44,7 +44,11 @@ from tiri_tui.ui.marking import MarkedRows
 from tiri_tui.ui.notification_list import NotificationList
 from tiri_tui.ui.row import relative_age
 from tiri_tui.ui.screens import ConfirmScreen
-from tiri_tui.ui.view_tabs import ViewTabs
+
+if TYPE_CHECKING:
+    from tiri_tui.customisation import SavedView
+    from tiri_tui.ui.view_tabs import ViewTabs
+
 from tiri_tui.ui.widgets import (
     ConnectionIndicator,
     DetailPane,
@@ -128,6 +132,10 @@ class DashboardScreen(Screen[None]):
         with Horizontal(id="main"):
             with Vertical(id="list-column"):
                 if self.views:
+                    # Imported only when views are configured: Textual's Tabs
+                    # would otherwise weigh on every start-up.
+                    from tiri_tui.ui.view_tabs import ViewTabs
+
                     yield ViewTabs(self.views, id="views")
                 yield TextLine(id="filters", classes="hidden")
                 yield Label("", id="new-above", classes="hidden")
@@ -230,7 +238,7 @@ class DashboardScreen(Screen[None]):
             self._badge_shown = badge
             self.query_one(UnreadBadge).show(*badge)
             if self.views:
-                self.query_one(ViewTabs).counts_changed(controller)
+                self._view_tabs().counts_changed(controller)
         self._status_dirty = True
         if time.monotonic() - self._last_status >= STATUS_INTERVAL:
             self._refresh_status()  # else the interval timer catches up
@@ -258,7 +266,7 @@ class DashboardScreen(Screen[None]):
     def _show_filters(self, controller: NotificationController, view: NotificationList) -> None:
         """The filter bar (when filters narrow the list) and the empty list's words."""
         if self.views:
-            tabs = self.query_one(ViewTabs)
+            tabs = self._view_tabs()
             tabs.highlight_view(tabs.index_of(controller.filters))
         bar = self.query_one("#filters", TextLine)
         described = describe_filters(controller.filters, controller.filtered_here)
@@ -451,8 +459,12 @@ class DashboardScreen(Screen[None]):
     def action_switch_view(self, index: int) -> None:
         self.filter_menu.switch_view(index)
 
-    @on(ViewTabs.Chosen)
-    def _view_chosen(self, message: ViewTabs.Chosen) -> None:
+    def _view_tabs(self) -> ViewTabs:
+        from tiri_tui.ui.view_tabs import ViewTabs
+
+        return self.query_one("#views", ViewTabs)
+
+    def on_view_tabs_chosen(self, message: ViewTabs.Chosen) -> None:
         self.filter_menu.switch_view(message.index)
 
     def action_toggle_unread(self) -> None:

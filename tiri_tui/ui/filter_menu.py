@@ -10,16 +10,18 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import replace
 from itertools import islice
+from typing import TYPE_CHECKING
 
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
-from tiri_tui.attention.rules import PRIORITIES
 from tiri_tui.controller import NotificationController
-from tiri_tui.customisation import SavedView
-from tiri_tui.models import KNOWN_TYPES
+from tiri_tui.models import KNOWN_TYPES, PRIORITIES
 from tiri_tui.sync_rules import Filters
 from tiri_tui.ui.screens import ALL_TYPES, SearchScreen, TypePickerScreen
+
+if TYPE_CHECKING:
+    from tiri_tui.customisation import SavedView
 
 #: The pickers count what is held among the newest this many (never a pass over 100,000).
 COUNTED = 2000

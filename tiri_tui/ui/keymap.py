@@ -11,12 +11,15 @@ import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import Enum
+from typing import TYPE_CHECKING
 
 from textual.binding import Binding
 from textual.keys import format_key
 
 from tiri_tui.config import ConfigError
-from tiri_tui.customisation import KeyChoice, UserCommand, split_keys
+
+if TYPE_CHECKING:
+    from tiri_tui.customisation import KeyChoice, UserCommand
 
 
 class Scope(Enum):
@@ -265,6 +268,11 @@ def bindings(scope: Scope) -> list[Binding | tuple[str, str] | tuple[str, str, s
     return own
 
 
+def _split(keys: str) -> list[str]:
+    """``"x, space"`` → ``["x", "space"]`` (as config.toml's keys are written)."""
+    return [part.strip() for part in keys.split(",") if part.strip()]
+
+
 class KeymapError(ConfigError):
     """A ``[keymap]`` entry or a command's key cannot be used (said at start)."""
 
@@ -288,14 +296,14 @@ def user_keymap(
                 f"{where}: [keymap] has no binding {choice.id!r} "
                 f"(ids: {', '.join(k.id for k in KEYS)})"
             )
-        keymap[choice.id] = ",".join(_normal(k) for k in split_keys(choice.keys))
+        keymap[choice.id] = ",".join(_normal(k) for k in _split(choice.keys))
     owners: dict[str, str] = {}
     lines = {c.id: c.line for c in choices}
     entries = [(k.id, keymap.get(k.id, k.keys)) for k in KEYS]
     entries += [(c.id, _normal(c.key)) for c in commands]
     lines.update({c.id: c.line for c in commands})
     for owner, keys in entries:
-        for key in (_normal(k) for k in split_keys(keys)):
+        for key in (_normal(k) for k in _split(keys)):
             if key in owners and owners[key] != owner:
                 line = lines.get(owner) or lines.get(owners[key])
                 where = f"{source}, line {line}" if line else source
@@ -315,7 +323,7 @@ def shown(key: Key, keymap: Mapping[str, str]) -> str:
     """The keys of ``key`` in force, as people read them."""
     if key.id not in keymap:
         return key.shown
-    return " / ".join(format_key(part) for part in split_keys(keymap[key.id]))
+    return " / ".join(format_key(part) for part in _split(keymap[key.id]))
 
 
 #: The view keys share one row of the help while none is remapped.

@@ -12,15 +12,16 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from textual.app import App, SuspendNotSupported
 
-from tiri_tui.customisation import Customisation, UserCommand
 from tiri_tui.models import Notification
-from tiri_tui.placeholders import TemplateError, link, names, shell_command
 from tiri_tui.text import one_line
+
+if TYPE_CHECKING:
+    from tiri_tui.customisation import Customisation, UserCommand
 
 #: How much of a failed command's stderr the toast shows.
 STDERR_SHOWN = 200
@@ -28,6 +29,8 @@ STDERR_SHOWN = 200
 
 def _write_file(n: Notification) -> str:
     """The notification as JSON in a private temp file (for ``{file}``)."""
+    import tempfile  # only when a command asks for {file}: not at every start
+
     handle, path = tempfile.mkstemp(prefix="tiri-notification-", suffix=".json")
     with os.fdopen(handle, "w", encoding="utf-8") as out:
         json.dump(n.to_dict(), out, ensure_ascii=False, indent=2)
@@ -37,9 +40,10 @@ def _write_file(n: Notification) -> str:
 class UserActions:
     """Runs the user's commands and opens their links, and says how it went."""
 
-    def __init__(self, app: App[None], customisation: Customisation) -> None:
+    def __init__(self, app: App[None], customisation: Customisation | None) -> None:
         self._app = app
-        self.customisation = customisation
+        self.commands: tuple[UserCommand, ...] = customisation.commands if customisation else ()
+        self._links = dict(customisation.links) if customisation else {}
         #: Set while an interactive command has the terminal.
         self.suspended = False
 
@@ -53,6 +57,8 @@ class UserActions:
 
     async def run(self, command: UserCommand, n: Notification) -> None:
         """Run ``command`` on ``n`` and toast how it ended."""
+        from tiri_tui.placeholders import TemplateError, names, shell_command
+
         file = await asyncio.to_thread(_write_file, n) if "file" in names(command.run) else None
         try:
             try:
@@ -109,7 +115,9 @@ class UserActions:
 
     def open_link(self, n: Notification) -> None:
         """``o``: the type's link for ``n``, in the browser (http and https only)."""
-        template = self.customisation.link_for(n.notification_type)
+        from tiri_tui.placeholders import TemplateError, link
+
+        template = self._links.get(n.notification_type)
         if template is None:
             self._toast(
                 f"No link for type {n.notification_type!r}: add one under [links] in config.toml",
