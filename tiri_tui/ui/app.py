@@ -135,7 +135,8 @@ class TiriApp(App[None]):
         return self.dashboard
 
     def on_mount(self) -> None:
-        self.set_keymap(self.keymap)
+        if self.keymap:  # else nothing to change (and no footer rebuilt before the first paint)
+            self.set_keymap(self.keymap)
         for index, command in enumerate(self.user_actions.commands):
             self.bind(command.key, f"run_command({index})", description=command.name, show=False)
         if self.client is not None:
