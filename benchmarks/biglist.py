@@ -91,6 +91,7 @@ async def measure_ours(count: int, pages: int) -> dict:
         restore()
         first_paint = stamp["t"] - t0
         view = app.query_one(NotificationList)
+
         def row_id(line: int) -> str | None:
             row, header = view.days.at_line(line) if line < view.days.lines else (-1, True)
             return None if header else view.source[row].id

@@ -23,10 +23,22 @@ sys.path.insert(0, str(ROOT.parent))
 from tiri_tui.client import TiriClient  # noqa: E402
 from tiri_tui.config import Settings  # noqa: E402
 from tiri_tui.controller import ControllerSettings  # noqa: E402
+from tiri_tui.customisation import Customisation, SavedView  # noqa: E402
 from tiri_tui.policy import ConnectionState, PolicySettings  # noqa: E402
 from tiri_tui.realtime import RealtimeSettings  # noqa: E402
 from tiri_tui.server import DEMO_EMAIL, DEMO_PASSWORD, DemoServer  # noqa: E402
+from tiri_tui.sync_rules import Filters  # noqa: E402
 from tiri_tui.ui.app import TiriApp  # noqa: E402
+from tiri_tui.ui.notification_list import NotificationList  # noqa: E402
+from tiri_tui.ui.view_tabs import ViewTabs  # noqa: E402
+
+VIEWS = Customisation(
+    views=(
+        SavedView("urgent", Filters(unread_only=True, priority="urgent")),
+        SavedView("chat", Filters(types=frozenset({"new_message", "chat_room_created"}))),
+        SavedView("requests", Filters(types=frozenset({"request_accepted", "new_nearby_request"}))),
+    )
+)
 
 SIZE = (120, 32)
 
@@ -127,8 +139,32 @@ async def main() -> None:
             await pilot.pause()
             save(app, "error")
         await client.aclose()
+        await views_days_marks(server, settings)
     await server.stop()
     print(f"screenshots written to {ROOT}")
+
+
+async def views_days_marks(server: DemoServer, settings: Settings) -> None:
+    """Tabs with their counts, day headers, and three marked rows."""
+    client = TiriClient(settings, controller=ControllerSettings(fallback_interval=60))
+    await client.auth.login(DEMO_EMAIL, DEMO_PASSWORD)
+    app = TiriApp(client, demo_server=server, bell=False, customisation=VIEWS)
+    async with app.run_test(size=SIZE) as pilot:
+        await until(lambda: app.controller is not None and app.controller.loaded.is_set())
+        tabs = app.screen.query_one(ViewTabs)
+        await until(lambda: all(label.count(" ") >= 2 for label in tabs.labels()))
+        view = app.query_one(NotificationList)
+        # Down to the first day boundary, so "Yesterday" is in sight.
+        boundary = view.days.starts[1] if len(view.days.starts) > 1 else 5
+        view.move_to(max(0, boundary - 3))
+        await pilot.pause()
+        for _ in range(3):
+            await pilot.press("space")
+        await pilot.pause(0.3)
+        app.clear_notifications()
+        await pilot.pause()
+        save(app, "views-days-marks")
+    await client.aclose()
 
 
 if __name__ == "__main__":

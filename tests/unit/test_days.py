@@ -143,3 +143,17 @@ def test_arrivals_on_the_top_day_shift_the_index_without_reading_it_again():
     )
     days.update(inbox, inbox.version)
     assert days.starts == [0, 1, 5, 7]  # not above the top: indexed again
+
+
+def test_midnight_is_right_across_a_clock_change(monkeypatch):
+    from tiri_tui.ui.days import local_midnight
+
+    monkeypatch.setenv("TZ", "Europe/Paris")
+    time.tzset()
+    # 29 March 2026: clocks went from 02:00 to 03:00; 10:00 that day is 8 hours
+    # after midnight by the clock, 9 by the wall.
+    ten = datetime(2026, 3, 29, 10, tzinfo=UTC).astimezone().timestamp()
+    midnight = datetime(2026, 3, 29).timestamp()  # naive: local midnight
+    assert local_midnight(ten) == midnight
+    assert local_midnight(midnight) == midnight
+    assert local_midnight(midnight - 0.5) == datetime(2026, 3, 28).timestamp()

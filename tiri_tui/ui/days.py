@@ -33,8 +33,17 @@ class DaySource(Protocol):
 
 
 def local_midnight(moment: float) -> float:
-    """The start of ``moment``'s local calendar day (DST-aware: mktime decides)."""
+    """The start of ``moment``'s local calendar day.
+
+    The time of day taken off is right unless the clocks changed since
+    midnight (twice a year, where DST is kept): checked, and then mktime
+    decides, which costs twice as much.
+    """
     day = time.localtime(moment)
+    guess = moment - (day.tm_hour * 3600 + day.tm_min * 60 + day.tm_sec) - moment % 1
+    check = time.localtime(guess)
+    if check.tm_hour == check.tm_min == check.tm_sec == 0 and check.tm_mday == day.tm_mday:
+        return guess
     return time.mktime((day.tm_year, day.tm_mon, day.tm_mday, 0, 0, 0, 0, 0, -1))
 
 

@@ -1,5 +1,9 @@
 """Saved views as tabs above the list: "All" first, each with its unread count.
 
+One line of text, not a row of widgets (Textual's ``Tabs`` cost a tenth of a
+second's worth of frames at start and a relayout at every count): the active
+view is highlighted, a click picks the view under it.
+
 "All" shows the badge's count; each saved view's count is the server's (a
 page-size-1 request per view, :meth:`NotificationController.count_unread`).
 Both follow ``COUNT_DELAY`` after the unread count moves, once per burst.
@@ -11,9 +15,10 @@ import logging
 
 from rich.text import Text
 from textual import work
+from textual.events import Click
 from textual.message import Message
 from textual.timer import Timer
-from textual.widgets import Tab, Tabs
+from textual.widget import Widget
 
 from tiri_tui.controller import NotificationController
 from tiri_tui.customisation import SavedView
@@ -26,8 +31,16 @@ log = logging.getLogger(__name__)
 COUNT_DELAY = 1.0
 
 
-class ViewTabs(Tabs):
+class ViewTabs(Widget):
     """The tabs; they select a view, the dashboard applies its filters."""
+
+    COMPONENT_CLASSES = {"view-tabs--active", "view-tabs--count"}
+
+    DEFAULT_CSS = """
+    ViewTabs { height: 1; width: 100%; background: $boost; }
+    ViewTabs > .view-tabs--active { background: $primary 60%; text-style: bold; }
+    ViewTabs > .view-tabs--count { text-style: bold; color: $accent; }
+    """
 
     class Chosen(Message):
         """A tab was clicked: show view ``index`` (0: All)."""
@@ -37,13 +50,12 @@ class ViewTabs(Tabs):
             self.index = index
 
     def __init__(self, views: tuple[SavedView, ...], *, id: str | None = None) -> None:
+        super().__init__(id=id)
         self.views = views
+        self.active_index: int | None = 0
         self._counts: list[int | None] = [None] * (len(views) + 1)
-        self._quiet = False  # set while the dashboard moves the active tab itself
+        self._spans: list[tuple[int, int, int]] = []
         self._recount_timer: Timer | None = None
-        super().__init__(
-            *(Tab(self._label(k), id=f"view-{k}") for k in range(len(views) + 1)), id=id
-        )
 
     def filters_of(self, index: int) -> Filters:
         """The filters view ``index`` shows (0: none)."""
@@ -53,31 +65,48 @@ class ViewTabs(Tabs):
         """The view these filters are, if any."""
         return next((k for k in range(len(self.views) + 1) if self.filters_of(k) == filters), None)
 
-    def _label(self, index: int) -> Text:
-        name = "All" if index == 0 else one_line(self.views[index - 1].name, 20)
-        count = self._counts[index]
-        label = Text(f"{index + 1} {name}")
-        if count:
-            label.append(f" {count:,}", style="bold")
-        return label
+    def labels(self) -> list[str]:
+        """Each tab's words: ``1 All 12``, ``2 urgent 3``…"""
+        out = []
+        for index in range(len(self.views) + 1):
+            name = "All" if index == 0 else one_line(self.views[index - 1].name, 20)
+            count = self._counts[index]
+            out.append(f"{index + 1} {name}" + (f" {count:,}" if count else ""))
+        return out
+
+    def render(self) -> Text:
+        active = self.get_component_rich_style("view-tabs--active")
+        counted = self.get_component_rich_style("view-tabs--count")
+        text, self._spans = Text(), []
+        for index, label in enumerate(self.labels()):
+            start = len(text)
+            number, name = label.split(" ", 1)
+            if self._counts[index]:
+                name, _, count = name.rpartition(" ")
+            text.append(f" {number} {name}")
+            if self._counts[index]:
+                text.append(f" {count}", counted)
+            text.append(" ")
+            if index == self.active_index:
+                text.stylize(active, start, len(text))
+            self._spans.append((start, len(text), index))
+            text.append("│", "dim")
+        return text
+
+    def on_click(self, event: Click) -> None:
+        for start, end, index in self._spans:
+            if start <= event.x < end:
+                self.post_message(self.Chosen(index))
 
     def highlight_view(self, index: int | None) -> None:
         """Highlight view ``index`` (None: the filters are no view's)."""
-        if index is not None and self.active != f"view-{index}":
-            self._quiet = True
-            self.active = f"view-{index}"
-
-    def on_tabs_tab_activated(self, event: Tabs.TabActivated) -> None:
-        event.stop()
-        if self._quiet:
-            self._quiet = False
-            return
-        if event.tab.id is not None:
-            self.post_message(self.Chosen(int(event.tab.id.removeprefix("view-"))))
+        if index != self.active_index:
+            self.active_index = index
+            self.refresh()
 
     def counts_changed(self, controller: NotificationController) -> None:
         """The unread count moved: the tabs' counts follow a moment later, once
-        for a whole burst (a tab's label costs a relayout; the badge is live)."""
+        for a whole burst (the badge is the live one)."""
         if self._recount_timer is None:
             self._recount_timer = self.set_timer(COUNT_DELAY, lambda: self._recount(controller))
 
@@ -89,7 +118,7 @@ class ViewTabs(Tabs):
     def _set_count(self, index: int, count: int | None) -> None:
         if self._counts[index] != count:
             self._counts[index] = count
-            self.query_one(f"#view-{index}", Tab).label = self._label(index)
+            self.refresh()
 
     @work(exclusive=True, group="view-counts")
     async def recount(self, controller: NotificationController) -> None:
