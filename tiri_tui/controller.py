@@ -507,10 +507,10 @@ class NotificationController:
             if rebased.id not in self.inbox and not self.filters.matches(rebased):
                 if self._all is not None:
                     self._all.upsert(rebased)  # held, for when the filters go
+                if news:
+                    self.emit(Arrived(rebased, live))
             else:
-                self._upsert(rebased, live=live)
-            if news:
-                self.emit(Arrived(rebased, live))
+                self._upsert(rebased, live=live, news=news)
 
     def _news_since(self) -> datetime | None:
         """Fetched notifications newer than this are news (None: none are yet).
@@ -542,14 +542,14 @@ class NotificationController:
             self.emit(UnreadCountChanged(count))
 
     # -- state changes ---------------------------------------------------------------------------
-    def _upsert(self, n: Notification, *, live: bool = False) -> None:
+    def _upsert(self, n: Notification, *, live: bool = False, news: bool = False) -> None:
         if self._all is not None:
             self._all.upsert(n)
             if n.id not in self.inbox and not self.filters.matches(n):
                 return
         result = self.inbox.upsert(n)
         if result is Upsert.ADDED:
-            self.emit(NotificationAdded(n, live=live))
+            self.emit(NotificationAdded(n, live, news))
         elif result is Upsert.UPDATED:
             self.emit(NotificationUpdated(n))
         if result is not Upsert.UNCHANGED:

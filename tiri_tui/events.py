@@ -24,18 +24,22 @@ class StateEvent:
 
 @dataclass(frozen=True, slots=True)
 class NotificationAdded:
-    """A notification id seen for the first time (``live``: pushed, not fetched)."""
+    """A notification id seen for the first time (``live``: pushed, not fetched;
+    ``news``: new to the person too — see :class:`Arrived`, which carries the
+    news the list does not show)."""
 
     notification: Notification
     live: bool
+    news: bool = False
 
 
 @dataclass(frozen=True, slots=True)
 class Arrived:
-    """An unread notification new to the person, whatever the filters show:
-    pushed live, or fetched and newer than everything held once the first
-    load was confirmed (a gap fill's finds; never the backlog, never older
-    pages). What alerts and rules act on."""
+    """An unread notification new to the person that the filters keep out of
+    the list (one the list shows comes as ``NotificationAdded(news=True)``:
+    one event per arrival, not two). News: pushed live, or fetched and newer
+    than everything held once the first load was confirmed (a gap fill's
+    finds; never the backlog, never older pages). What alerts and rules act on."""
 
     notification: Notification
     live: bool

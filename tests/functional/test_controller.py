@@ -38,6 +38,14 @@ class Events:
     def of(self, kind: type) -> list:
         return [e for e in self.items if isinstance(e, kind)]
 
+    def news(self) -> list:
+        """What is new to the person: shown (NotificationAdded(news=True)) or not (Arrived)."""
+        return [
+            e
+            for e in self.items
+            if isinstance(e, Arrived) or (isinstance(e, NotificationAdded) and e.news)
+        ]
+
 
 @pytest.fixture
 async def controller(client):
@@ -562,19 +570,22 @@ async def test_arrivals_are_what_is_new_to_the_person_never_the_backlog(server, 
     await wait_for(lambda: controller.rest.confirmed)
     while controller.has_more:  # older pages: the backlog, not news
         await controller.load_more()
-    assert controller.events.of(Arrived) == []
+    assert controller.events.news() == []
     live = await server.create_notification(title="live one", is_read=False)
     await server.create_notification(title="read elsewhere", is_read=True)
-    await wait_for(lambda: controller.events.of(Arrived), what="the live arrival")
+    await wait_for(lambda: controller.events.news(), what="the live arrival")
     await wait_for(lambda: any(n.title == "read elsewhere" for n in controller.inbox))
-    assert [(e.notification.id, e.live) for e in controller.events.of(Arrived)] == [
+    assert [(e.notification.id, e.live) for e in controller.events.news()] == [
         (live["id"], True)
     ]
     # A filter narrows the list, not what is news: a live one of another type arrives.
     controller.set_filters(Filters(notification_type="new_message"))
     other = await server.create_notification(title="other type", notification_type="welcome_email")
-    await wait_for(lambda: len(controller.events.of(Arrived)) == 2, what="the filtered-out arrival")
-    assert controller.events.of(Arrived)[1].notification.id == other["id"]
+    await wait_for(lambda: len(controller.events.news()) == 2, what="the filtered-out arrival")
+    assert controller.events.news()[1].notification.id == other["id"]
+    # One event per arrival: shown ones as NotificationAdded(news=True), the
+    # filtered-out one as Arrived.
+    assert [type(e).__name__ for e in controller.events.news()] == ["NotificationAdded", "Arrived"]
     await server.stop()
     await wait_for(lambda: controller.state is not ConnectionState.CONNECTED)
     missed = [
@@ -586,10 +597,10 @@ async def test_arrivals_are_what_is_new_to_the_person_never_the_backlog(server, 
     )
     await server.start()
     await wait_for(lambda: controller.state is ConnectionState.CONNECTED, timeout=10)
-    await wait_for(lambda: len(controller.events.of(Arrived)) == 17, what="the gap's arrivals")
-    found = controller.events.of(Arrived)[2:]
+    await wait_for(lambda: len(controller.events.news()) == 17, what="the gap's arrivals")
+    found = controller.events.news()[2:]
     assert sorted(e.notification.id for e in found) == sorted(m["id"] for m in missed)
     assert not any(e.live for e in found)
     controller.set_filters(Filters())  # the unfiltered reload finds nothing new
     await wait_for(lambda: controller.rest.filters_answered)
-    assert len(controller.events.of(Arrived)) == 17
+    assert len(controller.events.news()) == 17

@@ -12,6 +12,7 @@ import os
 import time
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
+from importlib import import_module
 from typing import TYPE_CHECKING
 
 from textual import events, on, work
@@ -171,6 +172,9 @@ class TiriApp(App[None]):
         from tiri_tui.client import import_network_modules
 
         await asyncio.to_thread(import_network_modules)
+        # The alerts' modules too, off the loop: the first arrival needs them.
+        await asyncio.to_thread(import_module, "tiri_tui.attention.attention")
+        await asyncio.to_thread(import_module, "tiri_tui.attention.delivery")
         if controller is self.controller:  # not retired by a new login meanwhile
             controller.go_live()
 

@@ -182,8 +182,11 @@ class DashboardScreen(Screen[None]):
         # Called on the socket's task: note what must not be coalesced away,
         # then one message that the next one may replace.
         match event:
-            case NotificationAdded(live=True):
-                self._pending_live.append(event.notification)
+            case NotificationAdded(live=live, news=news):
+                if live:
+                    self._pending_live.append(event.notification)
+                if news:
+                    self._arrivals.append(event.notification)
             case Arrived(notification=notification):
                 self._arrivals.append(notification)
             case ServerError(message=message):
