@@ -575,9 +575,7 @@ async def test_arrivals_are_what_is_new_to_the_person_never_the_backlog(server, 
     await server.create_notification(title="read elsewhere", is_read=True)
     await wait_for(lambda: controller.events.news(), what="the live arrival")
     await wait_for(lambda: any(n.title == "read elsewhere" for n in controller.inbox))
-    assert [(e.notification.id, e.live) for e in controller.events.news()] == [
-        (live["id"], True)
-    ]
+    assert [(e.notification.id, e.live) for e in controller.events.news()] == [(live["id"], True)]
     # A filter narrows the list, not what is news: a live one of another type arrives.
     controller.set_filters(Filters(notification_type="new_message"))
     other = await server.create_notification(title="other type", notification_type="welcome_email")

@@ -171,7 +171,7 @@ async def test_commands_are_in_the_help_and_the_palette():
 
 
 # -- links -----------------------------------------------------------------------------------------
-async def test_o_opens_the_types_link_with_every_value_url_encoded():
+async def test_o_opens_the_types_link_with_every_value_url_encoded(monkeypatch):
     template = "https://tiri.example/requests/{extra_data.request_id}?q={title}"
     row = dataclasses.replace(
         sample(1)[0],
@@ -182,26 +182,29 @@ async def test_o_opens_the_types_link_with_every_value_url_encoded():
     custom = Customisation(links=(("request_accepted", template),))
     async with offline_dashboard([row], customisation=custom) as (app, pilot, _):
         opened: list[str] = []
-        app.open_url = lambda url, **_: opened.append(url)  # type: ignore[method-assign]
+        monkeypatch.setattr("webbrowser.open", lambda url: opened.append(url) or True)
         await pilot.press("o")
+        await wait_for(lambda: toasts(app), what="the toast")
+        assert toasts(app)[0].startswith("https://tiri.example/requests/")
         assert opened == [
             "https://tiri.example/requests/7%2F..%2F..%2Fadmin?q=a%20b%26c%3Dd%2F..%2F%23x"
         ]
 
 
-async def test_o_without_a_link_or_a_field_says_why():
+async def test_o_without_a_link_or_a_field_says_why(monkeypatch):
     rows = [
         dataclasses.replace(sample(1)[0], id="a", notification_type="new_message"),
         dataclasses.replace(sample(1)[0], id="b", notification_type="request_accepted"),
     ]
     custom = Customisation(links=(("request_accepted", "https://x.example/{extra_data.id}"),))
     async with offline_dashboard(rows, customisation=custom) as (app, pilot, _):
-        app.open_url = lambda url, **_: pytest.fail("nothing may open")  # type: ignore[method-assign]
+        monkeypatch.setattr("webbrowser.open", lambda url: pytest.fail("nothing may open"))
         view = app.query_one(NotificationList)
         for target in ("a", "b"):
             view.move_to(view.source.position(target))
             await pilot.pause()
             await pilot.press("o")
+            await wait_for(lambda target=target: len(toasts(app)) == ("ab".index(target) + 1))
         assert toasts(app) == [
             "No link for type 'new_message': add one under [links] in config.toml",
             "Not opened: this notification has no {extra_data.id}",
@@ -261,3 +264,14 @@ async def test_marked_rows_are_read_unread_and_deleted_together_on_the_server(se
             lambda: not any(i in user.by_id for i in doomed), what="deleted on the server"
         )
         await wait_for(lambda: app.controller.unread_count == server.state.unread_count(user))
+
+
+async def test_o_without_a_browser_shows_the_link_instead(monkeypatch):
+    row = dataclasses.replace(sample(1)[0], notification_type="request_accepted")
+    custom = Customisation(links=(("request_accepted", "https://tiri.example/{id}"),))
+    async with offline_dashboard([row], customisation=custom) as (app, pilot, _):
+        monkeypatch.setattr("webbrowser.open", lambda url: False)
+        await pilot.press("o")
+        await wait_for(lambda: toasts(app), what="the toast")
+        assert toasts(app) == [f"https://tiri.example/{row.id}"]
+        assert [n.title for n in app._notifications] == ["No browser found here; the link is"]

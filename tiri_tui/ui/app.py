@@ -224,7 +224,7 @@ class TiriApp(App[None]):
         if current is None:
             self.dashboard.say("No notification selected")
         else:
-            self.user_actions.open_link(current)
+            self.run_worker(self.user_actions.open_link(current), group="links")
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         # Textual's own "Keys" panel would be a second entry called Keys beside

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import webbrowser
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -113,8 +114,13 @@ class UserActions:
             finally:
                 self.suspended = False
 
-    def open_link(self, n: Notification) -> None:
-        """``o``: the type's link for ``n``, in the browser (http and https only)."""
+    async def open_link(self, n: Notification) -> None:
+        """``o``: the type's link for ``n``, in the browser (http and https only).
+
+        Served in a browser, Textual's ``open_url`` hands it to that browser. In
+        a terminal that is ``webbrowser.open``, which looks for a browser on
+        disk and may wait for it: run on a thread, and a machine without one
+        is told the link instead of hearing "opened"."""
         from tiri_tui.placeholders import TemplateError, link
 
         template = self._links.get(n.notification_type)
@@ -129,5 +135,9 @@ class UserActions:
         except TemplateError as exc:
             self._toast(f"Not opened: {exc}", "Open", error=True)
             return
-        self._app.open_url(url)
-        self._toast(url, "Opened")
+        if self._app.is_web:
+            self._app.open_url(url)
+            opened = True
+        else:
+            opened = await asyncio.to_thread(webbrowser.open, url)
+        self._toast(url, "Opened" if opened else "No browser found here; the link is")
