@@ -134,6 +134,25 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     commands.add_parser("logout", help="log out and forget the stored session")
+    web = commands.add_parser(
+        "web",
+        help="serve the dashboard to a browser (one dashboard per tab)",
+        description="Serve the dashboard to a web browser through textual-serve: the same "
+        "server, profile and session as the terminal command. The page lives behind a "
+        "random secret in its URL, printed once; other requests get 403.",
+    )
+    web.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    web.add_argument(
+        "--port", type=int, default=8000, help="port (default 8000; 0 picks a free one)"
+    )
+    web.add_argument(
+        "--demo", action="store_true", help="serve against the embedded demo server, logged in"
+    )
+    web.add_argument(
+        "--public",
+        action="store_true",
+        help="allow a non-loopback --host (anyone with the link sees your notifications)",
+    )
     commands.add_parser(
         "rules",
         help="show the alert rules, quiet hours and alert mode in force",
@@ -200,6 +219,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _rules(settings)
         if command == "demo":
             return _demo(args, settings)
+        if command == "web":
+            return _web(args, settings)
         configure_logging(settings)
         for warning in security_warnings(settings):
             _fail(f"warning: {warning}")
@@ -358,6 +379,81 @@ def _count(args: argparse.Namespace, settings: Settings) -> int:
     except LoginRequired as exc:
         _fail(str(exc))
         return EXIT_AUTH
+
+
+def _child_options(args: argparse.Namespace) -> list[str]:
+    """The global options as given, for the dashboards `web` starts."""
+    options = []
+    for flag, value in (
+        ("--server", args.server),
+        ("--ws-url", args.ws_url),
+        ("--profile", args.profile),
+        ("--log-level", args.log_level),
+        ("--log-file", args.log_file),
+        ("--ca-bundle", args.ca_bundle),
+        ("--alerts", args.alerts),
+    ):
+        if value:
+            options += [flag, value]
+    return options + (["--insecure"] if args.insecure else [])
+
+
+def _web(args: argparse.Namespace, settings: Settings) -> int:
+    if not _is_loopback(args.host) and not args.public:
+        _fail(
+            f"refusing to listen on {args.host}: anyone who reaches the page with its link "
+            "sees your notifications. Add --public to insist."
+        )
+        return EXIT_ERROR
+    import tempfile
+
+    from tiri_tui.web import DashboardServer, dashboard_command, new_secret
+
+    async def serve(home: Path) -> int:
+        demo = None
+        options = _child_options(args)
+        if args.demo:
+            from tiri_tui.server import DEMO_EMAIL, DEMO_PASSWORD, DemoServer
+
+            demo = DemoServer(port=0, rate=4.0)
+            await demo.start()
+            # The dashboards it starts read this throw-away home, never the real one.
+            os.environ["TIRI_HOME"] = str(home)
+            async with _client(Settings(server=demo.url, home=home)) as client:
+                await client.auth.login(DEMO_EMAIL, DEMO_PASSWORD)
+            options = ["--server", demo.url]
+        server = DashboardServer(dashboard_command(options), args.host, args.port, new_secret())
+        try:
+            runner = await server.start()
+        except OSError as exc:
+            _fail(f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}")
+            return EXIT_ERROR
+        if args.public:
+            _fail(
+                "warning: --public: anyone who reaches this address with the link sees your notifications"
+            )
+        print(f"tiri-tui in a browser: open {server.url}", flush=True)
+        print(
+            "  (the link carries a secret: share it as you would your session; Ctrl+C stops)",
+            flush=True,
+        )
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError, RuntimeError):
+                loop.add_signal_handler(sig, stop.set)
+        try:
+            await stop.wait()
+        finally:
+            await runner.cleanup()  # each tab's dashboard is told to quit, and waited for
+            if demo is not None:
+                await demo.stop()
+        return EXIT_OK
+
+    with tempfile.TemporaryDirectory(prefix="tiri-web-") as home:
+        code = asyncio.run(serve(Path(home)))
+    print("stopped.", file=sys.stderr)
+    return code
 
 
 def _rules(settings: Settings) -> int:

@@ -1,0 +1,68 @@
+"""`tiri-tui web` without a browser: the secret, what the page carries, and
+that closing a tab ends its dashboard (no process, no socket left behind)."""
+
+from __future__ import annotations
+
+import asyncio
+
+import aiohttp
+
+from tests.functional.test_cli import run_cli
+from tests.support.waiting import wait_for
+from tests.support.web import dashboards_running, served
+from tiri_tui.auth import FileTokenStore
+from tiri_tui.config import Settings
+from tiri_tui.server import DEMO_EMAIL
+from tiri_tui.web import FORBIDDEN
+
+
+async def test_only_the_secret_link_opens_the_page_and_it_carries_no_token(
+    server, home, monkeypatch
+):
+    async with served(server, home, monkeypatch) as web, aiohttp.ClientSession() as http:
+        base = web.public_url
+        for path in ("/", "/not-the-secret/", "/not-the-secret/ws", f"/{web.secret[:-1]}/"):
+            async with http.get(base + path) as response:
+                assert response.status == 403, path
+                assert await response.text() == FORBIDDEN
+        async with http.get(web.url) as response:
+            assert response.status == 200
+            page = await response.text()
+        assert f'data-session-websocket-url="ws://127.0.0.1:{web.port}/{web.secret}/ws"' in page
+        session = FileTokenStore(Settings(server=server.url, home=home).config_dir / "sessions")
+        stored = session.load(server.url)
+        assert stored is not None and stored.access not in page and stored.refresh not in page
+        async with http.get(base + "/static/js/textual.js") as response:
+            assert response.status == 200  # the assets are public: nothing of the user's
+
+
+async def test_ten_tabs_opened_and_closed_leave_no_dashboard_and_no_socket(
+    server, home, monkeypatch
+):
+    user = server.user(DEMO_EMAIL)
+    async with served(server, home, monkeypatch) as web, aiohttp.ClientSession() as http:
+        socket_url = f"ws://127.0.0.1:{web.port}/{web.secret}/ws?width=100&height=30"
+        for _ in range(10):
+            async with http.ws_connect(socket_url) as tab:
+                received = 0
+
+                async def read() -> None:
+                    nonlocal received
+                    async for message in tab:
+                        if message.type is aiohttp.WSMsgType.BINARY:
+                            received += len(message.data)
+
+                reader = asyncio.create_task(read())
+                await wait_for(
+                    lambda: server.hub.sockets(user), 20, what="the tab's dashboard online"
+                )
+                assert dashboards_running(), "a dashboard process per tab"
+                assert received > 0
+                reader.cancel()
+            await wait_for(lambda: not dashboards_running(), 20, what="the tab's dashboard gone")
+            await wait_for(lambda: not server.hub.sockets(user), 10, what="its socket closed")
+
+
+async def test_a_public_host_needs_public(home):
+    code, _, err = await run_cli(home, "web", "--host", "0.0.0.0")
+    assert code == 1 and "Add --public to insist" in err
