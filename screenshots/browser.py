@@ -37,6 +37,10 @@ async def main() -> None:
             started = time.perf_counter()
             await page.goto(url.group())
             await page.wait_for_timeout(2500)  # the first screenful, connected
+            # Focused as a reader's click would (Textual draws the footer's keys
+            # only once the app has focus).
+            await page.focus("textarea.xterm-helper-textarea")
+            await page.wait_for_timeout(800)
             print(f"opened in {time.perf_counter() - started:.1f} s")
             await page.screenshot(path=str(ROOT / "browser.png"))
             await browser.close()
