@@ -163,6 +163,13 @@ def build_parser() -> argparse.ArgumentParser:
     tail = commands.add_parser("tail", help="print notifications as they arrive (headless)")
     tail.add_argument("--json", action="store_true", help="one JSON object per line")
     tail.add_argument(
+        "--color",
+        choices=["auto", "always", "never"],
+        default="auto",
+        help="colour the text mode's labels: auto (a terminal, unless NO_COLOR is set), "
+        "always, never",
+    )
+    tail.add_argument(
         "-n",
         type=int,
         default=0,
@@ -238,6 +245,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_ERROR
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # the reader went away (`| head`): done, as shell tools are
+        _quiet_stdout()
+        return EXIT_OK
+
+
+def _quiet_stdout() -> None:
+    """Standard output to /dev/null: the interpreter's last flush cannot fail on exit."""
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
 
 
 def _fail(message: str) -> None:
@@ -351,11 +369,13 @@ def _logout(args: argparse.Namespace, settings: Settings) -> int:
 
 # -- tail -------------------------------------------------------------------------------------
 def _tail(args: argparse.Namespace, settings: Settings) -> int:
-    from tiri_tui.tail import run_tail
+    from tiri_tui.tail import run_tail, use_color
+
+    color = use_color(args.color, sys.stdout.isatty(), os.environ)
 
     async def tail() -> int:
         async with _client(settings) as client:
-            return await run_tail(client, as_json=args.json, newest=max(0, args.n))
+            return await run_tail(client, as_json=args.json, newest=max(0, args.n), color=color)
 
     try:
         return asyncio.run(tail())

@@ -15,7 +15,7 @@ from typing import TextIO
 
 from tiri_tui.client import TiriClient
 from tiri_tui.errors import LoginRequired, NotLoggedIn, TiriError, login_advice
-from tiri_tui.headless import stop_on_session_end_or_signal
+from tiri_tui.headless import LineOutput, stop_on_session_end_or_signal
 from tiri_tui.policy import ConnectionState
 
 FORMATS = ("plain", "json", "waybar", "tmux")
@@ -48,6 +48,7 @@ async def watch(client: TiriClient, fmt: str, out: TextIO = sys.stdout) -> int:
     waybar's continuous ``exec`` and i3blocks' persist mode. Exit code as tail's."""
     controller = client.open_controller()
     stop = asyncio.Event()
+    lines = LineOutput(out, on_closed=stop.set)  # `| head` went away: done, exit 0
     shown: list[Reading] = []
 
     def on_event(_event: object) -> None:
@@ -59,8 +60,7 @@ async def watch(client: TiriClient, fmt: str, out: TextIO = sys.stdout) -> int:
         if not shown or shown[-1] != reading:
             shown.append(reading)
             del shown[:-1]
-            out.write(render(reading, fmt) + "\n")
-            out.flush()
+            lines.write(render(reading, fmt))
 
     controller.subscribe(on_event)
     stop_on_session_end_or_signal(controller, stop)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, TextIO
 
@@ -25,7 +26,7 @@ from tiri_tui.events import (
     StateEvent,
     UnreadCountChanged,
 )
-from tiri_tui.headless import stop_on_session_end_or_signal
+from tiri_tui.headless import LineOutput, stop_on_session_end_or_signal
 from tiri_tui.models import Notification
 from tiri_tui.redaction import redact
 from tiri_tui.text import one_line
@@ -64,11 +65,35 @@ class PrintedIds:
                 self._floor = forgotten
 
 
+#: Colours of the text mode's fixed labels (never of server text, which stays inert).
+LABEL_COLOURS = {
+    "NEW": "1;32",
+    "OLD": "2",
+    "UPD": "36",
+    "DEL": "33",
+    "ERR": "1;31",
+    "●": "35",
+    "unread:": "1",
+}
+COLOR_CHOICES = ("auto", "always", "never")
+
+
+def use_color(choice: str, isatty: bool, environ: Mapping[str, str]) -> bool:
+    """``--color``: ``always`` and ``never`` say it all; ``auto`` colours a
+    terminal unless ``NO_COLOR`` is set (https://no-color.org: a flag wins over it)."""
+    if choice != "auto":
+        return choice == "always"
+    return isatty and not environ.get("NO_COLOR")
+
+
 class TailPrinter:
     """Turns controller events into output lines, flushed one by one."""
 
-    def __init__(self, out: TextIO, *, as_json: bool, server: str = "") -> None:
-        self.out = out
+    def __init__(
+        self, out: TextIO, *, as_json: bool, server: str = "", color: bool = False
+    ) -> None:
+        self.out = LineOutput(out)
+        self.color = color and not as_json
         self.as_json = as_json
         self.server = server
         self.printed = PrintedIds()
@@ -126,9 +151,13 @@ class TailPrinter:
         if self.as_json:
             line = json.dumps(obj, ensure_ascii=True, separators=(",", ":"))
         else:
-            line = f"{datetime.now():%H:%M:%S} {one_line(redact(readable))}"
-        self.out.write(line + "\n")
-        self.out.flush()
+            text = one_line(redact(readable))
+            if self.color:
+                label, space, rest = text.partition(" ")
+                if label in LABEL_COLOURS:
+                    text = f"\x1b[{LABEL_COLOURS[label]}m{label}\x1b[0m{space}{rest}"
+            line = f"{datetime.now():%H:%M:%S} {text}"
+        self.out.write(line)
 
 
 def _describe(n: Notification) -> str:
@@ -144,13 +173,15 @@ async def run_tail(
     newest: int,
     out: TextIO = sys.stdout,
     stop: asyncio.Event | None = None,
+    color: bool = False,
 ) -> int:
     """Run the controller until interrupted; return the exit code."""
     controller = client.open_controller()
-    printer = TailPrinter(out, as_json=as_json, server=client.settings.server)
+    printer = TailPrinter(out, as_json=as_json, server=client.settings.server, color=color)
     stop = stop or asyncio.Event()
     controller.subscribe(printer)
     stop_on_session_end_or_signal(controller, stop)
+    printer.out.on_closed = stop.set  # `| head` went away: done, exit 0
     await controller.start()
     await _first_load(controller, stop)
     for n in reversed([controller.inbox[i] for i in range(min(newest, len(controller.inbox)))]):
