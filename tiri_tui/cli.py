@@ -153,6 +153,16 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="allow a non-loopback --host (anyone with the link sees your notifications)",
     )
+    completion = commands.add_parser(
+        "completion",
+        help="print the shell completion script (bash, zsh, fish)",
+        description="Print a completion script for your shell. Install it with, for example:\n"
+        "  bash: tiri-tui completion bash > ~/.local/share/bash-completion/completions/tiri-tui\n"
+        "  zsh:  tiri-tui completion zsh > ~/.zfunc/_tiri-tui  (with fpath+=~/.zfunc)\n"
+        "  fish: tiri-tui completion fish > ~/.config/fish/completions/tiri-tui.fish",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    completion.add_argument("shell", choices=["bash", "zsh", "fish"])
     commands.add_parser(
         "rules",
         help="show the alert rules, quiet hours and alert mode in force",
@@ -206,11 +216,20 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `tiri-tui` script; returns the exit code."""
     parser = build_parser()
+    if "_ARGCOMPLETE" in os.environ:  # a shell asking for completions (never at a normal start)
+        import argcomplete
+
+        argcomplete.autocomplete(parser)
     args = parser.parse_args(argv)
     command = args.command or "dashboard"
     try:
         if command == "serve":
             return _serve(args)
+        if command == "completion":
+            from argcomplete.shell_integration import shellcode
+
+            print(shellcode(["tiri-tui"], shell=args.shell))
+            return EXIT_OK
         settings = load_settings(
             server=args.server,
             ws_url=args.ws_url,
