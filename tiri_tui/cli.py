@@ -17,7 +17,13 @@ from typing import TYPE_CHECKING
 
 from tiri_tui import __version__
 from tiri_tui.attention.modes import AlertMode, describe_mode, pick_mode
-from tiri_tui.config import DEFAULT_SERVER, ConfigError, Settings, load_settings, security_warnings
+from tiri_tui.config import (
+    DEFAULT_SERVER,
+    ConfigError,
+    Settings,
+    resolve_settings,
+    security_warnings,
+)
 from tiri_tui.errors import AlertsUnavailable, LoginFailed, LoginRequired, NotLoggedIn, TiriError
 from tiri_tui.logs import configure_logging
 
@@ -153,6 +159,14 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="allow a non-loopback --host (anyone with the link sees your notifications)",
     )
+    config = commands.add_parser(
+        "config",
+        help="print the effective settings and where each came from",
+        description="Print every setting in force and where it came from: the default, "
+        "config.toml and its line, an environment variable, or a flag. "
+        "`tiri-tui config path` prints where config.toml is (or would be).",
+    )
+    config.add_argument("what", nargs="?", choices=["path"], help="path: the file's location")
     completion = commands.add_parser(
         "completion",
         help="print the shell completion script (bash, zsh, fish)",
@@ -230,7 +244,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             print(shellcode(["tiri-tui"], shell=args.shell))
             return EXIT_OK
-        settings = load_settings(
+        settings, sources = resolve_settings(
             server=args.server,
             ws_url=args.ws_url,
             profile=args.profile,
@@ -243,6 +257,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         if command == "rules":
             return _rules(settings)
+        if command == "config":
+            return _config(args, settings, sources)
         if command == "demo":
             return _demo(args, settings)
         if command == "web":
@@ -493,6 +509,19 @@ def _web(args: argparse.Namespace, settings: Settings) -> int:
         code = asyncio.run(serve(Path(home)))
     print("stopped.", file=sys.stderr)
     return code
+
+
+def _config(args: argparse.Namespace, settings: Settings, sources: dict[str, str]) -> int:
+    path = settings.config_dir / "config.toml"
+    if args.what == "path":
+        print(path)
+        return EXIT_OK
+    from tiri_tui.config import describe_settings
+
+    for name, value, source in describe_settings(settings, sources):
+        print(f"{name} = {value}  ({source})")
+    print(f"# file: {path}" + ("" if path.exists() else " (not there: every setting is a default)"))
+    return EXIT_OK
 
 
 def _rules(settings: Settings) -> int:

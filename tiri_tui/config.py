@@ -27,6 +27,7 @@ import platformdirs
 
 from tiri_tui.attention.modes import AlertMode
 from tiri_tui.errors import TiriError
+from tiri_tui.toml_lines import header_lines, key_line, place
 
 if TYPE_CHECKING:
     from tiri_tui.attention.rules import AttentionRules
@@ -247,7 +248,24 @@ def _parse_sections(data: dict[str, Any], text: str, source: str, values: dict[s
         data.pop(section, None)
 
 
-def load_settings(
+def load_settings(**options: Any) -> Settings:
+    """Resolve settings from the config file, its profile, the environment and
+    flags (the options of :func:`resolve_settings`)."""
+    return resolve_settings(**options)[0]
+
+
+#: The environment variable and the flag that set each overridable setting.
+OVERRIDES = {
+    "server": ("TIRI_SERVER", "--server"),
+    "ws_url": ("TIRI_WS_URL", "--ws-url"),
+    "log_level": ("TIRI_LOG_LEVEL", "--log-level"),
+    "log_file": ("TIRI_LOG_FILE", "--log-file"),
+    "ca_bundle": ("TIRI_CA_BUNDLE", "--ca-bundle"),
+    "desktop_alerts": ("TIRI_DESKTOP_ALERTS", "--alerts"),
+}
+
+
+def resolve_settings(
     *,
     server: str | None = None,
     ws_url: str | None = None,
@@ -259,9 +277,11 @@ def load_settings(
     insecure: bool = False,
     environ: dict[str, str] | None = None,
     namespace: str = "default",
-) -> Settings:
-    """Resolve settings from the config file, its profile, the environment and flags."""
+) -> tuple[Settings, dict[str, str]]:
+    """The settings, and where each one that is not a default came from
+    (``config.toml, line 3``, ``environment TIRI_SERVER``, ``flag --server``)."""
     env = os.environ if environ is None else environ
+    sources: dict[str, str] = {}
     home = Path(env["TIRI_HOME"]).expanduser() if env.get("TIRI_HOME") else None
     values: dict[str, Any] = {"home": home}
     path = Settings(home=home).config_dir / "config.toml"
@@ -274,9 +294,14 @@ def load_settings(
         except (OSError, tomllib.TOMLDecodeError) as exc:
             raise ConfigError(f"cannot read {path}: {exc}") from None
     _parse_sections(data, text, str(path), values)
+    for section in ("attention", "customisation"):
+        if section in values:
+            sources[section] = str(path)
     profiles = data.pop("profiles", {})
     for key, value in data.items():
-        values[key] = _coerce(key, value, str(path))
+        where = place(str(path), key_line(text, None, key))
+        values[key] = _coerce(key, value, where)
+        sources[key] = where
     chosen = profile or env.get("TIRI_PROFILE") or None
     if chosen:
         if not isinstance(profiles, dict) or chosen not in profiles:
@@ -284,29 +309,41 @@ def load_settings(
             raise ConfigError(
                 f"no profile {chosen!r} in {path}" + (f" (have: {known})" if known else "")
             )
+        header = next(iter(header_lines(text, f"profiles.{chosen}")), None)
         for key, value in profiles[chosen].items():
-            values[key] = _coerce(key, value, f"{path} [profiles.{chosen}]")
+            where = place(str(path), key_line(text, header, key)) + f" [profiles.{chosen}]"
+            values[key] = _coerce(key, value, where)
+            sources[key] = where
         values["profile"] = chosen
-    overrides = {
-        "server": server or env.get("TIRI_SERVER"),
-        "ws_url": ws_url or env.get("TIRI_WS_URL"),
-        "log_level": log_level or env.get("TIRI_LOG_LEVEL"),
-        "log_file": log_file or env.get("TIRI_LOG_FILE"),
-        "ca_bundle": ca_bundle or env.get("TIRI_CA_BUNDLE"),
-        "desktop_alerts": alerts or env.get("TIRI_DESKTOP_ALERTS"),
+        sources["profile"] = "flag --profile" if profile else "environment TIRI_PROFILE"
+    flags = {
+        "server": server,
+        "ws_url": ws_url,
+        "log_level": log_level,
+        "log_file": log_file,
+        "ca_bundle": ca_bundle,
+        "desktop_alerts": alerts,
     }
-    for key, value in overrides.items():
-        if value:
-            values[key] = _coerce(key, value, "option")
+    for key, (variable, flag) in OVERRIDES.items():
+        if flags[key]:
+            values[key] = _coerce(key, flags[key], f"flag {flag}")
+            sources[key] = f"flag {flag}"
+        elif env.get(variable):
+            values[key] = _coerce(key, env[variable], f"environment {variable}")
+            sources[key] = f"environment {variable}"
+    if home is not None:
+        sources["home"] = "environment TIRI_HOME"
     values["namespace"] = namespace
     values["insecure"] = insecure
+    if insecure:
+        sources["insecure"] = "flag --insecure"
     bundle = values.get("ca_bundle")
     if bundle is not None and not bundle.is_file():
         raise ConfigError(f"CA bundle {bundle} does not exist")
     unknown = set(values) - set(_FIELDS)
     if unknown:
         raise ConfigError(f"unknown settings: {', '.join(sorted(unknown))}")
-    return Settings(**values)
+    return Settings(**values), sources
 
 
 def _is_loopback_host(host: str | None) -> bool:
@@ -335,3 +372,29 @@ def security_warnings(settings: Settings) -> list[str]:
             )
             break
     return warnings
+
+
+def describe_settings(settings: Settings, sources: dict[str, str]) -> list[tuple[str, str, str]]:
+    """(name, value as written, where it came from) for every setting a user sets."""
+    rows = []
+    for name in (*sorted(_FILE_KEYS), "profile", "insecure"):
+        value = getattr(settings, name)
+        shown = (
+            "(none)"
+            if value is None
+            else str(value).lower()
+            if isinstance(value, bool)
+            else str(value)
+        )
+        rows.append((name, shown, sources.get(name, "default")))
+    if settings.attention is not None:
+        rules = settings.attention
+        quiet = f", quiet hours {rules.quiet_hours}" if rules.quiet_hours else ""
+        rows.append(
+            ("rules", f"{len(rules.rules)} rule(s){quiet} (tiri-tui rules)", sources["attention"])
+        )
+    if settings.customisation is not None:
+        c = settings.customisation
+        summary = f"{len(c.keymap)} key(s), {len(c.commands)} command(s), {len(c.links)} link(s), {len(c.views)} view(s)"
+        rows.append(("customisation", summary, sources["customisation"]))
+    return rows

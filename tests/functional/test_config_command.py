@@ -1,0 +1,49 @@
+"""`tiri-tui config`: every setting in force and where it came from; `config path`."""
+
+from __future__ import annotations
+
+from tests.functional.test_cli import run_cli
+
+CONFIG = """bell = true
+fallback_interval = 12
+
+[profiles.work]
+server = "https://tiri.example"
+"""
+
+
+def settings_of(out: str) -> dict[str, tuple[str, str]]:
+    rows = {}
+    for line in out.splitlines():
+        if " = " in line and not line.startswith("#"):
+            name, rest = line.split(" = ", 1)
+            value, source = rest.rsplit("  (", 1)
+            rows[name] = (value, source.rstrip(")"))
+    return rows
+
+
+async def test_config_says_where_each_setting_came_from(home, monkeypatch):
+    (home / "config").mkdir(parents=True)
+    path = home / "config" / "config.toml"
+    path.write_text(CONFIG)
+    monkeypatch.setenv("TIRI_LOG_LEVEL", "debug")
+    code, out, err = await run_cli(home, "--profile", "work", "--alerts", "osc9", "config")
+    assert code == 0, err
+    rows = settings_of(out)
+    assert rows["bell"] == ("true", f"{path}, line 1")
+    assert rows["fallback_interval"] == ("12", f"{path}, line 2")
+    assert rows["server"] == ("https://tiri.example", f"{path}, line 5 [profiles.work]")
+    assert rows["log_level"] == ("DEBUG", "environment TIRI_LOG_LEVEL")
+    assert rows["desktop_alerts"] == ("osc9", "flag --alerts")
+    assert rows["page_size"] == ("20", "default")
+    assert rows["profile"] == ("work", "flag --profile")
+    code, out, _ = await run_cli(home, "config", "path")
+    assert (code, out) == (0, f"{path}\n")
+
+
+async def test_a_bad_file_is_reported_with_its_line(home):
+    (home / "config").mkdir(parents=True)
+    (home / "config" / "config.toml").write_text('page_size = 20\nbell = "yes"\n')
+    code, out, err = await run_cli(home, "config")
+    assert code == 1 and out == ""
+    assert "config.toml, line 2: 'bell' has the wrong type" in err and "Traceback" not in err
