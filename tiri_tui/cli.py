@@ -159,6 +159,15 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="allow a non-loopback --host (anyone with the link sees your notifications)",
     )
+    doctor = commands.add_parser(
+        "doctor",
+        help="check, step by step, why the server does not work from here",
+        description="Check the configured server and session step by step — name and TCP, "
+        "TLS, the REST API, the clock, the session and its refresh, a notification page, "
+        "the WebSocket handshake, connection_ack and a ping — and say what to do about "
+        "each failure. Exit 1 if a step failed. No token is ever printed.",
+    )
+    doctor.add_argument("--json", action="store_true", help="one JSON object per step")
     config = commands.add_parser(
         "config",
         help="print the effective settings and where each came from",
@@ -272,6 +281,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "logout": _logout,
             "tail": _tail,
             "count": _count,
+            "doctor": _doctor,
             "dashboard": _dashboard,
         }[command]
         return runner(args, settings)
@@ -434,6 +444,20 @@ def _count(args: argparse.Namespace, settings: Settings) -> int:
     except LoginRequired as exc:
         _fail(str(exc))
         return EXIT_AUTH
+
+
+def _doctor(args: argparse.Namespace, settings: Settings) -> int:
+    from tiri_tui.doctor import diagnose
+
+    async def doctor() -> int:
+        failed = False
+        async with _client(settings) as client:
+            async for step in diagnose(client):
+                print(step.as_json() if args.json else step.line(), flush=True)
+                failed = failed or step.ok is False
+        return EXIT_ERROR if failed else EXIT_OK
+
+    return asyncio.run(doctor())
 
 
 def _child_options(args: argparse.Namespace) -> list[str]:

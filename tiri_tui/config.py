@@ -346,7 +346,7 @@ def resolve_settings(
     return Settings(**values), sources
 
 
-def _is_loopback_host(host: str | None) -> bool:
+def is_loopback_host(host: str | None) -> bool:
     if host in (None, "", "localhost"):
         return host == "localhost"
     try:
@@ -365,7 +365,7 @@ def security_warnings(settings: Settings) -> list[str]:
         )
     for url in (settings.server, settings.socket_url):
         parts = urlsplit(url)
-        if parts.scheme in ("http", "ws") and not _is_loopback_host(parts.hostname):
+        if parts.scheme in ("http", "ws") and not is_loopback_host(parts.hostname):
             warnings.append(
                 f"{parts.scheme}:// to {parts.hostname} is not encrypted: your token travels "
                 "in clear text (use https://)"
