@@ -248,10 +248,32 @@ def _parse_sections(data: dict[str, Any], text: str, source: str, values: dict[s
         data.pop(section, None)
 
 
-def load_settings(**options: Any) -> Settings:
-    """Resolve settings from the config file, its profile, the environment and
-    flags (the options of :func:`resolve_settings`)."""
-    return resolve_settings(**options)[0]
+def load_settings(
+    *,
+    server: str | None = None,
+    ws_url: str | None = None,
+    profile: str | None = None,
+    log_level: str | None = None,
+    log_file: str | None = None,
+    ca_bundle: str | None = None,
+    alerts: str | None = None,
+    insecure: bool = False,
+    environ: dict[str, str] | None = None,
+    namespace: str = "default",
+) -> Settings:
+    """Resolve settings from the config file, its profile, the environment and flags."""
+    return resolve_settings(
+        server=server,
+        ws_url=ws_url,
+        profile=profile,
+        log_level=log_level,
+        log_file=log_file,
+        ca_bundle=ca_bundle,
+        alerts=alerts,
+        insecure=insecure,
+        environ=environ,
+        namespace=namespace,
+    )[0]
 
 
 #: The environment variable and the flag that set each overridable setting.
