@@ -331,8 +331,11 @@ class DashboardScreen(Screen[None]):
     @on(NotificationList.NearEnd)
     def _near_end(self) -> None:
         # G goes to the end of what is loaded: say that more exist, and get them.
-        if self.controller is not None and self.controller.load_more() is not None:
-            held = len(self.controller.inbox)
+        # Said while a page is already on its way too (a gap fill's, or the
+        # screen-filling one): the reader pressed G and must hear why it stops.
+        controller = self.controller
+        if controller is not None and (controller.load_more() is not None or controller.has_more):
+            held = len(controller.inbox)
             self.say(f"{held:,} loaded; loading older ones from the server — G again goes further")
 
     # -- actions ----------------------------------------------------------------------
