@@ -124,10 +124,18 @@ async def test_the_login_form_works_in_the_page(server, home, monkeypatch, brows
         await page.wait_for_function(  # typed into the form, not lost before it had focus
             f"() => window.__plain().includes('{DEMO_EMAIL}')", timeout=10_000
         )
+        before = await page.evaluate("() => window.__tiri.length")
         await page.keyboard.press("Enter")  # to the password
+        # Keys typed before the focus has moved would still reach the e-mail
+        # field: wait for the repaint the move causes.
+        await page.wait_for_function(f"() => window.__tiri.length > {before}", timeout=10_000)
         await page.keyboard.type(DEMO_PASSWORD)
         await page.keyboard.press("Enter")
-        await page.wait_for_function("() => window.__tiri.includes('● connected')", timeout=30_000)
+        user = server.user(DEMO_EMAIL)
+        await wait_for(lambda: server.hub.sockets(user), 30, what="the page's dashboard online")
+        await page.wait_for_function(
+            "() => window.__plain().includes('● connected')", timeout=30_000
+        )
         await page.close()
 
 
