@@ -2,15 +2,8 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
+from tests.support.timezone import in_utc
 
-@pytest.fixture(autouse=True)
-def utc_time_zone(monkeypatch):
-    monkeypatch.setenv("TZ", "UTC")
-    time.tzset()
-    yield
-    monkeypatch.undo()
-    time.tzset()
+utc_time_zone = pytest.fixture(autouse=True)(in_utc)

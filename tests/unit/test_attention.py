@@ -6,12 +6,14 @@ from __future__ import annotations
 import base64
 import dataclasses
 import re
+import sys
 from datetime import time, timedelta
 from pathlib import Path
 
 import pytest
 
 from tests.support.fakes import NOW, sample
+from tests.support.waiting import wait_for
 from tiri_tui.attention.attention import Attention
 from tiri_tui.attention.batching import AlertBatcher
 from tiri_tui.attention.delivery import AlertsUnavailable, DesktopAlerts, TerminalAlerts
@@ -102,15 +104,14 @@ async def test_desktop_alerts_go_through_the_library_with_inert_text():
     batcher = AlertBatcher(settle=0)
     batcher.add(notification(HOSTILE + " <a href='x'>&amp;</a>"), 0.0)
     DesktopAlerts(notifier).send(batcher.take(0.0))
-    for _ in range(3):
-        await __import__("asyncio").sleep(0)
+    await wait_for(lambda: notifier.sent, what="the library's send")
     [sent] = notifier.sent
     assert sent["title"] == "Tiri"
     assert not CONTROLS.search(sent["message"]) and not re.search("[<>&]", sent["message"])
 
 
 def test_desktop_alerts_without_the_extra_say_what_to_install(monkeypatch):
-    monkeypatch.setitem(__import__("sys").modules, "desktop_notifier", None)
+    monkeypatch.setitem(sys.modules, "desktop_notifier", None)
     with pytest.raises(AlertsUnavailable, match=r"pip install 'tiri-tui\[desktop\]'"):
         DesktopAlerts.create()
 

@@ -9,19 +9,15 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from tests.support.fakes import sample
+from tests.support.timezone import in_utc
 from tiri_tui.inbox import Inbox
 from tiri_tui.ui.days import DayIndex, day_label
 
 NOW = datetime(2026, 11, 27, 15, 0, tzinfo=UTC)
 
 
-@pytest.fixture(autouse=True)
-def utc(monkeypatch):
-    monkeypatch.setenv("TZ", "UTC")
-    time.tzset()
-    yield
-    monkeypatch.undo()
-    time.tzset()
+# Every test here runs in UTC unless it says otherwise.
+utc = pytest.fixture(autouse=True)(in_utc)
 
 
 def at(*moments: datetime) -> Inbox:
