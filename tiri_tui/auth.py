@@ -245,6 +245,12 @@ class Auth:
         self._refreshing: asyncio.Task[str] | None = None
         self.refresh_count = 0
 
+    def stored_where(self) -> str:
+        """Where the session is kept, for people (a file's path, or the keyring)."""
+        if isinstance(self._store, FileTokenStore):
+            return str(self._store.path_for(self.server))
+        return "the system keyring"
+
     @property
     def session(self) -> Session | None:
         """The current session, if logged in."""

@@ -11,7 +11,7 @@ import logging
 import os
 import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -24,8 +24,9 @@ from tiri_tui.config import (
     resolve_settings,
     security_warnings,
 )
-from tiri_tui.errors import AlertsUnavailable, LoginFailed, LoginRequired, NotLoggedIn, TiriError
+from tiri_tui.errors import AlertsUnavailable, LoginFailed, LoginRequired, TiriError
 from tiri_tui.logs import configure_logging
+from tiri_tui.pipes import quiet_stdout
 
 if TYPE_CHECKING:
     from tiri_tui.client import TiriClient
@@ -291,16 +292,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:  # the reader went away (`| head`): done, as shell tools are
-        _quiet_stdout()
+        quiet_stdout()
         return EXIT_OK
-
-
-def _quiet_stdout() -> None:
-    """Standard output to /dev/null: the interpreter's last flush cannot fail on exit."""
-    with contextlib.suppress(OSError, ValueError):
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        os.close(devnull)
 
 
 def _fail(message: str) -> None:
@@ -413,51 +406,53 @@ def _logout(args: argparse.Namespace, settings: Settings) -> int:
 
 
 # -- tail -------------------------------------------------------------------------------------
+def _with_client(settings: Settings, work: Callable[[TiriClient], Awaitable[int]]) -> int:
+    """Run ``work`` with a client; a session only a login can bring back is exit 2."""
+
+    async def run() -> int:
+        async with _client(settings) as client:
+            return await work(client)
+
+    try:
+        return asyncio.run(run())
+    except LoginRequired as exc:  # NotLoggedIn too
+        _fail(str(exc))
+        return EXIT_AUTH
+
+
 def _tail(args: argparse.Namespace, settings: Settings) -> int:
     from tiri_tui.tail import run_tail, use_color
 
     color = use_color(args.color, sys.stdout.isatty(), os.environ)
-
-    async def tail() -> int:
-        async with _client(settings) as client:
-            return await run_tail(client, as_json=args.json, newest=max(0, args.n), color=color)
-
-    try:
-        return asyncio.run(tail())
-    except NotLoggedIn as exc:
-        _fail(str(exc))
-        return EXIT_AUTH
+    return _with_client(
+        settings,
+        lambda client: run_tail(client, as_json=args.json, newest=max(0, args.n), color=color),
+    )
 
 
 def _count(args: argparse.Namespace, settings: Settings) -> int:
     from tiri_tui.count import read_count, render, watch
 
-    async def count() -> int:
-        async with _client(settings) as client:
-            if args.watch:
-                return await watch(client, args.format)
-            print(render(await read_count(client, max(0.1, args.timeout)), args.format))
-            return EXIT_OK
+    async def count(client: TiriClient) -> int:
+        if args.watch:
+            return await watch(client, args.format)
+        print(render(await read_count(client, max(0.1, args.timeout)), args.format))
+        return EXIT_OK
 
-    try:
-        return asyncio.run(count())
-    except LoginRequired as exc:
-        _fail(str(exc))
-        return EXIT_AUTH
+    return _with_client(settings, count)
 
 
 def _doctor(args: argparse.Namespace, settings: Settings) -> int:
     from tiri_tui.doctor import diagnose
 
-    async def doctor() -> int:
+    async def doctor(client: TiriClient) -> int:
         failed = False
-        async with _client(settings) as client:
-            async for step in diagnose(client):
-                print(step.as_json() if args.json else step.line(), flush=True)
-                failed = failed or step.ok is False
+        async for step in diagnose(client):
+            print(step.as_json() if args.json else step.line(), flush=True)
+            failed = failed or step.ok is False
         return EXIT_ERROR if failed else EXIT_OK
 
-    return asyncio.run(doctor())
+    return _with_client(settings, doctor)
 
 
 def _child_options(args: argparse.Namespace) -> list[str]:

@@ -20,7 +20,7 @@ import os
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypedDict, Unpack
 from urllib.parse import urlsplit, urlunsplit
 
 import platformdirs
@@ -248,32 +248,24 @@ def _parse_sections(data: dict[str, Any], text: str, source: str, values: dict[s
         data.pop(section, None)
 
 
-def load_settings(
-    *,
-    server: str | None = None,
-    ws_url: str | None = None,
-    profile: str | None = None,
-    log_level: str | None = None,
-    log_file: str | None = None,
-    ca_bundle: str | None = None,
-    alerts: str | None = None,
-    insecure: bool = False,
-    environ: dict[str, str] | None = None,
-    namespace: str = "default",
-) -> Settings:
+class SettingsOptions(TypedDict, total=False):
+    """What :func:`resolve_settings` takes (the flags, and the environment)."""
+
+    server: str | None
+    ws_url: str | None
+    profile: str | None
+    log_level: str | None
+    log_file: str | None
+    ca_bundle: str | None
+    alerts: str | None
+    insecure: bool
+    environ: dict[str, str] | None
+    namespace: str
+
+
+def load_settings(**options: Unpack[SettingsOptions]) -> Settings:
     """Resolve settings from the config file, its profile, the environment and flags."""
-    return resolve_settings(
-        server=server,
-        ws_url=ws_url,
-        profile=profile,
-        log_level=log_level,
-        log_file=log_file,
-        ca_bundle=ca_bundle,
-        alerts=alerts,
-        insecure=insecure,
-        environ=environ,
-        namespace=namespace,
-    )[0]
+    return resolve_settings(**options)[0]
 
 
 #: The environment variable and the flag that set each overridable setting.

@@ -20,7 +20,7 @@ from urllib.parse import quote, urlsplit
 
 from tiri_tui import __version__
 from tiri_tui.api import COLLECTION
-from tiri_tui.auth import FileTokenStore, expires_at
+from tiri_tui.auth import expires_at
 from tiri_tui.client import TiriClient
 from tiri_tui.config import is_loopback_host
 from tiri_tui.errors import LoginRequired, TiriError, login_advice
@@ -192,10 +192,7 @@ async def _session(client: TiriClient) -> Step:
     session = auth.session
     if session is None:
         return Step("session", False, f"not logged in to {server}", login_advice(server))
-    store = auth._store
-    where = (
-        str(store.path_for(server)) if isinstance(store, FileTokenStore) else "the system keyring"
-    )
+    where = auth.stored_where()
     exp, _ = expires_at(session.access)
     left = "unknown expiry" if exp is None else f"access token expires in {exp - time.time():.0f} s"
     try:

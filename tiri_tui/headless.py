@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 import signal
 import sys
 from collections.abc import Callable
 from typing import TextIO
 
 from tiri_tui.controller import NotificationController
+from tiri_tui.pipes import quiet_stdout
 
 
 def stop_on_session_end_or_signal(controller: NotificationController, stop: asyncio.Event) -> None:
@@ -48,8 +48,5 @@ class LineOutput:
             self.closed = True
             if self.on_closed is not None:
                 self.on_closed()
-            with contextlib.suppress(OSError, ValueError):
-                if self.out is sys.stdout:
-                    devnull = os.open(os.devnull, os.O_WRONLY)
-                    os.dup2(devnull, sys.stdout.fileno())
-                    os.close(devnull)
+            if self.out is sys.stdout:
+                quiet_stdout()
