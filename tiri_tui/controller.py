@@ -370,9 +370,19 @@ class NotificationController:
         return self.rest.refresh()
 
     def load_more(self) -> asyncio.Task[None] | None:
-        """Fetch the next page, if there is one and no fetch is running."""
-        running = any(t.get_name() == "tiri-load-more" for t in self._tasks)
-        return self.rest.load_more(running)
+        """Older notifications wanted: the fetch of the next page (the one on
+        its way, if any); None when there is no older page to load."""
+        return self.rest.load_more()
+
+    @property
+    def load_more_failure(self) -> str | None:
+        """Why the last fetch of older notifications failed (None: it did not)."""
+        return self.rest.more_failure
+
+    @property
+    def confirmed(self) -> bool:
+        """The server has answered for this list at least once."""
+        return self.rest.confirmed
 
     @property
     def held(self) -> Inbox:

@@ -109,6 +109,16 @@ class Inbox:
         end = bisect.bisect_left(self._times, high)
         return self._order[start:end][::-1]
 
+    def rows_created_between(self, low: float | None, high: float) -> list[tuple[str, float]]:
+        """Like :meth:`ids_created_between`, each id with its creation time."""
+        start = 0 if low is None else bisect.bisect_right(self._times, low)
+        end = bisect.bisect_left(self._times, high)
+        return list(zip(self._order[start:end], self._times[start:end], strict=True))[::-1]
+
+    def newest_ids(self, count: int) -> list[str]:
+        """The ids of the ``count`` newest rows (a slice: no pass over the rest)."""
+        return self._order[-count:] if count > 0 else []
+
     def upsert(self, notification: Notification) -> Upsert:
         """Insert a new id once, or update a known one in place."""
         old = self._by_id.get(notification.id)

@@ -30,6 +30,7 @@ from tiri_tui.sync_rules import (
     Filters,
     Vanished,
     advanced_watermark,
+    deleted_elsewhere,
     newest_of,
     reconcile_done,
     walk_reached,
@@ -110,6 +111,14 @@ class RestSync:
         self._fill_again = False
         self._gap_task: asyncio.Task[None] | None = None
         self._next_url: str | None = None
+        #: Pages in the paging chain of the current filters (0: none yet). A
+        #: page 1 read again (a gap fill, R) starts no new chain once paging
+        #: went further: the older pages reached stay reached, and the next
+        #: link stays the one below them.
+        self._chain_depth = 0
+        self._more_task: asyncio.Task[None] | None = None
+        #: Why the last attempt to load older notifications failed (None: it did not).
+        self.more_failure: str | None = None
         #: Page URLs followed since the last page 1: a ``next`` leading back loops.
         self._followed: set[str] = set()
         self._more_coverage = self._coverage()
@@ -162,7 +171,7 @@ class RestSync:
         """Judge what arrives by these filters from now on (no reload yet)."""
         self.filters = filters
         self.filters_answered = False
-        self._next_url = None
+        self._next_url, self._chain_depth, self.has_more = None, 0, False
         self.synced_until = None
 
     def use_inbox(self, inbox: Inbox) -> None:
@@ -175,11 +184,15 @@ class RestSync:
         self._reconcile_now.set()
         return self._host.spawn(self._refresh_page_one(), "tiri-refresh")
 
-    def load_more(self, running: bool) -> asyncio.Task[None] | None:
-        """The next page, if there is one and no such fetch is ``running``."""
-        if not self._next_url or running:
+    def load_more(self) -> asyncio.Task[None] | None:
+        """The next older page: the fetch already on its way, or a new one if
+        there is a next page (None: there is none to load)."""
+        if self._more_task is not None and not self._more_task.done():
+            return self._more_task
+        if not self._next_url:
             return None
-        return self._host.spawn(self._load_more(self._next_url), "tiri-load-more")
+        self._more_task = self._host.spawn(self._load_more(self._next_url), "tiri-load-more")
+        return self._more_task
 
     def restart_fill(self) -> None:
         """Fill the gap. A fill already walking is left to finish (its pages are
@@ -224,8 +237,11 @@ class RestSync:
         pages = 0
         while True:
             asked = self._clock()
+            held_before = self._held_before(self._settings.page_size) if pages == 0 else frozenset()
             page = await self._page(url)
-            self._take_page(page, coverage, first=pages == 0, fetched_at=asked)
+            self._take_page(
+                page, coverage, first=pages == 0, fetched_at=asked, held_before=held_before
+            )
             if pages == 0:
                 self.loaded.set()  # the newest are shown; the rest may take a while
                 newest = newest_of(page)
@@ -282,27 +298,45 @@ class RestSync:
         """A fresh account of what the next walk proves (see :class:`Coverage`)."""
         return Coverage(grows_only_at_top=not self.filters.active)
 
-    def _take_page(self, page: Page, coverage: Coverage, *, first: bool, fetched_at: float) -> None:
+    def _held_before(self, page_size: int) -> frozenset[str]:
+        """What is held as page 1 is asked for: only these can page 1 prove
+        deleted above its oldest row (what comes after may be newer than the
+        server's answer). Twice a page: the rows it will list, and as many
+        deleted above them again (more are found by the next walk)."""
+        return frozenset(self._inbox.newest_ids(2 * page_size))
+
+    def _take_page(
+        self,
+        page: Page,
+        coverage: Coverage,
+        *,
+        first: bool,
+        fetched_at: float,
+        held_before: frozenset[str] = frozenset(),
+    ) -> None:
         self._counters.items_rejected += len(page.rejected)
-        if first:
-            self._next_url = page.next
+        if first and not self._chain_depth:
+            self._next_url, self._chain_depth = page.next, 1
             self._followed = set()
             self._more_coverage = self._coverage()
             self._more_coverage.add(page)  # paging on chains to this page 1
         self._host.accept(page.results, live=False, fetched_at=fetched_at)
-        self._drop_vanished(coverage.add(page))
+        self._drop_vanished(coverage.add(page), held_before)
         self.has_more = bool(self._next_url)
 
-    def _drop_vanished(self, proven: Vanished | None) -> None:
+    def _drop_vanished(
+        self, proven: Vanished | None, held_before: frozenset[str] = frozenset()
+    ) -> None:
         """Within a span a walk proved, held ids the server no longer lists
-        were deleted elsewhere (never one with an intent still queued)."""
+        were deleted elsewhere (see :func:`deleted_elsewhere`)."""
         if proven is None:
             return
-        gone = [
-            nid
-            for nid in self._inbox.ids_created_between(proven.low, proven.high)
-            if nid not in proven.listed and not self._outbox.has_pending(nid)
-        ]
+        gone = deleted_elsewhere(
+            proven,
+            self._inbox.rows_created_between(proven.low, proven.high),
+            held_before=held_before,
+            pending=self._outbox.has_pending,
+        )
         for nid in gone:
             self._host.remove(nid)
 
@@ -318,8 +352,11 @@ class RestSync:
     async def _refresh_page_one(self) -> None:
         async def refresh() -> None:
             asked = self._clock()
+            held_before = self._held_before(self._settings.page_size)
             page = await self._first_page()
-            self._take_page(page, self._coverage(), first=True, fetched_at=asked)
+            self._take_page(
+                page, self._coverage(), first=True, fetched_at=asked, held_before=held_before
+            )
             await self._refresh_count(page)
             self.confirmed = self.filters_answered = True
             await self._outbox.flush()
@@ -333,16 +370,18 @@ class RestSync:
         chain = self._more_coverage
         self._followed.add(url)
         asked = self._clock()
+        self.more_failure = None
         try:
             page = await self._api.follow(url)
         except LoginRequired:
             self._host.end_session()
             return
-        except TiriError as exc:
+        except (TiriError, OSError) as exc:
             if not is_transient(exc) and chain is self._more_coverage:
                 # Another server's link, a malformed page, a 4xx: trying the
                 # same link again cannot help, so the list ends here.
                 self._next_url, self.has_more = None, False
+            self.more_failure = str(exc) or type(exc).__name__
             log.info("loading more failed: %s", exc)
             return
         self._counters.items_rejected += len(page.rejected)
@@ -353,6 +392,7 @@ class RestSync:
         if looping:
             log.warning("the server's next link leads back to a page already loaded; stopping")
         self._next_url = None if looping else page.next
+        self._chain_depth += 1
         self._drop_vanished(chain.add(page))
         self.has_more = bool(self._next_url)
 
@@ -397,11 +437,12 @@ class RestSync:
         followed: set[str] = set()
         while True:
             asked = self._clock()
+            held_before = frozenset() if url else self._held_before(RECONCILE_PAGE_SIZE)
             page = await (self._api.follow(url) if url else self._first_page(RECONCILE_PAGE_SIZE))
             if self.filters != filters:
                 return  # the list was reset meanwhile: this walk proves nothing of it
             self._host.accept(page.results, live=False, fetched_at=asked)
-            self._drop_vanished(coverage.add(page))
+            self._drop_vanished(coverage.add(page), held_before)
             held_oldest = self._inbox[-1].created_at if len(self._inbox) else None
             if reconcile_done(page, held_oldest, followed):
                 return

@@ -7,6 +7,8 @@ notification twice) are tested on plain values.
 
 from __future__ import annotations
 
+import math
+from collections.abc import Callable, Container, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -95,13 +97,38 @@ class Vanished:
     """A span of creation times that a walk proved complete.
 
     Every notification the server has with ``low < created_at < high`` (Unix
-    seconds; None: unbounded below) was listed in ``listed``: a held one in
-    that span and not listed was deleted on the server.
+    seconds; None: unbounded below; ``math.inf`` above page 1) was listed in
+    ``listed``: a held one in that span and not listed was deleted on the
+    server. Page 1 is the top of the list, so it proves everything above its
+    oldest row (``oldest``) — but only of what was held before it was asked
+    for: a row that arrived afterwards may be newer than the server's answer.
     """
 
     low: float | None
     high: float
     listed: frozenset[str]
+    #: The page is page 1: rows at or above ``oldest`` count only if held before.
+    top: bool = False
+    oldest: float = -math.inf
+
+
+def deleted_elsewhere(
+    proven: Vanished,
+    held: Iterable[tuple[str, float]],
+    *,
+    held_before: Container[str],
+    pending: Callable[[str], bool],
+) -> list[str]:
+    """Which of the ``held`` rows (id, creation time) within ``proven`` the
+    server deleted: not listed, no intent of the user's still queued for it,
+    and — at the top of the list — held since before page 1 was asked for."""
+    return [
+        nid
+        for nid, created in held
+        if nid not in proven.listed
+        and not pending(nid)
+        and (not proven.top or created < proven.oldest or nid in held_before)
+    ]
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,17 +147,21 @@ class Coverage:
     the pages overlap, or the list only grows at the top (no filter) and
     its count did not shrink — offset paging skips an item only when
     something above it was deleted meanwhile. The last page proves
-    everything below it. The top of page 1 bounds the span: anything newer
-    may have arrived live after the server computed the page.
+    everything below it. Page 1 is the top of the list: it proves everything
+    above its oldest row (see :class:`Vanished` for what arrived while it was
+    on its way).
     """
 
     def __init__(self, *, grows_only_at_top: bool) -> None:
         self._grows_only_at_top = grows_only_at_top
         self._previous: _PageEdge | None = None
+        #: No page was added yet: the next is page 1.
+        self._at_top = True
 
     def add(self, page: Page) -> Vanished | None:
         """The span this page proves (None: nothing, e.g. a partial or empty page)."""
         previous, self._previous = self._previous, None
+        top, self._at_top = self._at_top, False
         if page.rejected or not page.results:
             return None  # a partial page proves nothing, and breaks the chain
         stamps = [n.created_at.timestamp() for n in page.results]
@@ -142,4 +173,7 @@ class Coverage:
         ):
             high = max(previous.oldest, newest)
         self._previous = _PageEdge(oldest, page.count, ids)
-        return Vanished(None if page.next is None else oldest, high, ids)
+        low = None if page.next is None else oldest
+        if top:
+            return Vanished(low, math.inf, ids, top=True, oldest=oldest)
+        return Vanished(low, high, ids)

@@ -13,6 +13,7 @@ from tiri_tui.policy import ConnectionState
 from tiri_tui.server import DEMO_EMAIL, DEMO_PASSWORD, DemoServer
 from tiri_tui.server.seed import seed_demo_user
 from tiri_tui.server.state import ServerState
+from tiri_tui.sync_rules import Filters
 
 
 async def started(server: DemoServer, home, **controller):  # type: ignore[no-untyped-def]
@@ -174,5 +175,75 @@ async def test_a_page_one_taken_while_paging_further_removes_nothing(tmp_path, m
             await paging
             assert removed(events) == []
             assert len(ctl.inbox) == 100
+        finally:
+            await client.aclose()
+
+
+async def test_the_newest_deleted_elsewhere_goes_on_R_and_stays_gone_after_a_restart(tmp_path):
+    """Swipe-to-delete on the phone most often hits the newest: page 1 is the top
+    of the list, so what is held above its oldest row and missing from it is gone."""
+    async with DemoServer(seed_count=45) as server:
+        client, ctl, events = await started(server, tmp_path)
+        try:
+            await load_everything(ctl, server)
+            newest = server.user().notifications[0]["id"]
+            deep = server.user().notifications[33]["id"]
+            for victim in (newest, deep):
+                server.state.delete(server.user(), victim)  # another device; no frame
+            await ctl.refresh()
+            await wait_for(lambda: deep not in ctl.inbox, what="the R walk to reach page 2")
+            assert newest not in ctl.inbox
+            assert sorted(removed(events)) == sorted([newest, deep])
+            assert len(ctl.inbox) == 43
+        finally:
+            await client.aclose()  # saves the cache
+        await server.stop()
+        client = make_client(server, tmp_path, controller=FAST_CONTROLLER)
+        ctl = client.open_controller()
+        try:
+            await ctl.show_cached()
+            assert len(ctl.inbox) == 43 and newest not in ctl.inbox
+        finally:
+            await client.aclose()
+
+
+async def test_a_filtered_view_drops_its_newest_deleted_elsewhere(tmp_path):
+    async with DemoServer(seed_count=45) as server:
+        client, ctl, events = await started(server, tmp_path)
+        try:
+            unread = Filters(unread_only=True)
+            await ctl.set_filters(unread)
+            await wait_for(lambda: ctl.rest.filters_answered, what="the filtered page 1")
+            newest = ctl.inbox[0].id
+            server.state.delete(server.user(), newest)
+            await ctl.refresh()
+            assert newest not in ctl.inbox
+            assert removed(events) == [newest]
+        finally:
+            await client.aclose()
+
+
+async def test_what_arrives_live_while_page_one_is_on_its_way_stays(tmp_path, monkeypatch):
+    """The server computed page 1 before this one existed: its absence proves nothing."""
+    async with DemoServer(seed_count=30) as server:
+        client, ctl, events = await started(server, tmp_path)
+        try:
+            gate, answered, original = asyncio.Event(), asyncio.Event(), client.api.list
+
+            async def held_back(**query):  # type: ignore[no-untyped-def]
+                page = await original(**query)
+                answered.set()
+                await gate.wait()
+                return page
+
+            monkeypatch.setattr(client.api, "list", held_back)
+            refreshing = ctl.refresh()
+            await answered.wait()  # page 1 computed by the server, not yet taken
+            fresh = await server.create_notification(title="meanwhile")
+            await wait_for(lambda: fresh["id"] in ctl.inbox, what="the live frame")
+            gate.set()
+            await refreshing
+            assert fresh["id"] in ctl.inbox
+            assert removed(events) == []
         finally:
             await client.aclose()

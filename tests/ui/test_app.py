@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import dataclasses
 import sqlite3
@@ -621,17 +622,27 @@ async def test_at_the_end_an_arrival_keeps_the_cursor_in_view():
             assert top <= view.cursor < top + height, (view.cursor, top, height)
 
 
-async def test_g_at_the_end_of_what_is_loaded_says_more_exist(server, dashboard):
-    app, pilot = dashboard
-    for _ in range(30):
+async def test_g_at_the_end_of_what_is_loaded_says_more_exist(server, client):
+    for _ in range(30):  # 60 on the server: the first two pages fill the screen
         await server.create_notification()
-    view = app.query_one(NotificationList)
-    await wait_for(lambda: len(view.source) >= 50)
-    assert app.controller.has_more
-    await pilot.press("G")
-    line = app.screen.query_one(MessageLine)
-    await wait_for(lambda: "loading older ones" in str(line.render()), what="the message")
-    await wait_for(lambda: len(view.source) == 60, what="the next page (all 60)")
+    app = TiriApp(client, bell=False)
+    async with app.run_test(size=SIZE) as pilot:
+        view = app.query_one(NotificationList)
+        await wait_for(lambda: len(view.source) >= 40)
+        assert app.controller.has_more
+        gate, original = asyncio.Event(), client.api.follow
+
+        async def held_back(url):  # type: ignore[no-untyped-def]
+            await gate.wait()  # the page stays on its way while the message is read
+            return await original(url)
+
+        client.api.follow = held_back
+        await pilot.press("G")
+        line = app.screen.query_one(MessageLine)
+        await wait_for(lambda: "loading older ones" in str(line.render()), what="the message")
+        gate.set()
+        await wait_for(lambda: len(view.source) == 60, what="the next page (all 60)")
+        await wait_for(lambda: "All 60 loaded" in str(line.render()), what="the end said")
 
 
 async def test_smaller_things_a_user_noticed(server, dashboard):

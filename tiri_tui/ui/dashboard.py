@@ -329,14 +329,40 @@ class DashboardScreen(Screen[None]):
             detail.show(message.notification)
 
     @on(NotificationList.NearEnd)
-    def _near_end(self) -> None:
-        # G goes to the end of what is loaded: say that more exist, and get them.
-        # Said while a page is already on its way too (a gap fill's, or the
-        # screen-filling one): the reader pressed G and must hear why it stops.
+    def _near_end(self, message: NotificationList.NearEnd) -> None:
+        # Near the end: get the next page quietly. G (asked) also says what
+        # happens, and what happened once the page is in.
         controller = self.controller
-        if controller is not None and (controller.load_more() is not None or controller.has_more):
-            held = len(controller.inbox)
-            self.say(f"{held:,} loaded; loading older ones from the server — G again goes further")
+        if controller is None:
+            return
+        task = controller.load_more()
+        if not message.asked:
+            return
+        if task is not None:
+            self._loading_older(task)
+        elif controller.confirmed and not controller.has_more:
+            self.say(f"All {len(controller.inbox):,} loaded: the end of the list")
+
+    @work(group="older", exclusive=True)
+    async def _loading_older(self, task: asyncio.Task[None]) -> None:
+        """Say that older ones are being loaded, then what came of it."""
+        controller = self.controller
+        if controller is None:
+            return
+        if not task.done():
+            self.say(f"{len(controller.inbox):,} loaded; loading older ones from the server…")
+        await asyncio.shield(task)
+        if controller is not self.controller:
+            return  # retired meanwhile (a new login)
+        held, failure = len(controller.inbox), controller.load_more_failure
+        if failure is not None:
+            self.say(
+                f"Older notifications could not be loaded: {failure} — G tries again", "warning"
+            )
+        elif controller.has_more:
+            self.say(f"{held:,} loaded — G loads older ones")
+        else:
+            self.say(f"All {held:,} loaded: the end of the list")
 
     # -- actions ----------------------------------------------------------------------
     @property

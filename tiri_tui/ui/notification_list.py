@@ -91,7 +91,12 @@ class NotificationList(ScrollView, can_focus=True):
             self.notification = notification
 
     class NearEnd(Message):
-        """The cursor is close to the last loaded row: time to load the next page."""
+        """Older rows are wanted: the cursor came close to the last loaded row,
+        or (``asked``) the reader went to the end, wherever the cursor was."""
+
+        def __init__(self, *, asked: bool = False) -> None:
+            super().__init__()
+            self.asked = asked
 
     class NewAbove(Message):
         """How many arrivals are above the view, unseen (0: none, or back at the top)."""
@@ -325,6 +330,9 @@ class NotificationList(ScrollView, can_focus=True):
 
     def action_last(self) -> None:
         self.move_to(len(self.source) - 1)
+        # Asked for, not inferred from a move: on the last row already, G
+        # still wants what lies below it.
+        self.post_message(self.NearEnd(asked=True))
 
     def action_page_down(self) -> None:
         height = max(1, self.scrollable_content_region.height)
