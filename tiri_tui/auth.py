@@ -2,6 +2,8 @@
 
 Tokens are stored per server URL, in the system keyring when the optional
 ``keyring`` package works, else in a 0600 file in the platformdirs config dir.
+Beside either, a lock file makes refresh single-flight across the processes
+that share the session (see :mod:`tiri_tui.session_lock`).
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from tiri_tui.errors import (
     message_from_body,
 )
 from tiri_tui.redaction import redact, remember_secret
+from tiri_tui.session_lock import SessionLock
 
 if TYPE_CHECKING:
     import httpx
@@ -58,6 +61,14 @@ class TokenStore(Protocol):
     def load(self, server: str) -> Session | None: ...
     def save(self, server: str, session: Session) -> None: ...
     def clear(self, server: str) -> None: ...
+    def lock_path(self, server: str) -> Path:
+        """The lock file every process takes to refresh the session of ``server``."""
+        ...
+
+
+def _file_name(server: str, suffix: str) -> str:
+    digest = hashlib.sha256(server.encode()).hexdigest()[:16]
+    return f"session-{digest}{suffix}"
 
 
 class FileTokenStore:
@@ -68,8 +79,11 @@ class FileTokenStore:
 
     def path_for(self, server: str) -> Path:
         """The file holding the session of ``server``."""
-        digest = hashlib.sha256(server.encode()).hexdigest()[:16]
-        return self.directory / f"session-{digest}.json"
+        return self.directory / _file_name(server, ".json")
+
+    def lock_path(self, server: str) -> Path:
+        """The lock file beside the session's file."""
+        return self.directory / _file_name(server, ".lock")
 
     def load(self, server: str) -> Session | None:
         path = self.path_for(server)
@@ -126,12 +140,21 @@ class Keyring(Protocol):
 
 
 class KeyringTokenStore:
-    """Sessions in the system keyring (only used when a real backend works)."""
+    """Sessions in the system keyring (only used when a real backend works).
+
+    The keyring has no locks: the refresh lock lives in ``lock_directory``
+    (the directory the file store would use).
+    """
 
     SERVICE = "tiri-tui"
 
-    def __init__(self, keyring_module: Keyring) -> None:
+    def __init__(self, keyring_module: Keyring, lock_directory: Path) -> None:
         self._keyring = keyring_module
+        self._lock_directory = lock_directory
+
+    def lock_path(self, server: str) -> Path:
+        """The lock file in the config dir, where the file store would keep the session."""
+        return self._lock_directory / _file_name(server, ".lock")
 
     def load(self, server: str) -> Session | None:
         raw = self._keyring.get_password(self.SERVICE, server)
@@ -161,7 +184,7 @@ def default_token_store(directory: Path, use_keyring: bool = True) -> TokenStore
             from keyring.backends import fail
 
             if not isinstance(keyring.get_keyring(), fail.Keyring):
-                return KeyringTokenStore(keyring)
+                return KeyringTokenStore(keyring, directory)
         except Exception:  # no keyring package, or a backend that cannot start
             pass
     return FileTokenStore(directory)
@@ -227,6 +250,9 @@ class Auth:
     REST client call. Refresh is single-flight: concurrent callers wait for
     the one refresh in progress, because servers that rotate refresh tokens
     blacklist the used one, and a second refresh with it would end the session.
+    Across processes sharing the stored session too: a refresh holds the
+    store's lock file, and first reads what the store holds now, so a session
+    another process has just refreshed is used as it is, never refreshed again.
     """
 
     def __init__(
@@ -242,6 +268,7 @@ class Auth:
         self._store = store
         self._clock = clock
         self._session = store.load(server)
+        self._lock = SessionLock(store.lock_path(server))
         self._refreshing: asyncio.Task[str] | None = None
         self.refresh_count = 0
 
@@ -274,7 +301,8 @@ class Auth:
         user = body.get("user") if isinstance(body, dict) else None
         user_id = user.get("id") if isinstance(user, dict) else None
         session = Session(access, refresh, email, None if user_id is None else str(user_id))
-        await self._set(session)
+        async with self._lock.held():  # not in the middle of another process's refresh
+            await self._set(session)
         return session
 
     async def access_token(self, force_refresh: bool = False) -> str:
@@ -287,14 +315,32 @@ class Auth:
         if not force_refresh and not needs_refresh(session.access, self._clock()):
             return session.access
         if self._refreshing is None:
-            self._refreshing = asyncio.ensure_future(self._refresh(session))
+            self._refreshing = asyncio.ensure_future(self._refresh_shared(session))
             self._refreshing.add_done_callback(lambda _: setattr(self, "_refreshing", None))
         return await asyncio.shield(self._refreshing)
 
+    async def _refresh_shared(self, session: Session) -> str:
+        """Refresh ``session`` unless another process sharing the store just did."""
+        async with self._lock.held():
+            stored = await asyncio.to_thread(self._store.load, self.server)
+            if stored is not None and (stored.access, stored.refresh) != (
+                session.access,
+                session.refresh,
+            ):
+                if not needs_refresh(stored.access, self._clock()):
+                    self._session = stored
+                    log.debug("using the session another process has just refreshed")
+                    return stored.access
+                # Ours may have been rotated away since: never send it again.
+                session = stored
+            return await self._refresh(session)
+
     async def _refresh(self, session: Session) -> str:
+        """One refresh call; the caller holds the lock, so nothing else writes the store."""
         response = await _post(self._http(), REFRESH_PATH, {"refresh": session.refresh})
         if response.status_code in (400, 401):
-            # Another process sharing this store may have rotated it: adopt theirs.
+            # A writer that does not take the lock (an older tiri-tui) may have
+            # rotated it: adopt theirs. Never clear a session someone else stored.
             stored = await asyncio.to_thread(self._store.load, self.server)
             if stored is not None and stored.refresh != session.refresh:
                 self._session = stored
@@ -333,9 +379,11 @@ class Auth:
             log.info("logout call failed (%s); forgetting the session anyway", type(exc).__name__)
         finally:
             self._session = None
-            await asyncio.to_thread(self._store.clear, self.server)
+            async with self._lock.held():
+                await asyncio.to_thread(self._store.clear, self.server)
 
     async def _set(self, session: Session) -> None:
+        """Use and store ``session``; the caller holds the lock."""
         remember_secret(session.access)
         remember_secret(session.refresh)
         self._session = session

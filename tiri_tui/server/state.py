@@ -74,8 +74,10 @@ class ServerState:
         #: away: the client never got that rotation's answer (a lost response),
         #: which with rotation and blacklisting ends the session for good.
         self.rotated_reuses: dict[str, int] = {}
-        #: Counters tests read: how many refreshes and logins were served.
+        #: Counters tests read: how many refreshes and logins were served, and
+        #: how many refreshes were refused (a token bad, expired or rotated away).
         self.refresh_calls = 0
+        self.refresh_refusals = 0
         self.login_calls = 0
 
     # -- accounts -------------------------------------------------------
@@ -156,7 +158,11 @@ class ServerState:
         login = self.login_of(refresh_token) if isinstance(refresh_token, str) else None
         if login is not None and self._jti(str(refresh_token)) in self._rotated_jti:
             self.rotated_reuses[login] = self.rotated_reuses.get(login, 0) + 1
-        user, claims = self.decode(refresh_token, "refresh")
+        try:
+            user, claims = self.decode(refresh_token, "refresh")
+        except TokenInvalid:
+            self.refresh_refusals += 1
+            raise
         answer = {"access": self._encode(user, "access", self.access_lifetime)}
         if self.rotate_refresh_tokens:
             self._blacklisted_jti.add(claims["jti"])
