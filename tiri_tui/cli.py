@@ -220,7 +220,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--format",
         choices=["plain", "json", "waybar", "tmux"],
         default="plain",
-        help="plain (the number), json, waybar (text/tooltip/class), tmux (for status-right)",
+        help="plain (the number; 3? when stale), json, waybar (text/tooltip/class), tmux (for status-right)",
     )
     count.add_argument(
         "--watch",
