@@ -92,7 +92,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    commands.add_parser("dashboard", help="open the dashboard (the default command)")
+    dashboard = commands.add_parser("dashboard", help="open the dashboard (the default command)")
+    # `web --demo` starts one per tab against its demo server: the header says so.
+    dashboard.add_argument("--demo-label", action="store_true", help=argparse.SUPPRESS)
     demo = commands.add_parser(
         "demo", help="try it: a demo server in-process, logged in, dashboard open"
     )
@@ -220,7 +222,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--format",
         choices=["plain", "json", "waybar", "tmux"],
         default="plain",
-        help="plain (the number), json, waybar (text/tooltip/class), tmux (for status-right)",
+        help="plain (the number; 3? when stale), json, waybar (text/tooltip/class), tmux (for status-right)",
     )
     count.add_argument(
         "--watch",
@@ -496,7 +498,8 @@ def _web(args: argparse.Namespace, settings: Settings) -> int:
             async with _client(Settings(server=demo.url, home=home)) as client:
                 await client.auth.login(DEMO_EMAIL, DEMO_PASSWORD)
             options = ["--server", demo.url]
-        server = DashboardServer(dashboard_command(options), args.host, args.port, new_secret())
+        command = dashboard_command(options, demo=args.demo)
+        server = DashboardServer(command, args.host, args.port, new_secret())
         try:
             runner = await server.start()
         except OSError as exc:
@@ -576,9 +579,11 @@ def _dashboard(args: argparse.Namespace, settings: Settings) -> int:
                 customisation=settings.customisation,
                 alert_mode=pick_mode(settings.desktop_alerts, os.environ),
                 first_load_done=gc_tuning.freeze_survivors,
+                server_label=f"{settings.server} (demo)" if demo_label else None,
             )
             await app.run_async()
 
+    demo_label = getattr(args, "demo_label", False)  # absent when no command was named
     asyncio.run(dashboard())
     return EXIT_OK
 

@@ -16,7 +16,9 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import ipaddress
+import json
 import os
+import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -196,12 +198,34 @@ _TYPES: dict[str, type | tuple[type, ...]] = {
 }
 
 
+#: Each type of setting as a person writes it in TOML.
+_WANTED: dict[type | tuple[type, ...], str] = {
+    str: "text in quotes",
+    bool: "true or false",
+    int: "a whole number",
+    (int, float): "a number",
+}
+
+
+def _as_written(value: Any) -> str:
+    """``value`` as TOML writes it: ``"yes"``, ``true``, ``2.5``, or ``a list`` / ``a table``."""
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, list | dict):
+        return "a list" if isinstance(value, list) else "a table"
+    return str(value)
+
+
 def _coerce(key: str, value: Any, source: str) -> Any:
     if key not in _FILE_KEYS:
         raise ConfigError(f"{source}: unknown setting {key!r}")
     expected = _TYPES.get(key, str)
     if not isinstance(value, expected) or (isinstance(value, bool) and expected is not bool):
-        raise ConfigError(f"{source}: {key!r} has the wrong type")
+        raise ConfigError(
+            f"{source}: {key!r} must be {_WANTED.get(expected, expected)}, got {_as_written(value)}"
+        )
     if isinstance(value, str):
         if key in ("log_file", "ca_bundle"):
             return Path(value).expanduser()
@@ -246,6 +270,19 @@ def _parse_sections(data: dict[str, Any], text: str, source: str, values: dict[s
         raise ConfigError(str(exc)) from None
     for section in (*_ATTENTION_SECTIONS, *_CUSTOM_SECTIONS):
         data.pop(section, None)
+
+
+def _not_toml(source: str, text: str, exc: tomllib.TOMLDecodeError) -> str:
+    """tomllib's complaint in the form of every other config error (path, line);
+    tomllib gives its position only inside the message."""
+    words = str(exc)
+    if found := re.search(r"\s*\(at line (\d+), column (\d+)\)$", words):
+        line, words = int(found[1]), f"{words[: found.start()]} (column {found[2]})"
+    elif found := re.search(r"\s*\(at end of document\)$", words):
+        line, words = len(text.splitlines()) or 1, f"{words[: found.start()]} (at the end)"
+    else:
+        line = None
+    return f"{place(source, line)}: not valid TOML: {words}"
 
 
 class SettingsOptions(TypedDict, total=False):
@@ -305,8 +342,10 @@ def resolve_settings(
         try:
             text = path.read_text("utf-8")
             data = tomllib.loads(text)
-        except (OSError, tomllib.TOMLDecodeError) as exc:
+        except OSError as exc:
             raise ConfigError(f"cannot read {path}: {exc}") from None
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(_not_toml(str(path), text, exc)) from None
     _parse_sections(data, text, str(path), values)
     for section in ("attention", "customisation"):
         if section in values:

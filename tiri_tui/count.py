@@ -88,6 +88,8 @@ def render(reading: Reading, fmt: str) -> str:
             tooltip = f"{shown} unread notification{'' if count == 1 else 's'}"
         kind = "stale" if stale else ("unread" if count else "zero")
         return json.dumps({"text": shown, "tooltip": tooltip, "class": kind})
+    # A stale count is marked where a person reads it: `3?` (a bare `?` is unknown).
+    marked = f"{shown}{'?' if stale and count is not None else ''}"
     if fmt == "tmux":
-        return f"✉ {shown}{'?' if stale and count is not None else ''}"
-    return shown
+        return f"✉ {marked}"
+    return marked

@@ -72,6 +72,9 @@ class Customisation:
     commands: tuple[UserCommand, ...] = ()
     links: tuple[tuple[str, str], ...] = ()
     views: tuple[SavedView, ...] = ()
+    #: The file they were read from: later errors (the keymap's, checked by
+    #: the UI) name it as the others do.
+    source: str = "config.toml"
 
     def link_for(self, notification_type: str) -> str | None:
         """The URL template for this type, if one is set."""
@@ -137,7 +140,8 @@ def _command(table: Mapping[str, Any], line: int | None, source: str, text: str)
 
 def _commands(value: object, text: str, source: str) -> tuple[UserCommand, ...]:
     if not isinstance(value, list) or not all(isinstance(t, dict) for t in value):
-        raise CustomisationError(f"{source}: 'commands' must be [[commands]] tables")
+        line = key_line(text, None, "commands")
+        raise CustomisationError(f"{place(source, line)}: 'commands' must be [[commands]] tables")
     headers = header_lines(text, "commands")
     return tuple(
         _command(table, headers[k] if k < len(headers) else None, source, text)
@@ -208,9 +212,14 @@ def _view(name: str, table: object, line: int | None, source: str, text: str) ->
 
 def _views(value: object, text: str, source: str) -> tuple[SavedView, ...]:
     if not isinstance(value, dict):
-        raise CustomisationError(f"{source}: 'views' must be [views.NAME] tables")
+        line = key_line(text, None, "views")
+        raise CustomisationError(f"{place(source, line)}: 'views' must be [views.NAME] tables")
     if len(value) > MAX_VIEWS:
-        raise CustomisationError(f"{source}: at most {MAX_VIEWS} views (keys 2…9 switch to them)")
+        extra = list(value)[MAX_VIEWS]  # the first one too many
+        line = next(iter(header_lines(text, f"views.{extra}")), None)
+        raise CustomisationError(
+            f"{place(source, line)}: at most {MAX_VIEWS} views (keys 2…9 switch to them)"
+        )
     views = []
     for name, table in value.items():
         line = next(iter(header_lines(text, f"views.{name}")), None)
@@ -232,4 +241,5 @@ def parse_customisation(data: Mapping[str, Any], text: str, source: str) -> Cust
         commands=commands,
         links=_links(data["links"], text, source) if "links" in data else (),
         views=_views(data["views"], text, source) if "views" in data else (),
+        source=source,
     )

@@ -6,16 +6,22 @@ user's notifications, so the page and its websocket live under a random
 secret path, printed once (like Jupyter's token): any other path gets 403,
 only the static assets (fonts, xterm.js) are public. The session stays in the
 dashboard process: nothing of it is in the page, its URL or the log.
+
+The page is textual-serve's, with three changes: its font comes from this
+server (the package ships it) instead of Google's, and a Content-Security-
+Policy keeps the page on this server, so it works with no network at all; the
+terminal takes the keyboard as soon as it is drawn (no click needed first).
 """
 
 from __future__ import annotations
 
 import hmac
+import re
 import secrets
 import shlex
 import sys
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any
+from pathlib import Path
 
 import aiohttp_jinja2
 import jinja2
@@ -33,14 +39,46 @@ FORBIDDEN = (
 )
 
 
+#: Nothing the page loads or connects to may be off this server; the fonts
+#: come from /static/fonts, textual.js adds <style> elements and inline styles.
+CONTENT_POLICY = (
+    "default-src 'self'; script-src 'self' 'unsafe-inline'; "
+    "style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self'; "
+    "connect-src 'self'; base-uri 'none'; form-action 'none'"
+)
+#: Headers of the page and of the redirect to it: the secret address is
+#: neither cached nor told to a site the page opens (the `o` key).
+PRIVATE = {"Referrer-Policy": "no-referrer", "Cache-Control": "no-store"}
+#: textual-serve's page asks Google for the font (a stylesheet link).
+_GOOGLE_FONT = re.compile(r"<link[^>]*fonts\.googleapis\.com[^>]*>", re.DOTALL)
+#: Keys reach the dashboard at once: xterm's input is focused when it appears.
+_FOCUS_ON_LOAD = """<script>
+  (() => {
+    const terminal = document.getElementById("terminal");
+    const focus = () => {
+      const input = terminal.querySelector("textarea.xterm-helper-textarea");
+      if (input !== null) input.focus();
+      return input !== null;
+    };
+    if (!focus()) {
+      const watcher = new MutationObserver(() => focus() && watcher.disconnect());
+      watcher.observe(terminal, { childList: true, subtree: true });
+    }
+  })();
+</script>
+</body>"""
+
+
 def new_secret() -> str:
     """A URL-safe secret with 192 bits of randomness."""
     return secrets.token_urlsafe(24)
 
 
-def dashboard_command(global_options: Sequence[str]) -> str:
-    """The shell command textual-serve runs for each browser tab."""
-    return shlex.join([sys.executable, "-m", "tiri_tui", *global_options, "dashboard"])
+def dashboard_command(global_options: Sequence[str], *, demo: bool = False) -> str:
+    """The shell command textual-serve runs for each browser tab (``demo``: its
+    header says "(demo)", as `tiri-tui demo`'s does)."""
+    command = [sys.executable, "-m", "tiri_tui", *global_options, "dashboard"]
+    return shlex.join(command + (["--demo-label"] if demo else []))
 
 
 class DashboardServer(Server):
@@ -67,6 +105,7 @@ class DashboardServer(Server):
         aiohttp_jinja2.setup(app, loader=jinja2.FileSystemLoader(self.templates_path))
         app.add_routes(
             [
+                web.get("/{secret}", self.handle_no_slash),
                 web.get("/{secret}/", self.handle_index, name="index"),
                 web.get("/{secret}/ws", self.handle_websocket, name="websocket"),
                 web.static("/static", self.statics_path, name="static"),
@@ -74,18 +113,48 @@ class DashboardServer(Server):
         )
         return app
 
-    @aiohttp_jinja2.template("app_index.html")
-    async def handle_index(self, request: web.Request) -> dict[str, Any]:
-        """The page: textual-serve's, its websocket URL under the same secret."""
+    async def handle_no_slash(self, request: web.Request) -> web.StreamResponse:
+        """The secret typed without its slash: to the page (a relative address,
+        the same path; the guard has checked the secret)."""
+        query = f"?{request.query_string}" if request.query_string else ""
+        raise web.HTTPFound(f"/{self.secret}/{query}", headers=PRIVATE)
+
+    async def handle_index(self, request: web.Request) -> web.Response:
+        """The page: textual-serve's, its websocket URL under the same secret,
+        its font served from here, the terminal focused on load."""
         router = request.app.router
         socket_path = router["websocket"].url_for(secret=self.secret)
         scheme = "wss" if self.public_url.startswith("https") else "ws"
-        return {
-            "font_size": 16,
-            "app_websocket_url": f"{scheme}:{self.public_url.split(':', 1)[1]}{socket_path}",
-            "config": {"static": {"url": f"{self.public_url}/static/"}},
-            "application": {"name": self.title},
-        }
+        static = f"{self.public_url}/static/"
+        page = aiohttp_jinja2.render_string(
+            "app_index.html",
+            request,
+            {
+                "font_size": 16,
+                "app_websocket_url": f"{scheme}:{self.public_url.split(':', 1)[1]}{socket_path}",
+                "config": {"static": {"url": static}},
+                "application": {"name": self.title},
+            },
+        )
+        page = _GOOGLE_FONT.sub(lambda _: self._font_faces(static), page)
+        page = page.replace("</body>", _FOCUS_ON_LOAD, 1)
+        headers = {**PRIVATE, "Content-Security-Policy": CONTENT_POLICY}
+        return web.Response(text=page, content_type="text/html", headers=headers)
+
+    def _font_faces(self, static: str) -> str:
+        """The terminal's font from the package's own files (none there: the
+        browser's monospace, as the page's font list falls back to)."""
+        faces, preloads = [], []
+        for font in sorted(Path(self.statics_path, "fonts").glob("RobotoMono*.ttf")):
+            url = f"{static}fonts/{font.name}"
+            style = "italic" if "Italic" in font.name else "normal"
+            faces.append(
+                f'@font-face {{ font-family: "Roboto Mono"; font-style: {style}; '
+                f'font-weight: 100 700; src: url("{url}") format("truetype"); }}'
+            )
+            if style == "normal":  # xterm measures its cells with it: fetch it at once
+                preloads.append(f'<link rel="preload" href="{url}" as="font" crossorigin />')
+        return f"{''.join(preloads)}<style>{' '.join(faces)}</style>" if faces else ""
 
     async def start(self) -> web.AppRunner:
         """Listen (in this event loop); returns the runner to ``cleanup()``."""

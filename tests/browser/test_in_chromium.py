@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import shutil
 import time
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -157,4 +158,44 @@ async def test_o_opens_the_link_in_a_new_browser_tab(server, home, monkeypatch, 
             await page.keyboard.press("o")
         tab = await opened.value
         assert tab.url == "https://tiri.example/requests/r%201%2F2"
+        await page.close()
+
+
+async def test_with_no_network_the_page_works_from_its_address_without_the_slash(
+    server, home, monkeypatch, browser
+):
+    """Every request off 127.0.0.1 is refused and recorded: there must be none,
+    and the terminal's font still comes (from this server)."""
+    async with served(server, home, monkeypatch) as web:
+        page = await browser.new_page(viewport={"width": 1280, "height": 720})
+        await page.add_init_script(CAPTURE)
+        asked: list[str] = []
+        refused: list[str] = []
+
+        async def only_this_machine(route) -> None:
+            asked.append(route.request.url)
+            if urlsplit(route.request.url).hostname == "127.0.0.1":
+                await route.continue_()
+            else:
+                refused.append(route.request.url)
+                await route.abort("internetdisconnected")
+
+        await page.route("**/*", only_this_machine)
+        response = await page.goto(web.url.rstrip("/"))  # as typed, without its slash
+        assert response is not None and response.ok and page.url == web.url
+        await page.wait_for_function("() => window.__tiri.includes('● connected')", timeout=30_000)
+        await page.evaluate("() => document.fonts.ready")
+        assert refused == [], refused
+        # The terminal's font came from this server.
+        assert any("/static/fonts/RobotoMono" in url for url in asked), asked
+        await page.screenshot(path=str(home / "offline.png"))
+        await page.close()
+
+
+async def test_keys_work_at_once_without_a_click(server, home, monkeypatch, browser):
+    async with served(server, home, monkeypatch) as web:
+        page = await open_page(browser, web.url)
+        await page.wait_for_function("() => window.__tiri.includes('● connected')", timeout=30_000)
+        await page.keyboard.press("?")  # no click, no focus() first: as a person would
+        await page.wait_for_function("() => window.__plain().includes('move down')", timeout=10_000)
         await page.close()

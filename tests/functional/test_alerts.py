@@ -3,6 +3,7 @@ focus reports written to its input, the exact sequences found in its raw output.
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import re
 from collections.abc import AsyncIterator
@@ -48,8 +49,20 @@ async def handled(terminal: Terminal, report: bytes) -> None:
     terminal.write(b"\x1b")
 
 
+#: Who sends each pushed notification, and what it says: every alert carries both.
+SENDER, MESSAGE = "Ana", "Can you help on Saturday?"
+#: What follows a title in an alert's text.
+FROM = f" — {SENDER}: {MESSAGE}"
+
+
 async def push(server: DemoServer, title: str, **fields: str) -> None:
-    fields = {"priority": "normal", "notification_type": "request_accepted", **fields}
+    fields = {
+        "priority": "normal",
+        "notification_type": "request_accepted",
+        "created_by_name": SENDER,
+        "message": MESSAGE,
+        **fields,
+    }
     await server.create_notification(title=title, **fields)
 
 
@@ -60,15 +73,18 @@ async def test_blurred_an_arrival_raises_the_exact_osc9_and_focused_none(server,
         await terminal.wait_for_output(b"Seen on screen")  # painted in the list
         await handled(terminal, FOCUS_OUT)
         await push(server, "Volunteer found")
-        await terminal.wait_for_output(b"\x1b]9;Tiri: Volunteer found\x07")
+        alert = f"\x1b]9;Tiri: Volunteer found{FROM}\x07".encode()
+        await terminal.wait_for_output(alert)
         # Alerts go out in order: the focused arrival would have come first.
-        assert terminal.sequences(OSC9, BEL) == [b"\x1b]9;Tiri: Volunteer found\x07"]
+        assert terminal.sequences(OSC9, BEL) == [alert]
 
 
 async def test_focus_never_reported_counts_as_not_looking(server, home):
     async with dashboard(server, home, "--alerts", "osc9") as terminal:
         await push(server, "Nobody said where focus is")
-        await terminal.wait_for_output(b"\x1b]9;Tiri: Nobody said where focus is\x07")
+        await terminal.wait_for_output(
+            f"\x1b]9;Tiri: Nobody said where focus is{FROM}\x07".encode()
+        )
 
 
 async def test_hostile_titles_carry_no_control_into_any_alert_sequence(server, home):
@@ -80,7 +96,8 @@ async def test_hostile_titles_carry_no_control_into_any_alert_sequence(server, h
     ):
         async with dashboard(server, home, "--alerts", mode) as terminal:
             await handled(terminal, FOCUS_OUT)
-            await push(server, HOSTILE_TITLE)
+            # The sender and the message are someone else's text too.
+            await push(server, HOSTILE_TITLE, created_by_name=HOSTILE_TITLE, message=HOSTILE_TITLE)
             await terminal.wait_for_output(opener)
             await wait_for(
                 lambda opener=opener, terminator=terminator: terminal.sequences(opener, terminator),
@@ -105,7 +122,9 @@ async def test_inside_tmux_the_alert_is_wrapped_for_passthrough(server, home):
     ) as terminal:
         await handled(terminal, FOCUS_OUT)
         await push(server, "Through tmux")
-        await terminal.wait_for_output(b"\x1bPtmux;\x1b\x1b]9;Tiri: Through tmux\x07\x1b\\")
+        await terminal.wait_for_output(
+            f"\x1bPtmux;\x1b\x1b]9;Tiri: Through tmux{FROM}\x07\x1b\\".encode()
+        )
 
 
 async def test_auto_picks_kittys_osc99_with_base64_payloads(server, home):
@@ -114,9 +133,10 @@ async def test_auto_picks_kittys_osc99_with_base64_payloads(server, home):
         await push(server, "Kitty")
         at = await terminal.wait_for_output(b"\x1b]99;")
         await terminal.wait_for_output(b"p=body")
-        # "Tiri" then "Kitty", base64 (e=1): no payload byte can be a control.
+        # "Tiri" then "Kitty — Ana: …", base64 (e=1): no payload byte can be a control.
         assert b";VGlyaQ==\x1b\\" in terminal.output[at:]
-        assert b";S2l0dHk=\x1b\\" in terminal.output[at:]
+        body = base64.b64encode(f"Kitty{FROM}".encode())
+        assert b";" + body + b"\x1b\\" in terminal.output[at:]
 
 
 def quiet_now() -> str:
@@ -158,10 +178,11 @@ action = "alert"
         await wait_for(lambda: welcome["is_read"], 10, what="the read rule's mark on the server")
         await handled(terminal, FOCUS_IN)
         await push(server, "Fire!", priority="urgent")
-        await terminal.wait_for_output(b"\x1b]9;Tiri: urgent: Fire!\x07")
+        fire = f"\x1b]9;Tiri: urgent: Fire!{FROM}\x07".encode()
+        await terminal.wait_for_output(fire)
         # The quiet, read and muted ones raised nothing (they would have come first),
         # and the insistent one rang the bell too (a BEL outside any OSC).
-        assert terminal.sequences(OSC9, BEL) == [b"\x1b]9;Tiri: urgent: Fire!\x07"]
+        assert terminal.sequences(OSC9, BEL) == [fire]
         outside = re.sub(rb"\x1b\][^\x07]*\x07", b"", bytes(terminal.output))
         assert BEL in outside
 
@@ -174,7 +195,7 @@ async def test_what_a_gap_fill_finds_after_a_restart_is_one_alert(server, home):
             await push(server, f"While away {k}")
         await server.start()
         await terminal.wait_for_output(
-            "\x1b]9;Tiri: 3 new notifications — While away 2\x07".encode(), timeout=20
+            f"\x1b]9;Tiri: 3 new notifications — While away 2{FROM}\x07".encode(), timeout=20
         )
         assert len(terminal.sequences(OSC9, BEL)) == 1
 
@@ -197,7 +218,7 @@ async def test_a_burst_raises_a_handful_of_alerts_that_count_it(server, home):
         )
         alerts = terminal.sequences(OSC9, BEL)
         assert len(alerts) <= 5, alerts
-        assert alerts[-1].endswith(b"Burst 199\x07")
+        assert alerts[-1].endswith(f"Burst 199{FROM}\x07".encode())
 
 
 # -- the command line ----------------------------------------------------------------------------

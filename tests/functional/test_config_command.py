@@ -46,4 +46,15 @@ async def test_a_bad_file_is_reported_with_its_line(home):
     (home / "config" / "config.toml").write_text('page_size = 20\nbell = "yes"\n')
     code, out, err = await run_cli(home, "config")
     assert code == 1 and out == ""
-    assert "config.toml, line 2: 'bell' has the wrong type" in err and "Traceback" not in err
+    path = home / "config" / "config.toml"
+    assert f"{path}, line 2: 'bell' must be true or false, got \"yes\"" in err
+    assert "Traceback" not in err
+
+
+async def test_a_keymap_error_names_the_whole_path_as_the_others_do(home):
+    (home / "config").mkdir(parents=True)
+    path = home / "config" / "config.toml"
+    path.write_text('bell = true\n\n[keymap]\nno_such_action = "x"\n')
+    code, _, err = await run_cli(home, "dashboard")
+    assert code == 1 and "Traceback" not in err
+    assert f"tiri-tui: {path}, line 4: [keymap] has no binding 'no_such_action'" in err

@@ -41,6 +41,9 @@ async def test_with_the_server_down_count_prints_the_cached_count_as_stale(serve
     cached = controller.unread_count
     await client.aclose()
     await server.stop()
+    code, out, err = await run_cli(home, "--server", server.url, "count", "--timeout", "1")
+    assert code == 0, err
+    assert out == f"{cached}?\n"  # plain text says it is stale, as tmux's `✉ 3?` does
     code, out, err = await run_cli(
         home, "--server", server.url, "count", "--format", "json", "--timeout", "1"
     )
@@ -68,6 +71,8 @@ async def test_count_when_logged_out_exits_2_saying_how_to_log_in(server, home):
 def test_the_outputs_are_built_from_the_number_alone():
     assert render(Reading(None, True), "json") == '{"unread_count": null, "stale": true}'
     assert render(Reading(3, True), "tmux") == "✉ 3?"
+    assert render(Reading(3, True), "plain") == "3?" and render(Reading(3, False), "plain") == "3"
+    assert render(Reading(None, True), "plain") == "?"
     assert json.loads(render(Reading(1, False), "waybar"))["tooltip"] == "1 unread notification"
     assert json.loads(render(Reading(0, False), "waybar"))["class"] == "zero"
 

@@ -4,6 +4,9 @@ that closing a tab ends its dashboard (no process, no socket left behind)."""
 from __future__ import annotations
 
 import asyncio
+import itertools
+import re
+import signal
 
 import aiohttp
 
@@ -66,3 +69,68 @@ async def test_ten_tabs_opened_and_closed_leave_no_dashboard_and_no_socket(
 async def test_a_public_host_needs_public(home):
     code, _, err = await run_cli(home, "web", "--host", "0.0.0.0")
     assert code == 1 and "Add --public to insist" in err
+
+
+async def test_the_secret_without_its_slash_is_sent_to_the_page_and_nothing_else_is(
+    server, home, monkeypatch
+):
+    async with served(server, home, monkeypatch) as web, aiohttp.ClientSession() as http:
+        base = web.public_url
+        async with http.get(f"{base}/{web.secret}?delay=1", allow_redirects=False) as response:
+            assert response.status in (301, 302, 307, 308)
+            # Relative, to the same path with its slash: the secret goes nowhere else.
+            assert response.headers["Location"] == f"/{web.secret}/?delay=1"
+        async with http.get(f"{base}/{web.secret}") as response:
+            assert response.status == 200 and str(response.url) == web.url
+        for path in ("/not-the-secret", f"/{web.secret[:-1]}", "/static"):
+            async with http.get(base + path, allow_redirects=False) as response:
+                assert response.status in (403, 404), path  # never a redirect
+                assert "Location" not in response.headers
+
+
+async def test_the_page_asks_for_nothing_beyond_this_server(server, home, monkeypatch):
+    """No web fonts or scripts from the internet: the page works offline."""
+    async with served(server, home, monkeypatch) as web, aiohttp.ClientSession() as http:
+        async with http.get(web.url) as response:
+            page = await response.text()
+            referrer_policy = response.headers.get("Referrer-Policy")
+        addresses = re.findall(r"""(?:href|src)\s*=\s*["']([^"']+)["']|url\(["']?([^"')]+)""", page)
+        for address in filter(None, itertools.chain.from_iterable(addresses)):
+            if address.startswith("http"):
+                assert address.startswith(web.public_url), address
+            else:
+                assert not address.startswith("//"), address
+        assert "fonts.googleapis" not in page
+        for font in re.findall(r"static/fonts/[\w.-]+", page):
+            async with http.get(f"{web.public_url}/{font}") as response:
+                assert response.status == 200, font
+        # A link the page opens (o) is not told the secret address it came from.
+        assert referrer_policy == "no-referrer"
+
+
+async def test_web_demo_says_demo_in_the_header_as_the_terminal_demo_does(home):
+    import asyncio
+
+    from tests.support.cli import spawn_cli
+
+    process = await spawn_cli(home, "web", "--demo", "--port", "0")
+    try:
+        line = (await asyncio.wait_for(process.stdout.readline(), 30)).decode()
+        url = re.search(r"open (http://\S+/)", line).group(1)
+        socket_url = url.replace("http://", "ws://") + "ws?width=120&height=30"
+        seen = bytearray()
+        async with aiohttp.ClientSession() as http, http.ws_connect(socket_url) as tab:
+
+            async def read() -> None:
+                async for message in tab:
+                    if message.type is aiohttp.WSMsgType.BINARY:
+                        seen.extend(message.data)
+
+            reader = asyncio.create_task(read())
+            try:
+                await wait_for(lambda: b"(demo)" in seen, 30, what="(demo) in the header")
+            finally:
+                reader.cancel()
+    finally:
+        process.send_signal(signal.SIGINT)
+        await asyncio.wait_for(process.wait(), 20)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import dataclasses
+import itertools
 import re
 import sys
 from datetime import time, timedelta
@@ -19,7 +20,7 @@ from tiri_tui.attention.batching import AlertBatcher
 from tiri_tui.attention.delivery import AlertsUnavailable, DesktopAlerts, TerminalAlerts
 from tiri_tui.attention.modes import TERMINALS, AlertMode, pick_mode, terminal_table
 from tiri_tui.attention.rules import Action, AttentionRules, QuietHours, Rule
-from tiri_tui.attention.sequences import osc9, osc99, osc777, tmux_passthrough
+from tiri_tui.attention.sequences import BODY_WIDTH, osc9, osc99, osc777, tmux_passthrough
 from tiri_tui.config import ConfigError, load_settings
 
 HOSTILE = "Hi\x1b]52;c;ZXZpbA==\x07\x1b\\ there; more\x9c\x9b2J\nline two\x00 \u202eevil\u202c [b]x"
@@ -87,7 +88,11 @@ def test_terminal_alerts_wrap_in_tmux_and_the_bell_is_never_wrapped():
     one = alert.take(0.0)
     TerminalAlerts(AlertMode.OSC9, written.append, in_tmux=True).send(one)
     TerminalAlerts(AlertMode.BELL, written.append, in_tmux=True).send(one)
-    assert written == ["\x1bPtmux;\x1b\x1b]9;Tiri: Hi\x07\x1b\\", "\x07"]
+    assert written == [
+        "\x1bPtmux;\x1b\x1b]9;Tiri: Hi — John: John accepted your request at the food bank"
+        "\x07\x1b\\",
+        "\x07",
+    ]
 
 
 # -- desktop-notifier -----------------------------------------------------------------------------
@@ -266,14 +271,18 @@ def test_arrivals_within_the_settle_are_one_alert_naming_the_newest():
         batcher.add(notification(f"n{k}", created_at=NOW + timedelta(seconds=k)), 0.1 * k)
     [(at, alert)] = drain(batcher, 5)
     assert at == pytest.approx(0.5)
-    assert alert.count == 3 and alert.body == "3 new notifications — n2"
+    assert alert.count == 3
+    assert (
+        alert.body == "3 new notifications — n2 — John: John accepted your request at the food bank"
+    )
 
 
 def test_one_arrival_alone_is_its_title():
     batcher = AlertBatcher()
     batcher.add(notification("Volunteer found"), 0.0)
     [(_, alert)] = drain(batcher, 2)
-    assert alert.count == 1 and alert.body == "Volunteer found" and alert.title == "Tiri"
+    assert alert.count == 1 and alert.title == "Tiri"
+    assert alert.body == "Volunteer found — John: John accepted your request at the food bank"
 
 
 def test_a_burst_of_2000_gives_a_handful_of_alerts_that_count_every_one():
@@ -301,6 +310,80 @@ def test_no_more_than_five_alerts_a_minute_however_they_are_spread():
             if batcher.take(now) is not None:
                 sent.append(now)
     assert len(sent) == 5 and sent[-1] - sent[0] < 60
+
+
+def stream(batcher: AlertBatcher, every: float, until: float, step: float = 0.05):
+    """Arrivals every ``every`` seconds from 0 until ``until`` on a fake clock,
+    each alert taken when it falls due (as the dashboard's timer does): the
+    number of arrivals, and (time, alert) for each alert."""
+    arrivals, alerts, now, next_arrival = 0, [], 0.0, 0.0
+    while now < until or batcher.due is not None:
+        while next_arrival <= now and next_arrival < until:
+            batcher.add(notification(f"n{arrivals}"), next_arrival)
+            arrivals, next_arrival = arrivals + 1, round(next_arrival + every, 6)
+        if (alert := batcher.take(now)) is not None:
+            alerts.append((now, alert))
+        now = round(now + step, 6)
+    return arrivals, alerts
+
+
+@pytest.mark.parametrize("every", [0.5, 2.0, 5.0, 11.0])
+def test_a_steady_stream_is_alerted_window_by_window_never_long_silent(every):
+    """2/s (or one every few seconds) for three minutes: never five fast alerts
+    then most of a minute of silence; every arrival counted once; still at most
+    five alerts in any minute."""
+    arrivals, alerts = stream(AlertBatcher(), every, until=180.0)
+    assert sum(alert.count for _, alert in alerts) == arrivals
+    times = [at for at, _ in alerts]
+    moments = [0.0, *times]  # the first arrival, then each alert
+    silences = [later - earlier for earlier, later in itertools.pairwise(moments) if earlier < 180]
+    assert max(silences) <= 15.0, times
+    assert all(sum(t - 60 < other <= t for other in times) <= 5 for t in times), times
+
+
+def test_an_alert_names_the_sender_and_the_start_of_the_message():
+    batcher = AlertBatcher(settle=0)
+    batcher.add(
+        notification("Volunteer found", created_by_name="Ana", message="I can help on Sat"), 0.0
+    )
+    assert batcher.take(0.0).body == "Volunteer found — Ana: I can help on Sat"
+    batcher.add(notification("No sender", created_by_name=None, message="Just this"), 20.0)
+    assert batcher.take(20.0).body == "No sender — Just this"
+    batcher.add(notification("Only who", created_by_name="Bo", message=""), 40.0)
+    assert batcher.take(40.0).body == "Only who — from Bo"
+    for k in range(2):
+        batcher.add(notification(f"n{k}", created_at=NOW + timedelta(seconds=k)), 60.0)
+    assert batcher.take(60.0).body == (
+        "2 new notifications — n1 — John: John accepted your request at the food bank"
+    )
+
+
+def test_a_long_title_and_message_leave_room_for_the_sender_and_the_message():
+    batcher = AlertBatcher(settle=0)
+    batcher.add(notification("T" * 500, created_by_name="S" * 500, message="M" * 5000), 0.0)
+    body = batcher.take(0.0).body
+    assert "T" * 40 in body and "S" * 20 in body and "M" * 40 in body
+    assert len(body) <= BODY_WIDTH
+
+
+@pytest.mark.parametrize("build", [osc9, osc777, osc99])
+def test_a_hostile_sender_and_message_are_as_inert_as_the_title(build):
+    batcher = AlertBatcher(settle=0)
+    batcher.add(notification("Hi", created_by_name=HOSTILE, message=HOSTILE), 0.0)
+    alert = batcher.take(0.0)
+    sequence = build(alert.title, alert.body)
+    if build is osc99:
+        payloads = re.findall(r";([A-Za-z0-9+/=]*)\x1b\\", sequence)
+        assert len(payloads) == 2 and sequence.count("\x1b") == 4
+        texts = [base64.b64decode(p).decode() for p in payloads]
+    else:
+        assert sequence.endswith("\x07") and sequence.count("\x07") == 1
+        texts = [sequence[2:-1]]
+    for text in texts:
+        assert not CONTROLS.search(text.removeprefix("]")), repr(text)
+    if build is osc777:
+        fields = sequence[len("\x1b]777;") : -1].split(";")
+        assert len(fields) == 3 and "there, more" in fields[2], fields
 
 
 def test_focus_drops_what_settles_unless_a_rule_insisted():

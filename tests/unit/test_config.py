@@ -59,9 +59,9 @@ def test_precedence_file_profile_env_flag(tmp_path):
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("server = 5", "wrong type"),
+        ("server = 5", "must be text in quotes"),
         ('colour = "blue"', "unknown setting"),
-        ("server = [", "cannot read"),
+        ("server = [", "not valid TOML"),
         ('server = "ftp://x"', "must look like"),
     ],
 )
@@ -81,3 +81,54 @@ def test_demo_namespace_keeps_its_files_apart(tmp_path):
     real = Settings(home=tmp_path)
     demo = Settings(home=tmp_path, namespace="demo")
     assert real.config_dir != demo.config_dir and demo.config_dir.is_relative_to(real.config_dir)
+
+
+def config_error(home, text: str, profile: str | None = None) -> str:
+    write_config(home, text)
+    with pytest.raises(ConfigError) as caught:
+        load_settings(profile=profile, environ={"TIRI_HOME": str(home)})
+    return str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("text", "where", "words"),
+    [
+        ('bell = "yes"', "line 1", "'bell' must be true or false, got \"yes\""),
+        ("\npage_size = 2.5", "line 2", "'page_size' must be a whole number, got 2.5"),
+        ("fallback_interval = true", "line 1", "'fallback_interval' must be a number, got true"),
+        ("server = 5", "line 1", "'server' must be text in quotes, got 5"),
+        ("log_file = [1, 2]", "line 1", "'log_file' must be text in quotes, got a list"),
+    ],
+)
+def test_a_wrong_type_says_the_type_wanted_and_the_value_given(tmp_path, text, where, words):
+    path = tmp_path / "config" / "config.toml"
+    assert config_error(tmp_path, text) == f"{path}, {where}: {words}"
+
+
+def test_a_wrong_type_in_a_profile_names_its_line_and_profile(tmp_path):
+    path = tmp_path / "config" / "config.toml"
+    message = config_error(tmp_path, "[profiles.w]\nbell = 1", profile="w")
+    assert message == f"{path}, line 2 [profiles.w]: 'bell' must be true or false, got 1"
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "words"),
+    [
+        ('bell = true\nquiet_hours = "22-07"', 2, "quiet_hours must look like"),
+        ('bell = true\n\nquiet_hours = "07:00-07:00"', 3, "starts when it ends"),
+        ("bell = true\nrules = 5", 2, "'rules' must be [[rules]] tables"),
+        ("bell = true\ncommands = 5", 2, "'commands' must be [[commands]] tables"),
+        ("bell = true\nviews = 5", 2, "'views' must be [views.NAME] tables"),
+        ('bell = true\nserver = "x" "y"', 2, "not valid TOML"),
+        ("bell = true\nserver = [", 2, "not valid TOML"),
+        (
+            "".join(f"[views.v{k}]\nunread_only = true\n" for k in range(9)),
+            17,
+            "at most 8 views",
+        ),
+    ],
+)
+def test_every_config_error_names_the_whole_path_and_the_line(tmp_path, text, line, words):
+    message = config_error(tmp_path, text)
+    assert message.startswith(f"{tmp_path / 'config' / 'config.toml'}, line {line}: "), message
+    assert words in message, message

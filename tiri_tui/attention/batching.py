@@ -1,10 +1,12 @@
 """Several arrivals, one alert: coalescing and a rate limit, on a clock passed in.
 
 The first arrival after a quiet spell is alerted after a short settle (a gap
-fill or a burst lands in the same alert); later ones wait for the alert
-before them to be ``SPACING`` old, and no more than ``PER_MINUTE`` alerts
-go out in any minute. A burst of 2,000 gives a handful of alerts, each
-counting what it stands for.
+fill or a burst lands in the same alert); one follow-up may come ``SPACING``
+after it. While news keeps coming, the rest of the minute's budget
+(``PER_MINUTE``) is spread evenly: one alert per ``window`` (about 15 s),
+counting what arrived in it — never five quick alerts and then most of a
+minute of silence. A burst of 2,000 gives a handful of alerts, each counting
+what it stands for.
 """
 
 from __future__ import annotations
@@ -12,13 +14,32 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass
 
+from tiri_tui.attention.sequences import BODY_WIDTH
 from tiri_tui.models import Notification
+from tiri_tui.text import bare
 
 #: What lands within this long of the first arrival is one alert.
 SETTLE = 0.5
-#: Alerts are at least this far apart; what arrives meanwhile waits and joins.
+#: The first follow-up of a minute waits this long; what arrives meanwhile joins it.
 SPACING = 2.0
 PER_MINUTE = 5
+#: The parts of an alert's body are cut to these before they are joined, so
+#: that a long title cannot push the sender and the message out of it.
+TITLE_PART = 80
+SENDER_PART = 40
+
+
+def describe(n: Notification) -> str:
+    """``<title> — <sender>: <start of the message>`` (``— <message>`` or
+    ``— from <sender>`` when one is missing), every part made inert and cut."""
+    title = bare(n.title, TITLE_PART)
+    sender = bare(n.created_by_name or "", SENDER_PART)
+    message = bare(n.message, BODY_WIDTH)
+    if sender and message:
+        return f"{title} — {sender}: {message}"
+    if message:
+        return f"{title} — {message}"
+    return f"{title} — from {sender}" if sender else title
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,11 +57,11 @@ class Alert:
 
     @property
     def body(self) -> str:
-        """``3 new notifications — <newest title>``, or the one title (raw: the
-        sequence builders make it inert)."""
+        """``3 new notifications — <the newest described>``, or the one described,
+        cut to ``BODY_WIDTH`` (the sequence builders keep ``;`` out of OSC 777's fields)."""
         if self.count == 1:
-            return self.newest.title
-        return f"{self.count:,} new notifications — {self.newest.title}"
+            return bare(describe(self.newest), BODY_WIDTH)
+        return bare(f"{self.count:,} new notifications — {describe(self.newest)}", BODY_WIDTH)
 
 
 class AlertBatcher:
@@ -50,6 +71,10 @@ class AlertBatcher:
         self, *, settle: float = SETTLE, spacing: float = SPACING, per_minute: int = PER_MINUTE
     ) -> None:
         self._settle, self._spacing, self._per_minute = settle, spacing, per_minute
+        #: After the first follow-up, the minute's other alerts this far apart:
+        #: with the follow-up they fill the minute, so the budget never runs out
+        #: while news keeps coming (14.5 s by default).
+        self._window = (60 - spacing) / max(1, per_minute - 1)
         self._pending: list[Notification] = []
         self._insistent = False
         self._due: float | None = None
@@ -88,7 +113,8 @@ class AlertBatcher:
         while self._sent and self._sent[0] <= wanted - 60:
             self._sent.popleft()
         if self._sent:
-            wanted = max(wanted, self._sent[-1] + self._spacing)
+            gap = self._spacing if len(self._sent) == 1 else self._window
+            wanted = max(wanted, self._sent[-1] + gap)
         if len(self._sent) >= self._per_minute:
             wanted = max(wanted, self._sent[-self._per_minute] + 60)
         return wanted

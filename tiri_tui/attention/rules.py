@@ -157,7 +157,8 @@ def _rule(table: Mapping[str, Any], at: Any) -> Rule:
 def parse_rules(value: object, text: str, source: str) -> tuple[Rule, ...]:
     """The ``rules`` array of the config file (``text``, for line numbers)."""
     if not isinstance(value, list) or not all(isinstance(t, dict) for t in value):
-        raise RulesError(f"{source}: 'rules' must be [[rules]] tables")
+        line = key_line(text, None, "rules")
+        raise RulesError(f"{place(source, line)}: 'rules' must be [[rules]] tables")
     headers = header_lines(text, "rules")
     rules = []
     for index, table in enumerate(value):
@@ -182,5 +183,9 @@ def parse_attention(data: Mapping[str, Any], text: str, source: str) -> Attentio
     quiet = data.get("quiet_hours")
     return AttentionRules(
         rules=parse_rules(data["rules"], text, source) if "rules" in data else (),
-        quiet_hours=parse_quiet_hours(quiet, source) if quiet is not None else None,
+        quiet_hours=(
+            parse_quiet_hours(quiet, place(source, key_line(text, None, "quiet_hours")))
+            if quiet is not None
+            else None
+        ),
     )

@@ -84,7 +84,9 @@ class TiriApp(App[None]):
         self.alert_mode = alert_mode
         self.user_actions = UserActions(self, customisation)
         self.keymap = (
-            user_keymap(customisation.keymap, customisation.commands) if customisation else {}
+            user_keymap(customisation.keymap, customisation.commands, customisation.source)
+            if customisation
+            else {}
         )
 
         def build_alerting() -> tuple[Attention, Delivery]:
