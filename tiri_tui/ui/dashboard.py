@@ -346,20 +346,28 @@ class DashboardScreen(Screen[None]):
 
     def action_details(self) -> None:
         detail = self.query_one(DetailPane)
-        detail.toggle_class("hidden")
-        self.set_class(not detail.has_class("hidden"), "-details-open")
-        current = self.current
         if not detail.has_class("hidden"):
-            detail.show(current)
-            if current is not None and not current.is_read and self.controller:
-                self.controller.mark_read(current.id)
+            self._close_details()
+            return
+        detail.remove_class("hidden")
+        self.add_class("-details-open")
+        current = self.current
+        detail.show(current)
+        if current is not None and not current.is_read and self.controller:
+            self.controller.mark_read(current.id)
+
+    def _close_details(self) -> None:
+        # Narrow, the open pane hid the list and Textual moved the focus off
+        # it: without this, j, g and m would do nothing until Tab.
+        self.query_one(DetailPane).add_class("hidden")
+        self.remove_class("-details-open")
+        self.query_one(NotificationList).focus()
 
     def action_back(self) -> None:
         """esc: close the details pane; else clear the marks; else the filters."""
         detail = self.query_one(DetailPane)
         if not detail.has_class("hidden"):
-            detail.add_class("hidden")
-            self.remove_class("-details-open")
+            self._close_details()
         elif self.marks:
             self.marks.clear()
             self.say("Marks cleared")
