@@ -114,6 +114,7 @@ class TiriApp(App[None]):
             views=customisation.views if customisation else (),
             server_label=f"{label} (demo)" if demo_server is not None else label,
             first_load_done=first_load_done,
+            keymap=self.keymap,
         )
 
     def write_to_terminal(self, sequence: str) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -39,7 +39,7 @@ from tiri_tui.policy import ConnectionState
 from tiri_tui.text import one_line
 from tiri_tui.ui.alerting import Alerting
 from tiri_tui.ui.filter_menu import FilterMenu
-from tiri_tui.ui.keymap import Scope, bindings
+from tiri_tui.ui.keymap import BY_ID, Scope, bindings, shown
 from tiri_tui.ui.marking import MarkedRows
 from tiri_tui.ui.notification_list import NotificationList
 from tiri_tui.ui.row import relative_age
@@ -91,9 +91,12 @@ class DashboardScreen(Screen[None]):
         server_label: str,
         views: tuple[SavedView, ...] = (),
         first_load_done: Callable[[], None] | None = None,
+        keymap: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__()
         self.views = views
+        #: The user's [keymap]: what the screen says names the keys in force.
+        self._keymap = keymap or {}
         self.filter_menu = FilterMenu(
             lambda: self.controller, self._ask_paint, self.say, self, views
         )
@@ -272,7 +275,12 @@ class DashboardScreen(Screen[None]):
             tabs = self._view_tabs()
             tabs.highlight_view(tabs.index_of(controller.filters))
         bar = self.query_one("#filters", TextLine)
-        described = describe_filters(controller.filters, controller.filtered_here)
+        described = describe_filters(
+            controller.filters,
+            controller.filtered_here,
+            offline=controller.state is not ConnectionState.CONNECTED,
+            clears=self.key("back"),
+        )
         bar.show_text(Text(f" {described}"))
         bar.set_class(not described, "hidden")
         view.empty_text = empty_state(
@@ -284,6 +292,10 @@ class DashboardScreen(Screen[None]):
         marker = self.query_one("#new-above", Label)
         marker.update(f" ↑ {message.count:,} new above — g goes to the top")
         marker.set_class(message.count == 0, "hidden")
+
+    def key(self, key_id: str) -> str:
+        """The key(s) in force for the binding ``key_id``, as people read them."""
+        return shown(BY_ID[key_id], self._keymap)
 
     def say(self, message: str, severity: SeverityLevel = "information") -> None:
         """Report a result or a notice in the message line (plain text, never markup)."""

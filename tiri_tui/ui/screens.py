@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
+from rich.table import Table
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -42,14 +43,8 @@ class HelpScreen(ModalScreen[None]):
         self.rows = rows if rows is not None else help_rows()
 
     def compose(self) -> ComposeResult:
-        table = Text()
-        for key, meaning in self.rows:
-            table.append(f"{key:>20}  ", style="bold")
-            table.append(meaning + "\n")
-        legend = Text()
-        for mark, style, meaning in LEGEND:
-            legend.append(f"{mark:>20}  ", style=style)
-            legend.append(meaning + "\n")
+        table = _two_columns((key, "bold", meaning) for key, meaning in self.rows)
+        legend = _two_columns(LEGEND)
         with Vertical(id="help-box", classes="dialog"):
             yield Label("Keys", classes="dialog-title")
             # Scrolls when the terminal is shorter than the table (↑/↓, PageUp/PageDown).
@@ -67,6 +62,18 @@ class HelpScreen(ModalScreen[None]):
 
     def action_close(self) -> None:
         self.dismiss(None)
+
+
+def _two_columns(rows: Iterable[tuple[str, str, str]]) -> Table:
+    """(left, its style, right) rows: the left column as wide as its widest
+    cell, the right one wrapped within its own column (indented, not back to
+    the box's edge)."""
+    table = Table.grid(padding=(0, 2))
+    table.add_column(justify="right", no_wrap=True)
+    table.add_column(ratio=1, overflow="fold")
+    for left, style, right in rows:
+        table.add_row(Text(left, style=style), Text(right))
+    return table
 
 
 class ConfirmScreen(ModalScreen[bool]):
