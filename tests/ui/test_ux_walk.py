@@ -10,10 +10,15 @@ from collections.abc import AsyncIterator
 import pytest
 from textual.pilot import Pilot
 
+from tests.support.clients import FAST_REALTIME, make_client
 from tests.support.fakes import NOW, offline_controller, sample
+from tests.support.waiting import wait_for
 from tiri_tui.controller import NotificationController
+from tiri_tui.policy import ConnectionState
+from tiri_tui.server import DEMO_EMAIL, DEMO_PASSWORD
 from tiri_tui.ui.app import TiriApp
 from tiri_tui.ui.notification_list import NotificationList
+from tiri_tui.ui.widgets import ConnectionIndicator, MessageLine
 
 
 @contextlib.asynccontextmanager
@@ -27,6 +32,27 @@ async def offline_app(
     async with app.run_test(size=size) as pilot:
         await pilot.pause()
         yield app, pilot, controller
+
+
+@pytest.fixture
+async def live(server, home):  # type: ignore[no-untyped-def]
+    """The dashboard connected to the embedded server, first page shown; it
+    retries for as long as a test lasts (never gives up into ``error``)."""
+    patient = dataclasses.replace(FAST_REALTIME.policy, max_attempts=10_000)
+    tiri = make_client(server, home, realtime=dataclasses.replace(FAST_REALTIME, policy=patient))
+    await tiri.auth.login(DEMO_EMAIL, DEMO_PASSWORD)
+    app = TiriApp(tiri, bell=False)
+    async with app.run_test(size=(120, 32)) as pilot:
+        await wait_for(
+            lambda: (
+                app.controller is not None
+                and app.controller.state is ConnectionState.CONNECTED
+                and app.controller.loaded.is_set()
+            )
+        )
+        await pilot.pause()
+        yield app, pilot
+    await tiri.aclose()
 
 
 @pytest.mark.parametrize("width", [80, 95, 120])
@@ -101,3 +127,30 @@ async def test_the_details_give_the_types_id_beside_its_label():
         await pilot.pause()
         shown = visible(app.screen.query_one("#detail"))
         assert "Request Accepted (request_accepted)" in shown, shown
+
+
+async def test_offline_the_screen_says_why_and_R_says_what_failed(server, live):
+    app, pilot = live
+    port = server.port
+    said: list[str] = []
+    line = app.screen.query_one(MessageLine)
+    original = line.say
+    line.say = lambda message, severity="information": (  # type: ignore[method-assign]
+        said.append(message),
+        original(message, severity),
+    )
+    await server.stop()
+    indicator = app.query_one(ConnectionIndicator)
+    why = f"server not accepting connections at 127.0.0.1:{port}"
+    await wait_for(lambda: any(why in m for m in said), what="the reason in the message line")
+    assert app.controller.state is ConnectionState.RECONNECTING, said
+    await wait_for(lambda: "not accepting" in str(indicator.render()), what="the reason in sight")
+    await pilot.press("f")  # filtered while there is no server to answer
+    await pilot.pause()
+    bar = str(app.screen.query_one("#filters").render())
+    assert "the server's answer follows" not in bar and "offline" in bar, bar
+    said.clear()
+    await pilot.press("R")
+    await wait_for(lambda: any(m.startswith("Refresh failed") for m in said), what="R's end")
+    failed = next(m for m in said if m.startswith("Refresh failed"))
+    assert f"127.0.0.1:{port}" in failed and "the log has why" not in failed, failed

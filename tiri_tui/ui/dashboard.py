@@ -35,7 +35,7 @@ from tiri_tui.events import (
 )
 from tiri_tui.inbox import Inbox
 from tiri_tui.models import Notification
-from tiri_tui.policy import ConnectionState
+from tiri_tui.policy import ConnectionState, StateCode
 from tiri_tui.text import one_line
 from tiri_tui.ui.alerting import Alerting
 from tiri_tui.ui.filter_menu import FilterMenu
@@ -60,6 +60,16 @@ from tiri_tui.ui.widgets import (
 from tiri_tui.ui.wording import describe_filters, empty_state, filter_labels
 
 STATUS_INTERVAL = 0.5
+#: Codes of a server out of reach (the retries go on): the screen says why.
+OFFLINE_CODES = frozenset(
+    {
+        StateCode.NETWORK,
+        StateCode.CLOSED,
+        StateCode.HANDSHAKE_REFUSED,
+        StateCode.HEARTBEAT,
+        StateCode.TOKEN_REFRESH_FAILED,
+    }
+)
 #: Below this width the details pane opens full-width.
 NARROW_WIDTH = 100
 
@@ -119,6 +129,8 @@ class DashboardScreen(Screen[None]):
         self._last_status = 0.0
         self._asked_login = False
         self._connected_before = False
+        #: Why the server is out of reach (its last failure), while it is.
+        self._offline_why = ""
         #: u undoes the last "mark all read" (the message line says so).
         self._undo_all_offered = False
         self._undo_timer: Timer | None = None
@@ -225,8 +237,16 @@ class DashboardScreen(Screen[None]):
             # Only a new state: showing the same one again would restart the
             # retry countdown, and costs a relayout on every paint of a burst.
             self._state_shown = state
-            hint = "l logs in" if controller.needs_login else "r retries"
-            self.query_one(ConnectionIndicator).show(*state, hint=hint)
+            if controller.state is ConnectionState.CONNECTED:
+                self._offline_why = ""
+            elif controller.code in OFFLINE_CODES and controller.reason != self._offline_why:
+                self._offline_why = controller.reason
+                retries = self.key("reconnect")
+                self.say(
+                    f"Offline: {controller.reason} — retrying on its own ({retries} retries now)",
+                    "warning",
+                )
+            self._show_state(controller)
             if controller.state is ConnectionState.CONNECTED:
                 if self._connected_before:  # r, or the retries, worked: say so
                     self.say("Connected again")
@@ -256,6 +276,17 @@ class DashboardScreen(Screen[None]):
         if controller.needs_login and not self._asked_login:
             self._asked_login = True
             self.post_message(LoginNeeded())
+
+    def _show_state(self, controller: NotificationController) -> None:
+        """The indicator: the state, why (the last failure's words while the
+        retries go on), and the key that helps."""
+        reason = controller.reason
+        if controller.state is ConnectionState.RECONNECTING and self._offline_why:
+            reason = self._offline_why  # not "reconnecting" while a retry is under way
+        hint = "l logs in" if controller.needs_login else "r retries"
+        self.query_one(ConnectionIndicator).show(
+            controller.state, reason, controller.retry_in, hint=hint
+        )
 
     def _signal_arrivals(self, controller: NotificationController) -> None:
         """Arrivals show in the list (highlighted for a moment, or counted above
@@ -474,7 +505,7 @@ class DashboardScreen(Screen[None]):
         failures = counters.walks_failed if counters else 0
         await asyncio.shield(task)
         if counters is not None and counters.walks_failed > failures:
-            self.say("Refresh failed: the server did not answer (the log has why)", "warning")
+            self.say(f"Refresh failed: {counters.last_walk_failure}", "warning")
         else:
             self.say("Refreshed over HTTP")
 

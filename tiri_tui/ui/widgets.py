@@ -114,7 +114,8 @@ class ConnectionIndicator(TextLine):
         if self._retry_at is not None and self.state is not ConnectionState.CONNECTED:
             seconds = max(0, round(self._retry_at - self._clock()))
             text.append(f" · retry in {seconds}s")
-        if self.state is ConnectionState.ERROR and self.reason:
+        failing = self.state in (ConnectionState.RECONNECTING, ConnectionState.ERROR)
+        if failing and self.reason and self.reason != self.state.value:
             # Short enough to fit beside the title; the message line has it whole.
             text.append(f" · {one_line(self.reason, 36)}")
         if self.state is ConnectionState.ERROR and self.hint:
