@@ -12,12 +12,15 @@ from textual.pilot import Pilot
 
 from tests.support.clients import FAST_REALTIME, make_client
 from tests.support.fakes import NOW, offline_controller, sample
+from tests.support.rendered import visible
 from tests.support.waiting import wait_for
 from tiri_tui.controller import NotificationController
+from tiri_tui.customisation import Customisation, KeyChoice
 from tiri_tui.policy import ConnectionState
 from tiri_tui.server import DEMO_EMAIL, DEMO_PASSWORD
 from tiri_tui.ui.app import TiriApp
 from tiri_tui.ui.notification_list import NotificationList
+from tiri_tui.ui.screens import LoginScreen
 from tiri_tui.ui.widgets import ConnectionIndicator, MessageLine
 
 
@@ -76,11 +79,6 @@ async def test_the_list_has_the_keys_again_once_the_details_close(width: int, cl
         assert first is not None and not first.is_read
         await pilot.press("m")
         assert controller.inbox.get(first.id).is_read
-
-
-def visible(widget) -> str:  # type: ignore[no-untyped-def]
-    """What the terminal shows of ``widget`` (cut to its width), line by line."""
-    return "\n".join(widget.render_line(y).text for y in range(widget.size.height))
 
 
 @pytest.mark.parametrize("width", [80, 100])
@@ -154,3 +152,104 @@ async def test_offline_the_screen_says_why_and_R_says_what_failed(server, live):
     await wait_for(lambda: any(m.startswith("Refresh failed") for m in said), what="R's end")
     failed = next(m for m in said if m.startswith("Refresh failed"))
     assert f"127.0.0.1:{port}" in failed and "the log has why" not in failed, failed
+
+
+def said_on(app: TiriApp) -> list[str]:
+    """Every message the dashboard's message line says from now on."""
+    said: list[str] = []
+    line = app.dashboard.query_one(MessageLine)
+    original = line.say
+    line.say = lambda message, severity="information": (  # type: ignore[method-assign]
+        said.append(message),
+        original(message, severity),
+    )
+    return said
+
+
+async def test_an_ended_session_says_why_offers_the_e_mail_and_keeps_the_filters(server, live):
+    app, pilot = live
+    await pilot.press("f")  # unread only, answered by the server
+    await wait_for(lambda: not app.controller.filtered_here, what="the server's filtered page")
+    old = app.controller
+    said = said_on(app)
+    server.state.revoke(app.client.auth.session.refresh)
+    await server.close_sockets(DEMO_EMAIL, 4001)
+    await wait_for(lambda: isinstance(app.screen, LoginScreen), what="the login form")
+    await wait_for(lambda: app.screen.query("#login-password"), what="the form composed")
+    await pilot.pause()
+    form = app.screen
+    words = " ".join(visible(w) for w in form.query("Static, Label"))
+    assert "session ended" in words, words
+    assert form.query_one("#login-email").value == DEMO_EMAIL
+    assert app.focused is form.query_one("#login-password")  # the e-mail is there already
+    # Nothing tells the person to press l while the form is open: it would type an "l".
+    indicator = str(app.dashboard.query_one(ConnectionIndicator).render())
+    assert "logs in" not in indicator, indicator
+    assert not [m for m in said if "press l" in m or "l logs in" in m], said
+    await pilot.press(*DEMO_PASSWORD, "enter")
+    await wait_for(
+        lambda: (
+            app.controller is not old
+            and app.controller is not None
+            and app.controller.state is ConnectionState.CONNECTED
+            and app.controller.loaded.is_set()
+        ),
+        what="the new session",
+    )
+    assert app.controller.filters.unread_only, "the filters in force were dropped"
+    await wait_for(lambda: not app.controller.filtered_here, what="the server's filtered page")
+    assert len(app.controller.inbox) and all(not n.is_read for n in app.controller.inbox)
+    assert "unread only" in str(app.dashboard.query_one("#filters").render())
+
+
+async def test_escaping_the_form_after_the_session_ended_names_the_key_in_force(server, home):
+    tiri = make_client(server, home)
+    await tiri.auth.login(DEMO_EMAIL, DEMO_PASSWORD)
+    custom = Customisation(keymap=(KeyChoice("log_in", "i"),))
+    app = TiriApp(tiri, bell=False, customisation=custom)
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await wait_for(
+                lambda: (
+                    app.controller is not None and app.controller.state is ConnectionState.CONNECTED
+                )
+            )
+            said = said_on(app)
+            server.state.revoke(tiri.auth.session.refresh)
+            await server.close_sockets(DEMO_EMAIL, 4001)
+            await wait_for(lambda: isinstance(app.screen, LoginScreen), what="the login form")
+            await wait_for(lambda: app.screen.query("#login-email"), what="the form composed")
+            await pilot.press("escape")
+            await pilot.pause()
+            assert not isinstance(app.screen, LoginScreen)
+            assert any("Not logged in" in m and "i logs in" in m for m in said), said
+            assert "i logs in" in str(app.dashboard.query_one(ConnectionIndicator).render())
+            await pilot.press("i")
+            await wait_for(lambda: isinstance(app.screen, LoginScreen), what="the form again")
+    finally:
+        await tiri.aclose()
+
+
+@pytest.mark.parametrize("size", [(80, 24), (100, 30), (120, 32), (200, 50)])
+async def test_a_logged_out_start_says_so_and_the_forms_hint_is_whole(server, home, size):
+    tiri = make_client(server, home)
+    custom = Customisation(keymap=(KeyChoice("log_in", "i"),))
+    app = TiriApp(tiri, bell=False, customisation=custom)
+    try:
+        async with app.run_test(size=size) as pilot:
+            await wait_for(lambda: isinstance(app.screen, LoginScreen), what="the login form")
+            await wait_for(lambda: app.screen.query(".dialog-hint"), what="the form composed")
+            await pilot.pause()
+            hint = app.screen.query(".dialog-hint").last()
+            shown = " ".join(visible(hint).split())
+            whole = " ".join(str(hint.render()).split())
+            assert shown == whole and "…" not in shown, (shown, whole)
+            box = app.screen.query_one("#login-box").content_region
+            assert box.contains_region(hint.region), (box, hint.region)
+            assert "tiri-tui demo" in shown and "i opens it again" in shown, shown
+            await pilot.press("escape")
+            await pilot.pause()
+            empty = " ".join(visible(app.query_one(NotificationList)).split())
+            assert "Not logged in — i logs in" in empty and "tiri-tui demo" in empty, empty
+    finally:
+        await tiri.aclose()

@@ -82,12 +82,6 @@ class LoginNeeded(Message):
     """Only a new login can bring the session back (the app asks for one)."""
 
 
-def _next_step(controller: NotificationController) -> str:
-    if controller.needs_login:
-        return "press l to log in again (the list shown is the cached one)"
-    return "press r to try again now"
-
-
 class DashboardScreen(Screen[None]):
     """The main screen: one controller's notifications and what to do with them."""
 
@@ -129,6 +123,8 @@ class DashboardScreen(Screen[None]):
         self._last_status = 0.0
         self._asked_login = False
         self._connected_before = False
+        #: The app's login form is open over this screen.
+        self._login_open = False
         #: Why the server is out of reach (its last failure), while it is.
         self._offline_why = ""
         #: u undoes the last "mark all read" (the message line says so).
@@ -178,7 +174,7 @@ class DashboardScreen(Screen[None]):
         """Show ``controller`` (replacing any other) and follow its events."""
         self.unbind()
         self.controller = controller
-        self._asked_login = False
+        self._asked_login = self._login_open = False
         if self.is_mounted:  # else on_mount follows it
             self._follow(controller)
 
@@ -251,8 +247,11 @@ class DashboardScreen(Screen[None]):
                 if self._connected_before:  # r, or the retries, worked: say so
                     self.say("Connected again")
                 self._connected_before = True
-            if controller.state is ConnectionState.ERROR and controller.reason:
-                self.say(f"{controller.reason} — {_next_step(controller)}", "error")
+            failed = controller.state is ConnectionState.ERROR and controller.reason
+            # Needing a login, the login form opens and says why instead.
+            if failed and not controller.needs_login:
+                retries = self.key("reconnect")
+                self.say(f"{controller.reason} — press {retries} to try again now", "error")
         if controller.has_more and len(controller.inbox) < view.size.height + 5:
             controller.load_more()  # fill the screen before the user has to scroll
         if self._first_load_done is not None and controller.loaded.is_set():
@@ -283,7 +282,10 @@ class DashboardScreen(Screen[None]):
         reason = controller.reason
         if controller.state is ConnectionState.RECONNECTING and self._offline_why:
             reason = self._offline_why  # not "reconnecting" while a retry is under way
-        hint = "l logs in" if controller.needs_login else "r retries"
+        hint = f"{self.key('reconnect')} retries"
+        if controller.needs_login:
+            # Not while the form is open: that key would type into it.
+            hint = "" if self._login_open else f"{self.key('log_in')} logs in"
         self.query_one(ConnectionIndicator).show(
             controller.state, reason, controller.retry_in, hint=hint
         )
@@ -323,6 +325,29 @@ class DashboardScreen(Screen[None]):
         marker = self.query_one("#new-above", Label)
         marker.update(f" ↑ {message.count:,} new above — g goes to the top")
         marker.set_class(message.count == 0, "hidden")
+
+    def login_form_open(self, is_open: bool) -> None:
+        """The app opened the login form, or it was closed without a login:
+        then say how to open it again (the key in force)."""
+        self._login_open = is_open
+        controller = self.controller
+        if controller is not None and self.is_mounted:
+            self._show_state(controller)
+        if is_open or not self.is_mounted:
+            return
+        again = self.key("log_in")
+        if controller is None:
+            first_look = "`tiri-tui demo` gives a first look"
+            self.query_one(
+                NotificationList
+            ).empty_text = f"Not logged in — {again} logs in · {first_look}"
+            self.say(f"Not logged in — {again} logs in")
+        elif controller.needs_login:
+            self.say(
+                f"Not logged in ({controller.reason}) — {again} logs in; "
+                "the list shown is what was held",
+                "warning",
+            )
 
     def key(self, key_id: str) -> str:
         """The key(s) in force for the binding ``key_id``, as people read them."""

@@ -176,35 +176,60 @@ class LoginRequested(Message):
 class LoginScreen(ModalScreen[None]):
     """E-mail and password; the app calls :meth:`failed` to show the server's answer.
 
-    esc closes it: what is cached stays browsable, and ``l`` opens it again.
+    esc closes it: what is cached stays browsable, and ``reopen_key`` opens it again.
     """
 
     BINDINGS = [Binding("escape", "close", "Close")]
 
-    def __init__(self, server: str) -> None:
+    def __init__(
+        self,
+        server: str,
+        *,
+        why: str = "",
+        email: str = "",
+        reopen_key: str = "l",
+        browsable: bool = False,
+    ) -> None:
+        """``why``: why the form opened by itself (the session ended);
+        ``email``: the last session's, offered again; ``reopen_key``: the key
+        in force that opens the form again; ``browsable``: there is a list
+        behind the form to browse."""
         super().__init__()
         self.server = server
+        self.why = why
+        self.email = email
+        self.reopen_key = reopen_key
+        self.browsable = browsable
 
     def compose(self) -> ComposeResult:
+        if self.browsable:
+            hint = (
+                f"esc closes this form: the list stays browsable ({self.reopen_key} opens it again)"
+            )
+        else:
+            hint = (
+                f"esc closes this form ({self.reopen_key} opens it again) · "
+                "new here? `tiri-tui demo` tries tiri-tui with a demo server"
+            )
         with Vertical(classes="dialog", id="login-box"):
             yield Static(Text(f"Log in to {self.server}"), classes="dialog-title")
-            yield Input(placeholder="e-mail", id="login-email")
+            if self.why:
+                yield Static(Text(self.why), id="login-why")
+            yield Input(value=self.email, placeholder="e-mail", id="login-email")
             yield Input(placeholder="password", password=True, id="login-password")
             yield Static("", id="login-error")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Log in", variant="primary", id="login-submit")
                 yield Button("Quit", id="login-quit")
-            yield Label(
-                "esc: browse what is cached (l logs in later) · "
-                "new here? `tiri-tui demo` tries it with a demo server",
-                classes="dialog-hint",
-            )
+            yield Static(Text(hint), classes="dialog-hint")
 
     def action_close(self) -> None:
         self.dismiss(None)
 
     def on_mount(self) -> None:
-        self.query_one("#login-email", Input).focus()  # type at once
+        # Type at once: the password when the e-mail is offered already.
+        field = "#login-password" if self.email else "#login-email"
+        self.query_one(field, Input).focus()
 
     @on(Input.Submitted, "#login-email")
     def next_field(self) -> None:
