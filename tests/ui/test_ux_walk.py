@@ -253,3 +253,22 @@ async def test_a_logged_out_start_says_so_and_the_forms_hint_is_whole(server, ho
             assert "Not logged in — i logs in" in empty and "tiri-tui demo" in empty, empty
     finally:
         await tiri.aclose()
+
+
+async def test_the_filter_bar_stops_waiting_once_the_server_answered(server, live):
+    """An answer that changes nothing held still ends "the server's answer follows"."""
+    app, _pilot = live
+    held = {n.id for n in app.controller.inbox}
+    kinds = {n["notification_type"] for n in server.user().notifications}
+    # A type the server has nothing more of than is held: its answer changes nothing.
+    kind = next(
+        k
+        for k in sorted(kinds)
+        if all(
+            str(n["id"]) in held for n in server.user().notifications if n["notification_type"] == k
+        )
+    )
+    app.dashboard.filter_menu.refilter(lambda f: dataclasses.replace(f, notification_type=kind))
+    await wait_for(lambda: not app.controller.filtered_here, what="the server's answer")
+    bar = app.dashboard.query_one("#filters")
+    await wait_for(lambda: "answer follows" not in str(bar.render()), timeout=3, what="the bar")

@@ -379,6 +379,10 @@ class DashboardScreen(Screen[None]):
         view = self.query_one(NotificationList)
         view.expire_fresh()
         view.tick_if_young()
+        if self.controller is not None:
+            # The server's filtered answer may change nothing held, and then
+            # no event repaints the bar that said it was on its way.
+            self._show_filters(self.controller, view)
 
     def on_resize(self) -> None:
         # Below 100 columns the details take the whole width (rows would shrink
