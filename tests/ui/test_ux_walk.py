@@ -272,3 +272,19 @@ async def test_the_filter_bar_stops_waiting_once_the_server_answered(server, liv
     await wait_for(lambda: not app.controller.filtered_here, what="the server's answer")
     bar = app.dashboard.query_one("#filters")
     await wait_for(lambda: "answer follows" not in str(bar.render()), timeout=3, what="the bar")
+
+
+@pytest.mark.parametrize("width", [80, 100, 200])
+async def test_the_indicator_fits_beside_the_title_with_its_key_in_sight(width: int):
+    why = "server not accepting connections at notifications.tiri.example:443"
+    async with offline_app((width, 24)) as (app, pilot, controller):
+        indicator = app.dashboard.query_one(ConnectionIndicator)
+        controller.worker.emit_state(ConnectionState.RECONNECTING, why, 12)
+        await pilot.pause()
+        assert indicator.region.right <= width
+        assert "retry in" in visible(indicator) and "server not" in visible(indicator)
+        assert app.dashboard.query_one("#app-name").region.width > 0
+        controller.worker.emit_state(ConnectionState.ERROR, f"gave up after 10 attempts: {why}")
+        await pilot.pause()
+        assert indicator.region.right <= width
+        assert "r retries" in visible(indicator), visible(indicator)

@@ -238,10 +238,7 @@ class DashboardScreen(Screen[None]):
             elif controller.code in OFFLINE_CODES and controller.reason != self._offline_why:
                 self._offline_why = controller.reason
                 retries = self.key("reconnect")
-                self.say(
-                    f"Offline: {controller.reason} — retrying on its own ({retries} retries now)",
-                    "warning",
-                )
+                self.say(f"Offline: {controller.reason} ({retries} retries now)", "warning")
             self._show_state(controller)
             if controller.state is ConnectionState.CONNECTED:
                 if self._connected_before:  # r, or the retries, worked: say so

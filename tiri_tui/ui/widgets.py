@@ -114,12 +114,13 @@ class ConnectionIndicator(TextLine):
         if self._retry_at is not None and self.state is not ConnectionState.CONNECTED:
             seconds = max(0, round(self._retry_at - self._clock()))
             text.append(f" · retry in {seconds}s")
-        failing = self.state in (ConnectionState.RECONNECTING, ConnectionState.ERROR)
-        if failing and self.reason and self.reason != self.state.value:
-            # Short enough to fit beside the title; the message line has it whole.
-            text.append(f" · {one_line(self.reason, 36)}")
+        # The key that helps before the reason: a narrow terminal cuts the end
+        # (the message line has the reason whole).
         if self.state is ConnectionState.ERROR and self.hint:
             text.append(f" · {self.hint}")
+        failing = self.state in (ConnectionState.RECONNECTING, ConnectionState.ERROR)
+        if failing and self.reason and self.reason != self.state.value:
+            text.append(f" · {one_line(self.reason, 72)}")
         text.append(" ")
         self.show_text(text)  # ticks every second: mostly the same text
 
