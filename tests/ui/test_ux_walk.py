@@ -288,3 +288,26 @@ async def test_the_indicator_fits_beside_the_title_with_its_key_in_sight(width: 
         await pilot.pause()
         assert indicator.region.right <= width
         assert "r retries" in visible(indicator), visible(indicator)
+
+
+async def test_the_login_form_fits_24_rows_with_its_reason_and_hint(server, home):
+    tiri = make_client(server, home)
+    await tiri.auth.login(DEMO_EMAIL, DEMO_PASSWORD)
+    app = TiriApp(tiri, bell=False)
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await wait_for(
+                lambda: (
+                    app.controller is not None and app.controller.state is ConnectionState.CONNECTED
+                )
+            )
+            server.state.revoke(tiri.auth.session.refresh)
+            await server.close_sockets(DEMO_EMAIL, 4001)
+            await wait_for(lambda: isinstance(app.screen, LoginScreen), what="the login form")
+            await wait_for(lambda: app.screen.query(".dialog-hint"), what="the form composed")
+            await pilot.pause()
+            box = app.screen.query_one("#login-box").content_region
+            for part in app.screen.query("#login-why, Input, Button, .dialog-hint"):
+                assert box.contains_region(part.region), (part, part.region, box)
+    finally:
+        await tiri.aclose()

@@ -197,7 +197,7 @@ class TiriApp(App[None]):
         controller = self.controller
         why = ""
         if controller is not None and controller.needs_login:
-            why = f"The session ended ({one_line(controller.reason, 80)}): log in again to go on."
+            why = f"The session ended ({one_line(controller.reason, 80)}): log in again."
         form = LoginScreen(
             self.client.settings.server,
             why=why,
