@@ -23,6 +23,7 @@ from tiri_tui.attention.modes import AlertMode, describe_mode
 from tiri_tui.config import security_warnings
 from tiri_tui.controller import Filters, NotificationController
 from tiri_tui.errors import TiriError
+from tiri_tui.policy import StateCode
 from tiri_tui.text import one_line
 from tiri_tui.ui.alerting import Alerting
 from tiri_tui.ui.dashboard import DashboardScreen, LoginNeeded
@@ -196,7 +197,9 @@ class TiriApp(App[None]):
             return
         controller = self.controller
         why = ""
-        if controller is not None and controller.needs_login:
+        if controller is not None and controller.code is StateCode.SESSION_EXPIRED:
+            why = "The session ended (the server would not renew it): log in again."
+        elif controller is not None and controller.needs_login:
             why = f"The session ended ({one_line(controller.reason, 80)}): log in again."
         form = LoginScreen(
             self.client.settings.server,
