@@ -198,7 +198,7 @@ class TiriApp(App[None]):
         controller = self.controller
         why = ""
         if controller is not None and controller.code is StateCode.SESSION_EXPIRED:
-            why = "The session ended (the server would not renew it): log in again."
+            why = "The session ended (the server would not renew it)."
         elif controller is not None and controller.needs_login:
             why = f"The session ended ({one_line(controller.reason, 80)}): log in again."
         form = LoginScreen(
