@@ -240,8 +240,12 @@ class NotificationController:
 
     def _show(self, cached: list[Notification]) -> None:
         for n in cached:
-            self.inbox.upsert(n)
             self._saved[n.id] = n  # the cache has this very row already
+            if self._all is not None:  # filtered already (carried over from a past session)
+                self._all.upsert(n)
+                if not self.filters.matches(n):
+                    continue
+            self.inbox.upsert(n)
             self.emit(NotificationAdded(n, live=False))
 
     def go_live(self) -> None:

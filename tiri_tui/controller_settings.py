@@ -18,6 +18,8 @@ class Counters:
     gap_fills: int = 0
     #: REST walks (fills, refreshes, reconciliations) that failed part way.
     walks_failed: int = 0
+    #: Why the last of them failed, in words.
+    last_walk_failure: str = ""
 
 
 @dataclass(frozen=True)

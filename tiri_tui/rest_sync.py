@@ -459,6 +459,7 @@ class RestSync:
             self._host.end_session()
         except (TiriError, OSError) as exc:
             self._counters.walks_failed += 1
+            self._counters.last_walk_failure = str(exc)
             if isinstance(exc, RateLimited):
                 wait = exc.retry_after
                 wait = self._settings.fallback_interval if wait is None else wait

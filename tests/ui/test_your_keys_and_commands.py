@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.fakes import sample
+from tests.support.rendered import visible
 from tests.support.waiting import wait_for
 from tests.ui.test_app import SIZE, offline_dashboard, row_line
 from tiri_tui.config import ConfigError, load_settings
@@ -56,9 +57,7 @@ async def test_a_remapped_key_acts_and_the_keys_in_force_are_shown():
         assert names["Mark read"].endswith("(x / ctrl+r)")
         await pilot.press("question_mark")
         assert isinstance(app.screen, HelpScreen)
-        keys = [
-            line.strip() for line in str(app.screen.query_one("#help-keys").content).splitlines()
-        ]
+        keys = [line.strip() for line in visible(app.screen.query_one("#help-keys")).splitlines()]
         assert "x / ctrl+r  mark read" in keys and "m  mark read" not in keys
 
 
@@ -167,7 +166,7 @@ async def test_commands_are_in_the_help_and_the_palette():
         names = [c.title for c in app.get_system_commands(app.screen)]
         assert "Copy the message" in names
         await pilot.press("question_mark")
-        assert "Copy the message" in str(app.screen.query_one("#help-keys").content)
+        assert "Copy the message" in visible(app.screen.query_one("#help-keys"))
 
 
 # -- links -----------------------------------------------------------------------------------------

@@ -21,8 +21,9 @@ from textual.screen import Screen
 
 from tiri_tui.attention.modes import AlertMode, describe_mode
 from tiri_tui.config import security_warnings
-from tiri_tui.controller import NotificationController
+from tiri_tui.controller import Filters, NotificationController
 from tiri_tui.errors import TiriError
+from tiri_tui.policy import StateCode
 from tiri_tui.text import one_line
 from tiri_tui.ui.alerting import Alerting
 from tiri_tui.ui.dashboard import DashboardScreen, LoginNeeded
@@ -82,6 +83,9 @@ class TiriApp(App[None]):
             self._prepared.prefetch_cache()
         label = server_label or (client.settings.server if client else "")
         self.alert_mode = alert_mode
+        #: The e-mail of the last session: the login form offers it again.
+        session = client.auth.session if client else None
+        self._email = (session.email or "") if session else ""
         self.user_actions = UserActions(self, customisation)
         self.keymap = (
             user_keymap(customisation.keymap, customisation.commands, customisation.source)
@@ -116,6 +120,7 @@ class TiriApp(App[None]):
             views=customisation.views if customisation else (),
             server_label=f"{label} (demo)" if demo_server is not None else label,
             first_load_done=first_load_done,
+            keymap=self.keymap,
         )
 
     def write_to_terminal(self, sequence: str) -> None:
@@ -156,15 +161,22 @@ class TiriApp(App[None]):
     @work(exclusive=True, group="controller")
     async def _open_and_start(self) -> None:
         assert self.client is not None
+        filters = Filters()
         if self.controller is not None:
-            # A new login after the session ended: retire the old controller first.
+            # A new login after the session ended: retire the old controller
+            # first; the filters in force go on with the new one.
             old, self.controller = self.controller, None
+            filters = old.filters
             self.dashboard.unbind()
             await old.aclose()
         controller, self._prepared = self._prepared or self.client.open_controller(), None
         self.controller = controller
+        if self.client.auth.session is not None:
+            self._email = self.client.auth.session.email or self._email
         self.dashboard.bind(controller)
         await controller.show_cached()
+        if filters.active:
+            controller.set_filters(filters)
         # Connect once the cached rows are on screen: the network's start-up
         # (its imports, the first request) would otherwise delay that paint.
         self.call_after_refresh(self._go_live, controller)
@@ -183,8 +195,24 @@ class TiriApp(App[None]):
     # -- login --------------------------------------------------------------------------
     @on(LoginNeeded)
     def _ask_to_log_in(self) -> None:
-        if self.client is not None and not isinstance(self.screen, LoginScreen):
-            self.push_screen(LoginScreen(self.client.settings.server))
+        if self.client is None or isinstance(self.screen, LoginScreen):
+            return
+        controller = self.controller
+        why = ""
+        if controller is not None and controller.code is StateCode.SESSION_EXPIRED:
+            why = "The session ended (the server would not renew it)."
+        elif controller is not None and controller.needs_login:
+            why = f"The session ended ({one_line(controller.reason, 80)}): log in again."
+        form = LoginScreen(
+            self.client.settings.server,
+            why=why,
+            email=self._email,
+            reopen_key=self.dashboard.key("log_in"),
+            browsable=controller is not None,
+        )
+        self.dashboard.login_form_open(True)
+        # Called only when the form is closed without a login (a login pops it).
+        self.push_screen(form, lambda _: self.dashboard.login_form_open(False))
 
     @on(LoginRequested)
     def _login(self, message: LoginRequested) -> None:

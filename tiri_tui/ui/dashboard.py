@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -35,11 +35,11 @@ from tiri_tui.events import (
 )
 from tiri_tui.inbox import Inbox
 from tiri_tui.models import Notification
-from tiri_tui.policy import ConnectionState
+from tiri_tui.policy import ConnectionState, StateCode
 from tiri_tui.text import one_line
 from tiri_tui.ui.alerting import Alerting
 from tiri_tui.ui.filter_menu import FilterMenu
-from tiri_tui.ui.keymap import Scope, bindings
+from tiri_tui.ui.keymap import BY_ID, Scope, bindings, shown
 from tiri_tui.ui.marking import MarkedRows
 from tiri_tui.ui.notification_list import NotificationList
 from tiri_tui.ui.row import relative_age
@@ -60,6 +60,16 @@ from tiri_tui.ui.widgets import (
 from tiri_tui.ui.wording import describe_filters, empty_state, filter_labels
 
 STATUS_INTERVAL = 0.5
+#: Codes of a server out of reach (the retries go on): the screen says why.
+OFFLINE_CODES = frozenset(
+    {
+        StateCode.NETWORK,
+        StateCode.CLOSED,
+        StateCode.HANDSHAKE_REFUSED,
+        StateCode.HEARTBEAT,
+        StateCode.TOKEN_REFRESH_FAILED,
+    }
+)
 #: Below this width the details pane opens full-width.
 NARROW_WIDTH = 100
 
@@ -70,12 +80,6 @@ class ControllerChanged(Message):
 
 class LoginNeeded(Message):
     """Only a new login can bring the session back (the app asks for one)."""
-
-
-def _next_step(controller: NotificationController) -> str:
-    if controller.needs_login:
-        return "press l to log in again (the list shown is the cached one)"
-    return "press r to try again now"
 
 
 class DashboardScreen(Screen[None]):
@@ -91,9 +95,12 @@ class DashboardScreen(Screen[None]):
         server_label: str,
         views: tuple[SavedView, ...] = (),
         first_load_done: Callable[[], None] | None = None,
+        keymap: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__()
         self.views = views
+        #: The user's [keymap]: what the screen says names the keys in force.
+        self._keymap = keymap or {}
         self.filter_menu = FilterMenu(
             lambda: self.controller, self._ask_paint, self.say, self, views
         )
@@ -116,6 +123,10 @@ class DashboardScreen(Screen[None]):
         self._last_status = 0.0
         self._asked_login = False
         self._connected_before = False
+        #: The app's login form is open over this screen.
+        self._login_open = False
+        #: Why the server is out of reach (its last failure), while it is.
+        self._offline_why = ""
         #: u undoes the last "mark all read" (the message line says so).
         self._undo_all_offered = False
         self._undo_timer: Timer | None = None
@@ -163,7 +174,7 @@ class DashboardScreen(Screen[None]):
         """Show ``controller`` (replacing any other) and follow its events."""
         self.unbind()
         self.controller = controller
-        self._asked_login = False
+        self._asked_login = self._login_open = False
         if self.is_mounted:  # else on_mount follows it
             self._follow(controller)
 
@@ -222,14 +233,22 @@ class DashboardScreen(Screen[None]):
             # Only a new state: showing the same one again would restart the
             # retry countdown, and costs a relayout on every paint of a burst.
             self._state_shown = state
-            hint = "l logs in" if controller.needs_login else "r retries"
-            self.query_one(ConnectionIndicator).show(*state, hint=hint)
+            if controller.state is ConnectionState.CONNECTED:
+                self._offline_why = ""
+            elif controller.code in OFFLINE_CODES and controller.reason != self._offline_why:
+                self._offline_why = controller.reason
+                retries = self.key("reconnect")
+                self.say(f"Offline: {controller.reason} ({retries} retries now)", "warning")
+            self._show_state(controller)
             if controller.state is ConnectionState.CONNECTED:
                 if self._connected_before:  # r, or the retries, worked: say so
                     self.say("Connected again")
                 self._connected_before = True
-            if controller.state is ConnectionState.ERROR and controller.reason:
-                self.say(f"{controller.reason} — {_next_step(controller)}", "error")
+            failed = controller.state is ConnectionState.ERROR and controller.reason
+            # Needing a login, the login form opens and says why instead.
+            if failed and not controller.needs_login:
+                retries = self.key("reconnect")
+                self.say(f"{controller.reason} — press {retries} to try again now", "error")
         if controller.has_more and len(controller.inbox) < view.size.height + 5:
             controller.load_more()  # fill the screen before the user has to scroll
         if self._first_load_done is not None and controller.loaded.is_set():
@@ -254,6 +273,20 @@ class DashboardScreen(Screen[None]):
             self._asked_login = True
             self.post_message(LoginNeeded())
 
+    def _show_state(self, controller: NotificationController) -> None:
+        """The indicator: the state, why (the last failure's words while the
+        retries go on), and the key that helps."""
+        reason = controller.reason
+        if controller.state is ConnectionState.RECONNECTING and self._offline_why:
+            reason = self._offline_why  # not "reconnecting" while a retry is under way
+        hint = f"{self.key('reconnect')} retries"
+        if controller.needs_login:
+            # Not while the form is open: that key would type into it.
+            hint = "" if self._login_open else f"{self.key('log_in')} logs in"
+        self.query_one(ConnectionIndicator).show(
+            controller.state, reason, controller.retry_in, hint=hint
+        )
+
     def _signal_arrivals(self, controller: NotificationController) -> None:
         """Arrivals show in the list (highlighted for a moment, or counted above
         the view when the reader scrolled away), not as toasts over it; what is
@@ -272,7 +305,12 @@ class DashboardScreen(Screen[None]):
             tabs = self._view_tabs()
             tabs.highlight_view(tabs.index_of(controller.filters))
         bar = self.query_one("#filters", TextLine)
-        described = describe_filters(controller.filters, controller.filtered_here)
+        described = describe_filters(
+            controller.filters,
+            controller.filtered_here,
+            offline=controller.state is not ConnectionState.CONNECTED,
+            clears=self.key("back"),
+        )
         bar.show_text(Text(f" {described}"))
         bar.set_class(not described, "hidden")
         view.empty_text = empty_state(
@@ -284,6 +322,33 @@ class DashboardScreen(Screen[None]):
         marker = self.query_one("#new-above", Label)
         marker.update(f" ↑ {message.count:,} new above — g goes to the top")
         marker.set_class(message.count == 0, "hidden")
+
+    def login_form_open(self, is_open: bool) -> None:
+        """The app opened the login form, or it was closed without a login:
+        then say how to open it again (the key in force)."""
+        self._login_open = is_open
+        controller = self.controller
+        if controller is not None and self.is_mounted:
+            self._show_state(controller)
+        if is_open or not self.is_mounted:
+            return
+        again = self.key("log_in")
+        if controller is None:
+            first_look = "`tiri-tui demo` gives a first look"
+            self.query_one(
+                NotificationList
+            ).empty_text = f"Not logged in — {again} logs in · {first_look}"
+            self.say(f"Not logged in — {again} logs in")
+        elif controller.needs_login:
+            self.say(
+                f"Not logged in ({controller.reason}) — {again} logs in; "
+                "the list shown is what was held",
+                "warning",
+            )
+
+    def key(self, key_id: str) -> str:
+        """The key(s) in force for the binding ``key_id``, as people read them."""
+        return shown(BY_ID[key_id], self._keymap)
 
     def say(self, message: str, severity: SeverityLevel = "information") -> None:
         """Report a result or a notice in the message line (plain text, never markup)."""
@@ -311,6 +376,10 @@ class DashboardScreen(Screen[None]):
         view = self.query_one(NotificationList)
         view.expire_fresh()
         view.tick_if_young()
+        if self.controller is not None:
+            # The server's filtered answer may change nothing held, and then
+            # no event repaints the bar that said it was on its way.
+            self._show_filters(self.controller, view)
 
     def on_resize(self) -> None:
         # Below 100 columns the details take the whole width (rows would shrink
@@ -372,20 +441,28 @@ class DashboardScreen(Screen[None]):
 
     def action_details(self) -> None:
         detail = self.query_one(DetailPane)
-        detail.toggle_class("hidden")
-        self.set_class(not detail.has_class("hidden"), "-details-open")
-        current = self.current
         if not detail.has_class("hidden"):
-            detail.show(current)
-            if current is not None and not current.is_read and self.controller:
-                self.controller.mark_read(current.id)
+            self._close_details()
+            return
+        detail.remove_class("hidden")
+        self.add_class("-details-open")
+        current = self.current
+        detail.show(current)
+        if current is not None and not current.is_read and self.controller:
+            self.controller.mark_read(current.id)
+
+    def _close_details(self) -> None:
+        # Narrow, the open pane hid the list and Textual moved the focus off
+        # it: without this, j, g and m would do nothing until Tab.
+        self.query_one(DetailPane).add_class("hidden")
+        self.remove_class("-details-open")
+        self.query_one(NotificationList).focus()
 
     def action_back(self) -> None:
         """esc: close the details pane; else clear the marks; else the filters."""
         detail = self.query_one(DetailPane)
         if not detail.has_class("hidden"):
-            detail.add_class("hidden")
-            self.remove_class("-details-open")
+            self._close_details()
         elif self.marks:
             self.marks.clear()
             self.say("Marks cleared")
@@ -480,7 +557,7 @@ class DashboardScreen(Screen[None]):
         failures = counters.walks_failed if counters else 0
         await asyncio.shield(task)
         if counters is not None and counters.walks_failed > failures:
-            self.say("Refresh failed: the server did not answer (the log has why)", "warning")
+            self.say(f"Refresh failed: {counters.last_walk_failure}", "warning")
         else:
             self.say("Refreshed over HTTP")
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
+from rich.table import Table
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -42,14 +43,8 @@ class HelpScreen(ModalScreen[None]):
         self.rows = rows if rows is not None else help_rows()
 
     def compose(self) -> ComposeResult:
-        table = Text()
-        for key, meaning in self.rows:
-            table.append(f"{key:>20}  ", style="bold")
-            table.append(meaning + "\n")
-        legend = Text()
-        for mark, style, meaning in LEGEND:
-            legend.append(f"{mark:>20}  ", style=style)
-            legend.append(meaning + "\n")
+        table = _two_columns((key, "bold", meaning) for key, meaning in self.rows)
+        legend = _two_columns(LEGEND)
         with Vertical(id="help-box", classes="dialog"):
             yield Label("Keys", classes="dialog-title")
             # Scrolls when the terminal is shorter than the table (↑/↓, PageUp/PageDown).
@@ -67,6 +62,18 @@ class HelpScreen(ModalScreen[None]):
 
     def action_close(self) -> None:
         self.dismiss(None)
+
+
+def _two_columns(rows: Iterable[tuple[str, str, str]]) -> Table:
+    """(left, its style, right) rows: the left column as wide as its widest
+    cell, the right one wrapped within its own column (indented, not back to
+    the box's edge)."""
+    table = Table.grid(padding=(0, 2))
+    table.add_column(justify="right", no_wrap=True)
+    table.add_column(ratio=1, overflow="fold")
+    for left, style, right in rows:
+        table.add_row(Text(left, style=style), Text(right))
+    return table
 
 
 class ConfirmScreen(ModalScreen[bool]):
@@ -169,35 +176,60 @@ class LoginRequested(Message):
 class LoginScreen(ModalScreen[None]):
     """E-mail and password; the app calls :meth:`failed` to show the server's answer.
 
-    esc closes it: what is cached stays browsable, and ``l`` opens it again.
+    esc closes it: what is cached stays browsable, and ``reopen_key`` opens it again.
     """
 
     BINDINGS = [Binding("escape", "close", "Close")]
 
-    def __init__(self, server: str) -> None:
+    def __init__(
+        self,
+        server: str,
+        *,
+        why: str = "",
+        email: str = "",
+        reopen_key: str = "l",
+        browsable: bool = False,
+    ) -> None:
+        """``why``: why the form opened by itself (the session ended);
+        ``email``: the last session's, offered again; ``reopen_key``: the key
+        in force that opens the form again; ``browsable``: there is a list
+        behind the form to browse."""
         super().__init__()
         self.server = server
+        self.why = why
+        self.email = email
+        self.reopen_key = reopen_key
+        self.browsable = browsable
 
     def compose(self) -> ComposeResult:
+        if self.browsable:
+            hint = (
+                f"esc closes this form: the list stays browsable ({self.reopen_key} opens it again)"
+            )
+        else:
+            hint = (
+                f"esc closes this form ({self.reopen_key} opens it again) · "
+                "new here? `tiri-tui demo` tries tiri-tui with a demo server"
+            )
         with Vertical(classes="dialog", id="login-box"):
             yield Static(Text(f"Log in to {self.server}"), classes="dialog-title")
-            yield Input(placeholder="e-mail", id="login-email")
+            if self.why:
+                yield Static(Text(self.why), id="login-why")
+            yield Input(value=self.email, placeholder="e-mail", id="login-email")
             yield Input(placeholder="password", password=True, id="login-password")
             yield Static("", id="login-error")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Log in", variant="primary", id="login-submit")
                 yield Button("Quit", id="login-quit")
-            yield Label(
-                "esc: browse what is cached (l logs in later) · "
-                "new here? `tiri-tui demo` tries it with a demo server",
-                classes="dialog-hint",
-            )
+            yield Static(Text(hint), classes="dialog-hint")
 
     def action_close(self) -> None:
         self.dismiss(None)
 
     def on_mount(self) -> None:
-        self.query_one("#login-email", Input).focus()  # type at once
+        # Type at once: the password when the e-mail is offered already.
+        field = "#login-password" if self.email else "#login-email"
+        self.query_one(field, Input).focus()
 
     @on(Input.Submitted, "#login-email")
     def next_field(self) -> None:

@@ -114,11 +114,13 @@ class ConnectionIndicator(TextLine):
         if self._retry_at is not None and self.state is not ConnectionState.CONNECTED:
             seconds = max(0, round(self._retry_at - self._clock()))
             text.append(f" · retry in {seconds}s")
-        if self.state is ConnectionState.ERROR and self.reason:
-            # Short enough to fit beside the title; the message line has it whole.
-            text.append(f" · {one_line(self.reason, 36)}")
+        # The key that helps before the reason: a narrow terminal cuts the end
+        # (the message line has the reason whole).
         if self.state is ConnectionState.ERROR and self.hint:
             text.append(f" · {self.hint}")
+        failing = self.state in (ConnectionState.RECONNECTING, ConnectionState.ERROR)
+        if failing and self.reason and self.reason != self.state.value:
+            text.append(f" · {one_line(self.reason, 72)}")
         text.append(" ")
         self.show_text(text)  # ticks every second: mostly the same text
 
@@ -134,7 +136,7 @@ class DetailPane(Static):
         title = Text(inert(n.title), style="bold")
         body = Text(inert(n.message, keep_newlines=True))
         rows = [
-            ("type", n.notification_type_display or n.notification_type),
+            ("type", _type_shown(n)),
             ("priority", n.priority or "normal"),
             ("from", n.created_by_name or "—"),
             ("created", _when(n.created_at)),
@@ -154,25 +156,53 @@ class DetailPane(Static):
         self.update(Group(*parts))
 
 
+def _type_shown(n: Notification) -> str:
+    """The type's label and its id: rules, links and views name it by the id."""
+    label = n.notification_type_display
+    if label and label != n.notification_type:
+        return f"{label} ({n.notification_type})"
+    return n.notification_type
+
+
 def _when(moment: datetime) -> str:
     return moment.astimezone().strftime("%Y-%m-%d %H:%M:%S")
 
 
 class StatusLine(TextLine):
-    """Connection metrics the controller keeps."""
+    """Connection metrics the controller keeps.
+
+    What does not fit the width goes whole, least telling first (counters at
+    zero, then the filters the filter bar shows anyway), never the end of
+    the line cut mid-word.
+    """
+
+    _parts: list[tuple[int, str]] = []
 
     def show(self, counters: Counters, outbox: int, held: int, filters: str) -> None:
         """Display the metrics."""
         latency = counters.last_delivery_latency
-        parts = [
-            f"{held:,} held",
-            f"reconnects {counters.reconnects}",
-            f"dropped {counters.frames_dropped}",
-            f"fallback {counters.fallback_refreshes}",
-            f"rejected {counters.items_rejected}",
-            f"latency {'—' if latency is None else f'{latency * 1000:.0f} ms'}",
-            f"outbox {outbox}",
-        ]
-        if filters:
-            parts.insert(0, filters)
-        self.show_text(Text(" · ".join(parts)))
+        counted = (
+            ("reconnects", counters.reconnects),
+            ("dropped", counters.frames_dropped),
+            ("fallback", counters.fallback_refreshes),
+            ("rejected", counters.items_rejected),
+        )
+        # (rank, text): the lowest rank is the first to go.
+        parts = [(1, filters)] if filters else []
+        parts.append((3, f"{held:,} held"))
+        parts += [(0 if value == 0 else 2, f"{name} {value}") for name, value in counted]
+        parts.append((2, f"latency {'—' if latency is None else f'{latency * 1000:.0f} ms'}"))
+        parts.append((3, f"outbox {outbox}"))
+        self._parts = parts
+        self._fit()
+
+    def on_resize(self) -> None:
+        self._fit()
+
+    def _fit(self) -> None:
+        parts, width = self._parts, self.content_size.width
+        for rank in (0, 1, 2):
+            if not width or cell_len(" · ".join(text for _, text in parts)) <= width:
+                break
+            parts = [(r, text) for r, text in parts if r != rank]
+        self.show_text(Text(" · ".join(text for _, text in parts)))

@@ -32,16 +32,24 @@ def filter_labels(filters: Filters) -> list[str]:
     return labels
 
 
-def describe_filters(filters: Filters, held_only: bool = False) -> str:
+def describe_filters(
+    filters: Filters, held_only: bool = False, *, offline: bool = False, clears: str = "esc"
+) -> str:
     """The filter bar: what narrows the list, and how to undo it ('' when nothing).
 
     ``held_only``: the filters apply to what was held; the server has not
-    answered yet (offline, or a moment after the change)."""
+    answered yet (a moment after the change, or ``offline``: no answer
+    is on its way). ``clears``: the key in force that clears them. The key
+    comes first and the qualifier last: a narrow terminal cuts the end."""
     parts = filter_labels(filters)
     if not parts:
         return ""
-    where = " (what is held; the server's answer follows)" if held_only else ""
-    return f"Filtered{where}: " + " · ".join(parts) + " — esc clears"
+    where = ""
+    if held_only and offline:
+        where = " · only what is held (offline)"
+    elif held_only:
+        where = " · what is held; the server's answer follows"
+    return f"Filtered ({clears} clears): " + " · ".join(parts) + where
 
 
 def empty_state(filters: Filters, loaded: bool, state: ConnectionState) -> str:
