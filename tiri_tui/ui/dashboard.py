@@ -235,7 +235,11 @@ class DashboardScreen(Screen[None]):
             self._state_shown = state
             if controller.state is ConnectionState.CONNECTED:
                 self._offline_why = ""
-            elif controller.code in OFFLINE_CODES and controller.reason != self._offline_why:
+            elif (
+                controller.code in OFFLINE_CODES
+                and controller.reason  # (a try in progress has none: the outage goes on)
+                and controller.reason != self._offline_why
+            ):
                 self._offline_why = controller.reason
                 retries = self.key("reconnect")
                 self.say(f"Offline: {controller.reason} ({retries} retries now)", "warning")
