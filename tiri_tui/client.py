@@ -160,7 +160,7 @@ class TiriClient:
         def make_worker(on_event: Callable[[RealtimeEvent], None]) -> RealtimeWorker:
             return RealtimeWorker(
                 self.settings.socket_url,
-                self.settings.origin,
+                self.settings.ws_origin,
                 self.auth.access_token,
                 on_event,
                 self.realtime_settings,

@@ -244,7 +244,7 @@ async def _socket(client: TiriClient) -> AsyncIterator[Step]:
     try:
         ws = await connect(
             url,
-            origin=Origin(settings.origin),
+            origin=Origin(settings.ws_origin),
             additional_headers={"Authorization": f"Bearer {token}"},
             user_agent_header=f"tiri-tui/{__version__} (doctor)",
             open_timeout=TIMEOUT,
@@ -253,7 +253,7 @@ async def _socket(client: TiriClient) -> AsyncIterator[Step]:
         )
     except InvalidStatus as exc:
         status = exc.response.status_code
-        yield _refused(status, settings.socket_url, settings.origin)
+        yield _refused(status, settings.socket_url, settings.ws_origin)
         return
     except (InvalidHandshake, OSError, TimeoutError) as exc:
         yield Step(
@@ -267,7 +267,7 @@ async def _socket(client: TiriClient) -> AsyncIterator[Step]:
     yield Step(
         "websocket",
         True,
-        f"101 Switching Protocols in {handshake:.0f} ms ({settings.socket_url}, Origin {settings.origin})",
+        f"101 Switching Protocols in {handshake:.0f} ms ({settings.socket_url}, Origin {settings.ws_origin})",
     )
     try:
         yield await _ack(ws)
