@@ -166,6 +166,7 @@ class TiriClient:
                 self.realtime_settings,
                 ssl_context=self.ssl if self.settings.socket_url.startswith("wss:") else None,
                 token_claims=expires_at,
+                token_check=self.api.accepts_token,
             )
 
         self._controller = NotificationController(

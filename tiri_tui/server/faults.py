@@ -28,6 +28,9 @@ class Faults:
     #: ``*``): a deployment whose socket takes only its web app's Origin.
     #: REST never looks at it.
     allowed_origins: tuple[str, ...] | None = None
+    #: Refuse every access token (REST 401, socket 403) while refreshes still
+    #: answer: an account disabled on a deployment whose refresh does not check it.
+    refuse_access_tokens: bool = False
     #: Client frames larger than this are refused by the socket.
     max_client_frame: int = 64 * 1024
     #: Close each socket with 4001 when the access token it was opened with expires.

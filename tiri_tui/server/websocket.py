@@ -134,6 +134,8 @@ async def notifications_socket(request: web.Request) -> web.StreamResponse:
         return web.Response(status=403, text="Access denied")
     try:
         user, claims = state.decode(_token(request), "access")
+        if faults.refuse_access_tokens:
+            raise TokenInvalid("User is inactive")
     except TokenInvalid:
         return web.Response(status=403, text="Access denied")
 

@@ -35,7 +35,7 @@ from tiri_tui.events import (
 )
 from tiri_tui.inbox import Inbox
 from tiri_tui.models import Notification
-from tiri_tui.policy import ConnectionState
+from tiri_tui.policy import ConnectionState, StateCode
 from tiri_tui.text import one_line
 from tiri_tui.ui.alerting import Alerting
 from tiri_tui.ui.filter_menu import FilterMenu
@@ -75,6 +75,9 @@ class LoginNeeded(Message):
 def _next_step(controller: NotificationController) -> str:
     if controller.needs_login:
         return "press l to log in again (the list shown is the cached one)"
+    if controller.code is StateCode.ORIGIN_REFUSED:
+        # REST takes the token: the fallback refresh keeps the list current.
+        return "the list stays fresh over REST meanwhile; press r to try again now"
     return "press r to try again now"
 
 
