@@ -241,10 +241,10 @@ LOGIN_AGAIN = "the server refused the token again"
 
 def origin_refused(origin: str) -> str:
     """Why a socket refuses a token REST accepts, and the setting that helps."""
+    # What to do comes first: a narrow message line keeps only the start.
     return (
-        f"Origin {origin} refused by the WebSocket, though REST accepts the token (the "
-        "session is fine): the socket likely accepts only its web app's origin — set "
-        "`origin` (config.toml, TIRI_ORIGIN or --origin) to that address"
+        f"Origin {origin} refused by the socket: set `origin` (config.toml, TIRI_ORIGIN "
+        "or --origin) to its web app's origin; REST accepts the token, the session is fine"
     )
 
 
