@@ -146,6 +146,22 @@ class TiriApi:
             raise ApiError(200, "malformed unread count")
         return count
 
+    async def accepts_token(self, token: str) -> bool:
+        """Whether REST takes this very access token (no refresh, no retry).
+
+        Asked when the socket refuses a freshly refreshed token: Channels
+        answers 403 for a refused Origin as for a refused token, and only REST
+        can tell them apart. Raises a TiriError when the answer says neither.
+        """
+        response = await self._send("GET", COLLECTION + "unread_count/", None, None, token)
+        if response.status_code in (401, 403):
+            return False
+        if 200 <= response.status_code < 300:
+            return True
+        if response.status_code == 429:
+            raise RateLimited(_retry_after(response))
+        raise ApiError(response.status_code, message_from_body(_body(response)))
+
     # -- writing ----------------------------------------------------------------------------
     async def mark_read(self, notification_id: str) -> None:
         """Mark read; the 400 a server gives for "already read" counts as success."""

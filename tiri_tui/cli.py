@@ -62,6 +62,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="WebSocket URL, if not derived from --server (env TIRI_WS_URL)",
     )
     parser.add_argument(
+        "--origin",
+        metavar="URL",
+        help="the Origin the WebSocket sends, for a server whose socket accepts only its "
+        "web app's (env TIRI_ORIGIN; default: the server's own scheme://host[:port])",
+    )
+    parser.add_argument(
         "--profile", metavar="NAME", help="a [profiles.NAME] of config.toml (env TIRI_PROFILE)"
     )
     parser.add_argument(
@@ -134,6 +140,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--public",
         action="store_true",
         help="allow a non-loopback --host (the demo password is public!)",
+    )
+    serve.add_argument(
+        "--ws-origins",
+        metavar="URL[,URL]",
+        help="behave as a deployment whose socket takes only these Origins (Channels' "
+        "OriginValidator: scheme://host[:port], a host, .domain, or *): any other is "
+        "refused with HTTP 403 at the handshake, while REST keeps accepting the token",
     )
 
     login = commands.add_parser("login", help="log in and store the session for this server")
@@ -259,6 +272,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings, sources = resolve_settings(
             server=args.server,
             ws_url=args.ws_url,
+            origin=args.origin,
             profile=args.profile,
             log_level=args.log_level,
             log_file=args.log_file,
@@ -325,6 +339,13 @@ def _serve(args: argparse.Namespace) -> int:
         )
         return EXIT_ERROR
     from tiri_tui.server import DEMO_EMAIL, DEMO_PASSWORD, DemoServer
+    from tiri_tui.server.websocket import parse_allowed_origins
+
+    try:
+        origins = None if args.ws_origins is None else parse_allowed_origins(args.ws_origins)
+    except ValueError as exc:
+        _fail(f"--ws-origins: {exc}")
+        return EXIT_ERROR
 
     async def serve() -> None:
         server = DemoServer(
@@ -332,6 +353,7 @@ def _serve(args: argparse.Namespace) -> int:
         )
         if args.legacy_mark_all:
             server.faults.offer_bulk_actions = False
+        server.faults.allowed_origins = origins
         try:
             await server.start()
         except OSError as exc:
@@ -340,6 +362,11 @@ def _serve(args: argparse.Namespace) -> int:
         print(f"Tiri demo server on {server.url}", flush=True)
         print(f"  log in with: {DEMO_EMAIL} / {DEMO_PASSWORD}", flush=True)
         print(f"  try: tiri-tui --server {server.url} login --email {DEMO_EMAIL}", flush=True)
+        if origins is not None:
+            print(f"  the socket accepts only Origin {', '.join(origins)}", flush=True)
+            sendable = next((o for o in origins if "://" in o), None)
+            if sendable is not None:
+                print(f"  (send it with: tiri-tui --origin {sendable} ...)", flush=True)
         print("  Ctrl+C stops it.", flush=True)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
@@ -463,6 +490,7 @@ def _child_options(args: argparse.Namespace) -> list[str]:
     for flag, value in (
         ("--server", args.server),
         ("--ws-url", args.ws_url),
+        ("--origin", args.origin),
         ("--profile", args.profile),
         ("--log-level", args.log_level),
         ("--log-file", args.log_file),

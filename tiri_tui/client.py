@@ -160,12 +160,13 @@ class TiriClient:
         def make_worker(on_event: Callable[[RealtimeEvent], None]) -> RealtimeWorker:
             return RealtimeWorker(
                 self.settings.socket_url,
-                self.settings.origin,
+                self.settings.ws_origin,
                 self.auth.access_token,
                 on_event,
                 self.realtime_settings,
                 ssl_context=self.ssl if self.settings.socket_url.startswith("wss:") else None,
                 token_claims=expires_at,
+                token_check=self.api.accepts_token,
             )
 
         self._controller = NotificationController(

@@ -49,6 +49,9 @@ class Settings:
 
     server: str = DEFAULT_SERVER
     ws_url: str | None = None
+    #: The Origin the WebSocket handshake sends (None: the server's own). For a
+    #: socket that accepts only its web app's Origin (Channels' OriginValidator).
+    origin: str | None = None
     profile: str | None = None
     log_level: str = "WARNING"
     log_file: Path | None = None
@@ -88,8 +91,11 @@ class Settings:
 
     # -- derived ------------------------------------------------------------------------
     @property
-    def origin(self) -> str:
-        """``scheme://host[:port]`` of the server, sent as the WebSocket Origin."""
+    def ws_origin(self) -> str:
+        """The WebSocket's Origin header: the ``origin`` setting, or else the
+        server's own ``scheme://host[:port]``."""
+        if self.origin:
+            return self.origin
         parts = urlsplit(self.server)
         return urlunsplit((parts.scheme, parts.netloc, "", "", ""))
 
@@ -151,6 +157,22 @@ def normalise_server(url: str) -> str:
     return urlunsplit((parts.scheme, parts.netloc, parts.path.rstrip("/"), "", ""))
 
 
+def _validate_origin(origin: str, source: str) -> str:
+    parts = urlsplit(origin.strip())
+    if (
+        parts.scheme not in ("http", "https")
+        or not parts.hostname
+        or parts.path not in ("", "/")
+        or parts.query
+        or parts.fragment
+    ):
+        raise ConfigError(
+            f"{source}: origin must look like https://host[:port] (a web app's address "
+            f"without a path), got {origin!r}"
+        )
+    return urlunsplit((parts.scheme, parts.netloc, "", "", ""))
+
+
 def _validate_ws(url: str) -> str:
     parts = urlsplit(url.strip())
     if parts.scheme not in ("ws", "wss") or not parts.hostname:
@@ -169,6 +191,7 @@ _FILE_KEYS = {
     "slow_retry",
     "server",
     "ws_url",
+    "origin",
     "log_level",
     "log_file",
     "fallback_interval",
@@ -233,6 +256,8 @@ def _coerce(key: str, value: Any, source: str) -> Any:
             return normalise_server(value)
         if key == "ws_url":
             return _validate_ws(value)
+        if key == "origin":
+            return _validate_origin(value, source)
         if key == "log_level":
             return value.upper()
         if key == "desktop_alerts":
@@ -290,6 +315,7 @@ class SettingsOptions(TypedDict, total=False):
 
     server: str | None
     ws_url: str | None
+    origin: str | None
     profile: str | None
     log_level: str | None
     log_file: str | None
@@ -309,6 +335,7 @@ def load_settings(**options: Unpack[SettingsOptions]) -> Settings:
 OVERRIDES = {
     "server": ("TIRI_SERVER", "--server"),
     "ws_url": ("TIRI_WS_URL", "--ws-url"),
+    "origin": ("TIRI_ORIGIN", "--origin"),
     "log_level": ("TIRI_LOG_LEVEL", "--log-level"),
     "log_file": ("TIRI_LOG_FILE", "--log-file"),
     "ca_bundle": ("TIRI_CA_BUNDLE", "--ca-bundle"),
@@ -320,6 +347,7 @@ def resolve_settings(
     *,
     server: str | None = None,
     ws_url: str | None = None,
+    origin: str | None = None,
     profile: str | None = None,
     log_level: str | None = None,
     log_file: str | None = None,
@@ -372,6 +400,7 @@ def resolve_settings(
     flags = {
         "server": server,
         "ws_url": ws_url,
+        "origin": origin,
         "log_level": log_level,
         "log_file": log_file,
         "ca_bundle": ca_bundle,
@@ -439,6 +468,9 @@ def describe_settings(settings: Settings, sources: dict[str, str]) -> list[tuple
             if isinstance(value, bool)
             else str(value)
         )
+        if name == "origin" and value is None:
+            rows.append((name, settings.ws_origin, "default: the server's own"))
+            continue
         rows.append((name, shown, sources.get(name, "default")))
     if settings.attention is not None:
         rules = settings.attention

@@ -244,7 +244,7 @@ async def _socket(client: TiriClient) -> AsyncIterator[Step]:
     try:
         ws = await connect(
             url,
-            origin=Origin(settings.origin),
+            origin=Origin(settings.ws_origin),
             additional_headers={"Authorization": f"Bearer {token}"},
             user_agent_header=f"tiri-tui/{__version__} (doctor)",
             open_timeout=TIMEOUT,
@@ -253,7 +253,13 @@ async def _socket(client: TiriClient) -> AsyncIterator[Step]:
         )
     except InvalidStatus as exc:
         status = exc.response.status_code
-        yield _refused(status, settings.socket_url, settings.origin)
+        yield _refused(
+            status,
+            settings.socket_url,
+            settings.ws_origin,
+            settings.server,
+            chosen=bool(settings.origin),
+        )
         return
     except (InvalidHandshake, OSError, TimeoutError) as exc:
         yield Step(
@@ -267,7 +273,8 @@ async def _socket(client: TiriClient) -> AsyncIterator[Step]:
     yield Step(
         "websocket",
         True,
-        f"101 Switching Protocols in {handshake:.0f} ms ({settings.socket_url}, Origin {settings.origin})",
+        f"101 Switching Protocols in {handshake:.0f} ms ({settings.socket_url}, "
+        f"Origin {settings.ws_origin}{' from the origin setting' if settings.origin else ''})",
     )
     try:
         yield await _ack(ws)
@@ -285,15 +292,26 @@ async def _socket(client: TiriClient) -> AsyncIterator[Step]:
         await ws.close()
 
 
-def _refused(status: int, url: str, origin: str) -> Step:
+def _refused(status: int, url: str, origin: str, server: str, *, chosen: bool) -> Step:
     if status == 403:
+        whence = "from the origin setting" if chosen else "the server's own"
+        scheme = urlsplit(origin).scheme
+        try_it = (
+            f"try another with `tiri-tui --server {server} --origin {scheme}://WEB-APP-HOST "
+            "doctor` "
+            "(WEB-APP-HOST: the host[:port] you open the server's web app at in a browser); "
+            f'once it passes, keep it: origin = "{scheme}://WEB-APP-HOST" in config.toml '
+            "(or TIRI_ORIGIN)"
+        )
         return Step(
             "websocket",
             False,
-            f"{url} refused the handshake (403) though the same token was just accepted over REST",
-            f"the likely refusal is an origin check (Channels' AllowedHostsOriginValidator): "
-            f"the Origin sent is {origin}; the server's ALLOWED_HOSTS must include its host, "
-            "or set ws_url to the address the server expects",
+            f"{url} refused the handshake (403) with Origin {origin} ({whence}), though the "
+            "same token was just accepted over REST",
+            f"the likely refusal is an origin check (Channels' OriginValidator or "
+            f"AllowedHostsOriginValidator) of the Origin sent, {origin}: the socket may accept "
+            f"only its web app's origin — {try_it}. Or the server's ALLOWED_HOSTS must "
+            "include the host, or ws_url must be the address the server expects",
         )
     return Step(
         "websocket",

@@ -47,6 +47,11 @@ class StateCode(enum.Enum):
     FORBIDDEN = "forbidden"  # 4003 / 1008: not reconnecting
     SESSION_EXPIRED = "session_expired"  # the refresh token was refused
     LOGIN_AGAIN = "login_again"  # the server refuses even a fresh token
+    #: The socket refused a fresh token twice: REST is asked whether it takes it.
+    CHECKING_TOKEN = "checking_token"
+    #: REST accepts the token the socket refuses: the Origin (or a proxy) is
+    #: refused. The session is fine; retried slowly.
+    ORIGIN_REFUSED = "origin_refused"
 
     @property
     def needs_login(self) -> bool:
@@ -146,6 +151,16 @@ class TokenRefreshFailed:
 
 
 @dataclass(frozen=True, slots=True)
+class TokenChecked:
+    """REST's answer about the token the socket refused (``accepted`` None: it
+    could not say, ``message`` says why), and the Origin the handshake sent."""
+
+    accepted: bool | None
+    origin: str = ""
+    message: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class ManualReconnect:
     """The user asked to reconnect now."""
 
@@ -174,6 +189,7 @@ Event = (
     | HeartbeatMissed
     | TokenRefreshed
     | TokenRefreshFailed
+    | TokenChecked
     | ManualReconnect
     | DisconnectRequested
     | RetryDue
@@ -193,6 +209,12 @@ class RefreshToken:
 
 
 @dataclass(frozen=True, slots=True)
+class CheckToken:
+    """Ask REST whether it accepts the token the socket refused, then report
+    TokenChecked."""
+
+
+@dataclass(frozen=True, slots=True)
 class ScheduleRetry:
     """Fire RetryDue after ``delay`` seconds (replacing any pending timer)."""
 
@@ -209,12 +231,21 @@ class CloseConnection:
     """Close the open (or opening) connection, if any."""
 
 
-Action = Connect | RefreshToken | ScheduleRetry | CancelRetry | CloseConnection
+Action = Connect | RefreshToken | CheckToken | ScheduleRetry | CancelRetry | CloseConnection
 
 #: The facts; each face adds the next step in its own words (the dashboard's
 #: login form, or the command for `tail`).
 SESSION_EXPIRED = "session expired"
 LOGIN_AGAIN = "the server refused the token again"
+
+
+def origin_refused(origin: str) -> str:
+    """Why a socket refuses a token REST accepts, and the setting that helps."""
+    # What to do comes first: a narrow message line keeps only the start.
+    return (
+        f"Origin {origin} refused by the socket: set `origin` (config.toml, TIRI_ORIGIN "
+        "or --origin) to its web app's origin; REST accepts the token, the session is fine"
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -324,6 +355,22 @@ def step(
                 settings,
                 rng,
             )
+        case TokenChecked(accepted=accepted, origin=origin, message=message):
+            if s.code is not StateCode.CHECKING_TOKEN:
+                return s, []  # the user moved on meanwhile
+            if accepted is False:
+                return _error(s, StateCode.LOGIN_AGAIN), [CancelRetry()]
+            if accepted is None:
+                label = (
+                    f"the server refused the connection again; REST could not say why: {message}"
+                )
+                return _retry(s, now, StateCode.HANDSHAKE_REFUSED, label, settings, rng)
+            refused = _error(s, StateCode.ORIGIN_REFUSED, origin_refused(origin))
+            if settings.slow_retry is None:
+                return refused, [CancelRetry()]
+            return dataclasses.replace(refused, retry_at=now + settings.slow_retry), [
+                ScheduleRetry(settings.slow_retry)
+            ]
         case HandshakeRejected(status=status, token=token):
             return _dispose(
                 dataclasses.replace(s, token=token or s.token),
@@ -333,6 +380,7 @@ def step(
                 f"server refused the connection (HTTP {status})",
                 settings,
                 rng,
+                at_handshake=True,
             )
         case Closed(code=code, reason=text):
             label = f"connection closed ({code if code is not None else 1006})"
@@ -354,7 +402,14 @@ def step(
             assert_never(event)
 
 
-_FAILURES = (HandshakeRejected, Closed, NetworkError, HeartbeatMissed, TokenRefreshFailed)
+_FAILURES = (
+    HandshakeRejected,
+    Closed,
+    NetworkError,
+    HeartbeatMissed,
+    TokenRefreshFailed,
+    TokenChecked,
+)
 _IDLE = (ConnectionState.DISCONNECTED, ConnectionState.ERROR)
 
 
@@ -403,13 +458,15 @@ def _dispose(
     label: str,
     settings: PolicySettings,
     rng: Random,
+    *,
+    at_handshake: bool = False,
 ) -> tuple[PolicyState, list[Action]]:
     s = _settle(s, now, settings)
     match disposition:
         case Disposition.FATAL:
             return _error(s, StateCode.FORBIDDEN, f"{label} — not reconnecting"), [CancelRetry()]
         case Disposition.REAUTHENTICATE:
-            return _reauthenticate(s, now, label, settings)
+            return _reauthenticate(s, now, label, settings, at_handshake=at_handshake)
         case Disposition.RETRY:
             return _retry(s, now, code, label, settings, rng)
         case _:
@@ -417,18 +474,28 @@ def _dispose(
 
 
 def _reauthenticate(
-    s: PolicyState, now: float, label: str, settings: PolicySettings
+    s: PolicyState, now: float, label: str, settings: PolicySettings, *, at_handshake: bool
 ) -> tuple[PolicyState, list[Action]]:
     """A refusal of the token: refresh, judged per token.
 
     A token that expired earns a refresh whatever came before (short-lived
     tokens expire over and over on a healthy connection). A refresh is spent
     only when the server refuses the very token it produced before ever
-    accepting it. Refusals of accepted, unexpired tokens are bounded in rate.
+    accepting it; a handshake refusing it may be an origin check (Channels
+    answers 403 for both), so REST is asked about the token before the user
+    is told to log in. Refusals of accepted, unexpired tokens are bounded in rate.
     """
     expired = s.token is not None and s.token.expired(now, settings.expiry_slack)
     refreshes = s.auth_refreshes
     if not expired:
+        if s.token_unproven and at_handshake:
+            checking = _coded(
+                s,
+                ConnectionState.RECONNECTING,
+                StateCode.CHECKING_TOKEN,
+                f"{label} again; asking REST whether it accepts the token",
+            )
+            return dataclasses.replace(checking, retry_at=None), [CancelRetry(), CheckToken()]
         if s.token_unproven:
             return _error(s, StateCode.LOGIN_AGAIN), [CancelRetry()]
         refreshes = tuple(t for t in refreshes if now - t < settings.auth_refresh_window)

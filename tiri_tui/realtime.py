@@ -26,6 +26,7 @@ from tiri_tui.pacing import let_others_run
 from tiri_tui.policy import (
     Action,
     CancelRetry,
+    CheckToken,
     ClockJumped,
     CloseConnection,
     Closed,
@@ -45,6 +46,7 @@ from tiri_tui.policy import (
     RetryDue,
     ScheduleRetry,
     StateCode,
+    TokenChecked,
     TokenLife,
     TokenRefreshed,
     TokenRefreshFailed,
@@ -87,6 +89,8 @@ class TokenProvider(Protocol):
 
 #: (exp, iat) of a token in wall-clock seconds, either None when unknown.
 TokenClaims = Callable[[str], tuple[float | None, float | None]]
+#: Whether REST accepts this access token (a TiriError: it could not say).
+TokenCheck = Callable[[str], Awaitable[bool]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,9 +186,13 @@ class RealtimeWorker:
         rng: Callable[[], float] = random.random,
         ssl_context: ssl.SSLContext | None = None,
         token_claims: TokenClaims | None = None,
+        token_check: TokenCheck | None = None,
     ) -> None:
         self._ws_url = ws_url
         self._token_claims = token_claims
+        self._token_check = token_check
+        #: The token of the latest handshake: REST is asked about that very one.
+        self._handshake_token: str | None = None
         self._ssl = ssl_context
         self._origin = origin
         self._token_provider = token_provider
@@ -298,6 +306,8 @@ class RealtimeWorker:
                 self._cancel_timer()
             case RefreshToken():
                 self._spawn(self._refresh_token(self._generation), "tiri-token-refresh")
+            case CheckToken():
+                self._spawn(self._check_token(self._generation), "tiri-token-check")
             case _:
                 assert_never(action)
 
@@ -352,6 +362,19 @@ class RealtimeWorker:
         else:
             self._report(generation, TokenRefreshed(self._token_life(token)))
 
+    async def _check_token(self, generation: int) -> None:
+        token, origin = self._handshake_token, self._origin
+        if self._token_check is None or token is None:
+            # Nobody to ask: the refusal is taken as the token's, as it looks.
+            self._report(generation, TokenChecked(False, origin))
+            return
+        try:
+            accepted = await self._token_check(token)
+        except TiriError as exc:
+            self._report(generation, TokenChecked(None, origin, redact(str(exc))))
+        else:
+            self._report(generation, TokenChecked(accepted, origin))
+
     async def _run_connection(self, generation: int) -> None:
         try:
             await self._precheck()
@@ -365,6 +388,7 @@ class RealtimeWorker:
             else:
                 self._report(generation, TokenRefreshFailed(False, redact(str(exc))))
             return
+        self._handshake_token = token
         try:
             event = await self._converse(generation, token)
         except Exception as exc:

@@ -233,6 +233,56 @@ async def test_serve_prints_its_url_and_credentials_and_stops_on_ctrl_c(home):
     assert await asyncio.wait_for(process.wait(), 10) == 0
 
 
+async def test_serve_ws_origins_refuses_other_origins_with_403_and_rest_still_works(home):
+    """`serve --ws-origins`: the demo as a deployment whose socket takes only its
+    web app's Origin, to try `doctor` and `--origin` on."""
+    import httpx
+    from websockets.asyncio.client import connect
+    from websockets.exceptions import InvalidStatus
+
+    process = await spawn_cli(
+        home, "serve", "--port", "0", "--rate", "0",
+        "--ws-origins", "https://app.example.com, http://localhost:3000",
+    )  # fmt: skip
+    try:
+        lines = []
+        async with asyncio.timeout(10):
+            while not lines or not lines[-1].startswith("  Ctrl+C"):
+                line = await process.stdout.readline()
+                assert line, (await process.stderr.read()).decode()
+                lines.append(line.decode())
+        url = lines[0].split()[-1]
+        assert any(
+            "accepts only Origin https://app.example.com, http://localhost:3000" in x for x in lines
+        )
+        assert any("--origin https://app.example.com" in x for x in lines)
+        async with httpx.AsyncClient(base_url=url) as http:
+            answer = await http.post(
+                "/api/auth/login/", json={"email": DEMO_EMAIL, "password": DEMO_PASSWORD}
+            )
+            access = answer.json()["tokens"]["access"]
+            count = await http.get(
+                "/api/notifications/notifications/unread_count/",
+                headers={"Authorization": f"Bearer {access}"},
+            )
+            assert count.status_code == 200
+        socket = url.replace("http://", "ws://") + f"/ws/notifications/?token={access}"
+        with pytest.raises(InvalidStatus) as caught:
+            async with connect(socket, origin=url):  # the server's own: refused
+                pass
+        assert caught.value.response.status_code == 403
+        async with connect(socket, origin="http://localhost:3000") as ws:
+            assert json.loads(await ws.recv())["type"] == "connection_ack"
+    finally:
+        process.send_signal(signal.SIGINT)
+        await asyncio.wait_for(process.wait(), 10)
+
+
+def test_serve_ws_origins_names_what_is_not_an_origin(capsys):
+    assert main(["serve", "--ws-origins", "https://app.example.com/login"]) == 1
+    assert "not an origin: 'https://app.example.com/login'" in capsys.readouterr().err
+
+
 def test_start_up_imports_no_network_library(tmp_path):
     """The first paint of the cache needs none of them: they cost ~25 ms of
     imports, loaded on a thread afterwards."""

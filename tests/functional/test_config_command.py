@@ -37,6 +37,9 @@ async def test_config_says_where_each_setting_came_from(home, monkeypatch):
     assert rows["desktop_alerts"] == ("osc9", "flag --alerts")
     assert rows["page_size"] == ("20", "default")
     assert rows["profile"] == ("work", "flag --profile")
+    assert rows["origin"] == ("https://tiri.example", "default: the server's own")
+    code, out, err = await run_cli(home, "--origin", "https://app.tiri.example", "config")
+    assert settings_of(out)["origin"] == ("https://app.tiri.example", "flag --origin"), err
     code, out, _ = await run_cli(home, "config", "path")
     assert (code, out) == (0, f"{path}\n")
 

@@ -47,6 +47,32 @@ async def test_an_origin_check_is_named_with_the_origin_sent(server, home):
     assert "origin check" in socket["advice"] and f"http://127.0.0.1:{port}" in socket["advice"]
 
 
+async def test_an_origin_checking_socket_gets_the_exact_origin_setting_to_try(server, home):
+    """`serve --ws-origins https://app.example.com`: doctor names the Origin sent
+    and what to set; with --origin it says it sent that one."""
+    server.faults.allowed_origins = ("https://app.example.com",)
+    assert (await login(server, home))[0] == 0
+    code, found, _ = await doctor(home, server)
+    assert code == 1
+    socket = found["websocket"]
+    assert f"with Origin {server.url} (the server's own)" in socket["detail"]
+    assert (
+        f"`tiri-tui --server {server.url} --origin http://WEB-APP-HOST doctor`"
+        in (socket["advice"])
+    )
+    assert 'origin = "http://WEB-APP-HOST" in config.toml' in socket["advice"]
+    assert "TIRI_ORIGIN" in socket["advice"]
+    code, found, _ = await doctor(home, server, "--origin", "https://app.example.com")
+    assert code == 0 and found["websocket"]["ok"] is True
+    assert "Origin https://app.example.com from the origin setting" in found["websocket"]["detail"]
+    code, found, _ = await doctor(home, server, "--origin", "https://elsewhere.example.com")
+    assert code == 1
+    assert (
+        "with Origin https://elsewhere.example.com (from the origin setting)"
+        in (found["websocket"]["detail"])
+    )
+
+
 async def test_a_wrong_route_or_a_500_points_at_a_proxy_or_the_route(server, home):
     assert (await login(server, home))[0] == 0
     for status in (404, 500, 200):

@@ -78,7 +78,7 @@ def make_worker(
     server: DemoServer, tokens, recorder: Recorder, settings: RealtimeSettings = FAST_REALTIME, **kw
 ) -> RealtimeWorker:
     cfg = Settings(server=server.url)
-    return RealtimeWorker(cfg.socket_url, cfg.origin, tokens, recorder, settings, **kw)
+    return RealtimeWorker(cfg.socket_url, cfg.ws_origin, tokens, recorder, settings, **kw)
 
 
 @pytest.fixture

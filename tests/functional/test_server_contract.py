@@ -263,6 +263,41 @@ async def test_socket_refusals_are_http_403_at_the_handshake(server, tokens, cas
     assert caught.value.response.status_code == 403
 
 
+@pytest.mark.parametrize(
+    ("allowed", "origin", "accepted"),
+    [
+        ("https://app.example.com", "https://app.example.com", True),
+        ("https://app.example.com", "https://APP.example.com:443", True),  # default port
+        ("https://app.example.com", "http://app.example.com", False),  # another scheme
+        ("https://app.example.com", "https://app.example.com:8443", False),  # another port
+        ("https://app.example.com", "https://evil.example.com", False),
+        ("https://app.example.com", "SERVER", False),  # the server's own is not enough
+        ("https://app.example.com", None, False),
+        (".example.com", "https://app.example.com", True),  # a domain and its subdomains
+        ("https://.example.com", "https://example.com", True),
+        ("example.com", "https://app.example.com", False),  # a bare host is that host only
+        ("*", None, True),
+    ],
+)
+async def test_an_origin_checking_socket_refuses_other_origins_as_channels_does(
+    server, http, tokens, allowed, origin, accepted
+):
+    """Channels' OriginValidator(["https://app.example.com"]): only that Origin
+    passes the handshake; REST never looks at it."""
+    server.faults.allowed_origins = (allowed,)
+    sent = server.url if origin == "SERVER" else origin
+    if accepted:
+        async with connect(socket_url(server, tokens["access"]), origin=sent) as ws:
+            assert (await next_frame(ws))["type"] == "connection_ack"
+    else:
+        with pytest.raises(InvalidStatus) as caught:
+            async with connect(socket_url(server, tokens["access"]), origin=sent):
+                pass
+        assert caught.value.response.status_code == 403
+    answer = await http.get(COLLECTION + "unread_count/", headers=bearer(tokens["access"]))
+    assert answer.status_code == 200
+
+
 async def test_expired_access_token_is_refused_at_the_handshake():
     async with DemoServer(access_lifetime=-5, seed_count=1) as server:
         async with httpx.AsyncClient(base_url=server.url) as http:

@@ -433,11 +433,31 @@ async def test_log_in_again_opens_the_login_form(server, dashboard):
     """The server refuses even a freshly refreshed token: only a new login helps,
     so the form opens (not just a red indicator)."""
     app, _pilot = dashboard
-    server.faults.ws_route_status = 403  # every handshake refused, as an origin check does
+    server.faults.refuse_access_tokens = True  # over REST too: the token is what is refused
     await server.close_sockets(DEMO_EMAIL, 1001)
     await wait_for(lambda: isinstance(app.screen, LoginScreen), what="login screen")
     assert app.controller.code is StateCode.LOGIN_AGAIN
     assert app.query_one(ConnectionIndicator).has_class("-error")
+
+
+async def test_a_refused_origin_names_the_origin_and_the_setting_and_asks_no_login(
+    server, dashboard
+):
+    """An origin check refuses every handshake while REST accepts the token:
+    no login form, no "log in" advice; the Origin sent and `origin` are named."""
+    app, pilot = dashboard
+    server.faults.allowed_origins = ("https://app.example.com",)
+    await server.close_sockets(DEMO_EMAIL, 1001)
+    indicator = app.query_one(ConnectionIndicator)
+    await wait_for(lambda: indicator.has_class("-error"), what="the error state")
+    await pilot.pause()
+    assert not isinstance(app.screen, LoginScreen)
+    message = str(app.screen.query_one(MessageLine).render())
+    assert f"Origin {server.url} refused" in message and "`origin`" in message, message
+    assert "stays fresh over REST" in message and "press r to try again" in message
+    assert "log in" not in message and "l logs in" not in text_of(indicator)
+    assert f"Origin {server.url}" in text_of(indicator) and "r retries" in text_of(indicator)
+    assert "retry in" in text_of(indicator)
 
 
 async def test_arrivals_at_the_top_stay_in_sight():

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from textual.pilot import Pilot
 
+from tests.support.clients import FAST_REALTIME, make_client
 from tests.support.waiting import wait_for
 from tiri_tui.policy import ConnectionState
-from tiri_tui.server import DemoServer
+from tiri_tui.server import DEMO_EMAIL, DEMO_PASSWORD, DemoServer
 from tiri_tui.sync_rules import Filters
 from tiri_tui.ui.app import TiriApp
 from tiri_tui.ui.notification_list import NotificationList
@@ -77,9 +80,13 @@ async def test_filtering_says_nothing_about_older_pages(server, client):
         assert "loading older" not in message(app)
 
 
-async def test_g_while_the_server_is_down_says_it_could_not_load(server: DemoServer, client):
+async def test_g_while_the_server_is_down_says_it_could_not_load(server: DemoServer, home):
     for _ in range(30):
         await server.create_notification()
+    # One retry, then none: the outage's state (and its line) settles before G.
+    policy = dataclasses.replace(FAST_REALTIME.policy, max_attempts=1, slow_retry=None)
+    client = make_client(server, home, realtime=dataclasses.replace(FAST_REALTIME, policy=policy))
+    await client.auth.login(DEMO_EMAIL, DEMO_PASSWORD)
     app = TiriApp(client, bell=False)
     async with app.run_test(size=(120, 12)) as pilot:  # short: one page fills the screen
         view = app.query_one(NotificationList)
@@ -87,7 +94,8 @@ async def test_g_while_the_server_is_down_says_it_could_not_load(server: DemoSer
         assert app.controller is not None
         held = len(view.source)
         await server.stop()
-        await wait_for(lambda: app.controller.state is not ConnectionState.CONNECTED)
+        await wait_for(lambda: app.controller.state is ConnectionState.ERROR, what="the outage")
+        await wait_for(lambda: "try again now" in message(app), what="the outage said")
         await pilot.press("G")
         await wait_for(lambda: "could not be loaded" in message(app), what="the failure said")
         assert "G tries again" in message(app)
@@ -95,3 +103,4 @@ async def test_g_while_the_server_is_down_says_it_could_not_load(server: DemoSer
         await server.start()
         await pilot.press("G")
         await wait_for(lambda: len(view.source) > held, what="G tried again")
+    await client.aclose()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tiri_tui.config import DEFAULT_SERVER, ConfigError, Settings, load_settings
+from tiri_tui.config import DEFAULT_SERVER, ConfigError, Settings, load_settings, resolve_settings
 
 
 def write_config(home, text: str) -> None:
@@ -16,13 +16,13 @@ def test_defaults(tmp_path):
     s = load_settings(environ={"TIRI_HOME": str(tmp_path)})
     assert s.server == DEFAULT_SERVER
     assert s.socket_url == "ws://127.0.0.1:8765/ws/notifications/"
-    assert s.origin == "http://127.0.0.1:8765"
+    assert s.ws_origin == "http://127.0.0.1:8765"
 
 
 def test_https_maps_to_wss_and_origin_drops_the_path():
     s = Settings(server="https://tiriapp.com/base")
     assert s.socket_url == "wss://tiriapp.com/ws/notifications/"
-    assert s.origin == "https://tiriapp.com"
+    assert s.ws_origin == "https://tiriapp.com"
     assert Settings(
         server="https://x", ws_url="wss://ws.x/ws/notifications/"
     ).socket_url.startswith("wss://ws.x")
@@ -54,6 +54,31 @@ def test_precedence_file_profile_env_flag(tmp_path):
         ).server
         == "https://flag.example"
     )
+
+
+def test_origin_is_the_servers_own_unless_the_file_a_profile_env_or_a_flag_says(tmp_path):
+    write_config(
+        tmp_path,
+        'server = "https://api.example.com"\norigin = "https://app.example.com/"\n'
+        '[profiles.other]\norigin = "https://other.example.com:8443"\n',
+    )
+    env = {"TIRI_HOME": str(tmp_path)}
+    assert load_settings(environ=env).ws_origin == "https://app.example.com"
+    assert load_settings(profile="other", environ=env).ws_origin == "https://other.example.com:8443"
+    env_set = {**env, "TIRI_ORIGIN": "http://env.example.com"}
+    assert load_settings(environ=env_set).ws_origin == "http://env.example.com"
+    settings, sources = resolve_settings(origin="https://flag.example.com", environ=env_set)
+    assert settings.ws_origin == "https://flag.example.com"
+    assert sources["origin"] == "flag --origin"
+    assert Settings(server="https://api.example.com").ws_origin == "https://api.example.com"
+
+
+@pytest.mark.parametrize(
+    "bad", ["app.example.com", "https://app.example.com/login", "ftp://app.example.com", "https://"]
+)
+def test_an_origin_is_scheme_host_and_port_only(tmp_path, bad):
+    with pytest.raises(ConfigError, match="origin must look like"):
+        load_settings(origin=bad, environ={"TIRI_HOME": str(tmp_path)})
 
 
 @pytest.mark.parametrize(

@@ -8,6 +8,7 @@ from tiri_tui.policy import (
     LOGIN_AGAIN,
     SESSION_EXPIRED,
     CancelRetry,
+    CheckToken,
     ClockJumped,
     CloseConnection,
     Closed,
@@ -26,6 +27,7 @@ from tiri_tui.policy import (
     RetryDue,
     ScheduleRetry,
     StateCode,
+    TokenChecked,
     TokenLife,
     TokenRefreshed,
     TokenRefreshFailed,
@@ -116,11 +118,90 @@ def test_refusal_before_accept_refreshes_once_then_is_final(status):
     assert actions == [CancelRetry(), RefreshToken()]
     assert m.state.state is ConnectionState.RECONNECTING
     assert m.feed(TokenRefreshed(life(m, 300))) == [Connect()]  # immediately, no backoff
-    # The server refuses the very token that refresh produced: no storm.
+    # The server refuses the very token that refresh produced: REST is asked
+    # whether it takes that token, and refuses it too. No storm.
     actions = m.feed(HandshakeRejected(status, life(m, 300)), after=0.1)
+    assert actions == [CancelRetry(), CheckToken()]
+    actions = m.feed(TokenChecked(accepted=False))
     assert m.state.state is ConnectionState.ERROR
     assert m.state.reason == LOGIN_AGAIN
     assert Connect() not in actions and RefreshToken() not in actions
+    assert not delays(actions)
+
+
+ORIGIN = "http://127.0.0.1:8765"
+
+
+def refused_twice(m: Machine, status: int = 403) -> list[object]:
+    """A refusal, a refresh, the refreshed token refused too: the actions of the last."""
+    m.feed(ConnectRequested())
+    m.feed(HandshakeRejected(status, life(m, 300)))
+    m.feed(TokenRefreshed(life(m, 300)))
+    return m.feed(HandshakeRejected(status, life(m, 300)), after=0.1)
+
+
+@pytest.mark.parametrize("status", [401, 403])
+def test_a_second_refusal_asks_rest_before_blaming_the_token(status):
+    m = Machine()
+    assert refused_twice(m, status) == [CancelRetry(), CheckToken()]
+    assert m.state.state is ConnectionState.RECONNECTING
+    assert m.state.code is StateCode.CHECKING_TOKEN and not m.state.code.needs_login
+
+
+def test_a_token_rest_accepts_means_the_origin_is_refused_the_session_stays_and_retries_slow():
+    m = Machine()
+    refused_twice(m)
+    actions = m.feed(TokenChecked(accepted=True, origin=ORIGIN), after=0.05)
+    assert m.state.state is ConnectionState.ERROR
+    assert m.state.code is StateCode.ORIGIN_REFUSED and not m.state.code.needs_login
+    for words in (f"Origin {ORIGIN} ", "`origin`", "config.toml", "TIRI_ORIGIN", "--origin"):
+        assert words in m.state.reason
+    assert "log in" not in m.state.reason
+    assert actions == [ScheduleRetry(S.slow_retry)]  # slowly, as any error
+    assert m.state.retry_at == m.now + S.slow_retry
+
+
+def test_slow_retries_of_a_refused_origin_ask_rest_again_without_refreshing():
+    m = Machine()
+    refused_twice(m)
+    m.feed(TokenChecked(accepted=True, origin=ORIGIN))
+    for _ in range(3):
+        assert m.feed(RetryDue(), after=S.slow_retry) == [Connect()]
+        # The token (refreshed, never accepted by the socket) is refused again.
+        actions = m.feed(HandshakeRejected(403, life(m, 3600)), after=0.1)
+        assert actions == [CancelRetry(), CheckToken()]
+        assert m.feed(TokenChecked(accepted=True, origin=ORIGIN)) == [ScheduleRetry(S.slow_retry)]
+        assert m.state.code is StateCode.ORIGIN_REFUSED
+    assert m.actions.count(RefreshToken()) == 1  # the first refusal's, no other
+
+
+def test_a_refused_origin_without_slow_retries_waits_for_the_user():
+    m = Machine(PolicySettings(slow_retry=None))
+    refused_twice(m)
+    assert m.feed(TokenChecked(accepted=True, origin=ORIGIN)) == [CancelRetry()]
+    assert m.state.code is StateCode.ORIGIN_REFUSED and m.state.retry_at is None
+
+
+def test_rest_that_cannot_say_backs_off_and_blames_nothing_yet():
+    m = Machine()
+    refused_twice(m)
+    actions = m.feed(TokenChecked(accepted=None, message="cannot reach the server"))
+    assert m.state.state is ConnectionState.RECONNECTING
+    assert m.state.code is StateCode.HANDSHAKE_REFUSED
+    assert "cannot reach the server" in m.state.reason
+    assert len(delays(actions)) == 1
+
+
+def test_a_late_rest_answer_after_the_user_moved_on_is_ignored():
+    m = Machine()
+    refused_twice(m)
+    m.feed(ManualReconnect())
+    before = m.state
+    assert m.feed(TokenChecked(accepted=True, origin=ORIGIN)) == []
+    assert m.state == before
+    m.feed(DisconnectRequested())
+    assert m.feed(TokenChecked(accepted=False)) == []
+    assert m.state.state is ConnectionState.DISCONNECTED
 
 
 def test_each_expiry_of_a_short_token_earns_a_refresh():
@@ -201,6 +282,7 @@ def test_a_manual_reconnect_restores_the_budget():
     m.feed(HandshakeRejected(403, life(m, 300)))
     m.feed(TokenRefreshed(life(m, 300)))
     m.feed(HandshakeRejected(403, life(m, 300)))
+    m.feed(TokenChecked(accepted=False))
     assert m.state.state is ConnectionState.ERROR
     m.feed(ManualReconnect())
     assert m.feed(HandshakeRejected(403, life(m, 300))) == [CancelRetry(), RefreshToken()]
@@ -380,6 +462,15 @@ def _login_again_by_refusal(m: Machine) -> None:
     m.feed(HandshakeRejected(403))
     m.feed(TokenRefreshed())
     m.feed(HandshakeRejected(403))
+    m.feed(TokenChecked(accepted=False))
+
+
+def _origin_refused(m: Machine) -> None:
+    m.feed(ConnectRequested())
+    m.feed(HandshakeRejected(403))
+    m.feed(TokenRefreshed())
+    m.feed(HandshakeRejected(403))
+    m.feed(TokenChecked(accepted=True, origin=ORIGIN))
 
 
 def _session_expired(m: Machine) -> None:
@@ -403,6 +494,7 @@ def _gave_up(m: Machine) -> None:
     ("reach", "code", "needs_login"),
     [
         (_login_again_by_refusal, StateCode.LOGIN_AGAIN, True),
+        (_origin_refused, StateCode.ORIGIN_REFUSED, False),
         (_session_expired, StateCode.SESSION_EXPIRED, True),
         (_forbidden, StateCode.FORBIDDEN, False),
         (_gave_up, StateCode.GAVE_UP, False),

@@ -23,6 +23,14 @@ class Faults:
     login_error_status: int = 401
     #: Refuse sockets without a matching Origin, as Channels' validator does.
     require_origin: bool = True
+    #: None, or the origins the socket accepts (Channels' ``OriginValidator``:
+    #: ``scheme://host[:port]``, a bare host, ``.domain`` for its subdomains,
+    #: ``*``): a deployment whose socket takes only its web app's Origin.
+    #: REST never looks at it.
+    allowed_origins: tuple[str, ...] | None = None
+    #: Refuse every access token (REST 401, socket 403) while refreshes still
+    #: answer: an account disabled on a deployment whose refresh does not check it.
+    refuse_access_tokens: bool = False
     #: Client frames larger than this are refused by the socket.
     max_client_frame: int = 64 * 1024
     #: Close each socket with 4001 when the access token it was opened with expires.

@@ -69,6 +69,8 @@ def _authenticate(request: web.Request) -> User:
         raise _unauthorized(_token_error("Authorization header must contain two values"))
     try:
         user, _ = request.app[STATE].decode(token.strip(), "access")
+        if request.app[FAULTS].refuse_access_tokens:
+            raise TokenInvalid("User is inactive")
     except TokenInvalid as exc:
         raise _unauthorized(_token_error(str(exc))) from None
     return user

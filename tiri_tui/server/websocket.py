@@ -11,7 +11,8 @@ import asyncio
 import contextlib
 import json
 import time
-from urllib.parse import urlsplit
+from collections.abc import Iterable
+from urllib.parse import SplitResult, urlsplit
 
 from aiohttp import WSMsgType, web
 
@@ -43,6 +44,75 @@ def _origin_allowed(request: web.Request) -> bool:
     return origin_host is not None and origin_host == urlsplit(f"//{request.host}").hostname
 
 
+def _same_domain(host: str, pattern: str) -> bool:
+    """Django's ``is_same_domain``: ``.example.com`` also matches its subdomains."""
+    pattern = pattern.lower()
+    if pattern.startswith("."):
+        return host.endswith(pattern) or host == pattern[1:]
+    return bool(pattern) and host == pattern
+
+
+def _port(parts: SplitResult) -> int | None:
+    try:
+        port = parts.port
+    except ValueError:
+        return None
+    return (
+        port
+        if port is not None
+        else {"http": 80, "ws": 80, "https": 443, "wss": 443}.get(parts.scheme)
+    )
+
+
+def origin_allowed_by(origin: str | None, patterns: Iterable[str]) -> bool:
+    """Channels' ``OriginValidator``: ``*`` lets anything in (no Origin too); a
+    pattern with a scheme must match the Origin's scheme, port (defaults filled
+    in) and host; a bare host (``.domain``: with its subdomains) only the host."""
+    patterns = tuple(patterns)
+    if "*" in patterns:
+        return True
+    parsed = urlsplit(origin or "")
+    host = parsed.hostname
+    if not origin or host is None:
+        return False
+    for pattern in patterns:
+        wanted = urlsplit(pattern.lower())
+        if not wanted.scheme:
+            if _same_domain(host, urlsplit(f"//{pattern}").hostname or pattern):
+                return True
+        elif (
+            wanted.scheme == parsed.scheme
+            and _port(wanted) == _port(parsed)
+            and _same_domain(host, wanted.hostname or "")
+        ):
+            return True
+    return False
+
+
+def parse_allowed_origins(text: str) -> tuple[str, ...]:
+    """``URL[,URL]`` of ``serve --ws-origins``: each ``*``, ``http(s)://host[:port]``,
+    or a bare host (``.domain`` for its subdomains too); ValueError says which is not."""
+    origins = tuple(item.strip() for item in text.split(","))
+    for item in origins:
+        parts = urlsplit(item if "://" in item else f"//{item}")
+        try:
+            parts.port  # noqa: B018 - raises ValueError on a bad port
+        except ValueError:
+            raise ValueError(f"not an origin: {item!r} (bad port)") from None
+        bare = "://" not in item and ":" not in item
+        if item == "*" or (
+            parts.hostname
+            and parts.path in ("", "/")
+            and not parts.query
+            and (bare or parts.scheme in ("http", "https"))
+        ):
+            continue
+        raise ValueError(
+            f"not an origin: {item!r} (give scheme://host[:port], a host, .domain or *)"
+        )
+    return origins
+
+
 def _token(request: web.Request) -> str | None:
     token = request.rel_url.query.get("token")
     if token:
@@ -57,10 +127,15 @@ async def notifications_socket(request: web.Request) -> web.StreamResponse:
     if faults.ws_route_status is not None:
         # Daphne answers 500 when the URL router raises for an unknown path.
         return web.Response(status=faults.ws_route_status, text="Server error")
-    if faults.require_origin and not _origin_allowed(request):
+    if faults.allowed_origins is not None:
+        if not origin_allowed_by(request.headers.get("Origin"), faults.allowed_origins):
+            return web.Response(status=403, text="Access denied")
+    elif faults.require_origin and not _origin_allowed(request):
         return web.Response(status=403, text="Access denied")
     try:
         user, claims = state.decode(_token(request), "access")
+        if faults.refuse_access_tokens:
+            raise TokenInvalid("User is inactive")
     except TokenInvalid:
         return web.Response(status=403, text="Access denied")
 
