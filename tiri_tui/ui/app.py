@@ -26,7 +26,15 @@ from tiri_tui.errors import TiriError
 from tiri_tui.text import one_line
 from tiri_tui.ui.alerting import Alerting
 from tiri_tui.ui.dashboard import DashboardScreen, LoginNeeded
-from tiri_tui.ui.keymap import Scope, bindings, commands, help_rows, shown, user_keymap
+from tiri_tui.ui.keymap import (
+    Scope,
+    bindings,
+    commands,
+    described,
+    help_rows,
+    shown,
+    user_keymap,
+)
 from tiri_tui.ui.screens import HelpScreen, LoginRequested, LoginScreen
 from tiri_tui.ui.user_actions import UserActions
 
@@ -234,7 +242,7 @@ class TiriApp(App[None]):
             assert key.command is not None
             yield SystemCommand(
                 key.command,
-                f"{key.help} ({shown(key, self.keymap)})",
+                f"{described(key, self.keymap)} ({shown(key, self.keymap)})",
                 lambda action=key.action: self.call_later(self.dashboard.run_action, action),
             )
         for index, view in enumerate(self.dashboard.views, 1):

@@ -7,6 +7,7 @@ Each key has an id (``mark_read``, ``quit``, ...): the name a user's
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -51,8 +52,40 @@ KEYS: tuple[Key, ...] = (
     Key("cursor_up", "k,up", "cursor_up", "Up", "move up", Scope.LIST, "k / ↑"),
     Key("first", "g,home", "first", "First", "first notification", Scope.LIST, "g / home"),
     Key("last", "G,end", "last", "Last", "last notification loaded", Scope.LIST, "G / end"),
-    Key("page_down", "pagedown", "page_down", "Page down", "a page down", Scope.LIST, "PageDown"),
-    Key("page_up", "pageup", "page_up", "Page up", "a page up", Scope.LIST, "PageUp"),
+    Key(
+        "page_down",
+        "pagedown,ctrl+f",
+        "page_down",
+        "Page down",
+        "a page down",
+        Scope.LIST,
+        "PageDown / ctrl+f",
+    ),
+    Key(
+        "page_up", "pageup,ctrl+b", "page_up", "Page up", "a page up", Scope.LIST, "PageUp / ctrl+b"
+    ),
+    Key(
+        "half_page_down",
+        "ctrl+d",
+        "half_page_down",
+        "Half down",
+        "half a page down",
+        Scope.LIST,
+        "ctrl+d",
+    ),
+    Key(
+        "half_page_up", "ctrl+u", "half_page_up", "Half up", "half a page up", Scope.LIST, "ctrl+u"
+    ),
+    Key("next_unread", "n", "next_unread", "Next unread", "next unread", Scope.LIST, "n"),
+    Key(
+        "previous_unread",
+        "N",
+        "previous_unread",
+        "Previous unread",
+        "previous unread",
+        Scope.LIST,
+        "N",
+    ),
     Key(
         "details",
         "enter",
@@ -110,7 +143,7 @@ KEYS: tuple[Key, ...] = (
         "d",
         "delete",
         "Delete",
-        "delete (asks y/n)",
+        "delete (asks y/n; {undo} undoes)",
         Scope.DASHBOARD,
         "d",
         footer=True,
@@ -121,7 +154,7 @@ KEYS: tuple[Key, ...] = (
         "space",
         "toggle_mark",
         "Mark",
-        "mark / unmark the row (then m, u, d act on every marked row)",
+        "mark / unmark the row (then {mark_read}, {mark_unread}, {delete} act on every marked row)",
         Scope.DASHBOARD,
         "space",
     ),
@@ -130,10 +163,30 @@ KEYS: tuple[Key, ...] = (
         "asterisk",
         "mark_shown",
         "Mark all shown",
-        "mark every row the view shows (esc clears the marks)",
+        "mark every row the view shows ({back} clears the marks)",
         Scope.DASHBOARD,
         "*",
         command="Mark every row shown",
+    ),
+    Key(
+        "undo",
+        "z,ctrl+z",
+        "undo",
+        "Undo",
+        "undo the last mark or delete (a few seconds, while it has not left)",
+        Scope.DASHBOARD,
+        "z / ctrl+z",
+        command="Undo the last mark or delete",
+    ),
+    Key(
+        "copy",
+        "y",
+        "copy",
+        "Copy",
+        "copy the notification (title, sender, message, time) to the clipboard",
+        Scope.DASHBOARD,
+        "y",
+        command="Copy the notification",
     ),
     Key(
         "open_link",
@@ -242,7 +295,7 @@ KEYS: tuple[Key, ...] = (
     ),
     Key("palette", "ctrl+p", "command_palette", "Commands", "command palette", Scope.APP, "ctrl+p"),
     Key("help", "question_mark", "help", "Help", "this help", Scope.APP, "?", footer=True),
-    Key("quit", "q", "quit", "Quit", "quit", Scope.APP, "q", footer=True),
+    Key("quit", "q,ctrl+c", "quit", "Quit", "quit", Scope.APP, "q / ctrl+c", footer=True),
 )
 
 BY_ID = {key.id: key for key in KEYS}
@@ -259,11 +312,16 @@ def bindings(scope: Scope) -> list[Binding | tuple[str, str] | tuple[str, str, s
         # The footer shows keys in binding order and cuts what does not fit:
         # the app's footer keys (? and q) come first on the dashboard, so an
         # 80-column terminal loses "Search", never "Help" or "Quit".
-        first: list[Binding | tuple[str, str] | tuple[str, str, str]] = [
-            Binding(k.keys, f"app.{k.action}", k.label, show=True, id=k.id)
-            for k in KEYS
-            if k.scope is Scope.APP and k.footer
-        ]
+        first: list[Binding | tuple[str, str] | tuple[str, str, str]] = []
+        for k in KEYS:
+            if k.scope is Scope.APP and k.footer:
+                # The footer shows the first key (q), not the last (ctrl+c).
+                shown_key, *others = _split(k.keys)
+                first.append(Binding(shown_key, f"app.{k.action}", k.label, show=True, id=k.id))
+                if others:
+                    first.append(
+                        Binding(",".join(others), f"app.{k.action}", k.label, show=False, id=k.id)
+                    )
         return first + own
     return own
 
@@ -319,11 +377,28 @@ def _named(owner: str) -> str:
     return f"the command on {owner.split(':', 1)[1]!r}" if owner.startswith("command:") else owner
 
 
+def keys_in_force(binding_id: str, keymap: Mapping[str, str] | None = None) -> tuple[str, ...]:
+    """The keys that do ``binding_id`` now, as people read them: the user's
+    ``[keymap]`` (``keymap``, as given to Textual) or else the defaults.
+    Every message, hint and help line that names a key asks here."""
+    if keymap and binding_id in keymap:
+        return tuple(format_key(part) for part in _split(keymap[binding_id])) or ("(no key)",)
+    return tuple(BY_ID[binding_id].shown.split(" / "))
+
+
+def key_name(binding_id: str, keymap: Mapping[str, str] | None = None) -> str:
+    """The first key in force for ``binding_id`` (for "z undoes"-style messages)."""
+    return keys_in_force(binding_id, keymap)[0]
+
+
 def shown(key: Key, keymap: Mapping[str, str]) -> str:
     """The keys of ``key`` in force, as people read them."""
-    if key.id not in keymap:
-        return key.shown
-    return " / ".join(format_key(part) for part in _split(keymap[key.id]))
+    return " / ".join(keys_in_force(key.id, keymap))
+
+
+def described(key: Key, keymap: Mapping[str, str] | None = None) -> str:
+    """What ``key`` does, naming the other keys it mentions as they are in force."""
+    return re.sub(r"\{(\w+)\}", lambda m: key_name(m.group(1), keymap), key.help)
 
 
 #: The view keys share one row of the help while none is remapped.
@@ -339,7 +414,7 @@ def help_rows(keymap: Mapping[str, str] | None = None) -> list[tuple[str, str]]:
             if k.id == "view_1":
                 rows.append(VIEW_ROW)
             continue
-        rows.append((shown(k, keymap), k.help))
+        rows.append((shown(k, keymap), described(k, keymap)))
     return rows
 
 
@@ -357,7 +432,7 @@ def readme_table() -> str:
                 lines.append(f"| `1` … `9` | {VIEW_ROW[1]} | `view_1` … `view_9` |")
             continue
         cell = " / ".join(f"`{part}`" for part in key.shown.split(" / "))
-        lines.append(f"| {cell} | {key.help} | `{key.id}` |")
+        lines.append(f"| {cell} | {described(key)} | `{key.id}` |")
     return "\n".join(lines)
 
 
