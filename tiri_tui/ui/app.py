@@ -32,8 +32,8 @@ from tiri_tui.ui.keymap import (
     commands,
     described,
     help_rows,
+    keymap_of,
     shown,
-    user_keymap,
 )
 from tiri_tui.ui.screens import HelpScreen, LoginRequested, LoginScreen
 from tiri_tui.ui.user_actions import UserActions
@@ -91,9 +91,7 @@ class TiriApp(App[None]):
         label = server_label or (client.settings.server if client else "")
         self.alert_mode = alert_mode
         self.user_actions = UserActions(self, customisation)
-        self.keymap = (
-            user_keymap(customisation.keymap, customisation.commands) if customisation else {}
-        )
+        self.keymap = keymap_of(customisation)
 
         def build_alerting() -> tuple[Attention, Delivery]:
             # Imported here: not on the way to the first painted row.

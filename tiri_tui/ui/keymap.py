@@ -20,7 +20,7 @@ from textual.keys import format_key
 from tiri_tui.config import ConfigError
 
 if TYPE_CHECKING:
-    from tiri_tui.customisation import KeyChoice, UserCommand
+    from tiri_tui.customisation import Customisation, KeyChoice, UserCommand
 
 
 class Scope(Enum):
@@ -371,6 +371,14 @@ def user_keymap(
                 )
             owners[key] = owner
     return keymap
+
+
+def keymap_of(customisation: Customisation | None) -> dict[str, str]:
+    """The keymap config.toml asks for, checked (KeymapError): the start and
+    `tiri-tui config` both ask here, so both refuse the same file alike."""
+    if customisation is None:
+        return {}
+    return user_keymap(customisation.keymap, customisation.commands)
 
 
 def _named(owner: str) -> str:
