@@ -11,6 +11,7 @@ from pathlib import Path
 
 from textual.pilot import Pilot
 
+from tests.support.clients import make_client
 from tests.support.fakes import NOW, offline_controller, sample
 from tests.support.waiting import wait_for
 from tiri_tui.controller import NotificationController
@@ -19,7 +20,7 @@ from tiri_tui.sync_rules import Filters
 from tiri_tui.ui.app import TiriApp
 from tiri_tui.ui.keymap import readme_table
 from tiri_tui.ui.notification_list import NotificationList
-from tiri_tui.ui.screens import ConfirmScreen, HelpScreen
+from tiri_tui.ui.screens import ConfirmScreen, HelpScreen, LoginScreen
 from tiri_tui.ui.widgets import MessageLine
 
 SIZE = (120, 32)
@@ -176,8 +177,11 @@ async def test_unread_jumps_pages_and_counts():
     rows = sample(60)  # every third one read
     async with dashboard(rows, size=(120, 24)) as (app, pilot, _controller):
         view = app.query_one(NotificationList)
-        await pilot.press("5", "j")
+        await pilot.press("5")
+        assert "5… (j/k/n or another move repeats this often)" in said(app)
+        await pilot.press("j")
         assert cursor(app) == 5
+        assert "repeats this often" not in said(app)  # used: no longer true
         await pilot.press("j")
         assert cursor(app) == 6  # the count was used once
         await pilot.press("k", "n")
@@ -244,3 +248,17 @@ async def test_the_new_keys_are_remappable_and_in_help_and_the_readme():
     readme = (Path(__file__).parents[2] / "README.md").read_text()
     for id_ in ("next_unread", "previous_unread", "half_page_down", "undo", "copy"):
         assert f"`{id_}`" in readme_table() and f"`{id_}`" in readme
+
+
+async def test_the_login_form_names_the_log_in_key_in_force(server, home):
+    client = make_client(server, home)  # never logged in: the form opens
+    custom = Customisation(keymap=(KeyChoice("log_in", "ctrl+l"),))
+    try:
+        app = TiriApp(client, bell=False, customisation=custom)
+        async with app.run_test(size=SIZE) as pilot:
+            await wait_for(lambda: isinstance(app.screen, LoginScreen))
+            await pilot.pause()
+            hint = str(app.screen.query_one(".dialog-hint").render())
+            assert "(ctrl+l logs in later)" in hint
+    finally:
+        await client.aclose()

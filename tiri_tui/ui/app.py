@@ -32,6 +32,7 @@ from tiri_tui.ui.keymap import (
     commands,
     described,
     help_rows,
+    key_name,
     keymap_of,
     shown,
 )
@@ -188,7 +189,8 @@ class TiriApp(App[None]):
     @on(LoginNeeded)
     def _ask_to_log_in(self) -> None:
         if self.client is not None and not isinstance(self.screen, LoginScreen):
-            self.push_screen(LoginScreen(self.client.settings.server))
+            key = key_name("log_in", self.keymap)
+            self.push_screen(LoginScreen(self.client.settings.server, log_in_key=key))
 
     @on(LoginRequested)
     def _login(self, message: LoginRequested) -> None:

@@ -125,6 +125,8 @@ class DashboardScreen(Screen[None]):
         self._undoable: list[tuple[Intent, Notification]] = []
         self._undoable_what = ""
         self._undoable_until = 0.0
+        #: What the message line said of the count being typed (cleared once used).
+        self._count_said = ""
         #: A ControllerChanged is on its way: more events need no other.
         self._paint_asked = False
 
@@ -367,11 +369,17 @@ class DashboardScreen(Screen[None]):
 
     @on(NotificationList.Counting)
     def _counting(self, message: NotificationList.Counting) -> None:
+        line = self.query_one(MessageLine)
+        if not message.count:  # the move took it: its line would no longer be true
+            if line.shown == self._count_said:
+                line.clear()
+            return
         moves = "/".join(self.key(k) for k in ("cursor_down", "cursor_up", "next_unread"))
         count = f"{message.count:,}… ({moves} or another move repeats this often)"
         if self.views and len(self.views) + 1 < message.count < 10:  # no such view
             count = f"No view {message.count} — as a count: {count}"
         self.say(count)
+        self._count_said = line.shown
 
     @on(NotificationList.NoUnread)
     def _no_unread(self, message: NotificationList.NoUnread) -> None:

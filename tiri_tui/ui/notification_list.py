@@ -98,7 +98,7 @@ class NotificationList(ScrollView, can_focus=True):
         """The cursor is close to the last loaded row: time to load the next page."""
 
     class Counting(Message):
-        """A count is being typed (the next move repeats this often)."""
+        """A count is being typed (the next move repeats this often; 0: it was used)."""
 
         def __init__(self, count: int) -> None:
             super().__init__()
@@ -349,6 +349,8 @@ class NotificationList(ScrollView, can_focus=True):
             event.prevent_default()
             return
         # This key's action (if it is a move) repeats this often; any other drops it.
+        if self._count:
+            self.post_message(self.Counting(0))  # typed: no longer one being typed
         self._repeat, self._count = int(self._count or 1), ""
 
     def _times(self) -> int:

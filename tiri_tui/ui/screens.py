@@ -174,9 +174,11 @@ class LoginScreen(ModalScreen[None]):
 
     BINDINGS = [Binding("escape", "close", "Close")]
 
-    def __init__(self, server: str) -> None:
+    def __init__(self, server: str, log_in_key: str = "l") -> None:
         super().__init__()
         self.server = server
+        #: The key in force that opens this form again (a [keymap] may move it).
+        self.log_in_key = log_in_key
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="login-box"):
@@ -188,7 +190,7 @@ class LoginScreen(ModalScreen[None]):
                 yield Button("Log in", variant="primary", id="login-submit")
                 yield Button("Quit", id="login-quit")
             yield Label(
-                "esc: browse what is cached (l logs in later) · "
+                f"esc: browse what is cached ({self.log_in_key} logs in later) · "
                 "new here? `tiri-tui demo` tries it with a demo server",
                 classes="dialog-hint",
             )
