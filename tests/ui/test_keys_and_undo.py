@@ -72,6 +72,8 @@ async def test_messages_and_help_name_the_remapped_keys():
         help_text = str(app.screen.query_one("#help-keys").content)
         assert "then w, u, d act on every marked row" in help_text
         assert "ctrl+g clears the marks" in help_text
+        legend = str(app.screen.query_one("#help-legend").content)
+        assert "(H: the top)" in legend
         await pilot.press("escape")
         controller.set_filters(Filters(unread_only=True))
         await pilot.pause()

@@ -214,7 +214,7 @@ class TiriApp(App[None]):
         attention = self.dashboard.alerting.attention
         alerts = [describe_mode(self.alert_mode, os.environ), *attention.rules.describe()]
         commands = [(c.key, c.name) for c in self.user_actions.commands]
-        self.push_screen(HelpScreen(alerts, help_rows(self.keymap) + commands))
+        self.push_screen(HelpScreen(alerts, help_rows(self.keymap) + commands, self.keymap))
 
     # -- your commands and links ---------------------------------------------------------------
     def action_run_command(self, index: int) -> None:

@@ -404,9 +404,14 @@ def shown(key: Key, keymap: Mapping[str, str]) -> str:
     return " / ".join(keys_in_force(key.id, keymap))
 
 
+def fill_keys(text: str, keymap: Mapping[str, str] | None = None) -> str:
+    """``text`` with each ``{binding_id}`` replaced by its key in force."""
+    return re.sub(r"\{(\w+)\}", lambda m: key_name(m.group(1), keymap), text)
+
+
 def described(key: Key, keymap: Mapping[str, str] | None = None) -> str:
     """What ``key`` does, naming the other keys it mentions as they are in force."""
-    return re.sub(r"\{(\w+)\}", lambda m: key_name(m.group(1), keymap), key.help)
+    return fill_keys(key.help, keymap)
 
 
 #: The view keys share one row of the help while none is remapped.
