@@ -4,6 +4,7 @@ quits, and the keys people bring from neomutt, lazygit and gh-dash."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import dataclasses
 from collections.abc import AsyncIterator
@@ -264,3 +265,36 @@ async def test_the_login_form_names_the_log_in_key_in_force(server, home):
             assert "(ctrl+l logs in later)" in hint
     finally:
         await client.aclose()
+
+
+class GatedApi:
+    """Accepts every call once the test opens the gate."""
+
+    mark_all_route = None
+
+    def __init__(self) -> None:
+        self.gate = asyncio.Event()
+
+    def __getattr__(self, name: str):
+        async def call(*args: object) -> None:
+            await self.gate.wait()
+
+        return call
+
+
+async def test_the_metrics_line_follows_the_outbox_when_an_intent_leaves():
+    """An intent that leaves (its undo window over) changes no row: the metrics
+    line must still stop saying it waits."""
+    api = GatedApi()
+    controller = offline_controller(api=api)
+    rows = sample(3)
+    controller.accept(rows, live=False)
+    app = TiriApp(controller=controller, clock=lambda: NOW, bell=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("s")  # the metrics line on
+        controller.mark_read(rows[0].id)  # its request waits at the gate
+        status = app.screen.query_one("#status")
+        await wait_for(lambda: "outbox 1" in str(status.render()), what="the mark waiting")
+        api.gate.set()
+        await wait_for(lambda: controller.outbox.pending_count == 0, what="sent")
+        await wait_for(lambda: "outbox 0" in str(status.render()), what="the line following")

@@ -127,6 +127,8 @@ class DashboardScreen(Screen[None]):
         self._undoable_until = 0.0
         #: What the message line said of the count being typed (cleared once used).
         self._count_said = ""
+        #: The outbox's size as the metrics line shows it.
+        self._outbox_shown = 0
         #: A ControllerChanged is on its way: more events need no other.
         self._paint_asked = False
 
@@ -326,9 +328,10 @@ class DashboardScreen(Screen[None]):
         controller = self.controller
         if controller is None:
             return
+        self._outbox_shown = controller.outbox.pending_count
         self.query_one(StatusLine).show(
             controller.counters,
-            controller.outbox.pending_count,
+            self._outbox_shown,
             len(controller.inbox),
             " · ".join(filter_labels(controller.filters)),
         )
@@ -337,6 +340,10 @@ class DashboardScreen(Screen[None]):
         view = self.query_one(NotificationList)
         view.expire_fresh()
         view.tick_if_young()
+        # An intent that leaves the outbox (its undo window over) changes no
+        # row, so no event repaints the metrics line: look once a second.
+        if self.controller and self.controller.outbox.pending_count != self._outbox_shown:
+            self._status_dirty = True
 
     def on_resize(self) -> None:
         # Below 100 columns the details take the whole width (rows would shrink
