@@ -104,6 +104,8 @@ class OutboxSync:
         #: When the flush waiting for a held intent wakes up (None: none waits).
         self._wake_at: float | None = None
         self._sleep = sleep
+        #: Set once an intent taken back is off the disk too (while it is not).
+        self._forgetting: set[asyncio.Event] = set()
 
     async def start(self) -> None:
         """Take up what an earlier run left queued (read on the store thread)."""
@@ -113,9 +115,12 @@ class OutboxSync:
             self._spawn(self.flush(), "tiri-outbox-flush")
 
     async def written(self) -> None:
-        """Until every intent submitted so far is on disk (before shutting down)."""
+        """Until every intent submitted so far is on disk, and every one taken
+        back is off it (before shutting down)."""
         for intent in list(self._pending):
             await intent.written.wait()
+        for forgotten in list(self._forgetting):
+            await forgotten.wait()
 
     async def close(self) -> None:
         """Close the outbox's database (what is queued stays on disk)."""
@@ -160,12 +165,18 @@ class OutboxSync:
         self._pending.remove(intent)
         if intent.notification_id is not None and intent.action in ("mark_read", "mark_unread"):
             self._marks.pop(intent.notification_id, None)  # the server never had it
-        self._spawn(self._forget_on_disk(intent), "tiri-outbox-cancel")
+        forgotten = asyncio.Event()
+        self._forgetting.add(forgotten)
+        self._spawn(self._forget_on_disk(intent, forgotten), "tiri-outbox-cancel")
         return True
 
-    async def _forget_on_disk(self, intent: Intent) -> None:
-        await intent.written.wait()
-        await self._on_disk(self._outbox.done, intent.seq)
+    async def _forget_on_disk(self, intent: Intent, forgotten: asyncio.Event) -> None:
+        try:
+            await intent.written.wait()
+            await self._on_disk(self._outbox.done, intent.seq)
+        finally:
+            forgotten.set()
+            self._forgetting.discard(forgotten)
 
     def _wake_later(self, at: float) -> None:
         """One flush waits for the held intent at the head of the queue."""

@@ -158,3 +158,18 @@ async def test_the_controller_restores_a_row_taken_back_and_answers_a_sent_mark(
     assert controller.undo([(gone, unread)]).too_late == 1
     assert unread.id not in controller.held
     await controller.aclose()
+
+
+async def test_an_undo_just_before_quitting_is_on_disk_when_the_outbox_closes(tmp_path):
+    """Quitting right after an undo must not leave the intent on disk to be
+    sent at the next start (a delete the person took back)."""
+    api, clock, tasks = RecordingApi(), FakeClock(), Tasks()
+    path = tmp_path / "outbox.sqlite3"
+    sync = make_sync(path, api, clock, tasks)
+    held = sync.submit("delete", "n1", hold=UNDO_SECONDS)
+    await sync.written()
+    assert sync.cancel(held)
+    await sync.written()  # what the controller awaits before it stops its tasks
+    tasks.cancel()
+    await sync.close()
+    assert Outbox(path).pending() == []
