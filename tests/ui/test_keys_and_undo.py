@@ -10,6 +10,7 @@ import dataclasses
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import pytest
 from textual.pilot import Pilot
 
 from tests.support.clients import make_client
@@ -168,8 +169,12 @@ async def test_against_a_server_an_undone_delete_and_mark_never_reach_it_and_z_u
 
 
 # -- 12: ctrl+c quits ------------------------------------------------------------------------------
-async def test_ctrl_c_quits_as_in_every_terminal_tool():
+@pytest.mark.parametrize("first", [(), ("question_mark",), ("slash",)])
+async def test_ctrl_c_quits_as_in_every_terminal_tool(first):
+    """From the list, the help screen and the search field (whose own ctrl+c copies)."""
     async with dashboard(sample(3)) as (app, pilot, _controller):
+        await pilot.press(*first)
+        await pilot.pause()
         await pilot.press("ctrl+c")
         await pilot.pause()
         assert app.return_code is not None or not app.is_running

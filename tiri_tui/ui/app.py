@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from textual import events, on, work
 from textual.app import App, SystemCommand
+from textual.binding import Binding
 from textual.screen import Screen
 
 from tiri_tui.attention.modes import AlertMode, describe_mode
@@ -52,7 +53,11 @@ class TiriApp(App[None]):
 
     TITLE = "tiri-tui"
     CSS_PATH = "tiri.tcss"
-    BINDINGS = bindings(Scope.APP)
+    BINDINGS = [
+        *bindings(Scope.APP),
+        # Before any screen's or text field's own ctrl+c (copy): see action_interrupt.
+        Binding("ctrl+c", "interrupt", show=False, priority=True),
+    ]
 
     def __init__(
         self,
@@ -122,6 +127,14 @@ class TiriApp(App[None]):
             server_label=f"{label} (demo)" if demo_server is not None else label,
             first_load_done=first_load_done,
         )
+
+    def action_interrupt(self) -> None:
+        """ctrl+c quits from every screen, as in every terminal tool. In a
+        browser tab ctrl+c is how people copy: there it copies what is selected."""
+        if self.is_web:
+            self.screen.action_copy_text()
+        else:
+            self.exit()
 
     def write_to_terminal(self, sequence: str) -> None:
         """Raw output between frames (an alert's escape sequence); nothing when

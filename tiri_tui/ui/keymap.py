@@ -295,7 +295,16 @@ KEYS: tuple[Key, ...] = (
     ),
     Key("palette", "ctrl+p", "command_palette", "Commands", "command palette", Scope.APP, "ctrl+p"),
     Key("help", "question_mark", "help", "Help", "this help", Scope.APP, "?", footer=True),
-    Key("quit", "q,ctrl+c", "quit", "Quit", "quit", Scope.APP, "q / ctrl+c", footer=True),
+    Key(
+        "quit",
+        "q",
+        "quit",
+        "Quit",
+        "quit (in a terminal ctrl+c quits too, from every screen)",
+        Scope.APP,
+        "q",
+        footer=True,
+    ),
 )
 
 BY_ID = {key.id: key for key in KEYS}
@@ -312,16 +321,11 @@ def bindings(scope: Scope) -> list[Binding | tuple[str, str] | tuple[str, str, s
         # The footer shows keys in binding order and cuts what does not fit:
         # the app's footer keys (? and q) come first on the dashboard, so an
         # 80-column terminal loses "Search", never "Help" or "Quit".
-        first: list[Binding | tuple[str, str] | tuple[str, str, str]] = []
-        for k in KEYS:
-            if k.scope is Scope.APP and k.footer:
-                # The footer shows the first key (q), not the last (ctrl+c).
-                shown_key, *others = _split(k.keys)
-                first.append(Binding(shown_key, f"app.{k.action}", k.label, show=True, id=k.id))
-                if others:
-                    first.append(
-                        Binding(",".join(others), f"app.{k.action}", k.label, show=False, id=k.id)
-                    )
+        first: list[Binding | tuple[str, str] | tuple[str, str, str]] = [
+            Binding(k.keys, f"app.{k.action}", k.label, show=True, id=k.id)
+            for k in KEYS
+            if k.scope is Scope.APP and k.footer
+        ]
         return first + own
     return own
 
