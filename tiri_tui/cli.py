@@ -67,9 +67,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="the Origin the WebSocket sends, for a server whose socket accepts only its "
         "web app's (env TIRI_ORIGIN; default: the server's own scheme://host[:port])",
     )
-    parser.add_argument(
+    profile = parser.add_argument(
         "--profile", metavar="NAME", help="a [profiles.NAME] of config.toml (env TIRI_PROFILE)"
     )
+    profile.completer = _profile_names  # type: ignore[attr-defined]  # argcomplete's hook
     parser.add_argument(
         "--log-level",
         metavar="LEVEL",
@@ -250,6 +251,20 @@ def build_parser() -> argparse.ArgumentParser:
         help="how long to wait for the server before using the cache (default 3)",
     )
     return parser
+
+
+def _profile_names(prefix: str, **_: object) -> list[str]:
+    """``--profile <TAB>``: the [profiles.NAME] of config.toml (none if it cannot be read)."""
+    import tomllib
+
+    from tiri_tui.config import config_path
+
+    try:
+        profiles = tomllib.loads(config_path(os.environ).read_text("utf-8")).get("profiles")
+    except (OSError, tomllib.TOMLDecodeError):
+        return []
+    names = profiles if isinstance(profiles, dict) else {}
+    return sorted(name for name in names if name.startswith(prefix))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -567,7 +582,9 @@ def _config(args: argparse.Namespace, settings: Settings, sources: dict[str, str
         print(path)
         return EXIT_OK
     from tiri_tui.config import describe_settings
+    from tiri_tui.ui.keymap import keymap_of
 
+    keymap_of(settings.customisation)  # what the start would refuse (KeymapError: exit 1)
     for name, value, source in describe_settings(settings, sources):
         print(f"{name} = {value}  ({source})")
     print(f"# file: {path}" + ("" if path.exists() else " (not there: every setting is a default)"))

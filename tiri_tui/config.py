@@ -20,6 +20,7 @@ import json
 import os
 import re
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypedDict, Unpack
@@ -341,6 +342,12 @@ OVERRIDES = {
     "ca_bundle": ("TIRI_CA_BUNDLE", "--ca-bundle"),
     "desktop_alerts": ("TIRI_DESKTOP_ALERTS", "--alerts"),
 }
+
+
+def config_path(env: Mapping[str, str]) -> Path:
+    """Where config.toml is (``TIRI_HOME`` moves it, as it moves everything)."""
+    home = Path(env["TIRI_HOME"]).expanduser() if env.get("TIRI_HOME") else None
+    return Settings(home=home).config_dir / "config.toml"
 
 
 def resolve_settings(

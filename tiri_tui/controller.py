@@ -16,8 +16,9 @@ import functools
 import gc
 import logging
 import time
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
@@ -38,7 +39,7 @@ from tiri_tui.events import (
 )
 from tiri_tui.inbox import Inbox, Upsert
 from tiri_tui.models import Notification
-from tiri_tui.outbox_sync import OutboxSync
+from tiri_tui.outbox_sync import UNDO_SECONDS, Intent, OutboxSync
 from tiri_tui.pacing import let_others_run
 from tiri_tui.policy import SESSION_EXPIRED, ConnectionState, StateCode
 from tiri_tui.protocol import ErrorFrame, GetUnreadCount, NotificationFrame, UnreadCountFrame
@@ -53,7 +54,15 @@ from tiri_tui.rest_sync import RestSync
 from tiri_tui.store import CacheLoad, NotificationCache, Outbox
 from tiri_tui.sync_rules import Filters
 
-__all__ = ["ControllerSettings", "Counters", "Filters", "NotificationController"]
+__all__ = [
+    "UNDO_SECONDS",
+    "ControllerSettings",
+    "Counters",
+    "Filters",
+    "Intent",
+    "NotificationController",
+    "Undone",
+]
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +73,16 @@ T = TypeVar("T")
 UNDO_LIMIT = 200
 #: Longest run of work on the event loop before yielding (a frame is 16 ms).
 SLICE_SECONDS = 0.008
+
+
+@dataclass(slots=True)
+class Undone:
+    """What an undo did: taken back before it left, answered by the opposite
+    mark, or too late (a delete the server has)."""
+
+    taken_back: int = 0
+    sent_back: int = 0
+    too_late: int = 0
 
 
 def _collect_young() -> None:
@@ -311,15 +330,44 @@ class NotificationController:
             log.error("background task %s failed: %r", task.get_name(), exc)
 
     # -- intents -----------------------------------------------------------------------------
-    def mark_read(self, notification_id: str) -> None:
-        """Mark read now (optimistic) and send it through the outbox."""
+    def mark_read(self, notification_id: str, *, hold: float = 0.0) -> Intent | None:
+        """Mark read now (optimistic) and send it through the outbox (``hold``:
+        seconds it may still be undone before it is sent); None: nothing changed."""
         if self._set_read_locally(notification_id, True):
-            self.outbox.submit("mark_read", notification_id)
+            return self.outbox.submit("mark_read", notification_id, hold=hold)
+        return None
 
-    def mark_unread(self, notification_id: str) -> None:
-        """Mark unread now (optimistic) and send it through the outbox."""
+    def mark_unread(self, notification_id: str, *, hold: float = 0.0) -> Intent | None:
+        """Mark unread now (optimistic) and send it through the outbox (``hold``:
+        as for :meth:`mark_read`); None: nothing changed."""
         if self._set_read_locally(notification_id, False):
-            self.outbox.submit("mark_unread", notification_id)
+            return self.outbox.submit("mark_unread", notification_id, hold=hold)
+        return None
+
+    def undo(self, done: Sequence[tuple[Intent, Notification]]) -> Undone:
+        """Take back intents (each with its row as it was before): one that has
+        not left is cancelled and its row restored; a mark that left is
+        answered by the opposite mark; a delete that left stays done."""
+        undone = Undone()
+        for intent, before in done:
+            if self.outbox.cancel(intent):
+                if intent.action == "delete":
+                    self._restore(before)
+                else:
+                    self._set_read_locally(before.id, before.is_read)
+                undone.taken_back += 1
+            elif intent.action == "delete":
+                undone.too_late += 1
+            elif (self.mark_read if before.is_read else self.mark_unread)(before.id):
+                undone.sent_back += 1
+        return undone
+
+    def _restore(self, n: Notification) -> None:
+        """Show a row again whose delete was taken back before it left."""
+        self._removed_ids.discard(n.id)
+        self._upsert(n)
+        if not n.is_read and self.unread_count is not None:
+            self.set_unread(self.unread_count + 1)
 
     def undo_mark_all_read(self) -> int:
         """Mark unread again what the last "mark all read" turned read, if it
@@ -346,18 +394,21 @@ class NotificationController:
         self.outbox.submit("mark_all_read", None)
         return self.spawn(self._read_in_slices(self.held.ids(), None), "tiri-all-read")
 
-    def delete(self, notification_id: str) -> None:
-        """Delete now (optimistic) and send it through the outbox."""
+    def delete(self, notification_id: str, *, hold: float = 0.0) -> Intent | None:
+        """Delete now (optimistic) and send it through the outbox (``hold``: as
+        for :meth:`mark_read`); None: not held here."""
         if self._all is not None:
             self._all.remove(notification_id)
         removed = self.inbox.remove(notification_id)
         if removed is None:
-            return
+            return None
         self.emit(NotificationRemoved(notification_id))
         self._forget_cached(notification_id)
         if not removed.is_read and self.unread_count:
             self.set_unread(self.unread_count - 1)
-        self.outbox.submit("delete", notification_id, was_unread=not removed.is_read)
+        return self.outbox.submit(
+            "delete", notification_id, was_unread=not removed.is_read, hold=hold
+        )
 
     def reconnect(self) -> None:
         """Reconnect the socket now, forgetting past failures."""

@@ -31,6 +31,9 @@ BACK_ONLINE = "will retry when back online"
 RATE_LIMIT_PAUSE = 30.0
 #: Seconds a delivered mark is remembered against stale copies of the server's.
 MARK_MEMORY = 120.0
+#: How long an intent the person may still undo is held back (on disk) before
+#: it is sent: an undo then cancels it, and nothing ever reaches the server.
+UNDO_SECONDS = 5.0
 
 
 @dataclass(eq=False)
@@ -42,6 +45,8 @@ class Intent:
     was_unread: bool = False
     seq: int | None = None
     written: asyncio.Event = field(default_factory=asyncio.Event)
+    #: Not sent before this moment (the sync's clock): the undo window.
+    hold_until: float = 0.0
 
     @classmethod
     def from_disk(cls, entry: OutboxEntry) -> Intent:
@@ -73,6 +78,7 @@ class OutboxSync:
         run_io: RunIO,
         clock: Callable[[], float] = time.monotonic,
         wall_clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self._outbox = outbox
         self._api = api
@@ -93,6 +99,13 @@ class OutboxSync:
         self._marks: dict[str, tuple[bool, float]] = {}
         self._all_read: tuple[float, datetime] | None = None
         self.sent = 0
+        #: The intent whose request is on its way (it can no longer be cancelled).
+        self._in_flight: Intent | None = None
+        #: When the flush waiting for a held intent wakes up (None: none waits).
+        self._wake_at: float | None = None
+        self._sleep = sleep
+        #: Set once an intent taken back is off the disk too (while it is not).
+        self._forgetting: set[asyncio.Event] = set()
 
     async def start(self) -> None:
         """Take up what an earlier run left queued (read on the store thread)."""
@@ -102,9 +115,12 @@ class OutboxSync:
             self._spawn(self.flush(), "tiri-outbox-flush")
 
     async def written(self) -> None:
-        """Until every intent submitted so far is on disk (before shutting down)."""
+        """Until every intent submitted so far is on disk, and every one taken
+        back is off it (before shutting down)."""
         for intent in list(self._pending):
             await intent.written.wait()
+        for forgotten in list(self._forgetting):
+            await forgotten.wait()
 
     async def close(self) -> None:
         """Close the outbox's database (what is queued stays on disk)."""
@@ -119,12 +135,62 @@ class OutboxSync:
         """Whether an intent about this id still waits to reach the server."""
         return any(entry.notification_id == notification_id for entry in self._pending)
 
-    def submit(self, action: str, notification_id: str | None, *, was_unread: bool = False) -> None:
-        """Apply an intent at once; write it to disk, then try to send it."""
+    def submit(
+        self,
+        action: str,
+        notification_id: str | None,
+        *,
+        was_unread: bool = False,
+        hold: float = 0.0,
+    ) -> Intent:
+        """Apply an intent at once; write it to disk, then try to send it.
+
+        ``hold``: seconds it waits before it is sent (on disk already, so a
+        quit or a crash meanwhile sends it at the next start), during which
+        :meth:`cancel` takes it back. Intents behind it wait too: order is kept.
+        """
         self._remember(action, notification_id)
         intent = Intent(action, notification_id, was_unread)
+        if hold > 0:
+            intent.hold_until = self._clock() + hold
         self._pending.append(intent)
         self._spawn(self._write_then_flush(intent), "tiri-outbox-flush")
+        return intent
+
+    def cancel(self, intent: Intent) -> bool:
+        """Take back an intent that has not left (held, or waiting for the
+        network); False once its request is on its way or done."""
+        if intent is self._in_flight or intent not in self._pending:
+            return False
+        self._pending.remove(intent)
+        if intent.notification_id is not None and intent.action in ("mark_read", "mark_unread"):
+            self._marks.pop(intent.notification_id, None)  # the server never had it
+        forgotten = asyncio.Event()
+        self._forgetting.add(forgotten)
+        self._spawn(self._forget_on_disk(intent, forgotten), "tiri-outbox-cancel")
+        return True
+
+    async def _forget_on_disk(self, intent: Intent, forgotten: asyncio.Event) -> None:
+        try:
+            await intent.written.wait()
+            await self._on_disk(self._outbox.done, intent.seq)
+        finally:
+            forgotten.set()
+            self._forgetting.discard(forgotten)
+
+    def _wake_later(self, at: float) -> None:
+        """One flush waits for the held intent at the head of the queue."""
+        if self._wake_at is not None and self._wake_at <= at:
+            return
+        self._wake_at = at
+
+        async def wake() -> None:
+            await self._sleep(max(0.0, at - self._clock()))
+            if self._wake_at == at:
+                self._wake_at = None
+            await self.flush()
+
+        self._spawn(wake(), "tiri-outbox-flush")
 
     async def _write_then_flush(self, intent: Intent) -> None:
         started = self._clock()
@@ -152,39 +218,54 @@ class OutboxSync:
                 if self._clock() < self._not_before:
                     return  # the server asked us to wait (429 Retry-After)
                 entry = self._pending[0]
+                if self._clock() < entry.hold_until:
+                    self._wake_later(entry.hold_until)  # the person may still undo it
+                    return
                 await entry.written.wait()  # never sent before it is on disk
+                if not self._pending or self._pending[0] is not entry:
+                    continue  # cancelled (undone) meanwhile
                 seq = entry.seq  # None: the disk refused it; sent from memory
-                sent_at = self._wall_clock()
+                self._in_flight = entry  # from here on, an undo comes too late
                 try:
-                    await self._send(entry)
-                except RateLimited as exc:
-                    await self._on_disk(self._outbox.attempted, seq)
-                    self._not_before = self._clock() + (exc.retry_after or RATE_LIMIT_PAUSE)
-                    self._tell(entry, f"the server asked to slow down; {BACK_ONLINE}")
-                    return
-                except LoginRequired as exc:
-                    await self._on_disk(self._outbox.attempted, seq)
-                    self._tell(entry, str(exc))
-                    self._on_login_required()
-                    return
-                except TiriError as exc:
-                    if is_transient(exc):
-                        await self._on_disk(self._outbox.attempted, seq)
-                        self._tell(entry, BACK_ONLINE)
+                    if not await self._attempt(entry, seq):
                         return
-                    # 404: the notification is gone; other refusals never succeed.
-                    log.warning("dropping queued %s: %s", entry.action, exc)
-                    if not (isinstance(exc, ApiError) and exc.status == 404):
-                        self._tell(entry, f"{entry.action} failed: {exc}")
-                await self._on_disk(self._outbox.done, seq)
-                if seq is not None:
-                    self._told.discard(seq)
-                self._pending.pop(0)
-                self.sent += 1
-                if entry.action == "mark_all_read":
-                    # The server marked everything it had when the call arrived,
-                    # perhaps while our socket was down and its updates lost.
-                    self._on_all_read(sent_at)
+                finally:
+                    self._in_flight = None
+
+    async def _attempt(self, entry: Intent, seq: int | None) -> bool:
+        """Send the head of the queue; False when it has to wait (it stays queued)."""
+        sent_at = self._wall_clock()
+        try:
+            await self._send(entry)
+        except RateLimited as exc:
+            await self._on_disk(self._outbox.attempted, seq)
+            self._not_before = self._clock() + (exc.retry_after or RATE_LIMIT_PAUSE)
+            self._tell(entry, f"the server asked to slow down; {BACK_ONLINE}")
+            return False
+        except LoginRequired as exc:
+            await self._on_disk(self._outbox.attempted, seq)
+            self._tell(entry, str(exc))
+            self._on_login_required()
+            return False
+        except TiriError as exc:
+            if is_transient(exc):
+                await self._on_disk(self._outbox.attempted, seq)
+                self._tell(entry, BACK_ONLINE)
+                return False
+            # 404: the notification is gone; other refusals never succeed.
+            log.warning("dropping queued %s: %s", entry.action, exc)
+            if not (isinstance(exc, ApiError) and exc.status == 404):
+                self._tell(entry, f"{entry.action} failed: {exc}")
+        await self._on_disk(self._outbox.done, seq)
+        if seq is not None:
+            self._told.discard(seq)
+        self._pending.remove(entry)
+        self.sent += 1
+        if entry.action == "mark_all_read":
+            # The server marked everything it had when the call arrived,
+            # perhaps while our socket was down and its updates lost.
+            self._on_all_read(sent_at)
+        return True
 
     async def _on_disk(self, call: Callable[[int], None], seq: int | None) -> None:
         """Record an attempt or a delivery, for an intent that is on disk."""

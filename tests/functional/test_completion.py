@@ -53,3 +53,17 @@ def test_commands_options_and_choices_complete(tmp_path):
         "tmux",
     }
     assert set(complete("tiri-tui --alerts o", tmp_path)) >= {"osc9", "osc777", "osc99", "off"}
+
+
+def test_profile_completes_the_profiles_of_config_toml(tmp_path, monkeypatch):
+    home = tmp_path / "home"
+    (home / "config").mkdir(parents=True)
+    (home / "config" / "config.toml").write_text(
+        'bell = true\n[profiles.work]\nserver = "https://w.example"\n'
+        '[profiles.local]\nserver = "http://127.0.0.1:8000"\n[profiles.wiki]\n'
+    )
+    monkeypatch.setenv("TIRI_HOME", str(home))
+    assert set(complete("tiri-tui --profile ", tmp_path)) == {"work", "local", "wiki"}
+    assert set(complete("tiri-tui --profile w", tmp_path)) == {"work", "wiki"}
+    (home / "config" / "config.toml").write_text("not [ toml")
+    assert complete("tiri-tui --profile ", tmp_path) == [""]  # nothing offered, no traceback

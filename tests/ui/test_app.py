@@ -678,7 +678,7 @@ async def test_smaller_things_a_user_noticed(server, dashboard):
     view = app.query_one(NotificationList)
     view.move_to(0)
     await pilot.press("m")
-    assert "read — u undoes" in str(line.render())
+    assert "read — z undoes" in str(line.render())
     count = app.controller.unread_count
     await pilot.press("M")
     assert f"Marked all {count:,} read" in str(line.render())

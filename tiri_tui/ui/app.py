@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from textual import events, on, work
 from textual.app import App, SystemCommand
+from textual.binding import Binding
 from textual.screen import Screen
 
 from tiri_tui.attention.modes import AlertMode, describe_mode
@@ -27,7 +28,15 @@ from tiri_tui.policy import StateCode
 from tiri_tui.text import one_line
 from tiri_tui.ui.alerting import Alerting
 from tiri_tui.ui.dashboard import DashboardScreen, LoginNeeded
-from tiri_tui.ui.keymap import Scope, bindings, commands, help_rows, shown, user_keymap
+from tiri_tui.ui.keymap import (
+    Scope,
+    bindings,
+    commands,
+    described,
+    help_rows,
+    keymap_of,
+    shown,
+)
 from tiri_tui.ui.screens import HelpScreen, LoginRequested, LoginScreen
 from tiri_tui.ui.user_actions import UserActions
 
@@ -44,7 +53,11 @@ class TiriApp(App[None]):
 
     TITLE = "tiri-tui"
     CSS_PATH = "tiri.tcss"
-    BINDINGS = bindings(Scope.APP)
+    BINDINGS = [
+        *bindings(Scope.APP),
+        # Before any screen's or text field's own ctrl+c (copy): see action_interrupt.
+        Binding("ctrl+c", "interrupt", show=False, priority=True),
+    ]
 
     def __init__(
         self,
@@ -87,11 +100,7 @@ class TiriApp(App[None]):
         session = client.auth.session if client else None
         self._email = (session.email or "") if session else ""
         self.user_actions = UserActions(self, customisation)
-        self.keymap = (
-            user_keymap(customisation.keymap, customisation.commands, customisation.source)
-            if customisation
-            else {}
-        )
+        self.keymap = keymap_of(customisation)
 
         def build_alerting() -> tuple[Attention, Delivery]:
             # Imported here: not on the way to the first painted row.
@@ -122,6 +131,14 @@ class TiriApp(App[None]):
             first_load_done=first_load_done,
             keymap=self.keymap,
         )
+
+    def action_interrupt(self) -> None:
+        """ctrl+c quits from every screen, as in every terminal tool. In a
+        browser tab ctrl+c is how people copy: there it copies what is selected."""
+        if self.is_web:
+            self.screen.action_copy_text()
+        else:
+            self.exit()
 
     def write_to_terminal(self, sequence: str) -> None:
         """Raw output between frames (an alert's escape sequence); nothing when
@@ -236,7 +253,7 @@ class TiriApp(App[None]):
         attention = self.dashboard.alerting.attention
         alerts = [describe_mode(self.alert_mode, os.environ), *attention.rules.describe()]
         commands = [(c.key, c.name) for c in self.user_actions.commands]
-        self.push_screen(HelpScreen(alerts, help_rows(self.keymap) + commands))
+        self.push_screen(HelpScreen(alerts, help_rows(self.keymap) + commands, self.keymap))
 
     # -- your commands and links ---------------------------------------------------------------
     def action_run_command(self, index: int) -> None:
@@ -264,7 +281,7 @@ class TiriApp(App[None]):
             assert key.command is not None
             yield SystemCommand(
                 key.command,
-                f"{key.help} ({shown(key, self.keymap)})",
+                f"{described(key, self.keymap)} ({shown(key, self.keymap)})",
                 lambda action=key.action: self.call_later(self.dashboard.run_action, action),
             )
         for index, view in enumerate(self.dashboard.views, 1):

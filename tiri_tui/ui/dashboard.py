@@ -24,7 +24,7 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Label
 
-from tiri_tui.controller import Filters, NotificationController
+from tiri_tui.controller import UNDO_SECONDS, Filters, Intent, NotificationController
 from tiri_tui.events import (
     ActionQueued,
     Arrived,
@@ -39,8 +39,8 @@ from tiri_tui.policy import ConnectionState, StateCode
 from tiri_tui.text import one_line
 from tiri_tui.ui.alerting import Alerting
 from tiri_tui.ui.filter_menu import FilterMenu
-from tiri_tui.ui.keymap import BY_ID, Scope, bindings, shown
-from tiri_tui.ui.marking import MarkedRows
+from tiri_tui.ui.keymap import Scope, bindings, key_name, keys_in_force
+from tiri_tui.ui.marking import MarkedRows, describe_undone
 from tiri_tui.ui.notification_list import NotificationList
 from tiri_tui.ui.row import relative_age
 from tiri_tui.ui.screens import ConfirmScreen
@@ -57,7 +57,7 @@ from tiri_tui.ui.widgets import (
     TextLine,
     UnreadBadge,
 )
-from tiri_tui.ui.wording import describe_filters, empty_state, filter_labels
+from tiri_tui.ui.wording import clipboard_text, describe_filters, empty_state, filter_labels
 
 STATUS_INTERVAL = 0.5
 #: Codes of a server out of reach (the retries go on): the screen says why.
@@ -107,6 +107,7 @@ class DashboardScreen(Screen[None]):
         self.marks = MarkedRows(
             lambda: self.query_one(NotificationList), lambda: self.controller, self.say, self
         )
+        self.marks.key, self.marks.offer_undo = self.key, self._offer_undo_of
         self.clock = clock
         self.alerting = alerting
         self.server_label = server_label
@@ -130,6 +131,15 @@ class DashboardScreen(Screen[None]):
         #: u undoes the last "mark all read" (the message line says so).
         self._undo_all_offered = False
         self._undo_timer: Timer | None = None
+        #: The last marks or delete (each intent with its row as it was), undoable
+        #: (z) until this moment (monotonic), while the outbox still holds them.
+        self._undoable: list[tuple[Intent, Notification]] = []
+        self._undoable_what = ""
+        self._undoable_until = 0.0
+        #: What the message line said of the count being typed (cleared once used).
+        self._count_said = ""
+        #: The outbox's size as the metrics line shows it.
+        self._outbox_shown = 0
         #: A ControllerChanged is on its way: more events need no other.
         self._paint_asked = False
 
@@ -156,8 +166,19 @@ class DashboardScreen(Screen[None]):
         yield StatusLine(id="status")
         yield Footer()
 
+    def key(self, binding_id: str) -> str:
+        """The key in force for ``binding_id`` (a [keymap] may have moved it):
+        every message that names a key asks here."""
+        return key_name(binding_id, self._keymap)
+
     def on_mount(self) -> None:
-        self.query_one(NotificationList).focus()
+        view = self.query_one(NotificationList)
+        view.focus()
+        # A digit that switches to a view in force is not a count (5j) too.
+        views = range(1, len(self.views) + 2) if self.views else ()
+        keymap = getattr(self.app, "keymap", None)
+        taken = {k for i in views for k in keys_in_force(f"view_{i}", keymap)}
+        view.count_digits = frozenset("123456789") - taken
         self.set_interval(30, self._tick)
         self.set_interval(1, self._every_second)
         # Metrics change with every frame received; people read them at a calmer pace.
@@ -322,18 +343,21 @@ class DashboardScreen(Screen[None]):
             controller.filters,
             controller.filtered_here,
             offline=controller.state is not ConnectionState.CONNECTED,
-            clears=self.key("back"),
+            key=self.key,
         )
         bar.show_text(Text(f" {described}"))
         bar.set_class(not described, "hidden")
         view.empty_text = empty_state(
-            controller.filters, controller.loaded.is_set() or controller.cached, controller.state
+            controller.filters,
+            controller.loaded.is_set() or controller.cached,
+            controller.state,
+            key=self.key,
         )
 
     @on(NotificationList.NewAbove)
     def _new_above(self, message: NotificationList.NewAbove) -> None:
         marker = self.query_one("#new-above", Label)
-        marker.update(f" ↑ {message.count:,} new above — g goes to the top")
+        marker.update(f" ↑ {message.count:,} new above — {self.key('first')} goes to the top")
         marker.set_class(message.count == 0, "hidden")
 
     def login_form_open(self, is_open: bool) -> None:
@@ -359,10 +383,6 @@ class DashboardScreen(Screen[None]):
                 "warning",
             )
 
-    def key(self, key_id: str) -> str:
-        """The key(s) in force for the binding ``key_id``, as people read them."""
-        return shown(BY_ID[key_id], self._keymap)
-
     def say(self, message: str, severity: SeverityLevel = "information") -> None:
         """Report a result or a notice in the message line (plain text, never markup)."""
         self._undo_all_offered = False  # an undo is offered only while its message shows
@@ -378,9 +398,10 @@ class DashboardScreen(Screen[None]):
         controller = self.controller
         if controller is None:
             return
+        self._outbox_shown = controller.outbox.pending_count
         self.query_one(StatusLine).show(
             controller.counters,
-            controller.outbox.pending_count,
+            self._outbox_shown,
             len(controller.inbox),
             " · ".join(filter_labels(controller.filters)),
         )
@@ -393,6 +414,10 @@ class DashboardScreen(Screen[None]):
             # The server's filtered answer may change nothing held, and then
             # no event repaints the bar that said it was on its way.
             self._show_filters(self.controller, view)
+        # An intent that leaves the outbox (its undo window over) changes no
+        # row, so no event repaints the metrics line: look once a second.
+        if self.controller and self.controller.outbox.pending_count != self._outbox_shown:
+            self._status_dirty = True
 
     def on_resize(self) -> None:
         # Below 100 columns the details take the whole width (rows would shrink
@@ -439,12 +464,31 @@ class DashboardScreen(Screen[None]):
         held, failure = len(controller.inbox), controller.load_more_failure
         if failure is not None:
             self.say(
-                f"Older notifications could not be loaded: {failure} — G tries again", "warning"
+                f"Older notifications could not be loaded: {failure} — {self.key('last')} tries again",
+                "warning",
             )
         elif controller.has_more:
-            self.say(f"{held:,} loaded — G loads older ones")
+            self.say(f"{held:,} loaded — {self.key('last')} loads older ones")
         else:
             self.say(f"All {held:,} loaded: the end of the list")
+
+    @on(NotificationList.Counting)
+    def _counting(self, message: NotificationList.Counting) -> None:
+        line = self.query_one(MessageLine)
+        if not message.count:  # the move took it: its line would no longer be true
+            if line.shown == self._count_said:
+                line.clear()
+            return
+        moves = "/".join(self.key(k) for k in ("cursor_down", "cursor_up", "next_unread"))
+        count = f"{message.count:,}… ({moves} or another move repeats this often)"
+        if self.views and len(self.views) + 1 < message.count < 10:  # no such view
+            count = f"No view {message.count} — as a count: {count}"
+        self.say(count)
+        self._count_said = line.shown
+
+    @on(NotificationList.NoUnread)
+    def _no_unread(self, message: NotificationList.NoUnread) -> None:
+        self.say(message.text)
 
     # -- actions ----------------------------------------------------------------------
     @property
@@ -501,23 +545,35 @@ class DashboardScreen(Screen[None]):
         if self.marks.set_read(True):
             return
         if self.controller and (current := self.current):
-            self.controller.mark_read(current.id)
-            self.say(f"Marked “{one_line(current.title, 40)}” read — u undoes")
+            title = one_line(current.title, 40)
+            intent = self.controller.mark_read(current.id, hold=UNDO_SECONDS)
+            if intent is None:
+                self.say(f"“{title}” is read already — nothing changed")
+            else:
+                self._offer_undo_of([(intent, current)], f"marked “{title}” read")
 
     def action_mark_unread(self) -> None:
         if self.controller and self._undo_all_offered and self.controller.can_undo_mark_all_read():
-            self._undo_all_offered = False
-            count = self.controller.undo_mark_all_read()
-            self.say(f"Undone: {count:,} marked unread again")
+            self._undo_mark_all_read(self.controller)
             return
         if self.marks.set_read(False):
             return
         if self.controller and (current := self.current):
-            self.controller.mark_unread(current.id)
-            self.say(f"Marked “{one_line(current.title, 40)}” unread — m undoes")
+            title = one_line(current.title, 40)
+            intent = self.controller.mark_unread(current.id, hold=UNDO_SECONDS)
+            if intent is None:
+                self.say(f"“{title}” is unread already — nothing changed")
+            else:
+                self._offer_undo_of([(intent, current)], f"marked “{title}” unread")
+
+    def _undo_mark_all_read(self, controller: NotificationController) -> None:
+        self._undo_all_offered = False
+        count = controller.undo_mark_all_read()
+        self.say(f"Undone: {count:,} marked unread again")
 
     def action_mark_all_read(self) -> None:
         if self.controller:
+            self._undoable = []  # the undo is this one's now
             count = self.controller.unread_count
             task = self.controller.mark_all_read()
             message = "Marked all read" if count is None else f"Marked all {count:,} read"
@@ -527,7 +583,7 @@ class DashboardScreen(Screen[None]):
     def _offer_undo(self, message: str) -> None:
         """Once every row turned read: u undoes, while the message line says so."""
         if self.controller and self.controller.can_undo_mark_all_read():
-            self.say(f"{message} — u undoes")
+            self.say(f"{message} — {self.key('mark_unread')} undoes")
             self._undo_all_offered = True
             if self._undo_timer is not None:
                 self._undo_timer.stop()
@@ -535,6 +591,36 @@ class DashboardScreen(Screen[None]):
 
     def _withdraw_undo(self) -> None:
         self._undo_all_offered = False
+
+    def _offer_undo_of(self, changes: list[tuple[Intent, Notification]], what: str) -> None:
+        """Say what was done, and that z undoes it while the message shows."""
+        self.say(f"{what[0].upper()}{what[1:]} — {self.key('undo')} undoes")
+        self._undoable, self._undoable_what = changes, what
+        self._undoable_until = time.monotonic() + MessageLine.SECONDS
+
+    def action_undo(self) -> None:
+        """z: take back the last marks or delete (or the last "mark all read")."""
+        controller = self.controller
+        if controller is None:
+            return
+        if self._undo_all_offered and controller.can_undo_mark_all_read():
+            self._undo_mark_all_read(controller)
+            return
+        changes, self._undoable = self._undoable, []
+        if not changes or time.monotonic() > self._undoable_until:
+            self.say("Nothing to undo: an undo is offered for a few seconds after a change")
+            return
+        undone = controller.undo(changes)
+        self.say(*describe_undone(undone, self._undoable_what))
+
+    def action_copy(self) -> None:
+        """y: the notification as text, to the clipboard (OSC 52: the terminal's)."""
+        current = self.current
+        if current is None:
+            self.say("No notification selected")
+            return
+        self.app.copy_to_clipboard(clipboard_text(current))
+        self.say(f"Copied “{one_line(current.title, 40)}” (if the terminal allows OSC 52)")
 
     def action_delete(self) -> None:
         if self.marks.delete():
@@ -545,8 +631,11 @@ class DashboardScreen(Screen[None]):
 
         def answered(yes: bool | None) -> None:
             if yes and self.controller:
-                self.controller.delete(current.id)
+                intent = self.controller.delete(current.id, hold=UNDO_SECONDS)
+                if intent is not None:
+                    self._offer_undo_of([(intent, current)], f"deleted “{title}”")
 
+        title = one_line(current.title, 40)
         sender = f" from {one_line(current.created_by_name, 30)}" if current.created_by_name else ""
         age = relative_age(current.created_at, self.clock())
         when = "just now" if age == "now" else f"{age} ago"

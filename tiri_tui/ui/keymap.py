@@ -7,6 +7,7 @@ Each key has an id (``mark_read``, ``quit``, ...): the name a user's
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -19,7 +20,7 @@ from textual.keys import format_key
 from tiri_tui.config import ConfigError
 
 if TYPE_CHECKING:
-    from tiri_tui.customisation import KeyChoice, UserCommand
+    from tiri_tui.customisation import Customisation, KeyChoice, UserCommand
 
 
 class Scope(Enum):
@@ -51,8 +52,40 @@ KEYS: tuple[Key, ...] = (
     Key("cursor_up", "k,up", "cursor_up", "Up", "move up", Scope.LIST, "k / ↑"),
     Key("first", "g,home", "first", "First", "first notification", Scope.LIST, "g / home"),
     Key("last", "G,end", "last", "Last", "last notification loaded", Scope.LIST, "G / end"),
-    Key("page_down", "pagedown", "page_down", "Page down", "a page down", Scope.LIST, "PageDown"),
-    Key("page_up", "pageup", "page_up", "Page up", "a page up", Scope.LIST, "PageUp"),
+    Key(
+        "page_down",
+        "pagedown,ctrl+f",
+        "page_down",
+        "Page down",
+        "a page down",
+        Scope.LIST,
+        "PageDown / ctrl+f",
+    ),
+    Key(
+        "page_up", "pageup,ctrl+b", "page_up", "Page up", "a page up", Scope.LIST, "PageUp / ctrl+b"
+    ),
+    Key(
+        "half_page_down",
+        "ctrl+d",
+        "half_page_down",
+        "Half down",
+        "half a page down",
+        Scope.LIST,
+        "ctrl+d",
+    ),
+    Key(
+        "half_page_up", "ctrl+u", "half_page_up", "Half up", "half a page up", Scope.LIST, "ctrl+u"
+    ),
+    Key("next_unread", "n", "next_unread", "Next unread", "next unread", Scope.LIST, "n"),
+    Key(
+        "previous_unread",
+        "N",
+        "previous_unread",
+        "Previous unread",
+        "previous unread",
+        Scope.LIST,
+        "N",
+    ),
     Key(
         "details",
         "enter",
@@ -110,7 +143,7 @@ KEYS: tuple[Key, ...] = (
         "d",
         "delete",
         "Delete",
-        "delete (asks y/n)",
+        "delete (asks y/n; {undo} undoes)",
         Scope.DASHBOARD,
         "d",
         footer=True,
@@ -121,7 +154,7 @@ KEYS: tuple[Key, ...] = (
         "space",
         "toggle_mark",
         "Mark",
-        "mark / unmark the row (then m, u, d act on every marked row)",
+        "mark / unmark the row (then {mark_read}, {mark_unread}, {delete} act on every marked row)",
         Scope.DASHBOARD,
         "space",
     ),
@@ -130,10 +163,30 @@ KEYS: tuple[Key, ...] = (
         "asterisk",
         "mark_shown",
         "Mark all shown",
-        "mark every row the view shows (esc clears the marks)",
+        "mark every row the view shows ({back} clears the marks)",
         Scope.DASHBOARD,
         "*",
         command="Mark every row shown",
+    ),
+    Key(
+        "undo",
+        "z,ctrl+z",
+        "undo",
+        "Undo",
+        "undo the last mark or delete (for a few seconds)",
+        Scope.DASHBOARD,
+        "z / ctrl+z",
+        command="Undo the last mark or delete",
+    ),
+    Key(
+        "copy",
+        "y",
+        "copy",
+        "Copy",
+        "copy the notification to the clipboard",
+        Scope.DASHBOARD,
+        "y",
+        command="Copy the notification",
     ),
     Key(
         "open_link",
@@ -242,7 +295,16 @@ KEYS: tuple[Key, ...] = (
     ),
     Key("palette", "ctrl+p", "command_palette", "Commands", "command palette", Scope.APP, "ctrl+p"),
     Key("help", "question_mark", "help", "Help", "this help", Scope.APP, "?", footer=True),
-    Key("quit", "q", "quit", "Quit", "quit", Scope.APP, "q", footer=True),
+    Key(
+        "quit",
+        "q",
+        "quit",
+        "Quit",
+        "quit (in a terminal ctrl+c quits too, from every screen)",
+        Scope.APP,
+        "q",
+        footer=True,
+    ),
 )
 
 BY_ID = {key.id: key for key in KEYS}
@@ -315,15 +377,45 @@ def user_keymap(
     return keymap
 
 
+def keymap_of(customisation: Customisation | None) -> dict[str, str]:
+    """The keymap config.toml asks for, checked (KeymapError): the start and
+    `tiri-tui config` both ask here, so both refuse the same file alike."""
+    if customisation is None:
+        return {}
+    return user_keymap(customisation.keymap, customisation.commands, customisation.source)
+
+
 def _named(owner: str) -> str:
     return f"the command on {owner.split(':', 1)[1]!r}" if owner.startswith("command:") else owner
 
 
+def keys_in_force(binding_id: str, keymap: Mapping[str, str] | None = None) -> tuple[str, ...]:
+    """The keys that do ``binding_id`` now, as people read them: the user's
+    ``[keymap]`` (``keymap``, as given to Textual) or else the defaults.
+    Every message, hint and help line that names a key asks here."""
+    if keymap and binding_id in keymap:
+        return tuple(format_key(part) for part in _split(keymap[binding_id])) or ("(no key)",)
+    return tuple(BY_ID[binding_id].shown.split(" / "))
+
+
+def key_name(binding_id: str, keymap: Mapping[str, str] | None = None) -> str:
+    """The first key in force for ``binding_id`` (for "z undoes"-style messages)."""
+    return keys_in_force(binding_id, keymap)[0]
+
+
 def shown(key: Key, keymap: Mapping[str, str]) -> str:
     """The keys of ``key`` in force, as people read them."""
-    if key.id not in keymap:
-        return key.shown
-    return " / ".join(format_key(part) for part in _split(keymap[key.id]))
+    return " / ".join(keys_in_force(key.id, keymap))
+
+
+def fill_keys(text: str, keymap: Mapping[str, str] | None = None) -> str:
+    """``text`` with each ``{binding_id}`` replaced by its key in force."""
+    return re.sub(r"\{(\w+)\}", lambda m: key_name(m.group(1), keymap), text)
+
+
+def described(key: Key, keymap: Mapping[str, str] | None = None) -> str:
+    """What ``key`` does, naming the other keys it mentions as they are in force."""
+    return fill_keys(key.help, keymap)
 
 
 #: The view keys share one row of the help while none is remapped.
@@ -339,7 +431,7 @@ def help_rows(keymap: Mapping[str, str] | None = None) -> list[tuple[str, str]]:
             if k.id == "view_1":
                 rows.append(VIEW_ROW)
             continue
-        rows.append((shown(k, keymap), k.help))
+        rows.append((shown(k, keymap), described(k, keymap)))
     return rows
 
 
@@ -357,7 +449,7 @@ def readme_table() -> str:
                 lines.append(f"| `1` … `9` | {VIEW_ROW[1]} | `view_1` … `view_9` |")
             continue
         cell = " / ".join(f"`{part}`" for part in key.shown.split(" / "))
-        lines.append(f"| {cell} | {key.help} | `{key.id}` |")
+        lines.append(f"| {cell} | {described(key)} | `{key.id}` |")
     return "\n".join(lines)
 
 

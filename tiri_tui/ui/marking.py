@@ -1,5 +1,6 @@
 """Rows marked to act on together: space marks one, ``*`` every row shown,
-esc clears; then m, u and d act on all of them, each through the outbox."""
+esc clears; then m, u and d act on all of them, each through the outbox
+(held there a few seconds, so z can take them back)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from collections.abc import Callable
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
-from tiri_tui.controller import NotificationController
+from tiri_tui.controller import UNDO_SECONDS, Intent, NotificationController, Undone
 from tiri_tui.models import Notification
 from tiri_tui.ui.notification_list import NotificationList
 from tiri_tui.ui.screens import ConfirmScreen
@@ -16,6 +17,21 @@ from tiri_tui.ui.screens import ConfirmScreen
 #: At most this many rows are marked at once: each is one request (``*`` on a
 #: 100,000-row view marks the first ones shown, and says so).
 MARK_LIMIT = 1000
+
+#: Each change made, with its row as it was before (what an undo restores).
+Changes = list[tuple[Intent, Notification]]
+
+
+def describe_undone(undone: Undone, what: str) -> tuple[str, SeverityLevel]:
+    """What an undo says it did (``what``: "deleted “Title”", "marked 3 read")."""
+    if undone.too_late and not (undone.taken_back or undone.sent_back):
+        return f"Too late to undo: {what} — the server has it already", "warning"
+    message = f"Undone: {what}"
+    if undone.sent_back:
+        message += f" ({undone.sent_back:,} had reached the server: sent back as the opposite mark)"
+    if undone.too_late:
+        return message + f"; {undone.too_late:,} deleted on the server already", "warning"
+    return message, "information"
 
 
 class MarkedRows:
@@ -29,6 +45,10 @@ class MarkedRows:
         screen: Screen[None],
     ) -> None:
         self._view, self._controller, self._say, self._screen = view, controller, say, screen
+        #: The key in force for a binding id, and where an undoable change is
+        #: reported (the dashboard's: it offers the undo).
+        self.key: Callable[[str], str] = lambda binding_id: binding_id
+        self.offer_undo: Callable[[Changes, str], None] = lambda changes, what: None
 
     def __bool__(self) -> bool:
         return bool(self._view().marked)
@@ -66,8 +86,10 @@ class MarkedRows:
     def _tell(self, note: str = "") -> None:
         count = len(self._view().marked)
         if count:
+            keys = [self.key(k) for k in ("mark_read", "mark_unread", "delete", "back")]
             self._say(
-                f"{count:,} marked{note} — m, u or d acts on them; esc clears the marks",
+                f"{count:,} marked{note} — {keys[0]}, {keys[1]} or {keys[2]} acts on them; "
+                f"{keys[3]} clears the marks",
                 "information",
             )
         else:
@@ -93,10 +115,15 @@ class MarkedRows:
         if not rows or controller is None:
             return False
         act = controller.mark_read if is_read else controller.mark_unread
-        for n in rows:
-            act(n.id)  # one already so sends nothing
+        changes = [(i, n) for n in rows if (i := act(n.id, hold=UNDO_SECONDS)) is not None]
         self.clear()
-        self._say(f"Marked {len(rows):,} {'read' if is_read else 'unread'}", "information")
+        state = "read" if is_read else "unread"
+        if changes:
+            self.offer_undo(changes, f"marked {len(changes):,} {state}")
+        else:  # one already so sends nothing
+            self._say(
+                f"The {len(rows):,} marked are {state} already — nothing changed", "information"
+            )
         return True
 
     def delete(self) -> bool:
@@ -108,10 +135,11 @@ class MarkedRows:
         def answered(yes: bool | None) -> None:
             controller = self._controller()
             if yes and controller is not None:
-                for n in rows:
-                    controller.delete(n.id)
+                changes = [
+                    (i, n) for n in rows if (i := controller.delete(n.id, hold=UNDO_SECONDS))
+                ]
                 self.clear()
-                self._say(f"Deleted {len(rows):,}", "information")
+                self.offer_undo(changes, f"deleted {len(changes):,}")
 
         if rows:
             question = f"Delete {len(rows):,} marked notifications?"

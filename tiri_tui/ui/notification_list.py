@@ -17,7 +17,7 @@ from typing import Protocol
 from rich.segment import Segment
 from rich.style import Style
 from textual.cache import LRUCache
-from textual.events import Click
+from textual.events import Click, Key
 from textual.geometry import Size
 from textual.message import Message
 from textual.reactive import reactive
@@ -56,6 +56,10 @@ ROWS_KEPT = 512
 FRESH_SECONDS = 8.0
 #: Rows younger than this show ages that change by the second or minute.
 YOUNG_SECONDS = 3600.0
+#: Rows n / N look through per press before saying none is there.
+UNREAD_SCAN = 5000
+#: A count has at most this many digits (99999j is the longest move).
+COUNT_DIGITS = 5
 
 
 class NotificationList(ScrollView, can_focus=True):
@@ -97,6 +101,20 @@ class NotificationList(ScrollView, can_focus=True):
         def __init__(self, *, asked: bool = False) -> None:
             super().__init__()
             self.asked = asked
+
+    class Counting(Message):
+        """A count is being typed (the next move repeats this often; 0: it was used)."""
+
+        def __init__(self, count: int) -> None:
+            super().__init__()
+            self.count = count
+
+    class NoUnread(Message):
+        """n or N found nothing (more) to go to: what to tell the reader."""
+
+        def __init__(self, text: str) -> None:
+            super().__init__()
+            self.text = text
 
     class NewAbove(Message):
         """How many arrivals are above the view, unseen (0: none, or back at the top)."""
@@ -143,6 +161,11 @@ class NotificationList(ScrollView, can_focus=True):
         self.new_above = 0
         #: What an empty list says, in its middle (the dashboard knows why it is empty).
         self.empty_text = ""
+        #: The digits that start a count (the others are keys in force for a view).
+        self.count_digits: frozenset[str] = frozenset("123456789")
+        #: The count typed so far ("" when none), and what the current key's move repeats.
+        self._count = ""
+        self._repeat = 1
 
     # -- data changes (called by the app, at most once per frame) -----------------------
     def sync(self) -> None:
@@ -319,11 +342,31 @@ class NotificationList(ScrollView, can_focus=True):
             self._cursor_id = current.id if current else None
             self.post_message(self.Highlighted(current))
 
+    # -- a count before a move (5j, 3n), as in vim, neomutt and less ---------------------
+    def on_key(self, event: Key) -> None:
+        """Digits free for counting (not a view's key in force) start a count;
+        any digit extends one; the next key takes it (moves repeat, others drop it)."""
+        digit = event.character if event.character and event.character in "0123456789" else None
+        if digit is not None and (self._count or digit in self.count_digits):
+            self._count = (self._count + digit)[-COUNT_DIGITS:]
+            self.post_message(self.Counting(int(self._count)))
+            event.stop()
+            event.prevent_default()
+            return
+        # This key's action (if it is a move) repeats this often; any other drops it.
+        if self._count:
+            self.post_message(self.Counting(0))  # typed: no longer one being typed
+        self._repeat, self._count = int(self._count or 1), ""
+
+    def _times(self) -> int:
+        times, self._repeat = self._repeat, 1
+        return max(1, times)
+
     def action_cursor_down(self) -> None:
-        self.move_to(self.cursor + 1)
+        self.move_to(self.cursor + self._times())
 
     def action_cursor_up(self) -> None:
-        self.move_to(self.cursor - 1)
+        self.move_to(self.cursor - self._times())
 
     def action_first(self) -> None:
         self.move_to(0)
@@ -334,15 +377,49 @@ class NotificationList(ScrollView, can_focus=True):
         # still wants what lies below it.
         self.post_message(self.NearEnd(asked=True))
 
+    def _scroll_by(self, rows: int) -> None:
+        self.scroll_to(y=max(0, self.scroll_offset.y + rows), animate=False, immediate=True)
+        self.move_to(self.cursor + rows)
+
     def action_page_down(self) -> None:
-        height = max(1, self.scrollable_content_region.height)
-        self.scroll_to(y=self.scroll_offset.y + height, animate=False, immediate=True)
-        self.move_to(self.cursor + height)
+        self._scroll_by(max(1, self.scrollable_content_region.height) * self._times())
 
     def action_page_up(self) -> None:
-        height = max(1, self.scrollable_content_region.height)
-        self.scroll_to(y=max(0, self.scroll_offset.y - height), animate=False, immediate=True)
-        self.move_to(self.cursor - height)
+        self._scroll_by(-max(1, self.scrollable_content_region.height) * self._times())
+
+    def action_half_page_down(self) -> None:
+        self._scroll_by(max(1, self.scrollable_content_region.height // 2) * self._times())
+
+    def action_half_page_up(self) -> None:
+        self._scroll_by(-max(1, self.scrollable_content_region.height // 2) * self._times())
+
+    def action_next_unread(self) -> None:
+        self._to_unread(1)
+
+    def action_previous_unread(self) -> None:
+        self._to_unread(-1)
+
+    def _to_unread(self, step: int) -> None:
+        """The count-th unread row below (or above) the cursor; at most
+        :data:`UNREAD_SCAN` rows are looked at per press (never a pass over
+        100,000 on the event loop), and the list says where it stopped."""
+        times, source = self._times(), self.source
+        index, looked, found = self.cursor, 0, None
+        while times and looked < UNREAD_SCAN:
+            index += step
+            if not 0 <= index < len(source):
+                break
+            looked += 1
+            if not source[index].is_read:
+                found, times = index, times - 1
+        if found is not None:
+            self.move_to(found)
+        where = "below" if step > 0 else "above"
+        if found is None or times:
+            searched = f" in the next {UNREAD_SCAN:,} rows" if looked >= UNREAD_SCAN else ""
+            self.post_message(
+                self.NoUnread(f"No {'more ' if found is not None else ''}unread {where}{searched}")
+            )
 
     def on_click(self, event: Click) -> None:
         """Clicking a row selects it (a day's header: that day's first row)."""

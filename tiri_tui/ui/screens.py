@@ -16,7 +16,7 @@ from textual.widgets import Button, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from tiri_tui.text import one_line
-from tiri_tui.ui.keymap import help_rows
+from tiri_tui.ui.keymap import fill_keys, help_rows
 
 #: The row's marks, for the help screen's legend.
 LEGEND = (
@@ -24,7 +24,7 @@ LEGEND = (
     ("‼", "bold red", "urgent"),
     ("!", "bold", "high priority"),
     ("tinted row", "on dark_green", "just arrived (for a few seconds)"),
-    ("↑ 3 new above", "bold", "arrivals above the view (g: the top)"),
+    ("↑ 3 new above", "bold", "arrivals above the view ({first}: the top)"),
 )
 
 
@@ -34,17 +34,24 @@ class HelpScreen(ModalScreen[None]):
     BINDINGS = [Binding("escape,q,question_mark", "close", "Close")]
 
     def __init__(
-        self, alerts: list[str] | None = None, rows: list[tuple[str, str]] | None = None
+        self,
+        alerts: list[str] | None = None,
+        rows: list[tuple[str, str]] | None = None,
+        keymap: Mapping[str, str] | None = None,
     ) -> None:
         """``alerts``: the alert mode, quiet hours and rules in force, in words;
-        ``rows``: (keys in force, what they do), the user's commands included."""
+        ``rows``: (keys in force, what they do), the user's commands included;
+        ``keymap``: the user's, for the keys the legend names."""
         super().__init__()
         self.alerts = alerts or []
         self.rows = rows if rows is not None else help_rows()
+        self.keymap = keymap
 
     def compose(self) -> ComposeResult:
         table = _two_columns((key, "bold", meaning) for key, meaning in self.rows)
-        legend = _two_columns(LEGEND)
+        legend = _two_columns(
+            (mark, style, fill_keys(meaning, self.keymap)) for mark, style, meaning in LEGEND
+        )
         with Vertical(id="help-box", classes="dialog"):
             yield Label("Keys", classes="dialog-title")
             # Scrolls when the terminal is shorter than the table (↑/↓, PageUp/PageDown).

@@ -32,6 +32,11 @@ class TextLine(Static):
 
     _shown = ""
 
+    @property
+    def shown(self) -> str:
+        """The plain text on the line now."""
+        return self._shown
+
     def show_text(self, text: Text) -> None:
         """Display ``text`` (nothing happens when it is what is shown)."""
         plain = text.plain

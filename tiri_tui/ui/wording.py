@@ -6,9 +6,16 @@ Every piece of user or server text here goes through :func:`one_line`
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from tiri_tui.models import Notification
 from tiri_tui.policy import ConnectionState
 from tiri_tui.sync_rules import Filters
-from tiri_tui.text import one_line
+from tiri_tui.text import bare, one_line
+from tiri_tui.ui.keymap import key_name
+
+#: The keys in force for a binding id (the defaults unless the dashboard says).
+KeyOf = Callable[[str], str]
 
 
 def type_label(notification_type: str) -> str:
@@ -33,13 +40,13 @@ def filter_labels(filters: Filters) -> list[str]:
 
 
 def describe_filters(
-    filters: Filters, held_only: bool = False, *, offline: bool = False, clears: str = "esc"
+    filters: Filters, held_only: bool = False, *, offline: bool = False, key: KeyOf = key_name
 ) -> str:
     """The filter bar: what narrows the list, and how to undo it ('' when nothing).
 
     ``held_only``: the filters apply to what was held; the server has not
     answered yet (a moment after the change, or ``offline``: no answer
-    is on its way). ``clears``: the key in force that clears them. The key
+    is on its way). ``key``: the key in force for a binding id. The key
     comes first and the qualifier last: a narrow terminal cuts the end."""
     parts = filter_labels(filters)
     if not parts:
@@ -49,22 +56,41 @@ def describe_filters(
         where = " · only what is held (offline)"
     elif held_only:
         where = " · what is held; the server's answer follows"
-    return f"Filtered ({clears} clears): " + " · ".join(parts) + where
+    return f"Filtered ({key('back')} clears): " + " · ".join(parts) + where
 
 
-def empty_state(filters: Filters, loaded: bool, state: ConnectionState) -> str:
+def empty_state(
+    filters: Filters, loaded: bool, state: ConnectionState, *, key: KeyOf = key_name
+) -> str:
     """Why the list is empty, and what to do about it."""
+    esc = key("back")
     if filters.search:
-        return f"No matches for “{one_line(filters.search, 40)}” — esc clears the filters"
+        return f"No matches for “{one_line(filters.search, 40)}” — {esc} clears the filters"
     if filters.notification_type:
         label = type_label(filters.notification_type)
-        return f"Nothing of type “{label}” — esc clears the filters"
+        return f"Nothing of type “{label}” — {esc} clears the filters"
     if filters.priority or filters.types:
-        return "Nothing here: " + " · ".join(filter_labels(filters)) + " — esc clears the filters"
+        return (
+            "Nothing here: " + " · ".join(filter_labels(filters)) + f" — {esc} clears the filters"
+        )
     if filters.unread_only:
-        return "All caught up: nothing unread — f shows everything"
+        return f"All caught up: nothing unread — {key('unread_only')} shows everything"
     if not loaded:
         if state is ConnectionState.CONNECTED or state is ConnectionState.CONNECTING:
             return "Loading…"
-        return "Nothing here yet — waiting for the server (r retries now)"
+        return f"Nothing here yet — waiting for the server ({key('reconnect')} retries now)"
     return "No notifications yet"
+
+
+def clipboard_text(n: Notification) -> str:
+    """What y copies: title, sender, time, type and message, every control and
+    BiDi character removed (a title cannot smuggle an escape sequence into the
+    terminal, nor into what is pasted); the message keeps its line breaks."""
+    longest = 100_000
+    lines = [bare(n.title, longest)]
+    if n.created_by_name:
+        lines.append(f"from {bare(n.created_by_name, longest)}")
+    lines.append(f"{n.created_at.isoformat()} · {bare(n.notification_type, 200)}")
+    lines.append("")
+    lines += [bare(line, longest) for line in n.message.splitlines()]
+    return "\n".join(lines).rstrip("\n")
