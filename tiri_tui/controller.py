@@ -188,6 +188,12 @@ class NotificationController:
         return self.rest.loaded
 
     @property
+    def current(self) -> bool:
+        """What is shown is the server's now: the socket is up, or REST has
+        answered since it went down (a status bar's count is not stale then)."""
+        return self.state is ConnectionState.CONNECTED or self.rest.answered_since_down
+
+    @property
     def in_sync(self) -> bool:
         """Connected, and a completed fill proved nothing is missing since."""
         return not self.rest.gap_open

@@ -16,7 +16,6 @@ from typing import TextIO
 from tiri_tui.client import TiriClient
 from tiri_tui.errors import LoginRequired, NotLoggedIn, TiriError, login_advice
 from tiri_tui.headless import LineOutput, stop_on_session_end_or_signal
-from tiri_tui.policy import ConnectionState
 
 FORMATS = ("plain", "json", "waybar", "tmux")
 
@@ -54,18 +53,28 @@ async def watch(client: TiriClient, fmt: str, out: TextIO = sys.stdout) -> int:
     def on_event(_event: object) -> None:
         if controller.unread_count is None:
             return
-        # Not connected: the count is the last one known (the fallback may renew it).
-        stale = controller.state is not ConnectionState.CONNECTED
-        reading = Reading(controller.unread_count, stale)
+        # Stale: the socket is down and REST has not answered since.
+        reading = Reading(controller.unread_count, not controller.current)
         if not shown or shown[-1] != reading:
             shown.append(reading)
             del shown[:-1]
             lines.write(render(reading, fmt))
 
+    async def look_again() -> None:
+        # REST answering again changes no count when the count is the same:
+        # no event says so, so the staleness is looked at every second too.
+        while True:
+            await asyncio.sleep(1)
+            on_event(None)
+
     controller.subscribe(on_event)
     stop_on_session_end_or_signal(controller, stop)
     await controller.start()
-    await stop.wait()
+    looking = asyncio.ensure_future(look_again())
+    try:
+        await stop.wait()
+    finally:
+        looking.cancel()
     if controller.needs_login:
         print(
             f"tiri-tui: {controller.reason} — {login_advice(client.settings.server)}",

@@ -99,6 +99,10 @@ class RestSync:
         self.gap_open = True
         #: The server has answered at least once (what is shown is not only cached).
         self.confirmed = False
+        #: A page came since the socket last went down (or ever, before it
+        #: first came up): without the socket, what is shown is still the
+        #: server's — e.g. while only the socket's Origin is refused.
+        self.answered_since_down = False
         self.has_more = False
         #: Set once the first page has been taken (or the first load failed).
         self.loaded = asyncio.Event()
@@ -146,6 +150,8 @@ class RestSync:
 
     def connection_down(self) -> None:
         """The connection is gone: frames may be missed from now on."""
+        if self._connected:
+            self.answered_since_down = False
         self._connected = False
         if not self.gap_open:
             self.gap_open = True
@@ -315,6 +321,7 @@ class RestSync:
         held_before: frozenset[str] = frozenset(),
     ) -> None:
         self._counters.items_rejected += len(page.rejected)
+        self.answered_since_down = True
         if first and not self._chain_depth:
             self._next_url, self._chain_depth = page.next, 1
             self._followed = set()

@@ -6,6 +6,7 @@ still asks for a login."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import io
 import json
 from collections.abc import AsyncIterator
@@ -128,3 +129,27 @@ async def test_tail_exits_2_when_rest_refuses_the_token_too(checked, make):
     task, out, _ = await tail(client)
     assert await asyncio.wait_for(task, 10) == 2
     assert any("login" in x.get("message", "") for x in lines(out)), out.getvalue()
+
+
+async def test_count_watch_is_not_stale_while_rest_answers_for_a_refused_origin(checked, make):
+    """The socket is refused, REST is not: the count it prints is the server's."""
+    from tiri_tui.count import watch
+
+    client = await make()
+    out = io.StringIO()
+    watching = asyncio.ensure_future(watch(client, "json", out))
+    try:
+        await wait_for(lambda: out.getvalue(), what="a first reading")
+        unread = checked.state.unread_count(checked.user())
+        await checked.create_notification(title="through REST")
+
+        def last() -> dict:
+            return json.loads(out.getvalue().splitlines()[-1])
+
+        await wait_for(lambda: last()["unread_count"] == unread + 1, what="the fallback's count")
+        assert last() == {"unread_count": unread + 1, "stale": False}
+        assert all(not json.loads(line)["stale"] for line in out.getvalue().splitlines()[1:])
+    finally:
+        watching.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await watching
