@@ -454,7 +454,7 @@ async def test_a_refused_origin_names_the_origin_and_the_setting_and_asks_no_log
     assert not isinstance(app.screen, LoginScreen)
     message = str(app.screen.query_one(MessageLine).render())
     assert f"Origin {server.url} refused" in message and "`origin`" in message, message
-    assert "stays fresh over REST" in message and "press r to try again" in message
+    assert "REST accepts the token" in message and "press r to try again" in message
     assert "log in" not in message and "l logs in" not in text_of(indicator)
     assert f"Origin {server.url}" in text_of(indicator) and "r retries" in text_of(indicator)
     assert "retry in" in text_of(indicator)
@@ -756,3 +756,17 @@ def test_highlights_expire_oldest_first_a_re_marked_arrival_counts_from_its_last
     now[0] += 1
     view.expire_fresh()
     assert list(view._fresh) == ["a"]
+
+
+async def test_an_error_is_read_whole_at_80_columns_and_stays(server, client):
+    """A lasting error names what to do: wrapped, not cut, and not gone in 6 s."""
+    server.faults.allowed_origins = ("https://app.example.com",)
+    app = TiriApp(client, bell=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        line = app.query_one(MessageLine)
+        await wait_for(lambda: line.has_class("-error"), what="the error said")
+        await pilot.pause()
+        shown = " ".join(visible(line).split())
+        assert shown.endswith("press r to try again now"), shown
+        assert "set `origin`" in shown and "…" not in shown
+        assert MessageLine.ERROR_SECONDS > MessageLine.SECONDS

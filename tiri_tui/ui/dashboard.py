@@ -273,16 +273,7 @@ class DashboardScreen(Screen[None]):
             # Needing a login, the login form opens and says why instead.
             if failed and not controller.needs_login:
                 retries = self.key("reconnect")
-                # REST takes the token when only the Origin is refused: the
-                # fallback refresh keeps the list current meanwhile.
-                meanwhile = (
-                    "the list stays fresh over REST meanwhile; "
-                    if controller.code is StateCode.ORIGIN_REFUSED
-                    else ""
-                )
-                self.say(
-                    f"{controller.reason} — {meanwhile}press {retries} to try again now", "error"
-                )
+                self.say(f"{controller.reason} — press {retries} to try again now", "error")
         if controller.has_more and len(controller.inbox) < view.size.height + 5:
             controller.load_more()  # fill the screen before the user has to scroll
         if self._first_load_done is not None and controller.loaded.is_set():

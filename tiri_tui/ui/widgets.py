@@ -52,6 +52,8 @@ class MessageLine(TextLine):
 
     #: How long a message stays.
     SECONDS = 6.0
+    #: How long an error stays: it names a state that lasts, and what to do.
+    ERROR_SECONDS = 20.0
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id, classes="hidden")
@@ -65,7 +67,8 @@ class MessageLine(TextLine):
         self.remove_class("hidden")
         if self._hide_timer is not None:
             self._hide_timer.stop()
-        self._hide_timer = self.set_timer(self.SECONDS, self.clear)
+        seconds = self.ERROR_SECONDS if severity == "error" else self.SECONDS
+        self._hide_timer = self.set_timer(seconds, self.clear)
 
     def clear(self) -> None:
         """Hide the message."""
