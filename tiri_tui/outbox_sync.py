@@ -93,6 +93,7 @@ class OutboxSync:
         self._marks: dict[str, tuple[bool, float]] = {}
         self._all_read: tuple[float, datetime] | None = None
         self.sent = 0
+        self._stopped = False
 
     async def start(self) -> None:
         """Take up what an earlier run left queued (read on the store thread)."""
@@ -105,6 +106,16 @@ class OutboxSync:
         """Until every intent submitted so far is on disk (before shutting down)."""
         for intent in list(self._pending):
             await intent.written.wait()
+
+    async def stop(self) -> None:
+        """Send nothing more; returns once the send in flight (if any) is answered.
+
+        What is still queued stays on disk: the next run (or the controller of a
+        new login) reads it there and sends it, so it is sent once, by that one.
+        """
+        self._stopped = True
+        async with self._lock:
+            pass
 
     async def close(self) -> None:
         """Close the outbox's database (what is queued stays on disk)."""
@@ -148,7 +159,7 @@ class OutboxSync:
     async def flush(self) -> None:
         """Send every pending intent in order; stop at the first that cannot go yet."""
         async with self._lock:
-            while self._pending:
+            while self._pending and not self._stopped:
                 if self._clock() < self._not_before:
                     return  # the server asked us to wait (429 Retry-After)
                 entry = self._pending[0]

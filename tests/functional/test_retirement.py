@@ -1,0 +1,121 @@
+"""Retiring a controller (a new login, a quit) while work is still being started on it.
+
+The chaos soak found the race: ``aclose`` closed the stores while flushes,
+refreshes and marks were still being started, so tasks of the retired
+controller crashed on a closed database, outlived it, and sent a queued mark
+that the next controller then sent again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import dataclasses
+from collections.abc import Awaitable, Callable
+
+from aiohttp import web
+
+from tests.support.clients import FAST_CONTROLLER, make_client
+from tests.support.waiting import wait_for
+from tiri_tui.policy import ConnectionState
+from tiri_tui.server import DEMO_EMAIL, DEMO_PASSWORD, DemoServer
+
+MARK_SUFFIX = "/mark_as_read/"
+
+
+class GatedServer(DemoServer):
+    """Counts every mark request it receives (by id), and holds the first one
+    at the door until ``release`` is set: a mark in flight, on demand."""
+
+    def __init__(self) -> None:
+        super().__init__(port=0, seed_count=30)
+        self.marks_received: collections.Counter[str] = collections.Counter()
+        self.release = asyncio.Event()
+        self.holding = asyncio.Event()
+
+    def build_app(self) -> web.Application:
+        app = super().build_app()
+
+        @web.middleware
+        async def count_and_hold(
+            request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+        ) -> web.StreamResponse:
+            if request.path.endswith(MARK_SUFFIX):
+                nid = request.path.removesuffix(MARK_SUFFIX).rsplit("/", 1)[-1]
+                self.marks_received[nid] += 1
+                if not self.release.is_set():
+                    self.holding.set()
+                    await self.release.wait()
+            return await handler(request)
+
+        app.middlewares.append(count_and_hold)
+        return app
+
+
+def live_tiri_tasks() -> list[str]:
+    return sorted(
+        t.get_name()
+        for t in asyncio.all_tasks()
+        if t.get_name().startswith("tiri-") and not t.done()
+    )
+
+
+async def test_work_started_while_retiring_never_runs_and_queued_marks_go_once(tmp_path):
+    """Marks queued (one in flight), then the controller retired while marks,
+    refreshes and cache saves keep being asked of it: nothing it starts runs
+    against its closed stores, nothing outlives it, and the next controller
+    takes the queued marks from disk and sends each exactly once."""
+    server = GatedServer()
+    await server.start()
+    client = make_client(
+        server,
+        tmp_path / "home",
+        controller=dataclasses.replace(FAST_CONTROLLER, cache_save_interval=0.001),
+    )
+    try:
+        await client.auth.login(DEMO_EMAIL, DEMO_PASSWORD)
+        old = client.open_controller()
+        await old.start()
+        await wait_for(lambda: old.state is ConnectionState.CONNECTED and old.loaded.is_set())
+        await wait_for(lambda: old.in_sync, what="the connect's fill to end")
+        unread = [n.id for n in old.inbox if not n.is_read]
+        queued, late = unread[:3], unread[3:8]
+        for nid in queued:
+            old.mark_read(nid)
+        await wait_for(server.holding.is_set, what="the first mark to be in flight")
+
+        closing = asyncio.create_task(old.aclose())
+        turns = 0
+        while not closing.done():
+            # What the soak's user and the sync kept doing while the controller closed.
+            if late:
+                old.mark_read(late.pop())
+            old.refresh()
+            old.load_more()
+            await asyncio.sleep(0)
+            turns += 1
+            if turns == 50:
+                server.release.set()  # the mark in flight gets its answer meanwhile
+        server.release.set()
+        await closing
+
+        assert old.task_failures == []
+        assert old.live_tasks() == 0
+        assert live_tiri_tasks() == []
+        # A closing controller takes no new intents (the dashboard is unbound
+        # from it first): nothing of them reached the server.
+        assert not any(server.marks_received[nid] for nid in unread[3:8])
+
+        new = client.open_controller()
+        await new.start()  # reads what the retired one left queued, from disk
+        await wait_for(lambda: new.outbox.pending_count == 0, timeout=10, what="the outbox")
+        await wait_for(
+            lambda: all(server.user().by_id[nid]["is_read"] for nid in queued),
+            what="the queued marks on the server",
+        )
+        assert {nid: server.marks_received[nid] for nid in queued} == dict.fromkeys(queued, 1)
+        assert new.task_failures == []
+    finally:
+        await client.aclose()
+        server.release.set()
+        await server.stop()
