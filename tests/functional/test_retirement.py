@@ -11,12 +11,17 @@ from __future__ import annotations
 import asyncio
 import collections
 import dataclasses
+import threading
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 
 from aiohttp import web
 
 from tests.support.clients import FAST_CONTROLLER, make_client
 from tests.support.waiting import wait_for
+from tiri_tui.auth import FileTokenStore, Session
+from tiri_tui.client import TiriClient
+from tiri_tui.config import Settings
 from tiri_tui.policy import ConnectionState
 from tiri_tui.server import DEMO_EMAIL, DEMO_PASSWORD, DemoServer
 
@@ -119,3 +124,40 @@ async def test_work_started_while_retiring_never_runs_and_queued_marks_go_once(t
         await client.aclose()
         server.release.set()
         await server.stop()
+
+
+class SlowToReadStore(FileTokenStore):
+    """Reads the file when asked but answers only once let go: a read of the
+    stored session that began before a login wrote it, and ends after."""
+
+    def __init__(self, directory: Path) -> None:
+        super().__init__(directory)
+        self.reading = threading.Event()
+        self.let_go = threading.Event()
+
+    def load(self, server: str) -> Session | None:
+        found = super().load(server)
+        self.reading.set()
+        self.let_go.wait(5)
+        return found
+
+
+async def test_a_read_of_the_stored_session_overlapping_a_login_keeps_the_login(server, tmp_path):
+    """What killed the soak's session watcher: a retired controller's task asked
+    for a token while logged out (the store is read on a thread); a login
+    finished meanwhile; the read's stale answer (no session) overwrote it."""
+    store = SlowToReadStore(tmp_path / "sessions")
+    store.let_go.set()  # the client reads the store once as it is made
+    client = TiriClient(Settings(server=server.url, home=tmp_path / "home"), token_store=store)
+    try:
+        store.let_go.clear()
+        store.reading.clear()
+        asking = asyncio.create_task(client.auth.access_token())
+        assert await asyncio.to_thread(store.reading.wait, 5)
+        session = await client.auth.login(DEMO_EMAIL, DEMO_PASSWORD)
+        store.let_go.set()
+        assert await asking == session.access  # the login's token, not "not logged in"
+        assert client.auth.session == session
+    finally:
+        store.let_go.set()
+        await client.aclose()
