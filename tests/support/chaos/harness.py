@@ -130,6 +130,10 @@ class Chaos:
         self.sent_to: dict[str, tuple[float, int]] = {}
         #: What controllers retired by a new login held: shown to the user then.
         self.retired_held: set[str] = set()
+        #: Controllers retired by a new login: what their tasks did after
+        #: closing (a crash on a closed store) counts until the run's end.
+        self.retired: list[NotificationController] = []
+        self._failures_counted = False
         self._checking = asyncio.Lock()
 
     async def run(self) -> ChaosReport:
@@ -153,7 +157,7 @@ class Chaos:
         controller = getattr(self, "controller", None)
         if controller is None:
             return "no controller yet"
-        self.report.task_failures += controller.task_failures
+        self._count_task_failures()
         return (
             f"controller {controller.state.value}/{controller.code.value}, closing "
             f"{controller.closing}, needs login {controller.needs_login}, outbox "
@@ -212,8 +216,8 @@ class Chaos:
             self.report.reconnects, self.report.frames_dropped = c.reconnects, c.frames_dropped
             self.report.fallback_refreshes = c.fallback_refreshes
             self.report.refreshes = self.server.state.refresh_calls
-            self.report.task_failures += self.controller.task_failures
             await self.client.aclose()
+            self._count_task_failures()
             self.report.leaked_tasks += self.controller.live_tasks()
             await self.tail.stop()
             try:
@@ -293,7 +297,7 @@ class Chaos:
             self._judge_logout(self.login, "dashboard: " + self.controller.reason)
             old = self.controller
             self.retired_held.update(n.id for n in old.inbox)
-            self.report.task_failures += old.task_failures
+            self.retired.append(old)
             await old.aclose()
             self.report.leaked_tasks += old.live_tasks()
             await self._open_controller()
@@ -433,6 +437,17 @@ class Chaos:
 
         with contextlib.suppress(AssertionError):  # reported as mismatches
             await _until(read_states_agree, 20, "read states to agree")
+
+    def _count_task_failures(self) -> None:
+        """Every controller's crashed tasks, once (at the end, or when the run stops)."""
+        if self._failures_counted:
+            return
+        self._failures_counted = True
+        for controller in [*self.retired, self.controller]:
+            self.report.task_failures += [
+                f"{'' if controller is self.controller else 'retired: '}{failure}"
+                for failure in controller.task_failures
+            ]
 
     def _held(self) -> set[str]:
         return {n.id for n in self.controller.inbox} | self.retired_held
