@@ -31,6 +31,10 @@ BACK_ONLINE = "will retry when back online"
 RATE_LIMIT_PAUSE = 30.0
 #: Seconds a delivered mark is remembered against stale copies of the server's.
 MARK_MEMORY = 120.0
+#: After a send failed for a while (network, 5xx), the first pause before the
+#: outbox tries again on its own; doubled each time up to RETRY_MAX.
+RETRY_FIRST = 1.0
+RETRY_MAX = 30.0
 
 
 @dataclass(eq=False)
@@ -94,6 +98,8 @@ class OutboxSync:
         self._all_read: tuple[float, datetime] | None = None
         self.sent = 0
         self._stopped = False
+        self._retry_delay = RETRY_FIRST
+        self._retry_waiting = False
 
     async def start(self) -> None:
         """Take up what an earlier run left queued (read on the store thread)."""
@@ -182,6 +188,8 @@ class OutboxSync:
                     if is_transient(exc):
                         await self._on_disk(self._outbox.attempted, seq)
                         self._tell(entry, BACK_ONLINE)
+                        self._retry_later(self._retry_delay)
+                        self._retry_delay = min(RETRY_MAX, self._retry_delay * 2)
                         return
                     # 404: the notification is gone; other refusals never succeed.
                     log.warning("dropping queued %s: %s", entry.action, exc)
@@ -192,10 +200,26 @@ class OutboxSync:
                     self._told.discard(seq)
                 self._pending.pop(0)
                 self.sent += 1
+                self._retry_delay = RETRY_FIRST
                 if entry.action == "mark_all_read":
                     # The server marked everything it had when the call arrived,
                     # perhaps while our socket was down and its updates lost.
                     self._on_all_read(sent_at)
+
+    def _retry_later(self, delay: float) -> None:
+        """Try again after ``delay`` also when nothing else asks to (a new
+        connection's fill, a new intent): the socket may have stayed up while
+        a send failed, and then nothing else would."""
+        if not self._retry_waiting:
+            self._retry_waiting = True
+            self._spawn(self._flush_after(delay), "tiri-outbox-retry")
+
+    async def _flush_after(self, delay: float) -> None:
+        try:
+            await asyncio.sleep(delay)
+        finally:
+            self._retry_waiting = False
+        await self.flush()
 
     async def _on_disk(self, call: Callable[[int], None], seq: int | None) -> None:
         """Record an attempt or a delivery, for an intent that is on disk."""

@@ -161,3 +161,49 @@ async def test_a_read_of_the_stored_session_overlapping_a_login_keeps_the_login(
     finally:
         store.let_go.set()
         await client.aclose()
+
+
+class FlakyMarksServer(DemoServer):
+    """Answers the first ``failures`` mark requests 503 (the socket stays up)."""
+
+    def __init__(self, failures: int) -> None:
+        super().__init__(port=0, seed_count=30)
+        self.failures = failures
+
+    def build_app(self) -> web.Application:
+        app = super().build_app()
+
+        @web.middleware
+        async def refuse_marks(
+            request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+        ) -> web.StreamResponse:
+            if request.path.endswith(MARK_SUFFIX) and self.failures > 0:
+                self.failures -= 1
+                return web.json_response({"detail": "busy"}, status=503)
+            return await handler(request)
+
+        app.middlewares.append(refuse_marks)
+        return app
+
+
+async def test_a_mark_refused_for_a_while_is_sent_again_though_nothing_else_happens(tmp_path):
+    """The soak's outbox that never drained: a send failed transiently while the
+    socket stayed up and in sync, and nothing (no new connection, no new mark)
+    asked the outbox to try again."""
+    server = FlakyMarksServer(failures=2)
+    await server.start()
+    client = make_client(server, tmp_path / "home")
+    try:
+        await client.auth.login(DEMO_EMAIL, DEMO_PASSWORD)
+        ctl = client.open_controller()
+        await ctl.start()
+        await wait_for(lambda: ctl.state is ConnectionState.CONNECTED and ctl.in_sync)
+        target = next(n.id for n in ctl.inbox if not n.is_read)
+        ctl.mark_read(target)
+        await wait_for(lambda: server.failures == 0, what="both refusals")
+        await wait_for(lambda: ctl.outbox.pending_count == 0, timeout=10, what="a retry")
+        assert server.user().by_id[target]["is_read"]
+        assert ctl.task_failures == []
+    finally:
+        await client.aclose()
+        await server.stop()
