@@ -134,6 +134,7 @@ class Chaos:
         #: closing (a crash on a closed store) counts until the run's end.
         self.retired: list[NotificationController] = []
         self._failures_counted = False
+        self._stood = ""
         self._checking = asyncio.Lock()
 
     async def run(self) -> ChaosReport:
@@ -147,21 +148,20 @@ class Chaos:
             try:
                 return await self._run()
             except Exception as exc:
-                self.report.crashed = f"{exc!r} ({self._where_things_stood()})"[:600]
+                self._count_task_failures()
+                self.report.crashed = f"{exc!r} ({self._stood or 'no controller yet'})"[:600]
                 self.report.crash_kind = failure_kind(exc)
                 self.report.seconds = time.monotonic() - started
                 return self.report
 
-    def _where_things_stood(self) -> str:
-        """The dashboard's side when a run stopped (for telling whose fault it was)."""
-        controller = getattr(self, "controller", None)
-        if controller is None:
-            return "no controller yet"
-        self._count_task_failures()
-        return (
-            f"controller {controller.state.value}/{controller.code.value}, closing "
-            f"{controller.closing}, needs login {controller.needs_login}, outbox "
-            f"{controller.outbox.pending_count} pending, session "
+    def _note_where_things_stood(self) -> None:
+        """The dashboard's side as a run ends (for telling whose fault a stop was)."""
+        controller = self.controller
+        self._stood = (
+            f"controller {controller.state.value}/{controller.code.value}, in sync "
+            f"{controller.in_sync}, closing {controller.closing}, needs login "
+            f"{controller.needs_login}, outbox {controller.outbox.pending_count} pending, "
+            f"{len(self.retired)} retired, session "
             f"{'kept' if self.client.auth.session else 'gone'}"
         )
 
@@ -189,6 +189,7 @@ class Chaos:
                 http_timeout=2.0,
             )
             cleanup.push_async_callback(self.client.aclose)
+            cleanup.callback(self._note_where_things_stood)  # before the client closes
             await self._open_controller()
             await _until(
                 lambda: self.controller.state is ConnectionState.CONNECTED, 10, "first connect"
@@ -440,7 +441,7 @@ class Chaos:
 
     def _count_task_failures(self) -> None:
         """Every controller's crashed tasks, once (at the end, or when the run stops)."""
-        if self._failures_counted:
+        if self._failures_counted or not hasattr(self, "controller"):
             return
         self._failures_counted = True
         for controller in [*self.retired, self.controller]:
