@@ -309,7 +309,10 @@ class Auth:
         """A usable access token, refreshed first when near expiry or when forced."""
         session = self._session
         if session is None:
-            session = self._session = await asyncio.to_thread(self._store.load, self.server)
+            stored = await asyncio.to_thread(self._store.load, self.server)
+            # A login may have finished while the store was read: keep its session
+            # (the read may have found none), never overwrite it with the read's.
+            session = self._session = self._session or stored
             if session is None:
                 raise NotLoggedIn(self.server)
         if not force_refresh and not needs_refresh(session.access, self._clock()):

@@ -73,6 +73,12 @@ T = TypeVar("T")
 UNDO_LIMIT = 200
 #: Longest run of work on the event loop before yielding (a frame is 16 ms).
 SLICE_SECONDS = 0.008
+#: How long a closing controller waits for a send in flight to be answered.
+SEND_GRACE = 3.0
+
+
+async def _nothing() -> None:
+    """What a closing controller runs instead of the work asked of it."""
 
 
 @dataclass(slots=True)
@@ -199,6 +205,12 @@ class NotificationController:
         return not self.rest.gap_open
 
     @property
+    def closing(self) -> bool:
+        """:meth:`aclose` has begun: nothing new starts here, no intent is taken
+        (what was queued is on disk for the controller that comes next)."""
+        return self._closed
+
+    @property
     def needs_login(self) -> bool:
         """Only a new login can bring this session back."""
         return self.session_expired or self.code.needs_login
@@ -298,16 +310,19 @@ class NotificationController:
         """
         if self._closed:
             return
-        self._closed = True
+        self._closed = True  # from here on, spawn starts nothing
         await self.worker.aclose()
         # An intent submitted just before quitting must reach the disk first.
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self.outbox.written(), 10)
-        for task in list(self._tasks):
-            task.cancel()
-        for task in list(self._tasks):
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        # A send cut off after the server had it would be sent again by the
+        # next controller (it is still on disk): let its answer come first.
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.outbox.stop(), SEND_GRACE)
+        while running := [task for task in self._tasks if not task.done()]:
+            for task in running:
+                task.cancel()
+            await asyncio.gather(*running, return_exceptions=True)
         await self._save_cache()
         if self._cache is not None:
             await self.run_io(self._cache.close)
@@ -319,7 +334,15 @@ class NotificationController:
         return sum(1 for t in self._tasks if not t.done()) + self.worker.live_tasks()
 
     def spawn(self, coro: Coroutine[Any, Any, None], name: str) -> asyncio.Task[None]:
-        """Run ``coro`` as a background task of this controller (ended by aclose)."""
+        """Run ``coro`` as a background task of this controller (ended by aclose).
+
+        On a closing controller ``coro`` never runs (its stores are being
+        closed): the task returned has nothing to do and ends at once.
+        """
+        if self._closed:
+            coro.close()
+            log.debug("not starting %s: the controller is closing", name)
+            return asyncio.ensure_future(_nothing())
         task = asyncio.ensure_future(coro)
         task.set_name(name)
         self._tasks.add(task)
@@ -395,6 +418,8 @@ class NotificationController:
         The count is 0 at once; the rows turn read in time slices, so 100,000
         unread never freeze the screen. Returns the task that turns them.
         """
+        if self._refused("mark all read"):
+            return asyncio.ensure_future(_nothing())
         self.set_unread(0)
         self._last_all_read = []
         self.outbox.submit("mark_all_read", None)
@@ -403,6 +428,8 @@ class NotificationController:
     def delete(self, notification_id: str, *, hold: float = 0.0) -> Intent | None:
         """Delete now (optimistic) and send it through the outbox (``hold``: as
         for :meth:`mark_read`); None: not held here."""
+        if self._refused("delete"):
+            return None
         if self._all is not None:
             self._all.remove(notification_id)
         removed = self.inbox.remove(notification_id)
@@ -630,12 +657,19 @@ class NotificationController:
         """Apply a mark here; False when there is nothing to change (no request
         is worth sending then, and the count must not move while it waits)."""
         n = self.held.get(notification_id)
-        if n is None or n.is_read == is_read:
+        if n is None or n.is_read == is_read or self._refused("mark"):
             return False
         self._upsert(n.with_read(is_read))
         if self.unread_count is not None:
             self.set_unread(max(0, self.unread_count + (-1 if is_read else 1)))
         return True
+
+    def _refused(self, intent: str) -> bool:
+        """A closing controller takes no intent: it could not reach the disk
+        before the outbox closes (a face unbinds from it before closing it)."""
+        if self._closed:
+            log.warning("%s ignored: the controller is closing", intent)
+        return self._closed
 
     def _confirm_all_read(self, before: datetime) -> None:
         """The server marked all read: so is everything here created before then."""

@@ -34,6 +34,10 @@ MARK_MEMORY = 120.0
 #: How long an intent the person may still undo is held back (on disk) before
 #: it is sent: an undo then cancels it, and nothing ever reaches the server.
 UNDO_SECONDS = 5.0
+#: After a send failed for a while (network, 5xx), the first pause before the
+#: outbox tries again on its own; doubled each time up to RETRY_MAX.
+RETRY_FIRST = 1.0
+RETRY_MAX = 30.0
 
 
 @dataclass(eq=False)
@@ -106,6 +110,9 @@ class OutboxSync:
         self._sleep = sleep
         #: Set once an intent taken back is off the disk too (while it is not).
         self._forgetting: set[asyncio.Event] = set()
+        self._stopped = False
+        self._retry_delay = RETRY_FIRST
+        self._retry_waiting = False
 
     async def start(self) -> None:
         """Take up what an earlier run left queued (read on the store thread)."""
@@ -121,6 +128,16 @@ class OutboxSync:
             await intent.written.wait()
         for forgotten in list(self._forgetting):
             await forgotten.wait()
+
+    async def stop(self) -> None:
+        """Send nothing more; returns once the send in flight (if any) is answered.
+
+        What is still queued stays on disk: the next run (or the controller of a
+        new login) reads it there and sends it, so it is sent once, by that one.
+        """
+        self._stopped = True
+        async with self._lock:
+            pass
 
     async def close(self) -> None:
         """Close the outbox's database (what is queued stays on disk)."""
@@ -214,7 +231,7 @@ class OutboxSync:
     async def flush(self) -> None:
         """Send every pending intent in order; stop at the first that cannot go yet."""
         async with self._lock:
-            while self._pending:
+            while self._pending and not self._stopped:
                 if self._clock() < self._not_before:
                     return  # the server asked us to wait (429 Retry-After)
                 entry = self._pending[0]
@@ -251,6 +268,8 @@ class OutboxSync:
             if is_transient(exc):
                 await self._on_disk(self._outbox.attempted, seq)
                 self._tell(entry, BACK_ONLINE)
+                self._retry_later(self._retry_delay)
+                self._retry_delay = min(RETRY_MAX, self._retry_delay * 2)
                 return False
             # 404: the notification is gone; other refusals never succeed.
             log.warning("dropping queued %s: %s", entry.action, exc)
@@ -261,11 +280,27 @@ class OutboxSync:
             self._told.discard(seq)
         self._pending.remove(entry)
         self.sent += 1
+        self._retry_delay = RETRY_FIRST
         if entry.action == "mark_all_read":
             # The server marked everything it had when the call arrived,
             # perhaps while our socket was down and its updates lost.
             self._on_all_read(sent_at)
         return True
+
+    def _retry_later(self, delay: float) -> None:
+        """Try again after ``delay`` also when nothing else asks to (a new
+        connection's fill, a new intent): the socket may have stayed up while
+        a send failed, and then nothing else would."""
+        if not self._retry_waiting:
+            self._retry_waiting = True
+            self._spawn(self._flush_after(delay), "tiri-outbox-retry")
+
+    async def _flush_after(self, delay: float) -> None:
+        try:
+            await asyncio.sleep(delay)
+        finally:
+            self._retry_waiting = False
+        await self.flush()
 
     async def _on_disk(self, call: Callable[[int], None], seq: int | None) -> None:
         """Record an attempt or a delivery, for an intent that is on disk."""

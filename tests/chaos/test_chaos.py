@@ -4,6 +4,9 @@ nothing leaked.
 CI runs about 100 faults with a new seed each run (printed: `TIRI_CHAOS_SEED=N`
 replays it). `pytest tests/chaos/test_chaos.py --soak -s` runs 1,000 faults;
 `--soak-seeds 20 --faults 300 -s` sweeps 20 seeds, a line each and a total.
+`TIRI_CHAOS_ACCESS_LIFETIME=4` (seconds; 10 by default) makes access tokens
+expire more often: more refreshes cut by faults, so more forced logouts and
+retired controllers. Each failure says whose it is: the product's or the harness's.
 """
 
 from __future__ import annotations
@@ -13,8 +16,8 @@ import random
 
 import pytest
 
-from tests.support.chaos.harness import Chaos
-from tests.support.chaos.report import ChaosReport
+from tests.support.chaos.harness import ACCESS_LIFETIME, Chaos
+from tests.support.chaos.report import ChaosReport, failure_kind
 
 
 def plan(request: pytest.FixtureRequest) -> tuple[list[int], int]:
@@ -31,13 +34,17 @@ def plan(request: pytest.FixtureRequest) -> tuple[list[int], int]:
 
 async def test_chaos_soak(request, tmp_path):
     seeds, faults = plan(request)
-    print(f"\nchaos: {len(seeds)} seed(s) from {seeds[0]}, {faults} faults each")
+    lifetime = float(os.environ.get("TIRI_CHAOS_ACCESS_LIFETIME") or ACCESS_LIFETIME)
+    print(
+        f"\nchaos: {len(seeds)} seed(s) from {seeds[0]}, {faults} faults each, "
+        f"{lifetime:g} s access tokens"
+    )
     reports: list[ChaosReport] = []
     for seed in seeds:
         try:
-            report = await Chaos(faults, seed, tmp_path / f"seed-{seed}").run()
+            report = await Chaos(faults, seed, tmp_path / f"seed-{seed}", lifetime).run()
         except Exception as exc:  # one seed's crash must not hide the others' results
-            report = ChaosReport(seed=seed, crashed=repr(exc)[:300])
+            report = ChaosReport(seed=seed, crashed=repr(exc)[:300], crash_kind=failure_kind(exc))
         reports.append(report)
         print(report.line() if len(seeds) > 1 else report.summary(), flush=True)
     failed = [r for r in reports if r.problems()]

@@ -26,6 +26,8 @@ from pathlib import Path
 from tests.support.chaos.proxy import FaultProxy
 from tests.support.chaos.report import (
     ChaosReport,
+    ProductFailure,
+    failure_kind,
     machinery_growth,
     open_fds,
     post_mortem,
@@ -66,6 +68,8 @@ FAULTS = (
     ("error_frame", 1),
 )
 #: Access tokens live this long: they expire, and sockets are closed 4001, mid-storm.
+#: Shorter means more refreshes, so more of them destroyed by faults after the
+#: server rotated the token: more forced logouts (TIRI_CHAOS_ACCESS_LIFETIME).
 ACCESS_LIFETIME = 10
 
 # The suite's fast timings, with quicker heartbeats and a short slow retry:
@@ -97,18 +101,22 @@ slow_retry = 0.5
 
 
 async def _until(predicate, timeout: float, what: str) -> None:  # type: ignore[no-untyped-def]
+    """Wait for the product to do ``what``; not done in time, a product failure."""
     deadline = time.monotonic() + timeout
     while not predicate():
         if time.monotonic() > deadline:
-            raise AssertionError(f"chaos: timed out waiting for {what}")
+            raise ProductFailure(f"chaos: timed out waiting for {what}")
         await asyncio.sleep(0.01)
 
 
 class Chaos:
     """One soak: ``faults`` faults drawn from ``seed``, in ``workdir``."""
 
-    def __init__(self, faults: int, seed: int, workdir: Path) -> None:
+    def __init__(
+        self, faults: int, seed: int, workdir: Path, access_lifetime: float = ACCESS_LIFETIME
+    ) -> None:
         self.count = faults
+        self.access_lifetime = access_lifetime
         self.fault_rng = random.Random(seed)
         self.world_rng = random.Random(seed ^ 0x5EED)
         self.user_rng = random.Random(seed ^ 0xBEEF)
@@ -122,17 +130,45 @@ class Chaos:
         self.sent_to: dict[str, tuple[float, int]] = {}
         #: What controllers retired by a new login held: shown to the user then.
         self.retired_held: set[str] = set()
+        #: Controllers retired by a new login: what their tasks did after
+        #: closing (a crash on a closed store) counts until the run's end.
+        self.retired: list[NotificationController] = []
+        self._failures_counted = False
+        self._stood = ""
         self._checking = asyncio.Lock()
 
     async def run(self) -> ChaosReport:
-        """Inject every fault, converge, audit; the report says what broke."""
+        """Inject every fault, converge, audit; the report says what broke.
+
+        A run that cannot finish still reports what it saw until then, and
+        whose fault the stop was (the product's, or the harness's own).
+        """
+        started = time.monotonic()
         with sync_trace(self.sync_log):
-            return await self._run()
+            try:
+                return await self._run()
+            except Exception as exc:
+                self._count_task_failures()
+                self.report.crashed = f"{exc!r} ({self._stood or 'no controller yet'})"[:600]
+                self.report.crash_kind = failure_kind(exc)
+                self.report.seconds = time.monotonic() - started
+                return self.report
+
+    def _note_where_things_stood(self) -> None:
+        """The dashboard's side as a run ends (for telling whose fault a stop was)."""
+        controller = self.controller
+        self._stood = (
+            f"controller {controller.state.value}/{controller.code.value}, in sync "
+            f"{controller.in_sync}, closing {controller.closing}, needs login "
+            f"{controller.needs_login}, outbox {controller.outbox.pending_count} pending, "
+            f"{len(self.retired)} retired, session "
+            f"{'kept' if self.client.auth.session else 'gone'}"
+        )
 
     async def _run(self) -> ChaosReport:
         started = time.monotonic()
         async with contextlib.AsyncExitStack() as cleanup:  # also when a run crashes
-            self.server = DemoServer(port=0, seed_count=30, access_lifetime=ACCESS_LIFETIME)
+            self.server = DemoServer(port=0, seed_count=30, access_lifetime=self.access_lifetime)
             self.server.faults.close_on_token_expiry = True
             await self.server.start()
             cleanup.push_async_callback(self.server.stop)
@@ -153,6 +189,7 @@ class Chaos:
                 http_timeout=2.0,
             )
             cleanup.push_async_callback(self.client.aclose)
+            cleanup.callback(self._note_where_things_stood)  # before the client closes
             await self._open_controller()
             await _until(
                 lambda: self.controller.state is ConnectionState.CONNECTED, 10, "first connect"
@@ -180,14 +217,14 @@ class Chaos:
             self.report.reconnects, self.report.frames_dropped = c.reconnects, c.frames_dropped
             self.report.fallback_refreshes = c.fallback_refreshes
             self.report.refreshes = self.server.state.refresh_calls
-            self.report.task_failures += self.controller.task_failures
             await self.client.aclose()
+            self._count_task_failures()
             self.report.leaked_tasks += self.controller.live_tasks()
             await self.tail.stop()
             try:
                 await _until(lambda: self.proxy.open_links == 0, 10, "proxy links to close")
-            except AssertionError as exc:
-                raise AssertionError(
+            except ProductFailure as exc:
+                raise ProductFailure(
                     f"{exc}: still linked {self.proxy.describe_links()}; "
                     f"this process's sockets {self._client_sockets()}"
                 ) from None
@@ -227,7 +264,8 @@ class Chaos:
     async def _open_controller(self) -> None:
         await _retrying(lambda: self.client.auth.login(DEMO_EMAIL, DEMO_PASSWORD))
         session = self.client.auth.session
-        assert session is not None
+        if session is None:
+            raise ProductFailure("the session of the login just made was gone at once")
         self.login = self.server.state.login_of(session.refresh)
         self.controller: NotificationController = self.client.open_controller()
         self.controller.subscribe(self._record)
@@ -239,7 +277,15 @@ class Chaos:
             try:
                 await self._check_sessions()
             except Exception as exc:  # the run must say so, and the watch go on
-                self.report.crashed = f"watching sessions: {exc!r}"[:300]
+                what = f"watching sessions: {exc!r}"[:300]
+                kind = failure_kind(exc)
+                found = (
+                    self.report.product_failures
+                    if kind == "product"
+                    else self.report.harness_errors
+                )
+                if what not in found:
+                    found.append(what)
 
     async def _check_sessions(self) -> None:
         # The watcher and the end of the run both check: one at a time, or a
@@ -252,7 +298,7 @@ class Chaos:
             self._judge_logout(self.login, "dashboard: " + self.controller.reason)
             old = self.controller
             self.retired_held.update(n.id for n in old.inbox)
-            self.report.task_failures += old.task_failures
+            self.retired.append(old)
             await old.aclose()
             self.report.leaked_tasks += old.live_tasks()
             await self._open_controller()
@@ -295,6 +341,8 @@ class Chaos:
     async def _act_like_a_user(self) -> None:
         while True:
             await asyncio.sleep(self.user_rng.uniform(0.05, 0.2))
+            if self.controller.closing:  # being retired: the dashboard is unbound from it
+                continue
             unread = [n.id for n in self.controller.inbox if not n.is_read][:50]
             if self.user_rng.random() < 0.03:
                 self.all_read_snapshots.append({n.id for n in self.controller.inbox})
@@ -390,6 +438,17 @@ class Chaos:
 
         with contextlib.suppress(AssertionError):  # reported as mismatches
             await _until(read_states_agree, 20, "read states to agree")
+
+    def _count_task_failures(self) -> None:
+        """Every controller's crashed tasks, once (at the end, or when the run stops)."""
+        if self._failures_counted or not hasattr(self, "controller"):
+            return
+        self._failures_counted = True
+        for controller in [*self.retired, self.controller]:
+            self.report.task_failures += [
+                f"{'' if controller is self.controller else 'retired: '}{failure}"
+                for failure in controller.task_failures
+            ]
 
     def _held(self) -> set[str]:
         return {n.id for n in self.controller.inbox} | self.retired_held

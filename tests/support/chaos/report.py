@@ -17,6 +17,17 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 
+class ProductFailure(AssertionError):
+    """The product broke a promise the soak relies on (it never reconnected,
+    its outbox never drained, a new login's session vanished): the product's
+    fault. Any other exception in the soak's own code is a harness error."""
+
+
+def failure_kind(exc: BaseException) -> str:
+    """Whose fault an exception that stopped (part of) a run is: "product" or "harness"."""
+    return "product" if isinstance(exc, ProductFailure) else "harness"
+
+
 @dataclass
 class ChaosReport:
     """Counts of what happened, and lists of what went wrong (empty when clean)."""
@@ -36,8 +47,14 @@ class ChaosReport:
     spurious_logouts: list[str] = field(default_factory=list)
     #: Background tasks of the product that crashed.
     task_failures: list[str] = field(default_factory=list)
-    #: The run itself could not finish (e.g. the client never reconnected).
+    #: The run itself could not finish (e.g. the client never reconnected),
+    #: and whose fault that was: "product" or "harness" (see failure_kind).
     crashed: str = ""
+    crash_kind: str = ""
+    #: What the session watcher met on the way, by whose fault: broken promises
+    #: of the product, and errors of the soak's own code (fix the test then).
+    product_failures: list[str] = field(default_factory=list)
+    harness_errors: list[str] = field(default_factory=list)
     leaked_tasks: int = 0
     leaked_fds: int = 0
     leaked_connections: int = 0
@@ -75,15 +92,31 @@ class ChaosReport:
             "leaked tasks": self.leaked_tasks,
             "leaked fds": self.leaked_fds,
             "leaked connections": self.leaked_connections,
+            "product failures": len(self.product_failures),
+            "harness errors": len(self.harness_errors),
         }
         found = [f"{what} {count}" for what, count in checks.items() if count]
         if self.crashed:
-            return [f"crashed: {self.crashed}", *found]
+            return [f"crashed ({self.crash_kind or 'harness'}): {self.crashed}", *found]
         if self.machinery_growth_mb >= self.MACHINERY_LIMIT_MB:
             found.append(f"non-data growth {self.machinery_growth_mb:.1f} MB")
         if not (self.created and self.marks):
             found.append("nothing happened")
         return found
+
+    def verdict(self) -> str:
+        """Whose fault a failure is: "product", "harness", both, or "ok" when none."""
+        problems = self.problems()
+        if not problems:
+            return "ok"
+        harness_crash = bool(self.crashed) and self.crash_kind != "product"
+        harness_items = int(bool(self.harness_errors)) + int(harness_crash)
+        kinds = []
+        if len(problems) > harness_items:  # anything else is a promise the product broke
+            kinds.append("product")
+        if harness_items:
+            kinds.append("harness")
+        return "FAIL (" + " and ".join(kinds) + ")"
 
     def line(self) -> str:
         """One line for a seed sweep's table."""
@@ -96,7 +129,7 @@ class ChaosReport:
             f"{self.leaked_tasks}/{self.leaked_fds}/{self.leaked_connections}  "
             f"refreshes {self.refreshes:>3}  forced-logouts {self.forced_logouts}  "
             f"spurious {len(self.spurious_logouts)}  {self.seconds:>4.0f} s  "
-            + ("ok" if not self.problems() else "FAIL: " + ", ".join(self.problems()))
+            + (self.verdict() + ": " + ", ".join(self.problems()) if self.problems() else "ok")
         )
 
     def summary(self) -> str:
@@ -113,10 +146,13 @@ class ChaosReport:
             f"storm guard {self.auth_gave_up}; reconnects {self.reconnects}, frames dropped "
             f"{self.frames_dropped}, fallback refreshes {self.fallback_refreshes}; crashed "
             f"tasks {self.task_failures}; leaked tasks {self.leaked_tasks}, fds "
-            f"{self.leaked_fds}, connections {self.leaked_connections}; RSS growth "
+            f"{self.leaked_fds}, connections {self.leaked_connections}; product failures "
+            f"{self.product_failures}, harness errors {self.harness_errors}; RSS growth "
             f"{self.rss_growth_mb:.1f} MB, of it not notification data "
             f"{self.machinery_growth_mb:.2f} MB"
             + (f"; lost ones: {dict(self.lost_histories)}" if self.lost_histories else "")
+            + (f"; crashed ({self.crash_kind}): {self.crashed}" if self.crashed else "")
+            + f"; verdict: {self.verdict()}"
         )
 
 
