@@ -533,29 +533,26 @@ class DashboardScreen(Screen[None]):
         self.marks.mark_shown()
 
     def action_mark_read(self) -> None:
-        if self.marks.set_read(True):
-            return
-        if self.controller and (current := self.current):
-            title = one_line(current.title, 40)
-            intent = self.controller.mark_read(current.id, hold=UNDO_SECONDS)
-            if intent is None:
-                self.say(f"“{title}” is read already — nothing changed")
-            else:
-                self._offer_undo_of([(intent, current)], f"marked “{title}” read")
+        if not self.marks.set_read(True):
+            self._mark_current(True)
 
     def action_mark_unread(self) -> None:
         if self.controller and self._undo_all_offered and self.controller.can_undo_mark_all_read():
             self._undo_mark_all_read(self.controller)
             return
-        if self.marks.set_read(False):
-            return
+        if not self.marks.set_read(False):
+            self._mark_current(False)
+
+    def _mark_current(self, is_read: bool) -> None:
+        """Mark the row under the cursor (undoable for a few seconds), and say so."""
         if self.controller and (current := self.current):
-            title = one_line(current.title, 40)
-            intent = self.controller.mark_unread(current.id, hold=UNDO_SECONDS)
+            title, word = one_line(current.title, 40), "read" if is_read else "unread"
+            mark = self.controller.mark_read if is_read else self.controller.mark_unread
+            intent = mark(current.id, hold=UNDO_SECONDS)
             if intent is None:
-                self.say(f"“{title}” is unread already — nothing changed")
+                self.say(f"“{title}” is {word} already — nothing changed")
             else:
-                self._offer_undo_of([(intent, current)], f"marked “{title}” unread")
+                self._offer_undo_of([(intent, current)], f"marked “{title}” {word}")
 
     def _undo_mark_all_read(self, controller: NotificationController) -> None:
         self._undo_all_offered = False
