@@ -4,17 +4,14 @@ focus reports written to its input, the exact sequences found in its raw output.
 from __future__ import annotations
 
 import base64
-import contextlib
 import re
-from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
-from pathlib import Path
 
-from tests.functional.test_cli import login, run_cli
-from tests.support.cli import cli_login
-from tests.support.terminal import FOCUS_IN, FOCUS_OUT, Terminal, in_terminal
+from tests.support.cli import login, run_cli
+from tests.support.pty_dashboard import MESSAGE, SENDER, dashboard, push
+from tests.support.terminal import FOCUS_IN, FOCUS_OUT, Terminal
 from tests.support.waiting import wait_for
-from tiri_tui.server import DEMO_EMAIL, DEMO_PASSWORD, DemoServer
+from tiri_tui.server import DEMO_EMAIL
 
 OSC9, BEL = b"\x1b]9;", b"\x07"
 #: The help screen's words: once shown, every input written before it was handled.
@@ -22,22 +19,6 @@ HELP_SHOWN = b"move down"
 HOSTILE_TITLE = (
     "Hi\x1b]52;c;ZXZpbA==\x07\x1b\\ there; more\x9c\x9b2J\nline two\x00 \u202eevil\u202c"
 )
-
-
-@contextlib.asynccontextmanager
-async def dashboard(
-    server: DemoServer, home: Path, *args: str, env: dict[str, str] | None = None, config: str = ""
-) -> AsyncIterator[Terminal]:
-    """A logged-in dashboard in a pty, its socket subscribed, focus reporting on."""
-    code, _, err = await cli_login(home, "--server", server.url, password=DEMO_PASSWORD)
-    assert code == 0, err
-    if config:
-        (home / "config" / "config.toml").write_text(config)
-    async with in_terminal("--server", server.url, *args, home=home, env=env or {}) as terminal:
-        await terminal.wait_for_output(b"\x1b[?1004h")  # Textual asked for focus reports
-        user = server.user(DEMO_EMAIL)
-        await wait_for(lambda: server.hub.sockets(user), 15, what="the dashboard's socket")
-        yield terminal
 
 
 async def handled(terminal: Terminal, report: bytes) -> None:
@@ -49,21 +30,8 @@ async def handled(terminal: Terminal, report: bytes) -> None:
     terminal.write(b"\x1b")
 
 
-#: Who sends each pushed notification, and what it says: every alert carries both.
-SENDER, MESSAGE = "Ana", "Can you help on Saturday?"
 #: What follows a title in an alert's text.
 FROM = f" — {SENDER}: {MESSAGE}"
-
-
-async def push(server: DemoServer, title: str, **fields: str) -> None:
-    fields = {
-        "priority": "normal",
-        "notification_type": "request_accepted",
-        "created_by_name": SENDER,
-        "message": MESSAGE,
-        **fields,
-    }
-    await server.create_notification(title=title, **fields)
 
 
 async def test_blurred_an_arrival_raises_the_exact_osc9_and_focused_none(server, home):

@@ -5,34 +5,12 @@ from __future__ import annotations
 import asyncio
 import json
 import signal
-from pathlib import Path
 
 import pytest
 
-from tests.support.cli import spawn_cli
+from tests.support.cli import login, run_cli, spawn_cli
 from tiri_tui.cli import build_parser, main
-from tiri_tui.server import DEMO_EMAIL, DEMO_PASSWORD, DemoServer
-
-
-async def run_cli(home: Path, *args: str, stdin: str = "") -> tuple[int, str, str]:
-    process = await spawn_cli(home, *args, stdin=asyncio.subprocess.PIPE)
-    out, err = await asyncio.wait_for(process.communicate(stdin.encode()), 30)
-    return process.returncode, out.decode(), err.decode()
-
-
-async def login(
-    server: DemoServer, home: Path, password: str = DEMO_PASSWORD
-) -> tuple[int, str, str]:
-    return await run_cli(
-        home,
-        "--server",
-        server.url,
-        "login",
-        "--email",
-        DEMO_EMAIL,
-        "--password-stdin",
-        stdin=password + "\n",
-    )
+from tiri_tui.server import DEMO_EMAIL, DEMO_PASSWORD
 
 
 async def test_login_confirms_in_one_line_and_stores_a_private_session(server, home):

@@ -4,7 +4,7 @@ under it, and the dashboard comes back with what arrived meanwhile."""
 
 from __future__ import annotations
 
-from tests.functional.test_alerts import dashboard, push
+from tests.support.pty_dashboard import dashboard, push
 from tests.support.waiting import wait_for
 
 CONFIG = """

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.functional.test_cli import run_cli
+from tests.support.cli import run_cli
 
 CONFIG = """bell = true
 fallback_interval = 12

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from tests.functional.test_cli import login, run_cli
+from tests.support.cli import login, run_cli
 from tests.support.clients import make_client
 from tests.support.waiting import wait_for
 from tiri_tui.count import Reading, render

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import json
 
-from tests.functional.test_cli import login, run_cli
-from tests.functional.test_security import certificates, issued_tokens  # noqa: F401 - a fixture
+from tests.support.cli import login, run_cli
+from tests.support.tokens import issued_tokens
 from tiri_tui.server import DemoServer
 
 
@@ -96,7 +96,7 @@ async def test_an_ended_session_says_to_log_in(server, home):
     assert "websocket" not in found  # later steps need a session
 
 
-async def test_an_untrusted_certificate_and_then_the_ca_bundle(certificates, home):  # noqa: F811
+async def test_an_untrusted_certificate_and_then_the_ca_bundle(certificates, home):
     server_context, bundle = certificates
     async with DemoServer(seed_count=3, ssl_context=server_context) as server:
         code, found, _ = await doctor(home, server)

@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from tests.functional.test_cli import login
+from tests.support.cli import login
 
 
 async def pipeline_into_head(server, home, *command: str) -> tuple[int, str, str]:

@@ -6,19 +6,18 @@ import asyncio
 import itertools
 import json
 import os
-import ssl
 import sys
 import time
 
 import httpx
 import pytest
-import trustme
 from aiohttp import web
 
 from tests.support.cli import cli_login, spawn_cli
 from tests.support.clients import make_client
+from tests.support.dashboards import row_line
+from tests.support.tokens import issued_tokens
 from tests.support.waiting import wait_for
-from tests.ui.test_app import row_line
 from tiri_tui.api import TiriApi
 from tiri_tui.client import TiriClient
 from tiri_tui.config import Settings, security_warnings
@@ -34,20 +33,6 @@ HOSTILE = (
     "\x1b[31mRED\x1b[0m \x1b]52;c;ZXZpbA==\x07 [bold red]markup[/] \u202eevil\u202c nul\x00 \x9b2J"
 )
 FORBIDDEN = ("\x1b", "\x07", "\x00", "\u202e", "\u202c", "\x9b")
-
-
-def issued_tokens(server: DemoServer) -> list[str]:
-    """Record every token the server signs from now on."""
-    tokens: list[str] = []
-    original = server.state._encode
-
-    def encode(*args, **kwargs):
-        token = original(*args, **kwargs)
-        tokens.append(token)
-        return token
-
-    server.state._encode = encode
-    return tokens
 
 
 async def test_a_full_debug_session_leaks_no_token_anywhere(server, home, tmp_path):
@@ -138,17 +123,6 @@ async def test_redirects_are_not_followed_with_the_token(server, client):
     finally:
         await front_runner.cleanup()
         await other_runner.cleanup()
-
-
-@pytest.fixture(scope="module")
-def certificates(tmp_path_factory):
-    ca = trustme.CA()
-    cert = ca.issue_cert("127.0.0.1", "localhost")
-    server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    cert.configure_cert(server_context)
-    bundle = tmp_path_factory.mktemp("tls") / "ca.pem"
-    ca.cert_pem.write_to_path(str(bundle))
-    return server_context, bundle
 
 
 @pytest.mark.parametrize("mode", ["trusted-ca", "no-ca", "insecure"])

@@ -10,7 +10,7 @@ import signal
 
 import aiohttp
 
-from tests.functional.test_cli import run_cli
+from tests.support.cli import run_cli
 from tests.support.waiting import wait_for
 from tests.support.web import dashboards_running, served
 from tiri_tui.auth import FileTokenStore

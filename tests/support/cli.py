@@ -8,6 +8,8 @@ import sys
 from asyncio.subprocess import PIPE
 from pathlib import Path
 
+from tiri_tui.server import DEMO_EMAIL, DEMO_PASSWORD, DemoServer
+
 
 async def spawn_cli(home: Path, *args: str, stdin: int | None = None) -> asyncio.subprocess.Process:
     """Start `python -m tiri_tui ARGS` with its own TIRI_HOME, stdout and stderr piped."""
@@ -34,3 +36,26 @@ async def cli_login(home: Path, *options: str, password: str) -> tuple[int, str,
     out, err = await login.communicate(password.encode() + b"\n")
     assert login.returncode is not None
     return login.returncode, out.decode(), err.decode()
+
+
+async def run_cli(home: Path, *args: str, stdin: str = "") -> tuple[int, str, str]:
+    """`tiri-tui ARGS` to its end: (exit code, stdout, stderr)."""
+    process = await spawn_cli(home, *args, stdin=asyncio.subprocess.PIPE)
+    out, err = await asyncio.wait_for(process.communicate(stdin.encode()), 30)
+    return process.returncode, out.decode(), err.decode()
+
+
+async def login(
+    server: DemoServer, home: Path, password: str = DEMO_PASSWORD
+) -> tuple[int, str, str]:
+    """`tiri-tui login` as the demo user (the password on stdin)."""
+    return await run_cli(
+        home,
+        "--server",
+        server.url,
+        "login",
+        "--email",
+        DEMO_EMAIL,
+        "--password-stdin",
+        stdin=password + "\n",
+    )

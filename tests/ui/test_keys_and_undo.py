@@ -178,7 +178,7 @@ async def test_ctrl_c_quits_as_in_every_terminal_tool(first):
         await pilot.pause()
         await pilot.press("ctrl+c")
         await pilot.pause()
-        assert app.return_code is not None or not app.is_running
+        assert app.return_code == 0  # quit, not crashed
 
 
 # -- 13: n / N, half and full pages, counts, y ------------------------------------------------------

@@ -7,9 +7,9 @@ from datetime import timedelta
 
 import pytest
 
+from tests.support.dashboards import SIZE, list_text, offline_dashboard
 from tests.support.fakes import NOW, sample
 from tests.support.waiting import wait_for
-from tests.ui.test_app import SIZE, list_text, offline_dashboard
 from tiri_tui.config import ConfigError, load_settings
 from tiri_tui.customisation import Customisation, SavedView
 from tiri_tui.server import DEMO_EMAIL

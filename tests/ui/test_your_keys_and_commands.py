@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.dashboards import SIZE, offline_dashboard, row_line
 from tests.support.fakes import sample
 from tests.support.rendered import visible
 from tests.support.waiting import wait_for
-from tests.ui.test_app import SIZE, offline_dashboard, row_line
 from tiri_tui.config import ConfigError, load_settings
 from tiri_tui.customisation import Customisation, KeyChoice, UserCommand
 from tiri_tui.models import encode_extra
