@@ -38,6 +38,7 @@ from tiri_tui.events import (
     UnreadCountChanged,
 )
 from tiri_tui.inbox import Inbox, Upsert
+from tiri_tui.intents import IntentAction
 from tiri_tui.models import Notification
 from tiri_tui.outbox_sync import UNDO_SECONDS, Intent, OutboxSync
 from tiri_tui.pacing import let_others_run
@@ -363,14 +364,14 @@ class NotificationController:
         """Mark read now (optimistic) and send it through the outbox (``hold``:
         seconds it may still be undone before it is sent); None: nothing changed."""
         if self._set_read_locally(notification_id, True):
-            return self.outbox.submit("mark_read", notification_id, hold=hold)
+            return self.outbox.submit(IntentAction.MARK_READ, notification_id, hold=hold)
         return None
 
     def mark_unread(self, notification_id: str, *, hold: float = 0.0) -> Intent | None:
         """Mark unread now (optimistic) and send it through the outbox (``hold``:
         as for :meth:`mark_read`); None: nothing changed."""
         if self._set_read_locally(notification_id, False):
-            return self.outbox.submit("mark_unread", notification_id, hold=hold)
+            return self.outbox.submit(IntentAction.MARK_UNREAD, notification_id, hold=hold)
         return None
 
     def undo(self, done: Sequence[tuple[Intent, Notification]]) -> Undone:
@@ -380,12 +381,12 @@ class NotificationController:
         undone = Undone()
         for intent, before in done:
             if self.outbox.cancel(intent):
-                if intent.action == "delete":
+                if intent.action is IntentAction.DELETE:
                     self._restore(before)
                 else:
                     self._set_read_locally(before.id, before.is_read)
                 undone.taken_back += 1
-            elif intent.action == "delete":
+            elif intent.action is IntentAction.DELETE:
                 undone.too_late += 1
             elif (self.mark_read if before.is_read else self.mark_unread)(before.id):
                 undone.sent_back += 1
@@ -422,7 +423,7 @@ class NotificationController:
             return asyncio.ensure_future(_nothing())
         self.set_unread(0)
         self._last_all_read = []
-        self.outbox.submit("mark_all_read", None)
+        self.outbox.submit(IntentAction.MARK_ALL_READ, None)
         return self.spawn(self._read_in_slices(self.held.ids(), None), "tiri-all-read")
 
     def delete(self, notification_id: str, *, hold: float = 0.0) -> Intent | None:
@@ -440,7 +441,7 @@ class NotificationController:
         if not removed.is_read and self.unread_count:
             self.set_unread(self.unread_count - 1)
         return self.outbox.submit(
-            "delete", notification_id, was_unread=not removed.is_read, hold=hold
+            IntentAction.DELETE, notification_id, was_unread=not removed.is_read, hold=hold
         )
 
     def reconnect(self) -> None:

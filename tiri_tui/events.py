@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from tiri_tui.intents import IntentAction
 from tiri_tui.models import Notification
 from tiri_tui.policy import ConnectionState, StateCode
 
@@ -82,7 +83,7 @@ class ServerError:
 class ActionQueued:
     """An intent could not reach the server and waits in the outbox."""
 
-    action: str
+    action: IntentAction
     reason: str
 
 

@@ -16,10 +16,11 @@ from collections import deque
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, assert_never
 
 from tiri_tui.api import TiriApi
 from tiri_tui.errors import ApiError, LoginRequired, RateLimited, TiriError, is_transient
+from tiri_tui.intents import IntentAction
 from tiri_tui.models import Notification
 from tiri_tui.store import Outbox, OutboxEntry
 
@@ -38,13 +39,15 @@ UNDO_SECONDS = 5.0
 #: outbox tries again on its own; doubled each time up to RETRY_MAX.
 RETRY_FIRST = 1.0
 RETRY_MAX = 30.0
+#: The intents about one notification's read state.
+MARKS = frozenset({IntentAction.MARK_READ, IntentAction.MARK_UNREAD})
 
 
 @dataclass(eq=False)
 class Intent:
     """One intent not yet acknowledged by the server; ``seq`` once it is on disk."""
 
-    action: str
+    action: IntentAction
     notification_id: str | None
     was_unread: bool = False
     seq: int | None = None
@@ -75,7 +78,7 @@ class OutboxSync:
         outbox: Outbox,
         api: TiriApi,
         *,
-        on_queued: Callable[[str, str], None],
+        on_queued: Callable[[IntentAction, str], None],
         on_all_read: Callable[[datetime], None],
         on_login_required: Callable[[], None],
         spawn: Callable[[Coroutine[Any, Any, None], str], object],
@@ -154,7 +157,7 @@ class OutboxSync:
 
     def submit(
         self,
-        action: str,
+        action: IntentAction,
         notification_id: str | None,
         *,
         was_unread: bool = False,
@@ -166,6 +169,7 @@ class OutboxSync:
         quit or a crash meanwhile sends it at the next start), during which
         :meth:`cancel` takes it back. Intents behind it wait too: order is kept.
         """
+        action = IntentAction(action)
         self._remember(action, notification_id)
         intent = Intent(action, notification_id, was_unread)
         if hold > 0:
@@ -180,7 +184,7 @@ class OutboxSync:
         if intent is self._in_flight or intent not in self._pending:
             return False
         self._pending.remove(intent)
-        if intent.notification_id is not None and intent.action in ("mark_read", "mark_unread"):
+        if intent.notification_id is not None and intent.action in MARKS:
             self._marks.pop(intent.notification_id, None)  # the server never had it
         forgotten = asyncio.Event()
         self._forgetting.add(forgotten)
@@ -223,7 +227,7 @@ class OutboxSync:
         except Exception:
             # A disk that refuses the write must not hold every later intent
             # back: this one is sent from memory (lost only if we also crash).
-            log.exception("could not queue %s on disk", intent.action)
+            log.exception("could not queue %s on disk", intent.action.words)
         finally:
             intent.written.set()
         await self.flush()
@@ -272,16 +276,16 @@ class OutboxSync:
                 self._retry_delay = min(RETRY_MAX, self._retry_delay * 2)
                 return False
             # 404: the notification is gone; other refusals never succeed.
-            log.warning("dropping queued %s: %s", entry.action, exc)
+            log.warning("dropping queued %s: %s", entry.action.words, exc)
             if not (isinstance(exc, ApiError) and exc.status == 404):
-                self._tell(entry, f"{entry.action} failed: {exc}")
+                self._tell(entry, f"{entry.action.words} failed: {exc}")
         await self._on_disk(self._outbox.done, seq)
         if seq is not None:
             self._told.discard(seq)
         self._pending.remove(entry)
         self.sent += 1
         self._retry_delay = RETRY_FIRST
-        if entry.action == "mark_all_read":
+        if entry.action is IntentAction.MARK_ALL_READ:
             # The server marked everything it had when the call arrived,
             # perhaps while our socket was down and its updates lost.
             self._on_all_read(sent_at)
@@ -309,14 +313,17 @@ class OutboxSync:
 
     async def _send(self, entry: Intent) -> None:
         target = entry.notification_id or ""
-        if entry.action == "mark_read":
-            await self._api.mark_read(target)
-        elif entry.action == "mark_unread":
-            await self._api.mark_unread(target)
-        elif entry.action == "delete":
-            await self._api.delete(target)
-        elif entry.action == "mark_all_read":
-            await self._api.mark_all_read()
+        match entry.action:
+            case IntentAction.MARK_READ:
+                await self._api.mark_read(target)
+            case IntentAction.MARK_UNREAD:
+                await self._api.mark_unread(target)
+            case IntentAction.DELETE:
+                await self._api.delete(target)
+            case IntentAction.MARK_ALL_READ:
+                await self._api.mark_all_read()
+            case _:
+                assert_never(entry.action)
 
     def _tell(self, entry: Intent, reason: str) -> None:
         if entry.seq is None or entry.seq in self._told:
@@ -324,11 +331,11 @@ class OutboxSync:
         self._told.add(entry.seq)
         self._on_queued(entry.action, reason)
 
-    def _remember(self, action: str, notification_id: str | None) -> None:
+    def _remember(self, action: IntentAction, notification_id: str | None) -> None:
         now = self._clock()
-        if action in ("mark_read", "mark_unread") and notification_id is not None:
-            self._marks[notification_id] = (action == "mark_read", now)
-        elif action == "mark_all_read":
+        if action in MARKS and notification_id is not None:
+            self._marks[notification_id] = (action is IntentAction.MARK_READ, now)
+        elif action is IntentAction.MARK_ALL_READ:
             self._all_read = (now, self._wall_clock())
         if len(self._marks) > 1000:  # old marks can no longer race with anything
             self._marks = {k: v for k, v in self._marks.items() if now - v[1] < MARK_MEMORY}
@@ -355,14 +362,14 @@ class OutboxSync:
         if not self._pending:
             return n
         for entry in self._pending:
-            if entry.action == "mark_all_read" and not n.is_read:
+            if entry.action is IntentAction.MARK_ALL_READ and not n.is_read:
                 n = n.with_read(True)
             elif entry.notification_id != n.id:
                 continue
-            elif entry.action == "delete":
+            elif entry.action is IntentAction.DELETE:
                 return None
-            elif (entry.action == "mark_read") != n.is_read:
-                n = n.with_read(entry.action == "mark_read")
+            elif (entry.action is IntentAction.MARK_READ) != n.is_read:
+                n = n.with_read(entry.action is IntentAction.MARK_READ)
         return n
 
     def rebase_count(self, server_count: int) -> int:
@@ -370,12 +377,15 @@ class OutboxSync:
         (a pending delete of an unread one counts as one fewer)."""
         count = server_count
         for entry in self._pending:
-            if entry.action == "mark_all_read":
-                count = 0
-            elif entry.action == "mark_read":
-                count -= 1
-            elif entry.action == "mark_unread":
-                count += 1
-            elif entry.action == "delete" and entry.was_unread:
-                count -= 1
+            match entry.action:
+                case IntentAction.MARK_ALL_READ:
+                    count = 0
+                case IntentAction.MARK_READ:
+                    count -= 1
+                case IntentAction.MARK_UNREAD:
+                    count += 1
+                case IntentAction.DELETE:
+                    count -= entry.was_unread
+                case _:
+                    assert_never(entry.action)
         return max(0, count)

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from tiri_tui.intents import IntentAction
 from tiri_tui.models import Notification, WireError
 
 log = logging.getLogger(__name__)
@@ -159,17 +160,13 @@ class OutboxEntry:
     """One intent that has not reached the server yet."""
 
     seq: int
-    action: str
+    action: IntentAction
     notification_id: str | None
     queued_at: float
     attempts: int
     #: A delete of a notification that was unread here: until the server has
     #: it, the server's unread count still includes that one.
     was_unread: bool = False
-
-
-#: The intents the outbox replays, and nothing else.
-OUTBOX_ACTIONS = frozenset({"mark_read", "mark_unread", "mark_all_read", "delete"})
 
 
 class Outbox(_Database):
@@ -191,21 +188,29 @@ class Outbox(_Database):
             db.execute("ALTER TABLE outbox ADD COLUMN was_unread INTEGER NOT NULL DEFAULT 0")
 
     def pending(self) -> list[OutboxEntry]:
-        """Every queued intent, oldest first."""
-        return [
-            OutboxEntry(seq, action, nid, queued_at, attempts, bool(was_unread))
-            for seq, action, nid, queued_at, attempts, was_unread in self._db.execute(
-                "SELECT seq, action, notification_id, queued_at, attempts, was_unread"
-                " FROM outbox ORDER BY seq"
-            )
-        ]
+        """Every queued intent this version can send, oldest first.
+
+        An action it does not know (queued by a newer tiri-tui) stays on disk
+        for a version that does: it can be neither sent nor known to be done.
+        """
+        entries = []
+        for seq, action, nid, queued_at, attempts, was_unread in self._db.execute(
+            "SELECT seq, action, notification_id, queued_at, attempts, was_unread"
+            " FROM outbox ORDER BY seq"
+        ):
+            try:
+                known = IntentAction(action)
+            except ValueError:
+                log.warning("leaving queued intent #%d on disk: unknown action %r", seq, action)
+                continue
+            entries.append(OutboxEntry(seq, known, nid, queued_at, attempts, bool(was_unread)))
+        return entries
 
     def add(
-        self, action: str, notification_id: str | None, *, was_unread: bool = False
+        self, action: IntentAction, notification_id: str | None, *, was_unread: bool = False
     ) -> OutboxEntry:
         """Queue an intent (persisted before any attempt is made)."""
-        if action not in OUTBOX_ACTIONS:
-            raise ValueError(f"unknown outbox action {action!r}")
+        action = IntentAction(action)  # ValueError: not an intent the outbox carries
         now = time.time()
         cursor = self._db.execute(
             "INSERT INTO outbox (action, notification_id, queued_at, was_unread)"

@@ -130,7 +130,7 @@ class TailPrinter:
             case ServerError(message=message):
                 self._error(f"server error: {message}")
             case ActionQueued(action=action, reason=reason):
-                self._error(f"{action} queued: {reason}")
+                self._error(f"{action.words} queued: {reason}")
 
     def notification(self, n: Notification, *, backlog: bool = False) -> None:
         """Print a notification once per id, ever (``backlog``: one of the ``-n``

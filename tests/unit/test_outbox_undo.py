@@ -3,69 +3,12 @@ back by an undo, sent when the window ends or at the next start, never lost."""
 
 from __future__ import annotations
 
-import asyncio
-from pathlib import Path
-
 from tests.support.clock import FakeClock
 from tests.support.fakes import offline_controller, sample
+from tests.support.outbox import RecordingApi, Tasks, make_sync
 from tests.support.waiting import wait_for
-from tiri_tui.outbox_sync import UNDO_SECONDS, OutboxSync
+from tiri_tui.outbox_sync import UNDO_SECONDS
 from tiri_tui.store import Outbox
-
-
-class RecordingApi:
-    """Accepts every call and remembers it."""
-
-    mark_all_route = None
-
-    def __init__(self) -> None:
-        self.calls: list[tuple[str, str]] = []
-
-    def __getattr__(self, name: str):
-        async def call(target: str = "") -> None:
-            self.calls.append((name, target))
-
-        return call
-
-
-class Tasks:
-    """The owner's background tasks, for the sync to spawn into."""
-
-    def __init__(self) -> None:
-        self.running: set[asyncio.Task[None]] = set()
-
-    def spawn(self, coro, name: str) -> asyncio.Task[None]:
-        task = asyncio.get_running_loop().create_task(coro, name=name)
-        self.running.add(task)
-        task.add_done_callback(self.running.discard)
-        return task
-
-    async def settle(self) -> None:
-        """Until every task that can run has run (the held ones sleep on)."""
-        for _ in range(20):
-            await asyncio.sleep(0)
-
-    def cancel(self) -> None:
-        for task in self.running:
-            task.cancel()
-
-
-async def run_now(call, *args, **kwargs):
-    return call(*args, **kwargs)
-
-
-def make_sync(path: Path, api: RecordingApi, clock: FakeClock, tasks: Tasks) -> OutboxSync:
-    return OutboxSync(
-        Outbox(path),
-        api,  # type: ignore[arg-type]
-        on_queued=lambda action, reason: None,
-        on_all_read=lambda before: None,
-        on_login_required=lambda: None,
-        spawn=tasks.spawn,
-        run_io=run_now,
-        clock=clock,
-        sleep=clock.sleep,
-    )
 
 
 async def test_a_held_intent_is_sent_only_when_its_undo_window_ends(tmp_path):

@@ -224,7 +224,7 @@ class DashboardScreen(Screen[None]):
             case ServerError(message=message):
                 self._notices.append((f"Server error: {message}", "error"))
             case ActionQueued(action=action, reason=reason):
-                self._notices.append((f"{action.replace('_', ' ')}: {reason}", "warning"))
+                self._notices.append((f"{action.words}: {reason}", "warning"))
             case ListReset():
                 self._reset = True
             case _:
