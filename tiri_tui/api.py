@@ -27,6 +27,8 @@ COLLECTION = "/api/notifications/notifications/"
 MAX_PAGE_SIZE = 100
 #: A page body larger than this is refused unread (a hostile or broken server).
 MAX_BODY_BYTES = 8 << 20
+#: How long every call waits after a 429 that did not say how long (no Retry-After).
+RATE_LIMIT_PAUSE = 30.0
 
 
 def origin_of(url: str) -> tuple[str, str, int | None]:
@@ -49,14 +51,43 @@ def _retry_after(response: httpx.Response) -> float | None:
 
 
 class TiriApi:
-    """One server's notifications API on behalf of one logged-in session."""
+    """One server's notifications API on behalf of one logged-in session.
 
-    def __init__(self, server: str, http: Callable[[], httpx.AsyncClient], auth: Auth) -> None:
+    It owns the server's Retry-After: after a 429, whoever made the call,
+    every call fails at once with :class:`RateLimited` until the time the
+    server asked for has passed — the outbox, the walks and a status bar's
+    count all wait alike, and none asks the server again meanwhile.
+    """
+
+    def __init__(
+        self,
+        server: str,
+        http: Callable[[], httpx.AsyncClient],
+        auth: Auth,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.server = server.rstrip("/")
         self._http = http
         self._auth = auth
+        self._clock = clock
         #: Which mark-all route this server answers: None until learned.
         self.mark_all_route: str | None = None
+        #: No call before this moment (``clock``): the server's last Retry-After.
+        self._paused_until = 0.0
+
+    def paused_for(self) -> float:
+        """Seconds every call must still wait, as the server asked (0: none)."""
+        return max(0.0, self._paused_until - self._clock())
+
+    def _check_not_paused(self) -> None:
+        wait = self.paused_for()
+        if wait > 0:
+            raise RateLimited(wait)
+
+    def _rate_limited(self, response: httpx.Response) -> RateLimited:
+        wait = _retry_after(response)
+        self._paused_until = self._clock() + (RATE_LIMIT_PAUSE if wait is None else wait)
+        return RateLimited(wait)
 
     async def _request(
         self,
@@ -70,6 +101,7 @@ class TiriApi:
         if url.startswith("http") and origin_of(url) != origin_of(self.server):
             # Never hand the token to another host, whatever a page says.
             raise ApiError(0, "refusing to follow a link to another server")
+        self._check_not_paused()
         response = await self._send(method, url, json, params, await self._auth.access_token())
         if response.status_code == 401:
             token = await self._auth.access_token(force_refresh=True)
@@ -77,7 +109,7 @@ class TiriApi:
         if response.status_code in accept:
             return response
         if response.status_code == 429:
-            raise RateLimited(_retry_after(response))
+            raise self._rate_limited(response)
         raise ApiError(response.status_code, message_from_body(_body(response)))
 
     async def _send(
@@ -153,13 +185,14 @@ class TiriApi:
         answers 403 for a refused Origin as for a refused token, and only REST
         can tell them apart. Raises a TiriError when the answer says neither.
         """
+        self._check_not_paused()
         response = await self._send("GET", COLLECTION + "unread_count/", None, None, token)
         if response.status_code in (401, 403):
             return False
         if 200 <= response.status_code < 300:
             return True
         if response.status_code == 429:
-            raise RateLimited(_retry_after(response))
+            raise self._rate_limited(response)
         raise ApiError(response.status_code, message_from_body(_body(response)))
 
     # -- writing ----------------------------------------------------------------------------

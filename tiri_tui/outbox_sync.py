@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, assert_never
 
-from tiri_tui.api import TiriApi
+from tiri_tui.api import RATE_LIMIT_PAUSE, TiriApi
 from tiri_tui.errors import ApiError, LoginRequired, RateLimited, TiriError, is_transient
 from tiri_tui.intents import IntentAction
 from tiri_tui.models import Notification
@@ -29,7 +29,6 @@ log = logging.getLogger(__name__)
 RunIO = Callable[..., Awaitable[Any]]
 BACK_ONLINE = "will retry when back online"
 #: Pause after a 429 that did not say how long to wait.
-RATE_LIMIT_PAUSE = 30.0
 #: Seconds a delivered mark is remembered against stale copies of the server's.
 MARK_MEMORY = 120.0
 #: How long an intent the person may still undo is held back (on disk) before
@@ -101,7 +100,6 @@ class OutboxSync:
         self._told: set[int] = set()
         #: Seconds from submit to the intent being on disk (the recent ones).
         self.write_times: deque[float] = deque(maxlen=1000)
-        self._not_before = 0.0
         #: The latest local mark per id, and the latest mark-all: (read?, when).
         self._marks: dict[str, tuple[bool, float]] = {}
         self._all_read: tuple[float, datetime] | None = None
@@ -236,8 +234,9 @@ class OutboxSync:
         """Send every pending intent in order; stop at the first that cannot go yet."""
         async with self._lock:
             while self._pending and not self._stopped:
-                if self._clock() < self._not_before:
-                    return  # the server asked us to wait (429 Retry-After)
+                if (wait := self._api.paused_for()) > 0:
+                    self._retry_later(wait)  # the server asked us to wait (429 Retry-After)
+                    return
                 entry = self._pending[0]
                 if self._clock() < entry.hold_until:
                     self._wake_later(entry.hold_until)  # the person may still undo it
@@ -260,7 +259,7 @@ class OutboxSync:
             await self._send(entry)
         except RateLimited as exc:
             await self._on_disk(self._outbox.attempted, seq)
-            self._not_before = self._clock() + (exc.retry_after or RATE_LIMIT_PAUSE)
+            self._retry_later(self._api.paused_for() or exc.retry_after or RATE_LIMIT_PAUSE)
             self._tell(entry, f"the server asked to slow down; {BACK_ONLINE}")
             return False
         except LoginRequired as exc:

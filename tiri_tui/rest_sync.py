@@ -127,7 +127,6 @@ class RestSync:
         self._followed: set[str] = set()
         self._more_coverage = self._coverage()
         self._reconcile_now = asyncio.Event()
-        self._not_before = 0.0  # honours Retry-After
 
     # -- what the owner tells it -----------------------------------------------------------
     def start(self) -> None:
@@ -416,7 +415,7 @@ class RestSync:
                 break
             if self._connected and not self.gap_open:
                 continue  # live and in sync: nothing to do
-            if self._clock() < self._not_before:
+            if self._api.paused_for() > 0:
                 continue  # the server asked us to wait (429 Retry-After)
             self._counters.fallback_refreshes += 1
             # One walk at a time: a tick during a long walk queues the next one.
@@ -434,7 +433,7 @@ class RestSync:
                     self._reconcile_now.wait(), self._settings.reconcile_interval
                 )
             self._reconcile_now.clear()
-            if self.filters.active or self._clock() < self._not_before:
+            if self.filters.active or self._api.paused_for() > 0:
                 continue  # a filtered list is reloaded whole when it changes
             await self._guarded(self._reconcile(), "reconciling with the server")
 
@@ -467,10 +466,7 @@ class RestSync:
         except (TiriError, OSError) as exc:
             self._counters.walks_failed += 1
             self._counters.last_walk_failure = str(exc)
-            if isinstance(exc, RateLimited):
-                wait = exc.retry_after
-                wait = self._settings.fallback_interval if wait is None else wait
-                self._not_before = self._clock() + wait
-                log.info("rate limited: no REST refresh for %.0f s", wait)
+            if isinstance(exc, RateLimited):  # the client waits as the server asked
+                log.info("rate limited: no REST call for %.0f s", self._api.paused_for())
             else:
                 log.info("%s failed: %s", what, exc)

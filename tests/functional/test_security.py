@@ -234,9 +234,8 @@ async def test_429_retry_after_is_honoured_by_fallback_and_outbox(server, client
     # After each 429 the same client waits the Retry-After second (a little scheduling slack).
     gaps = [b - a for a, b in itertools.pairwise(stamps)]
     assert len(stamps) <= 6, stamps
-    assert sum(1 for gap in gaps if gap < 0.2) <= 2, (
-        gaps
-    )  # fallback and outbox may each be told once
+    # One owner of Retry-After: whoever met the 429, nobody asks again meanwhile.
+    assert all(gap > 0.9 for gap in gaps), gaps
     await controller.aclose()
 
 

@@ -25,6 +25,9 @@ class UnreachableApi:
 
     mark_all_route = None
 
+    def paused_for(self) -> float:
+        return 0.0  # never rate limited
+
     def __getattr__(self, name: str):
         async def unreachable(*args, **kwargs):
             raise ServerUnreachable("cannot reach the server (test)")

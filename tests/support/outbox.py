@@ -19,6 +19,9 @@ class RecordingApi:
     def __init__(self) -> None:
         self.calls: list[tuple[str, str]] = []
 
+    def paused_for(self) -> float:
+        return 0.0  # never rate limited
+
     def __getattr__(self, name: str):
         async def call(target: str = "") -> None:
             self.calls.append((name, target))

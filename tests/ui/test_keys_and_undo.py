@@ -281,6 +281,9 @@ class GatedApi:
     def __init__(self) -> None:
         self.gate = asyncio.Event()
 
+    def paused_for(self) -> float:
+        return 0.0  # never rate limited
+
     def __getattr__(self, name: str):
         async def call(*args: object) -> None:
             await self.gate.wait()
