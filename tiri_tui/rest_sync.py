@@ -177,6 +177,8 @@ class RestSync:
         self.filters = filters
         self.filters_answered = False
         self._next_url, self._chain_depth, self.has_more = None, 0, False
+        # A page of the list left behind that lands later continues no chain of this one.
+        self._more_coverage = self._coverage()
         self.synced_until = None
 
     def use_inbox(self, inbox: Inbox) -> None:
@@ -236,7 +238,7 @@ class RestSync:
         subscribed = self._connected and (
             self._subscribed or self._clock() - self._connected_at >= self._settings.subscribe_grace
         )
-        coverage = self._coverage()
+        coverage, filters = self._coverage(), self.filters
         newest: datetime | None = None
         url: str | None = None
         pages = 0
@@ -245,8 +247,13 @@ class RestSync:
             held_before = self._held_before(self._settings.page_size) if pages == 0 else frozenset()
             page = await self._page(url)
             self._take_page(
-                page, coverage, first=pages == 0, fetched_at=asked, held_before=held_before
+                page, coverage, filters, first=pages == 0, fetched_at=asked, held_before=held_before
             )
+            if filters != self.filters:
+                # A walk of the list left behind proves nothing of this one:
+                # another walks it (the gap stays open until one has).
+                self._fill_again = True
+                return
             if pages == 0:
                 self.loaded.set()  # the newest are shown; the rest may take a while
                 newest = newest_of(page)
@@ -314,13 +321,19 @@ class RestSync:
         self,
         page: Page,
         coverage: Coverage,
+        filters: Filters,
         *,
         first: bool,
         fetched_at: float,
         held_before: frozenset[str] = frozenset(),
     ) -> None:
+        """Take a page of a walk asked for under ``filters``: its rows, and
+        what it proves and where paging goes on — of the list shown only."""
         self._counters.items_rejected += len(page.rejected)
         self.answered_since_down = True
+        if filters != self.filters:  # the filters changed while it was on its way
+            self._host.accept(page.results, live=False, fetched_at=fetched_at)
+            return
         if first and not self._chain_depth:
             self._next_url, self._chain_depth = page.next, 1
             self._followed = set()
@@ -357,12 +370,19 @@ class RestSync:
     # -- page 1, paging ------------------------------------------------------------------------
     async def _refresh_page_one(self) -> None:
         async def refresh() -> None:
-            asked = self._clock()
+            asked, filters = self._clock(), self.filters
             held_before = self._held_before(self._settings.page_size)
             page = await self._first_page()
             self._take_page(
-                page, self._coverage(), first=True, fetched_at=asked, held_before=held_before
+                page,
+                self._coverage(),
+                filters,
+                first=True,
+                fetched_at=asked,
+                held_before=held_before,
             )
+            if filters != self.filters:
+                return  # the reload for the filters now in force answers for them
             await self._refresh_count(page)
             self.confirmed = self.filters_answered = True
             await self._outbox.flush()

@@ -247,3 +247,62 @@ async def test_what_arrives_live_while_page_one_is_on_its_way_stays(tmp_path, mo
             assert removed(events) == []
         finally:
             await client.aclose()
+
+
+async def test_an_older_page_of_the_list_left_behind_leaves_the_new_lists_paging_alone(
+    tmp_path, monkeypatch
+):
+    """G's page of the unfiltered list is on its way when a filter narrows the
+    list, and lands before the filtered page 1: it continues the old chain,
+    never the new one — the filtered list still pages to its end."""
+    async with DemoServer(seed_count=45) as server:
+        for i in range(30):
+            await server.create_notification(title=f"unread {i}")  # > a page of unread
+        client, ctl, events = await started(server, tmp_path)
+        try:
+            await ctl.load_more()  # two pages held: the chain is two deep
+            follow_gate, list_gate = asyncio.Event(), asyncio.Event()
+            follow, listing = client.api.follow, client.api.list
+
+            async def held_follow(url):  # type: ignore[no-untyped-def]
+                page = await follow(url)
+                await follow_gate.wait()
+                return page
+
+            async def held_list(**query):  # type: ignore[no-untyped-def]
+                page = await listing(**query)
+                await list_gate.wait()
+                return page
+
+            monkeypatch.setattr(client.api, "follow", held_follow)
+            paging = ctl.load_more()  # page 3 of the unfiltered list, held
+            assert paging is not None
+            monkeypatch.setattr(client.api, "list", held_list)
+            filtering = ctl.set_filters(Filters(unread_only=True))
+            assert filtering is not None
+            follow_gate.set()
+            await paging  # lands first: it belongs to the list left behind
+            list_gate.set()
+            await filtering
+            await wait_for(lambda: ctl.rest.filters_answered, what="the filtered page 1")
+            followed: list[str] = []
+
+            async def recorded(url):  # type: ignore[no-untyped-def]
+                followed.append(url)
+                return await follow(url)
+
+            monkeypatch.setattr(client.api, "follow", recorded)
+            await load_everything_shown(ctl)
+            assert followed and all("is_read=false" in url for url in followed), followed
+            unread = {n["id"] for n in server.user().notifications if not n["is_read"]}
+            assert {n.id for n in ctl.inbox} == unread
+            assert removed(events) == []
+        finally:
+            await client.aclose()
+
+
+async def load_everything_shown(ctl) -> None:  # type: ignore[no-untyped-def]
+    while ctl.has_more:
+        task = ctl.load_more()
+        if task is not None:
+            await task
