@@ -76,6 +76,9 @@ UNDO_LIMIT = 200
 SLICE_SECONDS = 0.008
 #: How long a closing controller waits for a send in flight to be answered.
 SEND_GRACE = 3.0
+#: Rounds of cancelling what still runs as a controller closes (a task
+#: cancelled as it was resuming may need another).
+CANCEL_ROUNDS = 5
 
 
 async def _nothing() -> None:
@@ -312,6 +315,7 @@ class NotificationController:
         if self._closed:
             return
         self._closed = True  # from here on, spawn starts nothing
+        self.rest.stop()  # its loops end at their next turn
         await self.worker.aclose()
         # An intent submitted just before quitting must reach the disk first.
         with contextlib.suppress(TimeoutError):
@@ -320,10 +324,16 @@ class NotificationController:
         # next controller (it is still on disk): let its answer come first.
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self.outbox.stop(), SEND_GRACE)
-        while running := [task for task in self._tasks if not task.done()]:
+        for _ in range(CANCEL_ROUNDS):
+            running = [task for task in self._tasks if not task.done()]
+            if not running:
+                break
             for task in running:
                 task.cancel()
-            await asyncio.gather(*running, return_exceptions=True)
+            await asyncio.wait(running, timeout=SEND_GRACE)
+        # A task that would not end must not hold the program's exit up.
+        if stuck := sorted(t.get_name() for t in self._tasks if not t.done()):
+            log.error("tasks still running after the controller closed: %s", ", ".join(stuck))
         await self._save_cache()
         if self._cache is not None:
             await self.run_io(self._cache.close)

@@ -188,7 +188,8 @@ class RestSync:
     def refresh(self) -> asyncio.Task[None]:
         """Page 1, the count and the outbox now; the rest of the held list is
         walked for deletions in the background."""
-        self._reconcile_now.set()
+        if not self._stopped:
+            self._reconcile_now.set()
         return self._host.spawn(self._refresh_page_one(), "tiri-refresh")
 
     def load_more(self) -> asyncio.Task[None] | None:
@@ -448,10 +449,12 @@ class RestSync:
         to remove what was deleted elsewhere (no frame announces a deletion),
         a page at a time, slowly."""
         while not self._stopped:
+            # asyncio.timeout, not wait_for: on Python 3.11 wait_for swallows a
+            # cancellation that comes as the wait ends (R pressed while quitting),
+            # and this loop then outlived the controller's close.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(
-                    self._reconcile_now.wait(), self._settings.reconcile_interval
-                )
+                async with asyncio.timeout(self._settings.reconcile_interval):
+                    await self._reconcile_now.wait()
             self._reconcile_now.clear()
             if self.filters.active or self._api.paused_for() > 0:
                 continue  # a filtered list is reloaded whole when it changes

@@ -207,3 +207,25 @@ async def test_a_mark_refused_for_a_while_is_sent_again_though_nothing_else_happ
     finally:
         await client.aclose()
         await server.stop()
+
+
+async def test_a_refresh_asked_for_while_quitting_never_holds_the_quit_up():
+    """R pressed again and again as the program quits: the reconciliation loop,
+    woken by each, must still end when it is cancelled (asyncio.wait_for on
+    Python 3.11 swallowed the cancellation when its wait ended at that moment,
+    and aclose waited for that task for ever)."""
+    from tests.support.fakes import offline_controller
+
+    controller = offline_controller()
+    controller.rest.start()
+    for _ in range(5):
+        await asyncio.sleep(0)  # the loops are waiting
+    closing = asyncio.ensure_future(controller.aclose())
+    for _ in range(500):
+        if closing.done():
+            break
+        controller.refresh()
+        await asyncio.sleep(0)
+    assert closing.done(), "aclose still waiting for a task that swallowed its cancellation"
+    await closing
+    assert controller.live_tasks() == 0
