@@ -23,7 +23,7 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from tiri_tui.api import TiriApi
-from tiri_tui.controller_settings import ControllerSettings, Counters
+from tiri_tui.controller_settings import UNDO_SECONDS, ControllerSettings, Counters
 from tiri_tui.errors import NotLoggedIn, TiriError
 from tiri_tui.events import (
     ActionQueued,
@@ -40,7 +40,7 @@ from tiri_tui.events import (
 from tiri_tui.inbox import Inbox, Upsert
 from tiri_tui.intents import IntentAction
 from tiri_tui.models import Notification
-from tiri_tui.outbox_sync import UNDO_SECONDS, Intent, OutboxSync
+from tiri_tui.outbox_sync import Intent, OutboxSync
 from tiri_tui.pacing import let_others_run
 from tiri_tui.policy import SESSION_EXPIRED, ConnectionState, StateCode
 from tiri_tui.protocol import ErrorFrame, GetUnreadCount, NotificationFrame, UnreadCountFrame

@@ -22,6 +22,10 @@ class Counters:
     last_walk_failure: str = ""
 
 
+#: How long a mark or a delete made in the dashboard can be undone before it is sent.
+UNDO_SECONDS = 5.0
+
+
 @dataclass(frozen=True)
 class ControllerSettings:
     """Timings of the controller (seconds)."""
@@ -41,3 +45,6 @@ class ControllerSettings:
     #: proves the subscription, a fill closes the gap only if it began this
     #: long after the connect.
     subscribe_grace: float = 2.0
+    #: A person's mark or delete waits this long (on disk) before it is sent:
+    #: an undo meanwhile takes it back and the server never hears of it.
+    undo_window: float = UNDO_SECONDS

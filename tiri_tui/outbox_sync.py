@@ -31,9 +31,6 @@ BACK_ONLINE = "will retry when back online"
 #: Pause after a 429 that did not say how long to wait.
 #: Seconds a delivered mark is remembered against stale copies of the server's.
 MARK_MEMORY = 120.0
-#: How long an intent the person may still undo is held back (on disk) before
-#: it is sent: an undo then cancels it, and nothing ever reaches the server.
-UNDO_SECONDS = 5.0
 #: After a send failed for a while (network, 5xx), the first pause before the
 #: outbox tries again on its own; doubled each time up to RETRY_MAX.
 RETRY_FIRST = 1.0

@@ -26,6 +26,9 @@ FAST_CONTROLLER = ControllerSettings(
     page_size=20,
     reconcile_page_delay=0.01,
     subscribe_grace=0.2,
+    # Marks reach the server soon after the key; a test of undo before they
+    # leave asks for the real window.
+    undo_window=0.3,
 )
 
 

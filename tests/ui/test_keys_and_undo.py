@@ -13,12 +13,13 @@ from pathlib import Path
 import pytest
 from textual.pilot import Pilot
 
-from tests.support.clients import make_client
+from tests.support.clients import FAST_CONTROLLER, make_client
 from tests.support.fakes import NOW, offline_controller, sample
 from tests.support.rendered import visible
 from tests.support.waiting import wait_for
-from tiri_tui.controller import NotificationController
+from tiri_tui.controller import UNDO_SECONDS, NotificationController
 from tiri_tui.customisation import Customisation, KeyChoice, SavedView
+from tiri_tui.server import DEMO_EMAIL, DEMO_PASSWORD
 from tiri_tui.sync_rules import Filters
 from tiri_tui.ui.app import TiriApp
 from tiri_tui.ui.keymap import readme_table
@@ -139,8 +140,12 @@ async def test_a_single_mark_and_marked_rows_are_undone_and_a_no_op_says_so():
 
 
 async def test_against_a_server_an_undone_delete_and_mark_never_reach_it_and_z_undoes_mark_all(
-    server, client
+    server, home
 ):
+    client = make_client(  # the real undo window: the keys below come well within it
+        server, home, controller=dataclasses.replace(FAST_CONTROLLER, undo_window=UNDO_SECONDS)
+    )
+    await client.auth.login(DEMO_EMAIL, DEMO_PASSWORD)
     app = TiriApp(client, bell=False)
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(lambda: app.controller is not None and app.controller.loaded.is_set())
@@ -167,6 +172,7 @@ async def test_against_a_server_an_undone_delete_and_mark_never_reach_it_and_z_u
         await pilot.press("z")
         assert "Undone" in said(app)
         assert {n.id for n in controller.inbox if not n.is_read} == unread
+    await client.aclose()
 
 
 # -- 12: ctrl+c quits ------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ from tests.support.clock import FakeClock
 from tests.support.fakes import offline_controller, sample
 from tests.support.outbox import RecordingApi, Tasks, make_sync
 from tests.support.waiting import wait_for
-from tiri_tui.outbox_sync import UNDO_SECONDS
+from tiri_tui.controller_settings import UNDO_SECONDS
 from tiri_tui.store import Outbox
 
 

@@ -24,7 +24,7 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Label
 
-from tiri_tui.controller import UNDO_SECONDS, Filters, Intent, NotificationController
+from tiri_tui.controller import Filters, Intent, NotificationController
 from tiri_tui.events import (
     ActionQueued,
     Arrived,
@@ -548,7 +548,7 @@ class DashboardScreen(Screen[None]):
         if self.controller and (current := self.current):
             title, word = one_line(current.title, 40), "read" if is_read else "unread"
             mark = self.controller.mark_read if is_read else self.controller.mark_unread
-            intent = mark(current.id, hold=UNDO_SECONDS)
+            intent = mark(current.id, hold=self.controller.settings.undo_window)
             if intent is None:
                 self.say(f"“{title}” is {word} already — nothing changed")
             else:
@@ -619,7 +619,9 @@ class DashboardScreen(Screen[None]):
 
         def answered(yes: bool | None) -> None:
             if yes and self.controller:
-                intent = self.controller.delete(current.id, hold=UNDO_SECONDS)
+                intent = self.controller.delete(
+                    current.id, hold=self.controller.settings.undo_window
+                )
                 if intent is not None:
                     self._offer_undo_of([(intent, current)], f"deleted “{title}”")
 

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
-from tiri_tui.controller import UNDO_SECONDS, Intent, NotificationController, Undone
+from tiri_tui.controller import Intent, NotificationController, Undone
 from tiri_tui.models import Notification
 from tiri_tui.ui.notification_list import NotificationList
 from tiri_tui.ui.screens import ConfirmScreen
@@ -115,7 +115,11 @@ class MarkedRows:
         if not rows or controller is None:
             return False
         act = controller.mark_read if is_read else controller.mark_unread
-        changes = [(i, n) for n in rows if (i := act(n.id, hold=UNDO_SECONDS)) is not None]
+        changes = [
+            (i, n)
+            for n in rows
+            if (i := act(n.id, hold=controller.settings.undo_window)) is not None
+        ]
         self.clear()
         state = "read" if is_read else "unread"
         if changes:
@@ -136,7 +140,9 @@ class MarkedRows:
             controller = self._controller()
             if yes and controller is not None:
                 changes = [
-                    (i, n) for n in rows if (i := controller.delete(n.id, hold=UNDO_SECONDS))
+                    (i, n)
+                    for n in rows
+                    if (i := controller.delete(n.id, hold=controller.settings.undo_window))
                 ]
                 self.clear()
                 self.offer_undo(changes, f"deleted {len(changes):,}")
