@@ -33,6 +33,7 @@ from tiri_tui.events import (
     NotificationAdded,
     NotificationRemoved,
     NotificationUpdated,
+    ServerAnswered,
     ServerError,
     StateEvent,
     UnreadCountChanged,
@@ -634,6 +635,11 @@ class NotificationController:
                 held[0].created_at if len(held) else datetime.min.replace(tzinfo=UTC)
             )
         return self._news_watermark
+
+    def answered(self) -> None:
+        """The server answered where it had not yet: observers re-read what
+        depends on it (the filter bar, a status bar's staleness)."""
+        self.emit(ServerAnswered())
 
     def remove(self, notification_id: str) -> None:
         """The server no longer has it (deleted elsewhere), or, while a filter

@@ -60,21 +60,10 @@ async def watch(client: TiriClient, fmt: str, out: TextIO = sys.stdout) -> int:
             del shown[:-1]
             lines.write(render(reading, fmt))
 
-    async def look_again() -> None:
-        # REST answering again changes no count when the count is the same:
-        # no event says so, so the staleness is looked at every second too.
-        while True:
-            await asyncio.sleep(1)
-            on_event(None)
-
-    controller.subscribe(on_event)
+    controller.subscribe(on_event)  # ServerAnswered too: staleness ends without a new count
     stop_on_session_end_or_signal(controller, stop)
     await controller.start()
-    looking = asyncio.ensure_future(look_again())
-    try:
-        await stop.wait()
-    finally:
-        looking.cancel()
+    await stop.wait()
     if controller.needs_login:
         print(
             f"tiri-tui: {controller.reason} — {login_advice(client.settings.server)}",

@@ -61,6 +61,13 @@ class NotificationRemoved:
 
 
 @dataclass(frozen=True, slots=True)
+class ServerAnswered:
+    """The server answered over REST where it had not yet: for the filters now
+    in force, or since the socket went down. What is shown may be unchanged,
+    but it is now the server's (no longer "on its way", no longer stale)."""
+
+
+@dataclass(frozen=True, slots=True)
 class ListReset:
     """The list was emptied to be reloaded (filters changed)."""
 
@@ -94,6 +101,7 @@ ControllerEvent = (
     | NotificationUpdated
     | NotificationRemoved
     | ListReset
+    | ServerAnswered
     | UnreadCountChanged
     | ServerError
     | ActionQueued

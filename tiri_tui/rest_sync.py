@@ -60,6 +60,9 @@ class SyncHost(Protocol):
     def end_session(self) -> None:
         """Only a new login helps."""
 
+    def answered(self) -> None:
+        """The server answered where it had not yet (see ``ServerAnswered``)."""
+
     def spawn(self, coro: Coroutine[Any, Any, None], name: str) -> asyncio.Task[None]:
         """Run ``coro`` as one of the owner's background tasks."""
 
@@ -331,7 +334,9 @@ class RestSync:
         """Take a page of a walk asked for under ``filters``: its rows, and
         what it proves and where paging goes on — of the list shown only."""
         self._counters.items_rejected += len(page.rejected)
-        self.answered_since_down = True
+        if not self.answered_since_down:
+            self.answered_since_down = True
+            self._host.answered()
         if filters != self.filters:  # the filters changed while it was on its way
             self._host.accept(page.results, live=False, fetched_at=fetched_at)
             return
@@ -385,7 +390,10 @@ class RestSync:
             if filters != self.filters:
                 return  # the reload for the filters now in force answers for them
             await self._refresh_count(page)
+            answered = not self.filters_answered
             self.confirmed = self.filters_answered = True
+            if answered:
+                self._host.answered()
             await self._outbox.flush()
 
         await self._guarded(refresh(), "refresh over REST")

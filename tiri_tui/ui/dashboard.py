@@ -401,10 +401,6 @@ class DashboardScreen(Screen[None]):
         view = self.query_one(NotificationList)
         view.expire_fresh()
         view.tick_if_young()
-        if self.controller is not None:
-            # The server's filtered answer may change nothing held, and then
-            # no event repaints the bar that said it was on its way.
-            self._show_filters(self.controller, view)
         # An intent that leaves the outbox (its undo window over) changes no
         # row, so no event repaints the metrics line: look once a second.
         if self.controller and self.controller.outbox.pending_count != self._outbox_shown:
