@@ -102,9 +102,9 @@ class PaintWatch:
 def dashboard_app(*args: Any, **kwargs: Any) -> Any:
     """The dashboard app as the entry point builds it (GC tuned, survivors frozen),
     with two saved views on (their tabs count over the server as they would)."""
-    from tiri_tui import gc_tuning
-    from tiri_tui.customisation import Customisation, SavedView
-    from tiri_tui.sync_rules import Filters
+    from tiri_tui.commands import gc_tuning
+    from tiri_tui.settings.customisation import Customisation, SavedView
+    from tiri_tui.sync.rules import Filters
     from tiri_tui.ui.app import TiriApp
 
     kwargs.setdefault(

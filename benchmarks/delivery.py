@@ -23,11 +23,11 @@ from benchmarks.common import ROOT, dashboard_app, settle, summary_ms
 from benchmarks.stall import StallProbe
 from tests.support.fakes import notifications
 from tiri_tui.client import TiriClient
-from tiri_tui.config import Settings
-from tiri_tui.controller import NotificationController
-from tiri_tui.events import NotificationAdded, StateEvent
-from tiri_tui.policy import ConnectionState
+from tiri_tui.connection.policy import ConnectionState
 from tiri_tui.server import DEMO_EMAIL, DEMO_PASSWORD
+from tiri_tui.settings.config import Settings
+from tiri_tui.sync.controller import NotificationController
+from tiri_tui.sync.events import NotificationAdded, StateEvent
 from tiri_tui.ui.notification_list import NotificationList
 
 SIZE = (120, 40)

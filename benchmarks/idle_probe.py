@@ -14,9 +14,9 @@ from pathlib import Path
 
 from benchmarks.common import dashboard_app
 from tiri_tui.client import TiriClient
-from tiri_tui.config import Settings
-from tiri_tui.policy import ConnectionState
+from tiri_tui.connection.policy import ConnectionState
 from tiri_tui.server import DEMO_EMAIL, DEMO_PASSWORD
+from tiri_tui.settings.config import Settings
 
 
 async def main(url: str, seconds: float) -> None:

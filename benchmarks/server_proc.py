@@ -18,10 +18,10 @@ import sys
 import time
 from datetime import UTC, datetime
 
-from tiri_tui.models import Notification
-from tiri_tui.protocol import NotificationFrame, encode_frame
 from tiri_tui.server import DemoServer
 from tiri_tui.server.state import iso
+from tiri_tui.wire.models import Notification
+from tiri_tui.wire.protocol import NotificationFrame, encode_frame
 
 
 def _fields(index: int, sent: float) -> dict:

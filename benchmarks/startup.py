@@ -61,9 +61,9 @@ def prepared_home(home: Path, rows: int = 1000) -> str:
     import jwt
 
     from tests.support.fakes import notifications
-    from tiri_tui.auth import FileTokenStore, Session
-    from tiri_tui.config import Settings
-    from tiri_tui.store import NotificationCache
+    from tiri_tui.connection.auth import FileTokenStore, Session
+    from tiri_tui.settings.config import Settings
+    from tiri_tui.sync.store import NotificationCache
 
     settings = Settings(server="http://127.0.0.1:1", home=home)
     far = int((datetime.now(UTC) + timedelta(days=1)).timestamp())

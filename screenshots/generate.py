@@ -21,13 +21,13 @@ ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT.parent))
 
 from tiri_tui.client import TiriClient  # noqa: E402
-from tiri_tui.config import Settings  # noqa: E402
-from tiri_tui.controller import ControllerSettings  # noqa: E402
-from tiri_tui.customisation import Customisation, SavedView  # noqa: E402
-from tiri_tui.policy import ConnectionState, PolicySettings  # noqa: E402
-from tiri_tui.realtime import RealtimeSettings  # noqa: E402
+from tiri_tui.connection.policy import ConnectionState, PolicySettings  # noqa: E402
+from tiri_tui.connection.realtime import RealtimeSettings  # noqa: E402
 from tiri_tui.server import DEMO_EMAIL, DEMO_PASSWORD, DemoServer  # noqa: E402
-from tiri_tui.sync_rules import Filters  # noqa: E402
+from tiri_tui.settings.config import Settings  # noqa: E402
+from tiri_tui.settings.customisation import Customisation, SavedView  # noqa: E402
+from tiri_tui.sync.controller import ControllerSettings  # noqa: E402
+from tiri_tui.sync.rules import Filters  # noqa: E402
 from tiri_tui.ui.app import TiriApp  # noqa: E402
 from tiri_tui.ui.notification_list import NotificationList  # noqa: E402
 from tiri_tui.ui.view_tabs import ViewTabs  # noqa: E402

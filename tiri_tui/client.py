@@ -15,14 +15,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Self
 
 from tiri_tui import __version__
-from tiri_tui.api import TiriApi
-from tiri_tui.auth import Auth, TokenStore, default_token_store, expires_at
-from tiri_tui.config import Settings
-from tiri_tui.controller import ControllerSettings, NotificationController
-from tiri_tui.errors import NotLoggedIn
-from tiri_tui.policy import PolicySettings
-from tiri_tui.realtime import RealtimeEvent, RealtimeSettings, RealtimeWorker
-from tiri_tui.store import NotificationCache, Outbox
+from tiri_tui.connection.api import TiriApi
+from tiri_tui.connection.auth import Auth, TokenStore, default_token_store, expires_at
+from tiri_tui.connection.policy import PolicySettings
+from tiri_tui.connection.realtime import RealtimeEvent, RealtimeSettings, RealtimeWorker
+from tiri_tui.settings.config import Settings
+from tiri_tui.sync.controller import ControllerSettings, NotificationController
+from tiri_tui.sync.store import NotificationCache, Outbox
+from tiri_tui.wire.errors import NotLoggedIn
 
 if TYPE_CHECKING:
     import httpx

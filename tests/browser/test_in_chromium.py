@@ -18,8 +18,8 @@ import pytest
 
 from tests.support.waiting import wait_for
 from tests.support.web import dashboards_running, served
+from tiri_tui.commands.web import FORBIDDEN
 from tiri_tui.server import DEMO_EMAIL, DEMO_PASSWORD
-from tiri_tui.web import FORBIDDEN
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 playwright = pytest.importorskip("playwright.async_api", reason="Playwright is not installed")

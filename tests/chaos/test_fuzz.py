@@ -16,12 +16,12 @@ from tests.support.clients import FAST_CONTROLLER, FAST_REALTIME
 from tests.support.payloads import VALID, json_values
 from tests.support.waiting import wait_for
 from tiri_tui.client import TiriClient
-from tiri_tui.config import Settings
-from tiri_tui.events import NotificationAdded
-from tiri_tui.models import WireError
-from tiri_tui.policy import ConnectionState
-from tiri_tui.protocol import NotificationFrame, parse_server_frame
+from tiri_tui.connection.policy import ConnectionState
 from tiri_tui.server import DEMO_EMAIL, DEMO_PASSWORD, DemoServer
+from tiri_tui.settings.config import Settings
+from tiri_tui.sync.events import NotificationAdded
+from tiri_tui.wire.models import WireError
+from tiri_tui.wire.protocol import NotificationFrame, parse_server_frame
 
 FUZZ = settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

@@ -10,9 +10,9 @@ import stat
 import pytest
 
 from tests.support.clients import make_client
-from tiri_tui.auth import FileTokenStore, Session, needs_refresh
-from tiri_tui.errors import LoginFailed, NotLoggedIn, SessionExpired
+from tiri_tui.connection.auth import FileTokenStore, Session, needs_refresh
 from tiri_tui.server import DEMO_EMAIL, DEMO_PASSWORD
+from tiri_tui.wire.errors import LoginFailed, NotLoggedIn, SessionExpired
 
 
 async def test_concurrent_callers_share_one_refresh(server, client):

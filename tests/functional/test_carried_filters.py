@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from tests.support.fakes import notifications, offline_controller
 from tests.support.waiting import wait_for
-from tiri_tui.controller import FIRST_SCREEN
-from tiri_tui.store import NotificationCache
-from tiri_tui.sync_rules import Filters
+from tiri_tui.sync.controller import FIRST_SCREEN
+from tiri_tui.sync.rules import Filters
+from tiri_tui.sync.store import NotificationCache
 
 
 async def test_the_rest_of_the_cache_comes_through_the_filters_set_before_it(tmp_path):

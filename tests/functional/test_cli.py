@@ -9,7 +9,7 @@ import signal
 import pytest
 
 from tests.support.cli import login, run_cli, spawn_cli
-from tiri_tui.cli import build_parser, main
+from tiri_tui.commands.cli import build_parser, main
 from tiri_tui.server import DEMO_EMAIL, DEMO_PASSWORD
 
 
@@ -273,9 +273,9 @@ def test_start_up_imports_no_network_library(tmp_path):
     assert "jwt" in roots
     probe = (
         "import sys; from pathlib import Path\n"
-        "import tiri_tui.cli, tiri_tui.ui.app\n"
+        "import tiri_tui.commands.cli, tiri_tui.ui.app\n"
         "from tiri_tui.client import TiriClient\n"
-        "from tiri_tui.config import Settings\n"
+        "from tiri_tui.settings.config import Settings\n"
         "TiriClient(Settings(server='http://127.0.0.1:1', home=Path(sys.argv[1])))\n"
         f"print(sorted(m for m in sys.modules if m.split('.')[0] in {roots!r}))\n"
     )

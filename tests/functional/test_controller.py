@@ -10,17 +10,17 @@ import pytest
 
 from tests.support.clients import FAST_CONTROLLER, FAST_REALTIME, make_client
 from tests.support.waiting import wait_for
-from tiri_tui.controller import Filters, NotificationController
-from tiri_tui.errors import ServerUnreachable
-from tiri_tui.events import (
+from tiri_tui.connection.policy import SESSION_EXPIRED, ConnectionState, StateCode
+from tiri_tui.server import DEMO_EMAIL, DEMO_PASSWORD, DemoServer
+from tiri_tui.sync.controller import Filters, NotificationController
+from tiri_tui.sync.events import (
     ActionQueued,
     Arrived,
     NotificationAdded,
     NotificationUpdated,
     StateEvent,
 )
-from tiri_tui.policy import SESSION_EXPIRED, ConnectionState, StateCode
-from tiri_tui.server import DEMO_EMAIL, DEMO_PASSWORD, DemoServer
+from tiri_tui.wire.errors import ServerUnreachable
 
 
 class Events:
@@ -294,7 +294,7 @@ async def test_the_cache_is_shown_before_the_network_answers(server, home):
 
 async def test_server_error_frames_reach_observers(server, controller):
     await server.send_raw(DEMO_EMAIL, '{"type": "error", "error": "[bold]boom[/]"}')
-    from tiri_tui.events import ServerError
+    from tiri_tui.sync.events import ServerError
 
     await wait_for(lambda: controller.events.of(ServerError))
     assert controller.events.of(ServerError)[0].message == "[bold]boom[/]"
@@ -522,7 +522,7 @@ async def test_a_filter_applies_to_what_is_held_offline_and_clearing_it_shows_al
     from datetime import UTC, datetime
 
     from tests.support.fakes import offline_controller, sample
-    from tiri_tui.sync_rules import Filters
+    from tiri_tui.sync.rules import Filters
 
     ctl = offline_controller()
     rows = sample(60)
@@ -547,7 +547,7 @@ async def test_a_filter_applies_to_what_is_held_offline_and_clearing_it_shows_al
 
 async def test_mark_all_read_is_undoable_only_when_few_enough_to_send_one_by_one():
     from tests.support.fakes import offline_controller, sample
-    from tiri_tui.controller import UNDO_LIMIT
+    from tiri_tui.sync.controller import UNDO_LIMIT
 
     few = offline_controller()
     few.accept([n.with_read(False) for n in sample(UNDO_LIMIT)], live=False)

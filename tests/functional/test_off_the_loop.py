@@ -8,8 +8,8 @@ import threading
 
 from tests.support.fakes import UnreachableApi, notifications, offline_controller
 from tests.support.waiting import wait_for
-from tiri_tui.auth import FileTokenStore
-from tiri_tui.store import NotificationCache, Outbox
+from tiri_tui.connection.auth import FileTokenStore
+from tiri_tui.sync.store import NotificationCache, Outbox
 
 
 def record_threads(monkeypatch, cls: type, names: list[str], seen: list[tuple[str, str]]) -> None:
@@ -123,7 +123,7 @@ async def test_the_cache_shows_a_screenful_first_then_the_rest_without_gaps(monk
     repeated nor skipped."""
     import dataclasses
 
-    from tiri_tui.controller import FIRST_SCREEN
+    from tiri_tui.sync.controller import FIRST_SCREEN
 
     rows = notifications(400)
     tied = rows[0].created_at
@@ -160,7 +160,7 @@ async def test_mark_all_read_leaves_no_pile_of_young_rows_for_one_collection():
     new row at once (a stall of tens of ms). The slices collect as they go."""
     import gc
 
-    from tiri_tui.models import Notification
+    from tiri_tui.wire.models import Notification
 
     ctl = offline_controller()
     ctl.accept(notifications(30_000), live=False)

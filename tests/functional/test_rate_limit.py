@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from tiri_tui.errors import RateLimited
+from tiri_tui.wire.errors import RateLimited
 
 
 async def test_a_429_pauses_every_rest_call_until_retry_after(server, client):

@@ -12,11 +12,8 @@ import pytest
 
 from tests.support.clients import FAST_REALTIME
 from tests.support.waiting import wait_for
-from tiri_tui.config import Settings
-from tiri_tui.errors import NotConnected, ServerUnreachable, SessionExpired
-from tiri_tui.policy import LOGIN_AGAIN, SESSION_EXPIRED, ConnectionState, PolicySettings
-from tiri_tui.protocol import ConnectionAck, NotificationFrame, Ping, UnreadCountFrame
-from tiri_tui.realtime import (
+from tiri_tui.connection.policy import LOGIN_AGAIN, SESSION_EXPIRED, ConnectionState, PolicySettings
+from tiri_tui.connection.realtime import (
     ClockJumpDetector,
     FrameDropped,
     FrameReceived,
@@ -25,6 +22,9 @@ from tiri_tui.realtime import (
     StateChanged,
 )
 from tiri_tui.server import DEMO_EMAIL, DemoServer
+from tiri_tui.settings.config import Settings
+from tiri_tui.wire.errors import NotConnected, ServerUnreachable, SessionExpired
+from tiri_tui.wire.protocol import ConnectionAck, NotificationFrame, Ping, UnreadCountFrame
 
 
 class Recorder:

@@ -8,12 +8,12 @@ import dataclasses
 
 from tests.support.clients import FAST_CONTROLLER, make_client
 from tests.support.waiting import wait_for
-from tiri_tui.events import NotificationAdded, NotificationRemoved
-from tiri_tui.policy import ConnectionState
+from tiri_tui.connection.policy import ConnectionState
 from tiri_tui.server import DEMO_EMAIL, DEMO_PASSWORD, DemoServer
 from tiri_tui.server.seed import seed_demo_user
 from tiri_tui.server.state import ServerState
-from tiri_tui.sync_rules import Filters
+from tiri_tui.sync.events import NotificationAdded, NotificationRemoved
+from tiri_tui.sync.rules import Filters
 
 
 async def started(server: DemoServer, home, **controller):  # type: ignore[no-untyped-def]

@@ -19,11 +19,11 @@ from aiohttp import web
 
 from tests.support.clients import FAST_CONTROLLER, make_client
 from tests.support.waiting import wait_for
-from tiri_tui.auth import FileTokenStore, Session
 from tiri_tui.client import TiriClient
-from tiri_tui.config import Settings
-from tiri_tui.policy import ConnectionState
+from tiri_tui.connection.auth import FileTokenStore, Session
+from tiri_tui.connection.policy import ConnectionState
 from tiri_tui.server import DEMO_EMAIL, DEMO_PASSWORD, DemoServer
+from tiri_tui.settings.config import Settings
 
 MARK_SUFFIX = "/mark_as_read/"
 

@@ -18,16 +18,16 @@ from tests.support.clients import make_client
 from tests.support.dashboards import row_line
 from tests.support.tokens import issued_tokens
 from tests.support.waiting import wait_for
-from tiri_tui.api import TiriApi
 from tiri_tui.client import TiriClient
-from tiri_tui.config import Settings, security_warnings
-from tiri_tui.errors import ApiError, ServerUnreachable
-from tiri_tui.logs import configure_logging, flush_logs
-from tiri_tui.policy import ConnectionState
+from tiri_tui.commands.logs import configure_logging, flush_logs
+from tiri_tui.connection.api import TiriApi
+from tiri_tui.connection.policy import ConnectionState
 from tiri_tui.server import DEMO_EMAIL, DEMO_PASSWORD, DemoServer
+from tiri_tui.settings.config import Settings, security_warnings
 from tiri_tui.ui.app import TiriApp
 from tiri_tui.ui.notification_list import NotificationList
 from tiri_tui.ui.widgets import ConnectionIndicator, DetailPane
+from tiri_tui.wire.errors import ApiError, ServerUnreachable
 
 HOSTILE = (
     "\x1b[31mRED\x1b[0m \x1b]52;c;ZXZpbA==\x07 [bold red]markup[/] \u202eevil\u202c nul\x00 \x9b2J"

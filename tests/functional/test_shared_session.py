@@ -23,7 +23,7 @@ import pytest
 from tests.support.keyrings import MemoryKeyring
 from tests.support.session_sharer import spawn_session_sharer
 from tests.support.waiting import wait_for
-from tiri_tui.auth import (
+from tiri_tui.connection.auth import (
     REFRESH_PATH,
     Auth,
     FileTokenStore,
@@ -32,9 +32,9 @@ from tiri_tui.auth import (
     TokenStore,
     needs_refresh,
 )
-from tiri_tui.config import Settings
+from tiri_tui.connection.session_lock import SessionLock
 from tiri_tui.server import DEMO_EMAIL, DEMO_PASSWORD, DemoServer
-from tiri_tui.session_lock import SessionLock
+from tiri_tui.settings.config import Settings
 
 
 async def _line(process: asyncio.subprocess.Process) -> str:

@@ -13,10 +13,10 @@ import aiohttp
 from tests.support.cli import run_cli
 from tests.support.waiting import wait_for
 from tests.support.web import dashboards_running, served
-from tiri_tui.auth import FileTokenStore
-from tiri_tui.config import Settings
+from tiri_tui.commands.web import FORBIDDEN
+from tiri_tui.connection.auth import FileTokenStore
 from tiri_tui.server import DEMO_EMAIL
-from tiri_tui.web import FORBIDDEN
+from tiri_tui.settings.config import Settings
 
 
 async def test_only_the_secret_link_opens_the_page_and_it_carries_no_token(

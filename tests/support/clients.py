@@ -5,11 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from tiri_tui.client import TiriClient
-from tiri_tui.config import Settings
-from tiri_tui.controller_settings import ControllerSettings
-from tiri_tui.policy import PolicySettings
-from tiri_tui.realtime import RealtimeSettings
+from tiri_tui.connection.policy import PolicySettings
+from tiri_tui.connection.realtime import RealtimeSettings
 from tiri_tui.server import DemoServer
+from tiri_tui.settings.config import Settings
+from tiri_tui.sync.controller_settings import ControllerSettings
 
 FAST_REALTIME = RealtimeSettings(
     handshake_timeout=2.0,

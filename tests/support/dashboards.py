@@ -9,7 +9,7 @@ from datetime import datetime
 from textual.pilot import Pilot
 
 from tests.support.fakes import NOW, offline_controller
-from tiri_tui.controller import NotificationController
+from tiri_tui.sync.controller import NotificationController
 from tiri_tui.ui.app import TiriApp
 from tiri_tui.ui.notification_list import NotificationList
 

@@ -10,12 +10,12 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from tiri_tui.controller import NotificationController
-from tiri_tui.errors import NotConnected, ServerUnreachable
-from tiri_tui.models import Notification, encode_extra
-from tiri_tui.policy import ConnectionState
-from tiri_tui.realtime import RealtimeEvent, StateChanged
-from tiri_tui.store import NotificationCache, Outbox
+from tiri_tui.connection.policy import ConnectionState
+from tiri_tui.connection.realtime import RealtimeEvent, StateChanged
+from tiri_tui.sync.controller import NotificationController
+from tiri_tui.sync.store import NotificationCache, Outbox
+from tiri_tui.wire.errors import NotConnected, ServerUnreachable
+from tiri_tui.wire.models import Notification, encode_extra
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 

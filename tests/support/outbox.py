@@ -7,8 +7,8 @@ from pathlib import Path
 from typing import Any
 
 from tests.support.clock import FakeClock
-from tiri_tui.outbox_sync import OutboxSync
-from tiri_tui.store import Outbox
+from tiri_tui.sync.outbox_sync import OutboxSync
+from tiri_tui.sync.store import Outbox
 
 
 class RecordingApi:

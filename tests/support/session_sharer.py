@@ -16,8 +16,8 @@ from asyncio.subprocess import PIPE
 from pathlib import Path
 
 from tiri_tui.client import TiriClient
-from tiri_tui.config import Settings
-from tiri_tui.errors import TiriError
+from tiri_tui.settings.config import Settings
+from tiri_tui.wire.errors import TiriError
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from tests.support.cli import cli_login
+from tiri_tui.commands.web import DashboardServer, dashboard_command, new_secret
 from tiri_tui.server import DEMO_PASSWORD, DemoServer
-from tiri_tui.web import DashboardServer, dashboard_command, new_secret
 
 
 @contextlib.asynccontextmanager

@@ -22,9 +22,9 @@ from tests.support.dashboards import (
 from tests.support.fakes import NOW, offline_controller, sample
 from tests.support.rendered import visible
 from tests.support.waiting import wait_for
-from tiri_tui.controller import NotificationController
-from tiri_tui.policy import ConnectionState, StateCode
+from tiri_tui.connection.policy import ConnectionState, StateCode
 from tiri_tui.server import DEMO_EMAIL, DEMO_PASSWORD
+from tiri_tui.sync.controller import NotificationController
 from tiri_tui.ui.app import TiriApp
 from tiri_tui.ui.keymap import BY_ID, readme_table
 from tiri_tui.ui.notification_list import NotificationList
@@ -471,7 +471,7 @@ async def test_a_burst_of_events_asks_for_one_paint():
 async def test_cached_rows_are_painted_before_the_network_starts(server, client, monkeypatch):
     """Start-up: the network's first work (its imports, a request) never delays
     the first paint of the cached rows."""
-    from tiri_tui.store import NotificationCache
+    from tiri_tui.sync.store import NotificationCache
 
     session = client.auth.session
     slug = client.settings.account_slug(session.user_id or session.email)
@@ -541,7 +541,7 @@ async def test_active_filters_are_in_view_the_empty_list_says_why_and_esc_clears
 
 
 def test_the_empty_list_says_why():
-    from tiri_tui.sync_rules import Filters
+    from tiri_tui.sync.rules import Filters
     from tiri_tui.ui.wording import empty_state
 
     connected = ConnectionState.CONNECTED

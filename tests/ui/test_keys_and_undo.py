@@ -17,10 +17,10 @@ from tests.support.clients import FAST_CONTROLLER, make_client
 from tests.support.fakes import NOW, offline_controller, sample
 from tests.support.rendered import visible
 from tests.support.waiting import wait_for
-from tiri_tui.controller import UNDO_SECONDS, NotificationController
-from tiri_tui.customisation import Customisation, KeyChoice, SavedView
 from tiri_tui.server import DEMO_EMAIL, DEMO_PASSWORD
-from tiri_tui.sync_rules import Filters
+from tiri_tui.settings.customisation import Customisation, KeyChoice, SavedView
+from tiri_tui.sync.controller import UNDO_SECONDS, NotificationController
+from tiri_tui.sync.rules import Filters
 from tiri_tui.ui.app import TiriApp
 from tiri_tui.ui.keymap import readme_table
 from tiri_tui.ui.notification_list import NotificationList

@@ -8,9 +8,9 @@ from textual.pilot import Pilot
 
 from tests.support.clients import FAST_REALTIME, make_client
 from tests.support.waiting import wait_for
-from tiri_tui.policy import ConnectionState
+from tiri_tui.connection.policy import ConnectionState
 from tiri_tui.server import DEMO_EMAIL, DEMO_PASSWORD, DemoServer
-from tiri_tui.sync_rules import Filters
+from tiri_tui.sync.rules import Filters
 from tiri_tui.ui.app import TiriApp
 from tiri_tui.ui.notification_list import NotificationList
 from tiri_tui.ui.widgets import MessageLine

@@ -5,10 +5,10 @@ from __future__ import annotations
 import dataclasses
 
 from tests.support.fakes import NOW, offline_controller, sample
-from tiri_tui.policy import ConnectionState
-from tiri_tui.protocol import UnreadCountFrame
-from tiri_tui.realtime import FrameReceived
+from tiri_tui.connection.policy import ConnectionState
+from tiri_tui.connection.realtime import FrameReceived
 from tiri_tui.ui.app import TiriApp
+from tiri_tui.wire.protocol import UnreadCountFrame
 
 SIZE = (120, 32)
 

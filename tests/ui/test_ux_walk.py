@@ -14,10 +14,10 @@ from tests.support.clients import FAST_REALTIME, make_client
 from tests.support.fakes import NOW, offline_controller, sample
 from tests.support.rendered import visible
 from tests.support.waiting import wait_for
-from tiri_tui.controller import NotificationController
-from tiri_tui.customisation import Customisation, KeyChoice
-from tiri_tui.policy import ConnectionState
+from tiri_tui.connection.policy import ConnectionState
 from tiri_tui.server import DEMO_EMAIL, DEMO_PASSWORD
+from tiri_tui.settings.customisation import Customisation, KeyChoice
+from tiri_tui.sync.controller import NotificationController
 from tiri_tui.ui.app import TiriApp
 from tiri_tui.ui.notification_list import NotificationList
 from tiri_tui.ui.screens import LoginScreen

@@ -10,10 +10,10 @@ import pytest
 from tests.support.dashboards import SIZE, list_text, offline_dashboard
 from tests.support.fakes import NOW, sample
 from tests.support.waiting import wait_for
-from tiri_tui.config import ConfigError, load_settings
-from tiri_tui.customisation import Customisation, SavedView
 from tiri_tui.server import DEMO_EMAIL
-from tiri_tui.sync_rules import Filters
+from tiri_tui.settings.config import ConfigError, load_settings
+from tiri_tui.settings.customisation import Customisation, SavedView
+from tiri_tui.sync.rules import Filters
 from tiri_tui.ui.app import TiriApp
 from tiri_tui.ui.notification_list import NotificationList
 from tiri_tui.ui.screens import TypePickerScreen

@@ -12,15 +12,15 @@ from tests.support.dashboards import SIZE, offline_dashboard, row_line
 from tests.support.fakes import sample
 from tests.support.rendered import visible
 from tests.support.waiting import wait_for
-from tiri_tui.config import ConfigError, load_settings
-from tiri_tui.customisation import Customisation, KeyChoice, UserCommand
-from tiri_tui.models import encode_extra
 from tiri_tui.server import DEMO_EMAIL
+from tiri_tui.settings.config import ConfigError, load_settings
+from tiri_tui.settings.customisation import Customisation, KeyChoice, UserCommand
 from tiri_tui.ui.app import TiriApp
 from tiri_tui.ui.keymap import KeymapError, user_keymap
 from tiri_tui.ui.notification_list import NotificationList
 from tiri_tui.ui.screens import ConfirmScreen, HelpScreen
 from tiri_tui.ui.widgets import MessageLine, UnreadBadge
+from tiri_tui.wire.models import encode_extra
 
 HOSTILE_TITLES = (
     "$(touch PWNED)",

@@ -21,7 +21,7 @@ from tiri_tui.attention.delivery import AlertsUnavailable, DesktopAlerts, Termin
 from tiri_tui.attention.modes import TERMINALS, AlertMode, pick_mode, terminal_table
 from tiri_tui.attention.rules import Action, AttentionRules, QuietHours, Rule
 from tiri_tui.attention.sequences import BODY_WIDTH, osc9, osc99, osc777, tmux_passthrough
-from tiri_tui.config import ConfigError, load_settings
+from tiri_tui.settings.config import ConfigError, load_settings
 
 HOSTILE = "Hi\x1b]52;c;ZXZpbA==\x07\x1b\\ there; more\x9c\x9b2J\nline two\x00 \u202eevil\u202c [b]x"
 CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from tiri_tui.config import DEFAULT_SERVER, ConfigError, Settings, load_settings, resolve_settings
+from tiri_tui.settings.config import (
+    DEFAULT_SERVER,
+    ConfigError,
+    Settings,
+    load_settings,
+    resolve_settings,
+)
 
 
 def write_config(home, text: str) -> None:

@@ -10,7 +10,7 @@ import pytest
 
 from tests.support.fakes import sample
 from tests.support.timezone import in_utc
-from tiri_tui.inbox import Inbox
+from tiri_tui.sync.inbox import Inbox
 from tiri_tui.ui.days import DayIndex, day_label
 
 NOW = datetime(2026, 11, 27, 15, 0, tzinfo=UTC)

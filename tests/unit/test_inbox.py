@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tiri_tui.inbox import Inbox, Upsert
-from tiri_tui.models import Notification
+from tiri_tui.sync.inbox import Inbox, Upsert
+from tiri_tui.wire.models import Notification
 
 T0 = datetime(2025, 1, 1, tzinfo=UTC)
 

@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tests.support.payloads import VALID, json_values
-from tiri_tui.models import Notification, Page, WireError, parse_timestamp
+from tiri_tui.wire.models import Notification, Page, WireError, parse_timestamp
 
 
 def test_parses_the_protocol_example():
@@ -140,7 +140,7 @@ def test_mutated_notifications_parse_or_raise_wire_error(mutation):
 def test_the_fast_path_agrees_with_the_checked_one(mutation):
     """Well-formed objects take a one-pass fast path; whatever it accepts, the
     key-by-key checks accept the same way."""
-    from tiri_tui import models
+    from tiri_tui.wire import models
 
     data = {**VALID, **mutation}
     fast = models._parse_well_formed(Notification, data)

@@ -8,7 +8,7 @@ import sqlite3
 from tests.support.clock import FakeClock
 from tests.support.outbox import RecordingApi, Tasks, make_sync
 from tests.support.waiting import wait_for
-from tiri_tui.store import Outbox
+from tiri_tui.sync.store import Outbox
 
 
 async def test_an_action_this_version_does_not_know_is_kept_on_disk_never_dropped(tmp_path, caplog):

@@ -7,8 +7,8 @@ from tests.support.clock import FakeClock
 from tests.support.fakes import offline_controller, sample
 from tests.support.outbox import RecordingApi, Tasks, make_sync
 from tests.support.waiting import wait_for
-from tiri_tui.controller_settings import UNDO_SECONDS
-from tiri_tui.store import Outbox
+from tiri_tui.sync.controller_settings import UNDO_SECONDS
+from tiri_tui.sync.store import Outbox
 
 
 async def test_a_held_intent_is_sent_only_when_its_undo_window_ends(tmp_path):

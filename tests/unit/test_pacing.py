@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 
-from tiri_tui.pacing import let_others_run
+from tiri_tui.connection.pacing import let_others_run
 
 
 async def test_a_timer_due_during_a_slice_runs_before_the_next_slice():

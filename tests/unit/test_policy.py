@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tiri_tui.policy import (
+from tiri_tui.connection.policy import (
     LOGIN_AGAIN,
     SESSION_EXPIRED,
     CancelRetry,

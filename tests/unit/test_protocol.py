@@ -10,8 +10,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tests.support.payloads import VALID
-from tiri_tui.models import Notification, WireError
-from tiri_tui.protocol import (
+from tiri_tui.wire.models import Notification, WireError
+from tiri_tui.wire.protocol import (
     ConnectionAck,
     Disposition,
     ErrorFrame,

@@ -5,8 +5,7 @@ from __future__ import annotations
 import math
 from datetime import UTC, datetime, timedelta
 
-from tiri_tui.models import Notification, Page
-from tiri_tui.sync_rules import (
+from tiri_tui.sync.rules import (
     Coverage,
     Vanished,
     advanced_watermark,
@@ -15,6 +14,7 @@ from tiri_tui.sync_rules import (
     reconcile_done,
     walk_reached,
 )
+from tiri_tui.wire.models import Notification, Page
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 

@@ -9,9 +9,9 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tiri_tui.events import NotificationAdded
-from tiri_tui.models import Notification
-from tiri_tui.tail import PrintedIds, TailPrinter
+from tiri_tui.commands.tail import PrintedIds, TailPrinter
+from tiri_tui.sync.events import NotificationAdded
+from tiri_tui.wire.models import Notification
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 

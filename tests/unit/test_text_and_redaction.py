@@ -7,8 +7,8 @@ import logging
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tiri_tui.redaction import RedactingFilter, redact, remember_secret
-from tiri_tui.text import inert, one_line
+from tiri_tui.wire.redaction import RedactingFilter, redact, remember_secret
+from tiri_tui.wire.text import inert, one_line
 
 HOSTILE = "\x1b[31mred\x1b[0m \x1b]52;c;ZXZpbA==\x07 \u202egnp.exe\u202c nul\x00 [bold]x[/] \x9b2J"
 

@@ -14,7 +14,7 @@ from datetime import time
 
 from tiri_tui.attention.batching import Alert, AlertBatcher
 from tiri_tui.attention.rules import Action, AttentionRules
-from tiri_tui.models import Notification
+from tiri_tui.wire.models import Notification
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,8 +15,8 @@ from collections import deque
 from dataclasses import dataclass
 
 from tiri_tui.attention.sequences import BODY_WIDTH
-from tiri_tui.models import Notification
-from tiri_tui.text import bare
+from tiri_tui.wire.models import Notification
+from tiri_tui.wire.text import bare
 
 #: What lands within this long of the first arrival is one alert.
 SETTLE = 0.5

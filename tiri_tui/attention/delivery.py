@@ -18,8 +18,8 @@ from tiri_tui.attention.sequences import (
     osc777,
     tmux_passthrough,
 )
-from tiri_tui.errors import AlertsUnavailable
-from tiri_tui.text import bare
+from tiri_tui.wire.errors import AlertsUnavailable
+from tiri_tui.wire.text import bare
 
 log = logging.getLogger(__name__)
 

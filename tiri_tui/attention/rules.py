@@ -14,9 +14,9 @@ from datetime import time
 from enum import StrEnum
 from typing import Any
 
-from tiri_tui.errors import TiriError
-from tiri_tui.models import PRIORITIES, Notification
-from tiri_tui.toml_lines import header_lines, key_line, place
+from tiri_tui.wire.errors import TiriError
+from tiri_tui.wire.models import PRIORITIES, Notification
+from tiri_tui.wire.toml_lines import header_lines, key_line, place
 
 __all__ = ["PRIORITIES", "Action", "AttentionRules", "QuietHours", "Rule", "RulesError"]
 _TYPE_NAME = re.compile(r"[a-z0-9_]+")

@@ -2,7 +2,7 @@
 
 Titles are written by other users. Inside an OSC, a stray ESC, BEL, ST or C1
 control would end the sequence early and start another one (a clipboard
-write, a title change, a fake prompt): :func:`tiri_tui.text.bare` removes
+write, a title change, a fake prompt): :func:`tiri_tui.wire.text.bare` removes
 every control first; OSC 777 separates its fields with ``;``, so a ``;`` in
 a field becomes ``,``; kitty's payloads travel base64-encoded.
 """
@@ -12,7 +12,7 @@ from __future__ import annotations
 import base64
 import itertools
 
-from tiri_tui.text import bare
+from tiri_tui.wire.text import bare
 
 ESC, BEL, ST = "\x1b", "\x07", "\x1b\\"
 #: Desktop notifications show about this much; longer text is cut.

@@ -13,10 +13,10 @@ from typing import Any
 
 from aiohttp import web
 
-from tiri_tui.models import Notification
-from tiri_tui.protocol import NotificationFrame, UnreadCountFrame, encode_frame
 from tiri_tui.server.faults import Faults
 from tiri_tui.server.state import ServerState, User
+from tiri_tui.wire.models import Notification
+from tiri_tui.wire.protocol import NotificationFrame, UnreadCountFrame, encode_frame
 
 
 @dataclass

@@ -15,7 +15,7 @@ from typing import Any
 
 import jwt
 
-from tiri_tui.models import parse_timestamp
+from tiri_tui.wire.models import parse_timestamp
 
 
 class TokenInvalid(Exception):

@@ -16,8 +16,10 @@ from urllib.parse import SplitResult, urlsplit
 
 from aiohttp import WSMsgType, web
 
-from tiri_tui.models import WireError
-from tiri_tui.protocol import (
+from tiri_tui.server.app_keys import FAULTS, HUB, STATE
+from tiri_tui.server.state import TokenInvalid, User
+from tiri_tui.wire.models import WireError
+from tiri_tui.wire.protocol import (
     ConnectionAck,
     ErrorFrame,
     GetUnreadCount,
@@ -29,8 +31,6 @@ from tiri_tui.protocol import (
     encode_frame,
     parse_client_frame,
 )
-from tiri_tui.server.app_keys import FAULTS, HUB, STATE
-from tiri_tui.server.state import TokenInvalid, User
 
 WS_PATH = "/ws/notifications/"
 

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from textual.timer import Timer
 
-from tiri_tui.models import Notification
+from tiri_tui.wire.models import Notification
 
 if TYPE_CHECKING:
     from tiri_tui.attention.attention import Attention

@@ -21,11 +21,9 @@ from textual.binding import Binding
 from textual.screen import Screen
 
 from tiri_tui.attention.modes import AlertMode, describe_mode
-from tiri_tui.config import security_warnings
-from tiri_tui.controller import Filters, NotificationController
-from tiri_tui.errors import TiriError
-from tiri_tui.policy import StateCode
-from tiri_tui.text import one_line
+from tiri_tui.connection.policy import StateCode
+from tiri_tui.settings.config import security_warnings
+from tiri_tui.sync.controller import Filters, NotificationController
 from tiri_tui.ui.alerting import Alerting
 from tiri_tui.ui.dashboard import DashboardScreen, LoginNeeded
 from tiri_tui.ui.keymap import (
@@ -39,13 +37,15 @@ from tiri_tui.ui.keymap import (
 )
 from tiri_tui.ui.screens import HelpScreen, LoginRequested, LoginScreen
 from tiri_tui.ui.user_actions import UserActions
+from tiri_tui.wire.errors import TiriError
+from tiri_tui.wire.text import one_line
 
 if TYPE_CHECKING:
     from tiri_tui.attention.attention import Attention
     from tiri_tui.attention.delivery import Delivery
     from tiri_tui.attention.rules import AttentionRules
     from tiri_tui.client import TiriClient
-    from tiri_tui.customisation import Customisation
+    from tiri_tui.settings.customisation import Customisation
 
 
 class TiriApp(App[None]):

@@ -24,8 +24,9 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Label
 
-from tiri_tui.controller import Filters, Intent, NotificationController
-from tiri_tui.events import (
+from tiri_tui.connection.policy import ConnectionState, StateCode
+from tiri_tui.sync.controller import Filters, Intent, NotificationController
+from tiri_tui.sync.events import (
     ActionQueued,
     Arrived,
     ControllerEvent,
@@ -33,10 +34,7 @@ from tiri_tui.events import (
     NotificationAdded,
     ServerError,
 )
-from tiri_tui.inbox import Inbox
-from tiri_tui.models import Notification
-from tiri_tui.policy import ConnectionState, StateCode
-from tiri_tui.text import one_line
+from tiri_tui.sync.inbox import Inbox
 from tiri_tui.ui.alerting import Alerting
 from tiri_tui.ui.filter_menu import FilterMenu
 from tiri_tui.ui.keymap import Scope, bindings, key_name, keys_in_force
@@ -44,9 +42,11 @@ from tiri_tui.ui.marking import MarkedRows, describe_undone
 from tiri_tui.ui.notification_list import NotificationList
 from tiri_tui.ui.row import relative_age
 from tiri_tui.ui.screens import ConfirmScreen
+from tiri_tui.wire.models import Notification
+from tiri_tui.wire.text import one_line
 
 if TYPE_CHECKING:
-    from tiri_tui.customisation import SavedView
+    from tiri_tui.settings.customisation import SavedView
     from tiri_tui.ui.view_tabs import ViewTabs
 
 from tiri_tui.ui.widgets import (

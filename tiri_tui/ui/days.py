@@ -15,7 +15,7 @@ import time
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from tiri_tui.models import Notification
+from tiri_tui.wire.models import Notification
 
 
 class DaySource(Protocol):

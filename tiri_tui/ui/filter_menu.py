@@ -15,13 +15,13 @@ from typing import TYPE_CHECKING
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
-from tiri_tui.controller import NotificationController
-from tiri_tui.models import KNOWN_TYPES, PRIORITIES
-from tiri_tui.sync_rules import Filters
+from tiri_tui.sync.controller import NotificationController
+from tiri_tui.sync.rules import Filters
 from tiri_tui.ui.screens import ALL_TYPES, SearchScreen, TypePickerScreen
+from tiri_tui.wire.models import KNOWN_TYPES, PRIORITIES
 
 if TYPE_CHECKING:
-    from tiri_tui.customisation import SavedView
+    from tiri_tui.settings.customisation import SavedView
 
 #: The pickers count what is held among the newest this many (never a pass over 100,000).
 COUNTED = 2000

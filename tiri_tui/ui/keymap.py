@@ -17,10 +17,10 @@ from typing import TYPE_CHECKING
 from textual.binding import Binding
 from textual.keys import format_key
 
-from tiri_tui.config import ConfigError
+from tiri_tui.settings.config import ConfigError
 
 if TYPE_CHECKING:
-    from tiri_tui.customisation import Customisation, KeyChoice, UserCommand
+    from tiri_tui.settings.customisation import Customisation, KeyChoice, UserCommand
 
 
 class Scope(Enum):

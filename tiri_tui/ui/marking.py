@@ -9,10 +9,10 @@ from collections.abc import Callable
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
-from tiri_tui.controller import Intent, NotificationController, Undone
-from tiri_tui.models import Notification
+from tiri_tui.sync.controller import Intent, NotificationController, Undone
 from tiri_tui.ui.notification_list import NotificationList
 from tiri_tui.ui.screens import ConfirmScreen
+from tiri_tui.wire.models import Notification
 
 #: At most this many rows are marked at once: each is one request (``*`` on a
 #: 100,000-row view marks the first ones shown, and says so).

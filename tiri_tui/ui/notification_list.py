@@ -3,7 +3,7 @@
 Like Textualize's toolong, it holds no widget per row: ``render_line`` reads
 the row straight from the controller's inbox by position, so 100,000
 notifications cost what 30 do. Text from the server goes in as plain
-Segments (never markup) after :func:`tiri_tui.text.inert`.
+Segments (never markup) after :func:`tiri_tui.wire.text.inert`.
 """
 
 from __future__ import annotations
@@ -24,10 +24,10 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from tiri_tui.models import Notification
 from tiri_tui.ui.days import DayIndex, day_label
 from tiri_tui.ui.keymap import Scope, bindings
 from tiri_tui.ui.row import STYLE_NAMES, draw_row, fit, relative_age
+from tiri_tui.wire.models import Notification
 
 
 class RowSource(Protocol):

@@ -2,7 +2,7 @@
 
 Pure drawing (no widget state): the list passes the styles its CSS gives.
 Server text goes in as plain Segments (never markup) after
-:func:`tiri_tui.text.one_line`, cut to the cells it may take with an ellipsis.
+:func:`tiri_tui.wire.text.one_line`, cut to the cells it may take with an ellipsis.
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from rich.segment import Segment
 from rich.style import Style
 from textual.strip import Strip
 
-from tiri_tui.models import Notification
-from tiri_tui.text import one_line
+from tiri_tui.wire.models import Notification
+from tiri_tui.wire.text import one_line
 
 AGE_WIDTH = 4
 TYPE_WIDTH = 20

@@ -15,8 +15,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
-from tiri_tui.text import one_line
 from tiri_tui.ui.keymap import fill_keys, help_rows
+from tiri_tui.wire.text import one_line
 
 #: The row's marks, for the help screen's legend.
 LEGEND = (

@@ -1,7 +1,7 @@
 """Your commands and links on the selected notification (``[[commands]]``, ``[links]``).
 
 Every value put into a command line is shell-quoted, every value put into a
-URL is URL-encoded (:mod:`tiri_tui.placeholders`). Background commands never
+URL is URL-encoded (:mod:`tiri_tui.settings.placeholders`). Background commands never
 touch the terminal (stdin closed, output captured); an interactive one gets
 the terminal while the app is suspended, and the event loop keeps running
 under it (the socket's heartbeats go on; nothing is painted meanwhile).
@@ -18,11 +18,11 @@ from typing import TYPE_CHECKING
 
 from textual.app import App, SuspendNotSupported
 
-from tiri_tui.models import Notification
-from tiri_tui.text import one_line
+from tiri_tui.wire.models import Notification
+from tiri_tui.wire.text import one_line
 
 if TYPE_CHECKING:
-    from tiri_tui.customisation import Customisation, UserCommand
+    from tiri_tui.settings.customisation import Customisation, UserCommand
 
 #: How much of a failed command's stderr the toast shows.
 STDERR_SHOWN = 200
@@ -58,7 +58,7 @@ class UserActions:
 
     async def run(self, command: UserCommand, n: Notification) -> None:
         """Run ``command`` on ``n`` and toast how it ended."""
-        from tiri_tui.placeholders import TemplateError, names, shell_command
+        from tiri_tui.settings.placeholders import TemplateError, names, shell_command
 
         file = await asyncio.to_thread(_write_file, n) if "file" in names(command.run) else None
         try:
@@ -121,7 +121,7 @@ class UserActions:
         a terminal that is ``webbrowser.open``, which looks for a browser on
         disk and may wait for it: run on a thread, and a machine without one
         is told the link instead of hearing "opened"."""
-        from tiri_tui.placeholders import TemplateError, link
+        from tiri_tui.settings.placeholders import TemplateError, link
 
         template = self._links.get(n.notification_type)
         if template is None:

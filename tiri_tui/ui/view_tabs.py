@@ -20,11 +20,11 @@ from textual.message import Message
 from textual.timer import Timer
 from textual.widget import Widget
 
-from tiri_tui.controller import NotificationController
-from tiri_tui.customisation import SavedView
-from tiri_tui.errors import TiriError
-from tiri_tui.sync_rules import Filters
-from tiri_tui.text import one_line
+from tiri_tui.settings.customisation import SavedView
+from tiri_tui.sync.controller import NotificationController
+from tiri_tui.sync.rules import Filters
+from tiri_tui.wire.errors import TiriError
+from tiri_tui.wire.text import one_line
 
 log = logging.getLogger(__name__)
 #: Counts are asked again this long after the unread count last moved.

@@ -1,7 +1,7 @@
 """Small widgets of the dashboard: unread badge, connection indicator, detail pane, status line.
 
 Every piece of server text is put in a ``rich.text.Text`` (plain, never
-markup) after :func:`tiri_tui.text.inert`.
+markup) after :func:`tiri_tui.wire.text.inert`.
 """
 
 from __future__ import annotations
@@ -17,10 +17,10 @@ from rich.text import Text
 from textual.timer import Timer
 from textual.widgets import Static
 
-from tiri_tui.controller import Counters
-from tiri_tui.models import Notification
-from tiri_tui.policy import ConnectionState
-from tiri_tui.text import inert, one_line
+from tiri_tui.connection.policy import ConnectionState
+from tiri_tui.sync.controller import Counters
+from tiri_tui.wire.models import Notification
+from tiri_tui.wire.text import inert, one_line
 
 
 class TextLine(Static):

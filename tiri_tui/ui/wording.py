@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from tiri_tui.models import Notification
-from tiri_tui.policy import ConnectionState
-from tiri_tui.sync_rules import Filters
-from tiri_tui.text import bare, one_line
+from tiri_tui.connection.policy import ConnectionState
+from tiri_tui.sync.rules import Filters
 from tiri_tui.ui.keymap import key_name
+from tiri_tui.wire.models import Notification
+from tiri_tui.wire.text import bare, one_line
 
 #: The keys in force for a binding id (the defaults unless the dashboard says).
 KeyOf = Callable[[str], str]

@@ -37,12 +37,12 @@ from tests.support.chaos.report import (
 from tests.support.chaos.tail_process import CliLoginFailed, TailProcess
 from tests.support.clients import FAST_REALTIME
 from tiri_tui.client import TiriClient
-from tiri_tui.config import Settings
-from tiri_tui.controller import ControllerSettings, NotificationController
-from tiri_tui.errors import TiriError
-from tiri_tui.events import NotificationAdded, NotificationRemoved
-from tiri_tui.policy import ConnectionState, StateCode
+from tiri_tui.connection.policy import ConnectionState, StateCode
 from tiri_tui.server import DEMO_EMAIL, DEMO_PASSWORD, DemoServer
+from tiri_tui.settings.config import Settings
+from tiri_tui.sync.controller import ControllerSettings, NotificationController
+from tiri_tui.sync.events import NotificationAdded, NotificationRemoved
+from tiri_tui.wire.errors import TiriError
 
 CLOSE_CODES = (1000, 1001, 1011, 1012, 1013, 3000, 4001, 4003, 1008, None)
 GARBAGE = (

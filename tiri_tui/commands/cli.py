@@ -17,16 +17,16 @@ from typing import TYPE_CHECKING
 
 from tiri_tui import __version__
 from tiri_tui.attention.modes import AlertMode, describe_mode, pick_mode
-from tiri_tui.config import (
+from tiri_tui.commands.logs import configure_logging
+from tiri_tui.commands.pipes import quiet_stdout
+from tiri_tui.settings.config import (
     DEFAULT_SERVER,
     ConfigError,
     Settings,
     resolve_settings,
     security_warnings,
 )
-from tiri_tui.errors import AlertsUnavailable, LoginFailed, LoginRequired, TiriError
-from tiri_tui.logs import configure_logging
-from tiri_tui.pipes import quiet_stdout
+from tiri_tui.wire.errors import AlertsUnavailable, LoginFailed, LoginRequired, TiriError
 
 if TYPE_CHECKING:
     from tiri_tui.client import TiriClient
@@ -257,7 +257,7 @@ def _profile_names(prefix: str, **_: object) -> list[str]:
     """``--profile <TAB>``: the [profiles.NAME] of config.toml (none if it cannot be read)."""
     import tomllib
 
-    from tiri_tui.config import config_path
+    from tiri_tui.settings.config import config_path
 
     try:
         profiles = tomllib.loads(config_path(os.environ).read_text("utf-8")).get("profiles")
@@ -465,7 +465,7 @@ def _with_client(settings: Settings, work: Callable[[TiriClient], Awaitable[int]
 
 
 def _tail(args: argparse.Namespace, settings: Settings) -> int:
-    from tiri_tui.tail import run_tail, use_color
+    from tiri_tui.commands.tail import run_tail, use_color
 
     color = use_color(args.color, sys.stdout.isatty(), os.environ)
     return _with_client(
@@ -475,7 +475,7 @@ def _tail(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _count(args: argparse.Namespace, settings: Settings) -> int:
-    from tiri_tui.count import read_count, render, watch
+    from tiri_tui.commands.count import read_count, render, watch
 
     async def count(client: TiriClient) -> int:
         if args.watch:
@@ -487,7 +487,7 @@ def _count(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _doctor(args: argparse.Namespace, settings: Settings) -> int:
-    from tiri_tui.doctor import diagnose
+    from tiri_tui.commands.doctor import diagnose
 
     async def doctor(client: TiriClient) -> int:
         failed = False
@@ -526,7 +526,7 @@ def _web(args: argparse.Namespace, settings: Settings) -> int:
         return EXIT_ERROR
     import tempfile
 
-    from tiri_tui.web import DashboardServer, dashboard_command, new_secret
+    from tiri_tui.commands.web import DashboardServer, dashboard_command, new_secret
 
     async def serve(home: Path) -> int:
         demo = None
@@ -581,7 +581,7 @@ def _config(args: argparse.Namespace, settings: Settings, sources: dict[str, str
     if args.what == "path":
         print(path)
         return EXIT_OK
-    from tiri_tui.config import describe_settings
+    from tiri_tui.settings.config import describe_settings
     from tiri_tui.ui.keymap import keymap_of
 
     keymap_of(settings.customisation)  # what the start would refuse (KeymapError: exit 1)
@@ -605,7 +605,7 @@ def _rules(settings: Settings) -> int:
 
 # -- dashboard / demo ---------------------------------------------------------------------------
 def _dashboard(args: argparse.Namespace, settings: Settings) -> int:
-    from tiri_tui import gc_tuning
+    from tiri_tui.commands import gc_tuning
 
     async def dashboard() -> None:
         async with _client(settings) as client:
@@ -636,7 +636,7 @@ def _dashboard(args: argparse.Namespace, settings: Settings) -> int:
 def _demo(args: argparse.Namespace, settings: Settings) -> int:
     import tempfile
 
-    from tiri_tui import gc_tuning
+    from tiri_tui.commands import gc_tuning
     from tiri_tui.server import DEMO_EMAIL, DEMO_PASSWORD, DemoServer
     from tiri_tui.ui.app import TiriApp
 

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from typing import TextIO
 
 from tiri_tui.client import TiriClient
-from tiri_tui.errors import LoginRequired, NotLoggedIn, TiriError, login_advice
-from tiri_tui.headless import LineOutput, stop_on_session_end_or_signal
+from tiri_tui.commands.headless import LineOutput, stop_on_session_end_or_signal
+from tiri_tui.wire.errors import LoginRequired, NotLoggedIn, TiriError, login_advice
 
 FORMATS = ("plain", "json", "waybar", "tmux")
 

@@ -14,9 +14,9 @@ from datetime import datetime
 from typing import Any, TextIO
 
 from tiri_tui.client import TiriClient
-from tiri_tui.controller import NotificationController
-from tiri_tui.errors import login_advice
-from tiri_tui.events import (
+from tiri_tui.commands.headless import LineOutput, stop_on_session_end_or_signal
+from tiri_tui.sync.controller import NotificationController
+from tiri_tui.sync.events import (
     ActionQueued,
     ControllerEvent,
     NotificationAdded,
@@ -26,10 +26,10 @@ from tiri_tui.events import (
     StateEvent,
     UnreadCountChanged,
 )
-from tiri_tui.headless import LineOutput, stop_on_session_end_or_signal
-from tiri_tui.models import Notification
-from tiri_tui.redaction import redact
-from tiri_tui.text import one_line
+from tiri_tui.wire.errors import login_advice
+from tiri_tui.wire.models import Notification
+from tiri_tui.wire.redaction import redact
+from tiri_tui.wire.text import one_line
 
 EXIT_SESSION = 2
 #: How many printed ids `tail` remembers; older ones are covered by a floor.

@@ -18,11 +18,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, assert_never
 
-from tiri_tui.api import RATE_LIMIT_PAUSE, TiriApi
-from tiri_tui.errors import ApiError, LoginRequired, RateLimited, TiriError, is_transient
-from tiri_tui.intents import IntentAction
-from tiri_tui.models import Notification
-from tiri_tui.store import Outbox, OutboxEntry
+from tiri_tui.connection.api import RATE_LIMIT_PAUSE, TiriApi
+from tiri_tui.sync.intents import IntentAction
+from tiri_tui.sync.store import Outbox, OutboxEntry
+from tiri_tui.wire.errors import ApiError, LoginRequired, RateLimited, TiriError, is_transient
+from tiri_tui.wire.models import Notification
 
 log = logging.getLogger(__name__)
 #: Runs a blocking store call on the store thread.

@@ -21,8 +21,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from tiri_tui.intents import IntentAction
-from tiri_tui.models import Notification, WireError
+from tiri_tui.sync.intents import IntentAction
+from tiri_tui.wire.models import Notification, WireError
 
 log = logging.getLogger(__name__)
 

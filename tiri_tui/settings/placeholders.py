@@ -14,8 +14,8 @@ import shlex
 from collections.abc import Callable
 from urllib.parse import quote, urlsplit
 
-from tiri_tui.errors import TiriError
-from tiri_tui.models import Notification
+from tiri_tui.wire.errors import TiriError
+from tiri_tui.wire.models import Notification
 
 FIELDS = ("id", "type", "title", "message", "priority", "created_at")
 _TOKEN = re.compile(r"\{\{|\}\}|\{([^{}]*)\}")

@@ -22,10 +22,18 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from tiri_tui.api import TiriApi
-from tiri_tui.controller_settings import UNDO_SECONDS, ControllerSettings, Counters
-from tiri_tui.errors import NotLoggedIn, TiriError
-from tiri_tui.events import (
+from tiri_tui.connection.api import TiriApi
+from tiri_tui.connection.pacing import let_others_run
+from tiri_tui.connection.policy import SESSION_EXPIRED, ConnectionState, StateCode
+from tiri_tui.connection.realtime import (
+    FrameDropped,
+    FrameReceived,
+    RealtimeEvent,
+    RealtimeWorker,
+    StateChanged,
+)
+from tiri_tui.sync.controller_settings import UNDO_SECONDS, ControllerSettings, Counters
+from tiri_tui.sync.events import (
     ActionQueued,
     Arrived,
     ControllerEvent,
@@ -38,23 +46,15 @@ from tiri_tui.events import (
     StateEvent,
     UnreadCountChanged,
 )
-from tiri_tui.inbox import Inbox, Upsert
-from tiri_tui.intents import IntentAction
-from tiri_tui.models import Notification
-from tiri_tui.outbox_sync import Intent, OutboxSync
-from tiri_tui.pacing import let_others_run
-from tiri_tui.policy import SESSION_EXPIRED, ConnectionState, StateCode
-from tiri_tui.protocol import ErrorFrame, GetUnreadCount, NotificationFrame, UnreadCountFrame
-from tiri_tui.realtime import (
-    FrameDropped,
-    FrameReceived,
-    RealtimeEvent,
-    RealtimeWorker,
-    StateChanged,
-)
-from tiri_tui.rest_sync import RestSync
-from tiri_tui.store import CacheLoad, NotificationCache, Outbox
-from tiri_tui.sync_rules import Filters
+from tiri_tui.sync.inbox import Inbox, Upsert
+from tiri_tui.sync.intents import IntentAction
+from tiri_tui.sync.outbox_sync import Intent, OutboxSync
+from tiri_tui.sync.rest_sync import RestSync
+from tiri_tui.sync.rules import Filters
+from tiri_tui.sync.store import CacheLoad, NotificationCache, Outbox
+from tiri_tui.wire.errors import NotLoggedIn, TiriError
+from tiri_tui.wire.models import Notification
+from tiri_tui.wire.protocol import ErrorFrame, GetUnreadCount, NotificationFrame, UnreadCountFrame
 
 __all__ = [
     "UNDO_SECONDS",

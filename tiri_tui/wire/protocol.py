@@ -11,7 +11,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from tiri_tui.models import Notification, WireError
+from tiri_tui.wire.models import Notification, WireError
 
 #: Frames larger than this are dropped (and counted) without being parsed.
 DEFAULT_MAX_FRAME_BYTES = 1 << 20

@@ -20,10 +20,8 @@ from typing import TYPE_CHECKING, Any, Protocol, assert_never
 from urllib.parse import quote, urlsplit
 
 from tiri_tui import __version__
-from tiri_tui.errors import LoginRequired, NotConnected, TiriError, is_transient
-from tiri_tui.models import WireError
-from tiri_tui.pacing import let_others_run
-from tiri_tui.policy import (
+from tiri_tui.connection.pacing import let_others_run
+from tiri_tui.connection.policy import (
     Action,
     CancelRetry,
     CheckToken,
@@ -52,7 +50,9 @@ from tiri_tui.policy import (
     TokenRefreshFailed,
     step,
 )
-from tiri_tui.protocol import (
+from tiri_tui.wire.errors import LoginRequired, NotConnected, TiriError, is_transient
+from tiri_tui.wire.models import WireError
+from tiri_tui.wire.protocol import (
     DEFAULT_MAX_FRAME_BYTES,
     ClientFrame,
     Ping,
@@ -60,7 +60,7 @@ from tiri_tui.protocol import (
     encode_frame,
     parse_server_frame,
 )
-from tiri_tui.redaction import RedactingFilter, redact
+from tiri_tui.wire.redaction import RedactingFilter, redact
 
 if TYPE_CHECKING:
     from websockets.asyncio.client import ClientConnection

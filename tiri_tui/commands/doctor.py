@@ -19,12 +19,12 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 from tiri_tui import __version__
-from tiri_tui.api import COLLECTION
-from tiri_tui.auth import expires_at
 from tiri_tui.client import TiriClient
-from tiri_tui.config import is_loopback_host
-from tiri_tui.errors import LoginRequired, TiriError, login_advice
-from tiri_tui.redaction import redact
+from tiri_tui.connection.api import COLLECTION
+from tiri_tui.connection.auth import expires_at
+from tiri_tui.settings.config import is_loopback_host
+from tiri_tui.wire.errors import LoginRequired, TiriError, login_advice
+from tiri_tui.wire.redaction import redact
 
 #: Seconds of clock difference past which JWT expiry goes wrong.
 SKEW_WARN, SKEW_FAIL = 5.0, 60.0

@@ -13,10 +13,10 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlsplit
 
-from tiri_tui.auth import Auth
-from tiri_tui.errors import ApiError, RateLimited, ServerUnreachable, message_from_body
-from tiri_tui.models import Notification, Page, WireError
-from tiri_tui.redaction import redact
+from tiri_tui.connection.auth import Auth
+from tiri_tui.wire.errors import ApiError, RateLimited, ServerUnreachable, message_from_body
+from tiri_tui.wire.models import Notification, Page, WireError
+from tiri_tui.wire.redaction import redact
 
 if TYPE_CHECKING:
     import httpx

@@ -12,11 +12,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from tiri_tui.errors import TiriError
-from tiri_tui.models import PRIORITIES
-from tiri_tui.placeholders import TemplateError, check, check_shell
-from tiri_tui.sync_rules import Filters
-from tiri_tui.toml_lines import header_lines, key_line, place
+from tiri_tui.settings.placeholders import TemplateError, check, check_shell
+from tiri_tui.sync.rules import Filters
+from tiri_tui.wire.errors import TiriError
+from tiri_tui.wire.models import PRIORITIES
+from tiri_tui.wire.toml_lines import header_lines, key_line, place
 
 _KEY = re.compile(r"[A-Za-z0-9_+\-]+|[!-~]")
 _COMMAND_KEYS = {"key", "name", "run", "interactive"}

@@ -6,7 +6,7 @@ removes what was deleted elsewhere. It owns its state (the sync watermark,
 whether a gap is open, the next page, Retry-After) and talks back to its
 owner through the small :class:`SyncHost` interface. The decisions themselves
 (did a page reach the sync point, what a walk proved deleted) are the pure
-functions of :mod:`tiri_tui.sync_rules`.
+functions of :mod:`tiri_tui.sync.rules`.
 """
 
 from __future__ import annotations
@@ -19,13 +19,11 @@ from collections.abc import Awaitable, Callable, Coroutine
 from datetime import datetime
 from typing import Any, Protocol
 
-from tiri_tui.api import TiriApi
-from tiri_tui.controller_settings import ControllerSettings, Counters
-from tiri_tui.errors import LoginRequired, RateLimited, TiriError, is_transient
-from tiri_tui.inbox import Inbox
-from tiri_tui.models import Notification, Page
-from tiri_tui.outbox_sync import OutboxSync
-from tiri_tui.sync_rules import (
+from tiri_tui.connection.api import TiriApi
+from tiri_tui.sync.controller_settings import ControllerSettings, Counters
+from tiri_tui.sync.inbox import Inbox
+from tiri_tui.sync.outbox_sync import OutboxSync
+from tiri_tui.sync.rules import (
     Coverage,
     Filters,
     Vanished,
@@ -35,6 +33,8 @@ from tiri_tui.sync_rules import (
     reconcile_done,
     walk_reached,
 )
+from tiri_tui.wire.errors import LoginRequired, RateLimited, TiriError, is_transient
+from tiri_tui.wire.models import Notification, Page
 
 log = logging.getLogger(__name__)
 #: Tries of one page within a walk before the walk gives up.

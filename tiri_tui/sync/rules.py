@@ -12,7 +12,7 @@ from collections.abc import Callable, Container, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from tiri_tui.models import Notification, Page
+from tiri_tui.wire.models import Notification, Page
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,8 +8,8 @@ import logging.handlers
 import queue
 from pathlib import Path
 
-from tiri_tui.config import Settings
-from tiri_tui.redaction import RedactingFilter
+from tiri_tui.settings.config import Settings
+from tiri_tui.wire.redaction import RedactingFilter
 
 _FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 #: Our handler's name: configuring again replaces it instead of adding another.

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from tiri_tui.intents import IntentAction
-from tiri_tui.models import Notification
-from tiri_tui.policy import ConnectionState, StateCode
+from tiri_tui.connection.policy import ConnectionState, StateCode
+from tiri_tui.sync.intents import IntentAction
+from tiri_tui.wire.models import Notification
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,7 +3,7 @@
 Tokens are stored per server URL, in the system keyring when the optional
 ``keyring`` package works, else in a 0600 file in the platformdirs config dir.
 Beside either, a lock file makes refresh single-flight across the processes
-that share the session (see :mod:`tiri_tui.session_lock`).
+that share the session (see :mod:`tiri_tui.connection.session_lock`).
 """
 
 from __future__ import annotations
@@ -22,7 +22,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from tiri_tui.errors import (
+from tiri_tui.connection.session_lock import SessionLock
+from tiri_tui.wire.errors import (
     ApiError,
     LoginFailed,
     NotLoggedIn,
@@ -30,8 +31,7 @@ from tiri_tui.errors import (
     SessionExpired,
     message_from_body,
 )
-from tiri_tui.redaction import redact, remember_secret
-from tiri_tui.session_lock import SessionLock
+from tiri_tui.wire.redaction import redact, remember_secret
 
 if TYPE_CHECKING:
     import httpx

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import assert_never
 
-from tiri_tui.protocol import Disposition, classify_close, classify_handshake_status
+from tiri_tui.wire.protocol import Disposition, classify_close, classify_handshake_status
 
 
 class ConnectionState(enum.Enum):

@@ -12,7 +12,7 @@ import enum
 from array import array
 from collections.abc import Iterator
 
-from tiri_tui.models import Notification
+from tiri_tui.wire.models import Notification
 
 
 class Upsert(enum.Enum):

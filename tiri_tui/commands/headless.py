@@ -10,8 +10,8 @@ import sys
 from collections.abc import Callable
 from typing import TextIO
 
-from tiri_tui.controller import NotificationController
-from tiri_tui.pipes import quiet_stdout
+from tiri_tui.commands.pipes import quiet_stdout
+from tiri_tui.sync.controller import NotificationController
 
 
 def stop_on_session_end_or_signal(controller: NotificationController, stop: asyncio.Event) -> None:

@@ -29,12 +29,12 @@ from urllib.parse import urlsplit, urlunsplit
 import platformdirs
 
 from tiri_tui.attention.modes import AlertMode
-from tiri_tui.errors import TiriError
-from tiri_tui.toml_lines import header_lines, key_line, place
+from tiri_tui.wire.errors import TiriError
+from tiri_tui.wire.toml_lines import header_lines, key_line, place
 
 if TYPE_CHECKING:
     from tiri_tui.attention.rules import AttentionRules
-    from tiri_tui.customisation import Customisation
+    from tiri_tui.settings.customisation import Customisation
 
 DEFAULT_SERVER = "http://127.0.0.1:8765"
 APP_NAME = "tiri-tui"
@@ -289,7 +289,7 @@ def _parse_sections(data: dict[str, Any], text: str, source: str, values: dict[s
 
             values["attention"] = parse_attention(data, text, source)
         if any(key in data for key in _CUSTOM_SECTIONS):
-            from tiri_tui.customisation import parse_customisation
+            from tiri_tui.settings.customisation import parse_customisation
 
             values["customisation"] = parse_customisation(data, text, source)
     except TiriError as exc:  # RulesError, CustomisationError: said as config errors
