@@ -17,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 from benchmarks.common import PaintWatch, rss_mb, summary_ms
 from benchmarks.stall import StallProbe
 from tests.support.fakes import notifications
+from tests.support.serving import take_rows
 
 SIZE = (120, 40)
 NEW_ROWS = 20
@@ -80,7 +81,7 @@ async def measure_ours(count: int, pages: int) -> dict:
 
     started = time.perf_counter()
     controller = offline_controller()
-    controller.accept(notifications(count, SPACING), live=False)
+    take_rows(controller, notifications(count, SPACING))
     loaded = time.perf_counter() - started
 
     painted, stamp, restore = hook_first_paint(NotificationList)
@@ -113,7 +114,7 @@ async def measure_ours(count: int, pages: int) -> dict:
                 # Drawn on line 1 when a new day's header comes first.
                 watch.expect(lambda i, nid, want=fresh.id: i <= 1 and nid == want)
                 t = time.perf_counter()
-                controller.accept([fresh], live=True)
+                take_rows(controller, [fresh], live=True)
                 new_row.append(await watch.wait() - t)
         rss = rss_mb()
     return {

@@ -22,6 +22,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from benchmarks.common import ROOT, dashboard_app, settle, summary_ms
 from benchmarks.stall import StallProbe
 from tests.support.fakes import notifications
+from tests.support.serving import take_rows
 from tiri_tui.client import TiriClient
 from tiri_tui.connection.policy import ConnectionState
 from tiri_tui.server import DEMO_EMAIL, DEMO_PASSWORD
@@ -133,7 +134,7 @@ class Run:
         await self.client.auth.login(DEMO_EMAIL, DEMO_PASSWORD)
         self.controller: NotificationController = self.client.open_controller()
         if self.held:
-            self.controller.accept(notifications(self.held), live=False)
+            take_rows(self.controller, notifications(self.held))
         self.added: collections.Counter[str] = collections.Counter()
         self.latencies: list[float] = []
         self.controller.subscribe(self._observe)

@@ -13,6 +13,7 @@ import time
 
 from benchmarks.common import dashboard_app, summary_ms
 from benchmarks.stall import StallProbe
+from tests.support.serving import set_unread, take_rows
 
 SIZE = (120, 40)
 
@@ -25,8 +26,8 @@ async def mark_all_read(count: int) -> dict[str, object]:
     from tiri_tui.ui.widgets import UnreadBadge
 
     controller = offline_controller()
-    controller.accept(notifications(count), live=False)
-    controller.set_unread(controller.inbox.unread())
+    take_rows(controller, notifications(count))
+    set_unread(controller, controller.inbox.unread())
     shown_zero = asyncio.Event()
     stamp = {"t": 0.0}
     original = UnreadBadge.render

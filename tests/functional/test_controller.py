@@ -9,6 +9,7 @@ import dataclasses
 import pytest
 
 from tests.support.clients import FAST_CONTROLLER, FAST_REALTIME, make_client
+from tests.support.serving import take_rows
 from tests.support.waiting import wait_for
 from tiri_tui.connection.policy import SESSION_EXPIRED, ConnectionState, StateCode
 from tiri_tui.server import DEMO_EMAIL, DEMO_PASSWORD, DemoServer
@@ -526,7 +527,7 @@ async def test_a_filter_applies_to_what_is_held_offline_and_clearing_it_shows_al
 
     ctl = offline_controller()
     rows = sample(60)
-    ctl.accept(rows, live=False)
+    take_rows(ctl, rows)
     ctl.set_filters(Filters(unread_only=True))
     unread = [n.id for n in rows if not n.is_read]
     await wait_for(lambda: len(ctl.inbox) == len(unread), what="the held rows filtered")
@@ -535,7 +536,7 @@ async def test_a_filter_applies_to_what_is_held_offline_and_clearing_it_shows_al
     hidden = dataclasses.replace(
         rows[0], id="read-arrival", is_read=True, created_at=datetime(2030, 1, 1, tzinfo=UTC)
     )
-    ctl.accept([hidden], live=True)
+    take_rows(ctl, [hidden], live=True)
     assert "read-arrival" not in ctl.inbox
     await asyncio.sleep(0)  # the fetch fails meanwhile (UnreachableApi)
     task = ctl.set_filters(Filters())
@@ -547,16 +548,16 @@ async def test_a_filter_applies_to_what_is_held_offline_and_clearing_it_shows_al
 
 async def test_mark_all_read_is_undoable_only_when_few_enough_to_send_one_by_one():
     from tests.support.fakes import offline_controller, sample
-    from tiri_tui.sync.controller import UNDO_LIMIT
+    from tiri_tui.sync.core import UNDO_LIMIT
 
     few = offline_controller()
-    few.accept([n.with_read(False) for n in sample(UNDO_LIMIT)], live=False)
+    take_rows(few, [n.with_read(False) for n in sample(UNDO_LIMIT)])
     await few.mark_all_read()
     assert few.can_undo_mark_all_read()
     assert few.undo_mark_all_read() == UNDO_LIMIT and few.inbox.unread() == UNDO_LIMIT
     assert not few.can_undo_mark_all_read()  # once
     many = offline_controller()
-    many.accept([n.with_read(False) for n in sample(UNDO_LIMIT + 1)], live=False)
+    take_rows(many, [n.with_read(False) for n in sample(UNDO_LIMIT + 1)])
     await many.mark_all_read()
     assert not many.can_undo_mark_all_read() and many.undo_mark_all_read() == 0
     await few.aclose()
@@ -567,7 +568,7 @@ async def test_arrivals_are_what_is_new_to_the_person_never_the_backlog(server, 
     """Arrived (what alerts and rules act on): live unread ones, and what a gap
     fill finds above the first confirmed load; never the first load's pages,
     older pages, already-read ones, or one seen before."""
-    await wait_for(lambda: controller.rest.confirmed)
+    await wait_for(lambda: controller.view.confirmed)
     while controller.has_more:  # older pages: the backlog, not news
         await controller.load_more()
     assert controller.events.news() == []
@@ -600,5 +601,5 @@ async def test_arrivals_are_what_is_new_to_the_person_never_the_backlog(server, 
     assert sorted(e.notification.id for e in found) == sorted(m["id"] for m in missed)
     assert not any(e.live for e in found)
     controller.set_filters(Filters())  # the unfiltered reload finds nothing new
-    await wait_for(lambda: controller.rest.filters_answered)
+    await wait_for(lambda: controller.view.filters_answered)
     assert len(controller.events.news()) == 17

@@ -7,6 +7,7 @@ import asyncio
 import threading
 
 from tests.support.fakes import UnreachableApi, notifications, offline_controller
+from tests.support.serving import confirm, take_rows
 from tests.support.waiting import wait_for
 from tiri_tui.connection.auth import FileTokenStore
 from tiri_tui.sync.store import NotificationCache, Outbox
@@ -30,8 +31,8 @@ async def test_every_cache_and_outbox_call_runs_off_the_loop(monkeypatch, tmp_pa
     cache = NotificationCache(tmp_path / "cache.sqlite3")
     ctl = offline_controller(tmp_path, cache)
     await ctl.start()
-    ctl.accept(notifications(50), live=False)
-    ctl.rest.confirmed = True
+    take_rows(ctl, notifications(50))
+    confirm(ctl)
     target = next(n for n in ctl.inbox if not n.is_read)
     ctl.mark_read(target.id)
     await wait_for(lambda: any(name == "attempted" for name, _ in seen), what="a send tried")
@@ -61,15 +62,15 @@ async def test_a_save_after_a_big_load_writes_only_the_rows_the_cache_keeps(monk
     cache = NotificationCache(tmp_path / "cache.sqlite3", limit=1000)
     ctl = offline_controller(tmp_path, cache)
     await ctl.start()
-    ctl.accept(notifications(20_000), live=False)
-    ctl.rest.confirmed = True
+    take_rows(ctl, notifications(20_000))
+    confirm(ctl)
     await ctl.aclose()  # saves
     assert written == [1000]
 
 
 async def test_mark_all_read_over_many_rows_lets_the_loop_in():
     ctl = offline_controller()
-    ctl.accept(notifications(60_000), live=False)
+    take_rows(ctl, notifications(60_000))
     unread = ctl.inbox.unread()
     assert unread > 30_000
     turns = 0
@@ -99,7 +100,7 @@ async def test_a_disk_that_refuses_an_intent_holds_no_later_one_back(monkeypatch
 
     ctl = offline_controller(tmp_path, api=Accepting())
     await ctl.start()
-    ctl.accept(notifications(10), live=False)
+    take_rows(ctl, notifications(10))
     first, second = [n.id for n in ctl.inbox if not n.is_read][:2]
     original, refused = Outbox.add, {"left": 1}
 
@@ -163,7 +164,7 @@ async def test_mark_all_read_leaves_no_pile_of_young_rows_for_one_collection():
     from tiri_tui.wire.models import Notification
 
     ctl = offline_controller()
-    ctl.accept(notifications(30_000), live=False)
+    take_rows(ctl, notifications(30_000))
     gc.collect()
     gc.freeze()  # as the entry point does after the first load
     try:
@@ -188,7 +189,7 @@ async def test_the_cache_bookkeeping_does_not_grow_with_the_rows_held(tmp_path):
     rows = notifications(20_000)
     tracemalloc.start()
     try:
-        ctl.accept(rows, live=False)
+        take_rows(ctl, rows)
         controller_bytes = sum(
             stat.size
             for stat in tracemalloc.take_snapshot().statistics("filename")
@@ -212,8 +213,8 @@ async def test_a_save_writes_only_rows_that_changed_since_the_last(monkeypatch, 
     monkeypatch.setattr(NotificationCache, "apply", recording)
     ctl = offline_controller(tmp_path, NotificationCache(tmp_path / "cache.sqlite3", limit=100))
     await ctl.start()
-    ctl.rest.confirmed = True
-    ctl.accept(notifications(300), live=False)
+    confirm(ctl)
+    take_rows(ctl, notifications(300))
     await ctl._save_cache()
     assert len(written[-1]) == 100
     target = ctl.inbox[5]

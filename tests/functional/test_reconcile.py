@@ -213,7 +213,7 @@ async def test_a_filtered_view_drops_its_newest_deleted_elsewhere(tmp_path):
         try:
             unread = Filters(unread_only=True)
             await ctl.set_filters(unread)
-            await wait_for(lambda: ctl.rest.filters_answered, what="the filtered page 1")
+            await wait_for(lambda: ctl.view.filters_answered, what="the filtered page 1")
             newest = ctl.inbox[0].id
             server.state.delete(server.user(), newest)
             await ctl.refresh()
@@ -284,7 +284,7 @@ async def test_an_older_page_of_the_list_left_behind_leaves_the_new_lists_paging
             await paging  # lands first: it belongs to the list left behind
             list_gate.set()
             await filtering
-            await wait_for(lambda: ctl.rest.filters_answered, what="the filtered page 1")
+            await wait_for(lambda: ctl.view.filters_answered, what="the filtered page 1")
             followed: list[str] = []
 
             async def recorded(url):  # type: ignore[no-untyped-def]

@@ -9,6 +9,7 @@ from datetime import datetime
 from textual.pilot import Pilot
 
 from tests.support.fakes import NOW, offline_controller
+from tests.support.serving import take_rows
 from tiri_tui.sync.controller import NotificationController
 from tiri_tui.ui.app import TiriApp
 from tiri_tui.ui.notification_list import NotificationList
@@ -28,7 +29,7 @@ async def offline_dashboard(
     (``options``: more of TiriApp's)."""
     controller = offline_controller()
     if rows:
-        controller.accept(rows, live=False)
+        take_rows(controller, rows)
     app = TiriApp(controller=controller, clock=clock, bell=False, **options)  # type: ignore[arg-type]
     async with app.run_test(size=size) as pilot:
         await pilot.pause()

@@ -21,6 +21,7 @@ from tests.support.dashboards import (
 )
 from tests.support.fakes import NOW, offline_controller, sample
 from tests.support.rendered import visible
+from tests.support.serving import set_unread, take_rows
 from tests.support.waiting import wait_for
 from tiri_tui.connection.policy import ConnectionState, StateCode
 from tiri_tui.server import DEMO_EMAIL, DEMO_PASSWORD
@@ -389,7 +390,7 @@ async def test_the_retry_countdown_follows_the_apps_clock():
         indicator = app.query_one(ConnectionIndicator)
         assert "retry in 12s" in str(indicator.render())
         now[0] = NOW + timedelta(seconds=5)
-        controller.set_unread(3)  # any change repaints the dashboard meanwhile
+        set_unread(controller, 3)  # any change repaints the dashboard meanwhile
         await pilot.pause()
         indicator._render_state()
         assert "retry in 7s" in str(indicator.render())
@@ -436,7 +437,7 @@ async def test_arrivals_at_the_top_stay_in_sight():
         for k, n in enumerate(newest):
             fresh = dataclasses.replace(n, id=f"new-{k}", created_at=NOW + timedelta(seconds=k + 1))
             view.rendered_rows.clear()
-            controller.accept([fresh], live=True)
+            take_rows(controller, [fresh], live=True)
             await pilot.pause()
         assert view.scroll_offset.y == 0
         assert view.current is not None and view.current.id == first.id
@@ -460,11 +461,11 @@ async def test_a_burst_of_events_asks_for_one_paint():
 
         screen.post_message = counting
         for n in sample(1000):
-            controller.accept([n], live=False)
+            take_rows(controller, [n])
         assert len(posted) == 1
         await pilot.pause()
         assert len(app.query_one(NotificationList).source) == 1000
-        controller.accept(sample(1001)[1000:], live=False)  # after the paint: asks again
+        take_rows(controller, sample(1001)[1000:])  # after the paint: asks again
         assert len(posted) == 2
 
 
@@ -511,7 +512,7 @@ async def test_a_changing_count_relays_out_only_when_its_width_changes():
 
         badge.refresh = spy
         for count in (5, 6, 7, 10, 11):
-            controller.set_unread(count)
+            set_unread(controller, count)
             await pilot.pause()
         assert layouts.count(True) == 2  # the first count (its colour comes), and 7 → 10
         assert "11 unread" in str(badge.render())
@@ -601,7 +602,7 @@ async def test_at_the_end_an_arrival_keeps_the_cursor_in_view():
             fresh = dataclasses.replace(
                 sample(1)[0], id=f"late-{k}", created_at=NOW + timedelta(seconds=k + 1)
             )
-            controller.accept([fresh], live=True)
+            take_rows(controller, [fresh], live=True)
             await pilot.pause()
             await pilot.pause()
             top, height = view.scroll_offset.y, view.size.height

@@ -16,6 +16,7 @@ from textual.pilot import Pilot
 from tests.support.clients import FAST_CONTROLLER, make_client
 from tests.support.fakes import NOW, offline_controller, sample
 from tests.support.rendered import visible
+from tests.support.serving import set_unread, take_rows
 from tests.support.waiting import wait_for
 from tiri_tui.server import DEMO_EMAIL, DEMO_PASSWORD
 from tiri_tui.settings.customisation import Customisation, KeyChoice, SavedView
@@ -37,8 +38,8 @@ async def dashboard(
     """The dashboard over an offline controller holding ``rows`` (its intents
     stay queued: the network is down)."""
     controller = offline_controller()
-    controller.accept(rows, live=False)
-    controller.set_unread(sum(not n.is_read for n in rows))
+    take_rows(controller, rows)
+    set_unread(controller, sum(not n.is_read for n in rows))
     app = TiriApp(controller=controller, clock=lambda: NOW, bell=False, **options)  # type: ignore[arg-type]
     async with app.run_test(size=size) as pilot:
         await pilot.pause()
@@ -89,7 +90,7 @@ async def test_the_new_above_marker_names_the_first_key_in_force():
     async with dashboard(sample(40), customisation=REMAPPED) as (app, pilot, controller):
         await pilot.press("pagedown", "pagedown")
         arrival = dataclasses.replace(sample(1)[0], id="fresh", created_at=NOW)
-        controller.accept([arrival], live=True)
+        take_rows(controller, [arrival], live=True)
         marker = app.screen.query_one("#new-above")
         await wait_for(lambda: "new above" in str(marker.render()))
         assert "H goes to the top" in str(marker.render())
@@ -303,7 +304,7 @@ async def test_the_metrics_line_follows_the_outbox_when_an_intent_leaves():
     api = GatedApi()
     controller = offline_controller(api=api)
     rows = sample(3)
-    controller.accept(rows, live=False)
+    take_rows(controller, rows)
     app = TiriApp(controller=controller, clock=lambda: NOW, bell=False)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("s")  # the metrics line on

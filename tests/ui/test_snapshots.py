@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 
 from tests.support.fakes import NOW, offline_controller, sample
+from tests.support.serving import take_rows
 from tiri_tui.connection.policy import ConnectionState
 from tiri_tui.connection.realtime import FrameReceived
 from tiri_tui.ui.app import TiriApp
@@ -17,7 +18,7 @@ def make_app(state: ConnectionState, reason: str, retry_in: float | None = None)
     controller = offline_controller()
     data = sample(40)
     data[1] = dataclasses.replace(data[1], title="[bold red]not markup[/]")  # shown literally
-    controller.accept(data, live=False)
+    take_rows(controller, data)
     app = TiriApp(
         controller=controller, clock=lambda: NOW, bell=False, server_label="https://tiri.example"
     )

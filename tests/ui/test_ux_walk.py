@@ -13,6 +13,7 @@ from textual.pilot import Pilot
 from tests.support.clients import FAST_REALTIME, make_client
 from tests.support.fakes import NOW, offline_controller, sample
 from tests.support.rendered import visible
+from tests.support.serving import take_rows
 from tests.support.waiting import wait_for
 from tiri_tui.connection.policy import ConnectionState
 from tiri_tui.server import DEMO_EMAIL, DEMO_PASSWORD
@@ -30,7 +31,7 @@ async def offline_app(
 ) -> AsyncIterator[tuple[TiriApp, Pilot, NotificationController]]:
     """The dashboard over an offline controller holding ``rows`` sample rows."""
     controller = offline_controller()
-    controller.accept(sample(rows), live=False)
+    take_rows(controller, sample(rows))
     app = TiriApp(controller=controller, clock=lambda: NOW, bell=False)
     async with app.run_test(size=size) as pilot:
         await pilot.pause()
@@ -119,7 +120,7 @@ async def test_the_details_give_the_types_id_beside_its_label():
     """Rules, links and views name a type by its id: the details must show it."""
     async with offline_app((120, 32), rows=0) as (app, pilot, controller):
         n = dataclasses.replace(sample(1)[0], notification_type_display="Request Accepted")
-        controller.accept([n], live=False)
+        take_rows(controller, [n])
         await pilot.pause()
         await pilot.press("enter")
         await pilot.pause()

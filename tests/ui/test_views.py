@@ -56,14 +56,14 @@ async def test_views_are_tabs_with_the_servers_counts_and_keys_switch_them(serve
         expected = [f"1 All {total}", f"2 urgent {urgent}", f"3 chat {chat}"]
         await wait_for(lambda: tab_labels(app) == expected, 10, what=f"{expected}")
         await pilot.press("2")
-        await wait_for(lambda: app.controller.rest.filters_answered, what="the server's answer")
+        await wait_for(lambda: app.controller.view.filters_answered, what="the server's answer")
         await pilot.pause()
         rows = shown_rows(app)
         assert len(rows) == min(urgent, 20)
         assert all(n.priority == "urgent" and not n.is_read for n in rows)
         assert app.screen.query_one(ViewTabs).active_index == 1
         await pilot.press("3")
-        await wait_for(lambda: app.controller.rest.filters_answered)
+        await wait_for(lambda: app.controller.view.filters_answered)
         await pilot.pause()
         assert {n.notification_type for n in shown_rows(app)} <= CHAT.filters.types
         # A new one counts in its view once the server says so.
@@ -94,7 +94,7 @@ async def test_p_filters_by_priority_on_the_server(server, client):
         options.highlighted = 1
         await pilot.press("enter")
         await wait_for(lambda: app.controller.filters == Filters(priority="urgent"))
-        await wait_for(lambda: app.controller.rest.filters_answered)
+        await wait_for(lambda: app.controller.view.filters_answered)
         await pilot.pause()
         assert shown_rows(app) and all(n.priority == "urgent" for n in shown_rows(app))
         bar = str(app.screen.query_one("#filters").render())

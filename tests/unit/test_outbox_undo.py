@@ -6,6 +6,7 @@ from __future__ import annotations
 from tests.support.clock import FakeClock
 from tests.support.fakes import offline_controller, sample
 from tests.support.outbox import RecordingApi, Tasks, make_sync
+from tests.support.serving import set_unread, take_rows
 from tests.support.waiting import wait_for
 from tiri_tui.sync.controller_settings import UNDO_SECONDS
 from tiri_tui.sync.store import Outbox
@@ -75,8 +76,8 @@ async def test_the_controller_restores_a_row_taken_back_and_answers_a_sent_mark(
     api = RecordingApi()
     controller = offline_controller(api=api)
     rows = sample(3)
-    controller.accept(rows, live=False)
-    controller.set_unread(2)
+    take_rows(controller, rows)
+    set_unread(controller, 2)
     unread = rows[0]
     assert not unread.is_read
     deleted = controller.delete(unread.id, hold=UNDO_SECONDS)

@@ -1,0 +1,440 @@
+"""The sync core's decisions, event by event (no sockets, no tasks, no clock)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from datetime import timedelta
+
+from tests.support.fakes import NOW, sample
+from tiri_tui.connection.policy import ConnectionState, StateCode
+from tiri_tui.sync.core import UNDO_LIMIT, apply, can_undo_all_read
+from tiri_tui.sync.events import (
+    Arrived,
+    ListReset,
+    NotificationAdded,
+    NotificationRemoved,
+    NotificationUpdated,
+    ServerAnswered,
+    StateEvent,
+    UnreadCountChanged,
+)
+from tiri_tui.sync.intents import IntentAction
+from tiri_tui.sync.messages import (
+    AllReadUndoWanted,
+    AllReadWanted,
+    ConnectionChanged,
+    CountArrived,
+    DeleteTakenBack,
+    DeleteWanted,
+    Effect,
+    FetchOlder,
+    FillDone,
+    FilterHeld,
+    FiltersWanted,
+    FrameArrived,
+    HeldSlice,
+    LiveInGap,
+    MarkUnreadEach,
+    MarkWanted,
+    Noted,
+    OlderFailed,
+    OlderTaken,
+    OlderWanted,
+    PageOneAnswered,
+    PageTaken,
+    ReadHeld,
+    ReadSlice,
+    RowsReplaced,
+    SaveFailed,
+    SaveTaken,
+    SessionEnded,
+    SocketDown,
+    SocketUp,
+    StopSession,
+    Submit,
+    SyncEvent,
+)
+from tiri_tui.sync.rules import Coverage, Filters
+from tiri_tui.sync.state import SyncState
+from tiri_tui.wire.models import Notification, Page
+
+
+def page(rows: Sequence[Notification], next_url: str | None = None, count: int = 100) -> Page:
+    return Page(count=count, next=next_url, previous=None, results=list(rows), rejected=[])
+
+
+class Core:
+    """Feeds events to one state; remembers every effect."""
+
+    def __init__(self) -> None:
+        self.state = SyncState()
+        self.effects: list[Effect] = []
+
+    def feed(self, event: SyncEvent) -> list[Effect]:
+        out = apply(self.state, event)
+        self.effects += out
+        return out
+
+    def take_page(
+        self,
+        rows: Sequence[Notification],
+        *,
+        first: bool = False,
+        next_url: str | None = None,
+        coverage: Coverage | None = None,
+        held_before: Sequence[str] = (),
+        pending: Callable[[str], bool] = lambda nid: False,
+        filters: Filters | None = None,
+    ) -> list[Effect]:
+        p = page(rows, next_url)
+        proven = coverage.add(p) if coverage is not None else None
+        return self.feed(
+            PageTaken(
+                p,
+                list(rows),
+                self.state.filters if filters is None else filters,
+                first,
+                proven,
+                frozenset(held_before),
+                pending,
+            )
+        )
+
+    def shown_ids(self) -> list[str]:
+        return [n.id for n in self.state.shown]
+
+
+def of(kind: type, effects: Sequence[Effect]) -> list[Effect]:
+    return [e for e in effects if isinstance(e, kind)]
+
+
+# -- rows: coverage and deletions ------------------------------------------------------------
+
+
+def test_page_one_removes_the_newest_deleted_elsewhere_only_if_held_when_it_was_asked():
+    rows = sample(5)  # n000000 is the newest
+    core = Core()
+    core.take_page(rows)
+    # The server deleted n000000; page 1 now starts at n000001.
+    out = core.take_page(
+        rows[1:3],
+        first=True,
+        next_url="http://t/p2",
+        coverage=Coverage(grows_only_at_top=True),
+        held_before=["n000000"],
+    )
+    assert of(NotificationRemoved, out) == [NotificationRemoved("n000000")]
+    assert "n000000" not in core.state.shown and "n000000" in core.state.forgotten
+    assert core.state.dirty
+
+
+def test_a_row_that_arrived_after_page_one_was_asked_for_is_kept():
+    rows = sample(5)
+    core = Core()
+    core.take_page(rows)
+    out = core.take_page(
+        rows[1:3], first=True, next_url="http://t/p2", coverage=Coverage(grows_only_at_top=True)
+    )
+    assert of(NotificationRemoved, out) == []
+    assert "n000000" in core.state.shown
+
+
+def test_a_row_with_an_intent_queued_is_never_proven_deleted():
+    rows = sample(5)
+    core = Core()
+    core.take_page(rows)
+    out = core.take_page(
+        rows[1:3],
+        first=True,
+        next_url="http://t/p2",
+        coverage=Coverage(grows_only_at_top=True),
+        held_before=["n000000"],
+        pending=lambda nid: nid == "n000000",
+    )
+    assert of(NotificationRemoved, out) == []
+
+
+def test_a_page_asked_for_under_other_filters_shows_its_rows_and_proves_nothing():
+    rows = sample(6)
+    core = Core()
+    core.take_page(rows)
+    core.feed(FiltersWanted(Filters(unread_only=True)))
+    out = core.take_page(
+        rows[2:4],
+        first=True,
+        coverage=Coverage(grows_only_at_top=True),
+        held_before=["n000000", "n000001"],
+        filters=Filters(),
+        next_url="http://t/p2",
+    )
+    assert of(NotificationRemoved, out) == []
+    assert core.state.paging.next_url is None  # its paging is not this list's
+
+
+def test_the_first_page_since_the_socket_went_down_says_the_server_answered():
+    core = Core()
+    core.feed(ConnectionChanged(ConnectionState.CONNECTED, StateCode.CONNECTED, "", None))
+    core.feed(ConnectionChanged(ConnectionState.RECONNECTING, StateCode.NETWORK, "x", 1.0))
+    assert not core.state.answered_since_down
+    assert of(ServerAnswered, core.take_page(sample(2))) == [ServerAnswered()]
+    assert of(ServerAnswered, core.take_page(sample(2))) == []
+    assert core.state.answered_since_down
+
+
+# -- news ------------------------------------------------------------------------------------
+
+
+def test_fetched_rows_above_the_first_confirmed_list_are_news_and_below_it_are_not():
+    rows = sample(4, start=NOW)
+    core = Core()
+    core.take_page(rows[1:])
+    core.feed(FillDone(rows[1].created_at, closes_gap=False))  # confirmed: the watermark is fixed
+    older = replace(sample(1, start=NOW - timedelta(days=2))[0], id="older", is_read=False)
+    newer = rows[0].with_read(False)
+    out = core.take_page([newer, older])
+    added = {e.notification.id: e.news for e in of(NotificationAdded, out)}
+    assert added[newer.id] is True and added[older.id] is False
+
+
+def test_a_live_row_the_filters_hide_is_held_and_still_announced():
+    rows = sample(3)
+    core = Core()
+    core.feed(FiltersWanted(Filters(notification_type="new_message")))
+    hidden = rows[0].with_read(False)
+    assert hidden.notification_type != "new_message"
+    out = core.feed(FrameArrived(hidden, hidden))
+    assert of(Arrived, out) == [Arrived(hidden, True)]
+    assert hidden.id not in core.state.shown and hidden.id in core.state.held
+
+
+# -- frames and the sync point ---------------------------------------------------------------
+
+
+def test_a_live_frame_moves_the_sync_point_only_once_nothing_is_missing():
+    n = sample(1)[0]
+    core = Core()
+    assert of(LiveInGap, core.feed(FrameArrived(n, n))) == [LiveInGap()]
+    assert core.state.synced_until is None
+    core.feed(FillDone(None, closes_gap=True))
+    later = sample(1, start=NOW + timedelta(hours=1))[0]
+    assert of(LiveInGap, core.feed(FrameArrived(later, later))) == []
+    assert core.state.synced_until == later.created_at and core.state.sync_changed
+
+
+def test_a_frame_for_a_row_deleted_here_shows_nothing_but_still_counts_for_the_sync_point():
+    n = sample(1)[0]
+    core = Core()
+    core.feed(FillDone(None, closes_gap=True))
+    out = core.feed(FrameArrived(n, None))
+    assert of(NotificationAdded, out) == [] and core.state.synced_until == n.created_at
+
+
+def test_a_fill_that_closes_nothing_still_confirms_and_moves_the_sync_point():
+    core = Core()
+    core.feed(FillDone(NOW, closes_gap=False))
+    assert core.state.gap_open and core.state.confirmed and core.state.synced_until == NOW
+    core.feed(FillDone(NOW - timedelta(hours=1), closes_gap=True))
+    assert not core.state.gap_open and core.state.synced_until == NOW  # never moves back
+
+
+# -- the connection --------------------------------------------------------------------------
+
+
+def test_the_socket_coming_up_and_going_down_asks_the_walker_and_tells_the_faces():
+    core = Core()
+    up = core.feed(ConnectionChanged(ConnectionState.CONNECTED, StateCode.CONNECTED, "", None))
+    assert up == [SocketUp(), StateEvent(ConnectionState.CONNECTED, "", None, StateCode.CONNECTED)]
+    core.feed(FillDone(None, closes_gap=True))
+    down = core.feed(
+        ConnectionChanged(ConnectionState.RECONNECTING, StateCode.NETWORK, "gone", 2.0)
+    )
+    assert down[0] == SocketDown() and core.state.gap_open
+    assert core.state.connection.retry_in == 2.0
+
+
+def test_an_ended_session_stops_everything_once_and_ignores_the_socket_after():
+    core = Core()
+    out = core.feed(SessionEnded())
+    assert of(StopSession, out) == [StopSession()]
+    assert core.state.connection.code is StateCode.SESSION_EXPIRED
+    assert core.feed(SessionEnded()) == []
+    assert (
+        core.feed(ConnectionChanged(ConnectionState.CONNECTED, StateCode.CONNECTED, "", None)) == []
+    )
+    assert core.state.connection.state is ConnectionState.ERROR
+
+
+def test_a_session_expired_state_from_the_policy_ends_the_session():
+    core = Core()
+    out = core.feed(ConnectionChanged(ConnectionState.ERROR, StateCode.SESSION_EXPIRED, "x", None))
+    assert of(StopSession, out) == [StopSession()] and core.state.session_expired
+
+
+# -- paging chains ---------------------------------------------------------------------------
+
+
+def test_older_pages_follow_the_chain_page_one_started_one_fetch_at_a_time():
+    rows = sample(6)
+    core = Core()
+    core.take_page(rows[:2], first=True, next_url="http://t/p2")
+    assert core.feed(OlderWanted()) == [FetchOlder("http://t/p2", core.state.paging.chain)]
+    assert core.feed(OlderWanted()) == []  # one on its way already
+    chain = core.state.paging.chain
+    core.feed(OlderTaken(page(rows[2:4], "http://t/p3"), rows[2:4], chain, lambda nid: False))
+    assert core.state.paging.next_url == "http://t/p3" and core.state.paging.depth == 2
+    assert core.feed(OlderWanted()) == [FetchOlder("http://t/p3", chain)]
+
+
+def test_page_one_read_again_keeps_the_older_pages_reached():
+    rows = sample(6)
+    core = Core()
+    core.take_page(rows[:2], first=True, next_url="http://t/p2")
+    core.feed(OlderWanted())
+    chain = core.state.paging.chain
+    core.feed(OlderTaken(page(rows[2:4], "http://t/p3"), rows[2:4], chain, lambda nid: False))
+    core.take_page(rows[:2], first=True, next_url="http://t/p2")  # a gap fill, R
+    assert core.state.paging.next_url == "http://t/p3"
+
+
+def test_an_older_page_of_a_chain_left_behind_shows_its_rows_and_moves_no_paging():
+    rows = sample(6)
+    core = Core()
+    core.take_page(rows[:2], first=True, next_url="http://t/p2")
+    core.feed(OlderWanted())
+    old_chain = core.state.paging.chain
+    core.feed(FiltersWanted(Filters(unread_only=True)))
+    out = core.feed(
+        OlderTaken(page(rows[2:4], "http://t/p3"), rows[2:4], old_chain, lambda nid: False)
+    )
+    assert core.state.paging.next_url is None and core.state.paging.chain != old_chain
+    assert not core.state.paging.in_flight
+    assert {e.notification.id for e in of(Arrived, out) + of(NotificationAdded, out)} <= {
+        n.id for n in rows[2:4]
+    }
+
+
+def test_a_next_link_leading_back_ends_the_list():
+    rows = sample(6)
+    core = Core()
+    core.take_page(rows[:2], first=True, next_url="http://t/p2")
+    core.feed(OlderWanted())
+    chain = core.state.paging.chain
+    out = core.feed(OlderTaken(page(rows[2:4], "http://t/p2"), rows[2:4], chain, lambda n: False))
+    assert of(Noted, out) and core.state.paging.next_url is None
+
+
+def test_a_final_failure_ends_the_list_and_a_transient_one_keeps_the_link():
+    core = Core()
+    core.take_page(sample(2), first=True, next_url="http://t/p2")
+    core.feed(OlderWanted())
+    chain = core.state.paging.chain
+    core.feed(OlderFailed(chain, "timed out", final=False))
+    assert core.state.paging.failure == "timed out" and core.state.paging.has_more
+    assert core.feed(OlderWanted()) == [FetchOlder("http://t/p2", chain)]
+    assert core.state.paging.failure is None  # a new try clears it
+    core.feed(OlderFailed(chain, "HTTP 404", final=True))
+    assert not core.state.paging.has_more and core.feed(OlderWanted()) == []
+
+
+# -- intents ---------------------------------------------------------------------------------
+
+
+def test_a_mark_changes_the_row_and_the_count_at_once_and_queues_one_intent():
+    rows = sample(3)
+    core = Core()
+    core.take_page(rows)
+    core.feed(CountArrived(2))
+    unread = next(n for n in rows if not n.is_read)
+    out = core.feed(MarkWanted(unread.id, True))
+    assert of(Submit, out) == [Submit(IntentAction.MARK_READ, unread.id)]
+    assert of(UnreadCountChanged, out) == [UnreadCountChanged(1)]
+    assert core.state.shown.get(unread.id).is_read  # type: ignore[union-attr]
+    assert core.feed(MarkWanted(unread.id, True)) == []  # nothing to change, nothing sent
+
+
+def test_a_delete_queues_its_intent_and_its_undo_restores_row_and_count():
+    rows = sample(3)
+    core = Core()
+    core.take_page(rows)
+    core.feed(CountArrived(2))
+    gone = rows[0]
+    out = core.feed(DeleteWanted(gone.id))
+    assert of(Submit, out) == [Submit(IntentAction.DELETE, gone.id, was_unread=True)]
+    assert core.state.unread == 1 and gone.id in core.state.forgotten
+    core.feed(DeleteTakenBack(gone))
+    assert gone.id in core.state.shown and core.state.unread == 2
+    assert gone.id not in core.state.forgotten
+
+
+def test_mark_all_read_is_undone_one_mark_each_only_when_few_enough():
+    rows = [n.with_read(False) for n in sample(4)]
+    core = Core()
+    core.take_page(rows)
+    out = core.feed(AllReadWanted())
+    assert Submit(IntentAction.MARK_ALL_READ, None) in out and ReadHeld(None) in out
+    replaced = core.feed(ReadSlice([n.id for n in rows], None))
+    assert of(RowsReplaced, replaced) == [RowsReplaced(4)]
+    assert len(of(NotificationUpdated, replaced)) == 4 and can_undo_all_read(core.state)
+    assert core.feed(AllReadUndoWanted()) == [MarkUnreadEach([n.id for n in rows])]
+    assert core.feed(AllReadUndoWanted()) == []  # once
+
+
+def test_mark_all_read_over_the_undo_limit_cannot_be_undone():
+    rows = [n.with_read(False) for n in sample(UNDO_LIMIT + 1)]
+    core = Core()
+    core.take_page(rows)
+    core.feed(AllReadWanted())
+    core.feed(ReadSlice([n.id for n in rows], None))
+    assert not can_undo_all_read(core.state)
+    assert core.feed(AllReadUndoWanted()) == []
+
+
+def test_the_servers_mark_all_reads_only_what_was_created_by_then():
+    rows = [n.with_read(False) for n in sample(4)]
+    core = Core()
+    core.take_page(rows)
+    core.feed(ReadSlice([n.id for n in rows], rows[2].created_at))
+    assert [n.is_read for n in core.state.shown] == [False, False, True, True]
+    assert core.state.last_all_read is None  # not the person's: nothing to undo
+
+
+# -- filters ---------------------------------------------------------------------------------
+
+
+def test_filters_show_what_is_held_at_once_and_clearing_them_shows_it_all_again():
+    rows = sample(9)
+    core = Core()
+    core.take_page(rows)
+    unread_only = Filters(unread_only=True)
+    out = core.feed(FiltersWanted(unread_only))
+    assert out[0] == ListReset() and isinstance(out[1], FilterHeld)
+    assert len(core.state.shown) == 0 and not core.state.filters_answered
+    core.feed(HeldSlice(list(rows), unread_only))
+    assert core.shown_ids() == [n.id for n in rows if not n.is_read]
+    core.feed(HeldSlice(list(rows), Filters(search="x")))  # a slice of filters left behind
+    assert core.shown_ids() == [n.id for n in rows if not n.is_read]
+    core.feed(FiltersWanted(Filters()))
+    assert core.shown_ids() == [n.id for n in rows]
+
+
+def test_page_one_answering_new_filters_says_so_once():
+    core = Core()
+    core.feed(FiltersWanted(Filters(unread_only=True)))
+    assert core.feed(PageOneAnswered()) == [ServerAnswered()]
+    assert core.feed(PageOneAnswered()) == []
+
+
+# -- the cache writer ------------------------------------------------------------------------
+
+
+def test_a_save_taken_clears_the_changes_and_a_failed_one_brings_them_back():
+    rows = sample(3)
+    core = Core()
+    core.take_page(rows)
+    core.feed(DeleteWanted(rows[0].id))
+    assert core.state.dirty and core.state.forgotten == {rows[0].id}
+    core.feed(SaveTaken())
+    assert not core.state.dirty and core.state.forgotten == set()
+    core.feed(SaveFailed(frozenset({rows[0].id})))
+    assert core.state.dirty and core.state.forgotten == {rows[0].id}

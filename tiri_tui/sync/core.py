@@ -1,0 +1,433 @@
+"""The sync core: what is shown, decided in one place, with no I/O.
+
+As :func:`tiri_tui.connection.policy.step` decides for the socket,
+:func:`apply` decides for the list: it is the only code that changes the
+rows held and the view shown, the unread count, the connection snapshot, the
+sync watermark and the paging chain. The executors (the controller's tasks,
+the REST walker, the outbox sender, the cache writer) report what happened as
+events (:mod:`tiri_tui.sync.messages`) and carry out the effects returned;
+everyone else reads the state through :class:`SyncView`.
+
+No asyncio, no clock, no disk: times come inside the events. The state is
+changed in place (100,000 rows are not copied per event), as a sans-I/O
+protocol object is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import assert_never
+
+from tiri_tui.connection.policy import SESSION_EXPIRED, ConnectionState, StateCode
+from tiri_tui.sync.events import (
+    Arrived,
+    ListReset,
+    NotificationAdded,
+    NotificationRemoved,
+    NotificationUpdated,
+    ServerAnswered,
+    StateEvent,
+    UnreadCountChanged,
+)
+from tiri_tui.sync.inbox import Inbox, Upsert
+from tiri_tui.sync.intents import IntentAction
+from tiri_tui.sync.messages import (
+    AllReadConfirmed,
+    AllReadUndoWanted,
+    AllReadWanted,
+    CacheShown,
+    ConnectionChanged,
+    CountArrived,
+    DeleteTakenBack,
+    DeleteWanted,
+    Effect,
+    FetchOlder,
+    FillDone,
+    FilterHeld,
+    FiltersWanted,
+    FrameArrived,
+    HeldSlice,
+    LiveInGap,
+    MarkUnreadEach,
+    MarkWanted,
+    Noted,
+    OlderFailed,
+    OlderTaken,
+    OlderWanted,
+    PageOneAnswered,
+    PageTaken,
+    ReadHeld,
+    ReadSlice,
+    RowsReplaced,
+    SaveFailed,
+    SaveTaken,
+    SessionEnded,
+    SocketDown,
+    SocketUp,
+    StopSession,
+    Submit,
+    SyncEvent,
+)
+from tiri_tui.sync.rules import (
+    Coverage,
+    Filters,
+    Vanished,
+    advanced_watermark,
+    deleted_elsewhere,
+)
+from tiri_tui.sync.state import Connection, Paging, SyncState, SyncView
+from tiri_tui.wire.models import Notification, Page
+
+#: "Mark all read" can be undone up to this many rows (one request each).
+UNDO_LIMIT = 200
+
+_EPOCH = datetime.min.replace(tzinfo=UTC)
+PendingQuery = Callable[[str], bool]
+
+
+def apply(state: SyncState, event: SyncEvent) -> list[Effect]:
+    """Change ``state`` as ``event`` says; return what to tell and to do."""
+    out: list[Effect] = []
+    match event:
+        case CacheShown():
+            _cache_shown(state, event, out)
+        case FrameArrived():
+            if event.rebased is not None:
+                _accept(state, [event.rebased], live=True, out=out)
+            if not state.gap_open and not state.filters.active:
+                _advance(state, event.notification.created_at)
+            else:
+                out.append(LiveInGap())
+        case CountArrived():
+            _set_unread(state, event.count, out)
+        case ConnectionChanged():
+            _connection_changed(state, event, out)
+        case SessionEnded():
+            _end_session(state, out)
+        case PageTaken():
+            _page_taken(state, event, out)
+        case FillDone():
+            _advance(state, event.newest)
+            if event.closes_gap:
+                state.gap_open = False
+            state.confirmed = True
+        case PageOneAnswered():
+            answered = not state.filters_answered
+            state.confirmed = state.filters_answered = True
+            if answered:
+                out.append(ServerAnswered())
+        case OlderWanted():
+            _older_wanted(state, out)
+        case OlderTaken():
+            _older_taken(state, event, out)
+        case OlderFailed():
+            paging = state.paging
+            paging.in_flight = False
+            if event.final and event.chain == paging.chain:
+                paging.next_url = None
+            paging.failure = event.reason
+        case FiltersWanted():
+            _filters_wanted(state, event.filters, out)
+        case HeldSlice():
+            if event.filters == state.filters:
+                for n in event.rows:
+                    if event.filters.matches(n) and state.shown.upsert(n) is Upsert.ADDED:
+                        out.append(NotificationAdded(n, live=False))
+        case MarkWanted():
+            if _set_read(state, event.notification_id, event.is_read, out):
+                action = IntentAction.MARK_READ if event.is_read else IntentAction.MARK_UNREAD
+                out.append(Submit(action, event.notification_id))
+        case DeleteWanted():
+            _delete(state, event.notification_id, out)
+        case DeleteTakenBack():
+            n = event.notification
+            state.forgotten.discard(n.id)
+            _upsert(state, n, out)
+            if not n.is_read and state.unread is not None:
+                _set_unread(state, state.unread + 1, out)
+        case AllReadWanted():
+            _set_unread(state, 0, out)
+            state.last_all_read = []
+            out += [Submit(IntentAction.MARK_ALL_READ, None), ReadHeld(None)]
+        case AllReadConfirmed():
+            out.append(ReadHeld(event.before))
+        case ReadSlice():
+            _read_slice(state, event, out)
+        case AllReadUndoWanted():
+            ids, state.last_all_read = state.last_all_read, None
+            if ids is not None and len(ids) <= UNDO_LIMIT:
+                out.append(MarkUnreadEach(ids))
+        case SaveTaken():
+            state.dirty = state.sync_changed = False
+            state.forgotten = set()
+        case SaveFailed():
+            state.forgotten.update(event.forgotten)
+            state.dirty = True
+        case _:
+            assert_never(event)
+    return out
+
+
+def can_undo_all_read(view: SyncView) -> bool:
+    """Whether an :class:`AllReadUndoWanted` would restore the last one."""
+    return view.last_all_read is not None and len(view.last_all_read) <= UNDO_LIMIT
+
+
+# -- rows ------------------------------------------------------------------------------------
+
+
+def _cache_shown(state: SyncState, event: CacheShown, out: list[Effect]) -> None:
+    if event.synced_until is not None:
+        state.synced_until = event.synced_until
+    if event.unread_count is not None:
+        _set_unread(state, event.unread_count, out)
+    for n in event.rows:
+        if state.everything is not None:  # filtered already (carried over from a past session)
+            state.everything.upsert(n)
+            if not state.filters.matches(n):
+                continue
+        state.shown.upsert(n)
+        out.append(NotificationAdded(n, live=False))
+
+
+def _accept(state: SyncState, rows: list[Notification], *, live: bool, out: list[Effect]) -> None:
+    """Take the server's copies (already rebased on the person's intents)."""
+    news_since = _news_since(state)
+    held, shown, filters = state.held, state.shown, state.filters
+    for n in rows:
+        news = (
+            not n.is_read
+            and n.id not in held
+            and (live or (news_since is not None and n.created_at > news_since))
+        )
+        if n.id not in shown and not filters.matches(n):
+            if state.everything is not None:
+                state.everything.upsert(n)  # held, for when the filters go
+            if news:
+                out.append(Arrived(n, live))
+        else:
+            _upsert(state, n, out, live=live, news=news)
+
+
+def _news_since(state: SyncState) -> datetime | None:
+    """Fetched rows newer than this are news (None: none are yet).
+
+    Fixed once the server first confirmed the list: what a gap fill finds
+    above it arrived while the person was away; the first load's pages,
+    older pages and filtered reloads lie below it.
+    """
+    if state.news_watermark is None and state.confirmed:
+        held = state.held
+        state.news_watermark = held[0].created_at if len(held) else _EPOCH
+    return state.news_watermark
+
+
+def _upsert(
+    state: SyncState, n: Notification, out: list[Effect], *, live: bool = False, news: bool = False
+) -> None:
+    if state.everything is not None:
+        state.everything.upsert(n)
+        if n.id not in state.shown and not state.filters.matches(n):
+            return
+    result = state.shown.upsert(n)
+    if result is Upsert.ADDED:
+        out.append(NotificationAdded(n, live, news))
+    elif result is Upsert.UPDATED:
+        out.append(NotificationUpdated(n))
+    if result is not Upsert.UNCHANGED:
+        state.dirty = True
+
+
+def _remove(state: SyncState, notification_id: str, out: list[Effect]) -> None:
+    """Gone from the list shown (deleted elsewhere, or no longer in a filtered
+    answer: still held then, it may only have stopped matching)."""
+    if state.shown.remove(notification_id) is not None:
+        _forget(state, notification_id)
+        out.append(NotificationRemoved(notification_id))
+
+
+def _forget(state: SyncState, notification_id: str) -> None:
+    state.forgotten.add(notification_id)
+    state.dirty = True
+
+
+def _set_unread(state: SyncState, count: int, out: list[Effect]) -> None:
+    if count != state.unread:
+        state.unread = count
+        state.dirty = True
+        out.append(UnreadCountChanged(count))
+
+
+def _set_read(state: SyncState, notification_id: str, is_read: bool, out: list[Effect]) -> bool:
+    """Apply a mark here; False when there is nothing to change (no request
+    is worth sending then, and the count must not move while it waits)."""
+    n = state.held.get(notification_id)
+    if n is None or n.is_read == is_read:
+        return False
+    _upsert(state, n.with_read(is_read), out)
+    if state.unread is not None:
+        _set_unread(state, max(0, state.unread + (-1 if is_read else 1)), out)
+    return True
+
+
+def _delete(state: SyncState, notification_id: str, out: list[Effect]) -> None:
+    if state.everything is not None:
+        state.everything.remove(notification_id)
+    removed = state.shown.remove(notification_id)
+    if removed is None:
+        return
+    out.append(NotificationRemoved(notification_id))
+    _forget(state, notification_id)
+    if not removed.is_read and state.unread:
+        _set_unread(state, state.unread - 1, out)
+    out.append(Submit(IntentAction.DELETE, notification_id, was_unread=not removed.is_read))
+
+
+def _read_slice(state: SyncState, event: ReadSlice, out: list[Effect]) -> None:
+    replaced = 0
+    held = state.held
+    for nid in event.ids:
+        n = held.get(nid)
+        if (
+            n is not None
+            and not n.is_read
+            and (event.before is None or n.created_at <= event.before)
+        ):
+            _upsert(state, n.with_read(True), out)
+            replaced += 1
+            if event.before is None and state.last_all_read is not None:
+                state.last_all_read.append(nid)  # what an undo would restore
+    if replaced:
+        out.append(RowsReplaced(replaced))
+
+
+def _filters_wanted(state: SyncState, filters: Filters, out: list[Effect]) -> None:
+    if filters == state.filters:
+        return
+    everything = state.held
+    if filters.active:
+        state.everything, state.shown = everything, Inbox()
+    else:
+        state.everything, state.shown = None, everything
+    # Arrivals from now on are judged by the new filters; the server's
+    # answer for them is awaited, and paging starts again under them.
+    state.filters, state.filters_answered = filters, False
+    _new_chain(state)
+    state.synced_until = None
+    out += [ListReset(), FilterHeld(everything, filters)]
+
+
+# -- the connection --------------------------------------------------------------------------
+
+
+def _connection_changed(state: SyncState, event: ConnectionChanged, out: list[Effect]) -> None:
+    if state.session_expired:
+        return
+    was = state.connection.state
+    state.connection = Connection(event.state, event.code, event.reason, event.retry_in)
+    if event.code is StateCode.SESSION_EXPIRED:
+        _end_session(state, out)
+        return
+    if event.state is not ConnectionState.CONNECTED:
+        if was is ConnectionState.CONNECTED:
+            state.answered_since_down = False
+        state.gap_open = True
+        out.append(SocketDown())
+    elif was is not ConnectionState.CONNECTED:
+        out.append(SocketUp())
+    out.append(StateEvent(event.state, event.reason, event.retry_in, event.code))
+
+
+def _end_session(state: SyncState, out: list[Effect]) -> None:
+    if state.session_expired:
+        return
+    state.session_expired = True
+    state.connection = Connection(
+        ConnectionState.ERROR, StateCode.SESSION_EXPIRED, SESSION_EXPIRED, None
+    )
+    told = StateEvent(ConnectionState.ERROR, SESSION_EXPIRED, None, StateCode.SESSION_EXPIRED)
+    out += [StopSession(), told]
+
+
+# -- pages -----------------------------------------------------------------------------------
+
+
+def _advance(state: SyncState, moment: datetime | None) -> None:
+    moved = advanced_watermark(state.synced_until, moment)
+    if moved != state.synced_until:
+        state.synced_until, state.sync_changed = moved, True
+
+
+def _coverage(state: SyncState) -> Coverage:
+    return Coverage(grows_only_at_top=not state.filters.active)
+
+
+def _new_chain(state: SyncState) -> None:
+    """Paging starts again: a page of the chain left behind continues nothing."""
+    old = state.paging
+    state.paging = Paging(chain=old.chain + 1, coverage=_coverage(state), in_flight=old.in_flight)
+
+
+def _page_taken(state: SyncState, event: PageTaken, out: list[Effect]) -> None:
+    """Take a page of a walk asked for under ``event.filters``: its rows, and
+    what it proves and where paging goes on — of the list shown only."""
+    if not state.answered_since_down:
+        state.answered_since_down = True
+        out.append(ServerAnswered())
+    if event.filters != state.filters:  # the filters changed while it was on its way
+        _accept(state, event.rows, live=False, out=out)
+        return
+    paging = state.paging
+    if event.first and not paging.depth:
+        paging.next_url, paging.depth = event.page.next, 1
+        paging.followed = set()
+        paging.coverage = _coverage(state)
+        paging.coverage.add(event.page)  # paging on chains to this page 1
+    _accept(state, event.rows, live=False, out=out)
+    _drop_vanished(state, event.proven, event.held_before, event.pending, out)
+
+
+def _drop_vanished(
+    state: SyncState,
+    proven: Vanished | None,
+    held_before: frozenset[str],
+    pending: PendingQuery,
+    out: list[Effect],
+) -> None:
+    """Within a span a walk proved, held ids the server no longer lists were
+    deleted elsewhere (see :func:`deleted_elsewhere`)."""
+    if proven is None:
+        return
+    gone = deleted_elsewhere(
+        proven,
+        state.shown.rows_created_between(proven.low, proven.high),
+        held_before=held_before,
+        pending=pending,
+    )
+    for nid in gone:
+        _remove(state, nid, out)
+
+
+def _older_wanted(state: SyncState, out: list[Effect]) -> None:
+    paging = state.paging
+    if paging.in_flight or not paging.next_url:
+        return
+    paging.in_flight, paging.failure = True, None
+    paging.followed.add(paging.next_url)
+    out.append(FetchOlder(paging.next_url, paging.chain))
+
+
+def _older_taken(state: SyncState, event: OlderTaken, out: list[Effect]) -> None:
+    paging = state.paging
+    paging.in_flight = False
+    _accept(state, event.rows, live=False, out=out)
+    if event.chain != paging.chain:
+        return  # a page of a chain left behind: its next link is stale
+    page: Page = event.page
+    looping = page.next is not None and page.next in paging.followed
+    if looping:
+        out.append(Noted("the server's next link leads back to a page already loaded; stopping"))
+    paging.next_url = None if looping else page.next
+    paging.depth += 1
+    _drop_vanished(state, paging.coverage.add(page), frozenset(), event.pending, out)

@@ -1,0 +1,316 @@
+"""What goes into the sync core (events) and what comes out of it (effects).
+
+Events are facts: a frame came, a page was taken, the person pressed a key,
+a walk finished. Effects are either what the faces are told (the
+:mod:`tiri_tui.sync.events` they subscribe to) or work for an executor: send
+an intent, fetch an older page, filter what is held in slices. All plain,
+immutable data: they could cross a process boundary as they are.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from tiri_tui.connection.policy import ConnectionState, StateCode
+from tiri_tui.sync.events import ControllerEvent
+from tiri_tui.sync.inbox import Inbox
+from tiri_tui.sync.intents import IntentAction
+from tiri_tui.sync.rules import Filters, Vanished
+from tiri_tui.wire.models import Notification, Page
+
+# -- events: what happened -------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class CacheShown:
+    """Rows read from the cache (shown before the server's)."""
+
+    rows: list[Notification]
+    unread_count: int | None = None
+    synced_until: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FrameArrived:
+    """A live notification frame: ``rebased`` is it with the person's queued
+    intents applied (None: deleted here, the delete not yet acknowledged)."""
+
+    notification: Notification
+    rebased: Notification | None
+
+
+@dataclass(frozen=True, slots=True)
+class CountArrived:
+    """The authoritative unread count (as adjusted for intents not yet sent)."""
+
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectionChanged:
+    """The socket worker's policy moved to another state."""
+
+    state: ConnectionState
+    code: StateCode
+    reason: str
+    retry_in: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class SessionEnded:
+    """The refresh token was refused: only a new login helps."""
+
+
+@dataclass(frozen=True, slots=True)
+class PageTaken:
+    """A page of a walk (page 1 and what a fill or reconciliation followed).
+
+    ``rows``: its results, rebased; ``filters``: those it was asked under;
+    ``first``: it is page 1; ``proven``: what the walk's coverage says it
+    proves; ``held_before``: the newest ids held as page 1 was asked for;
+    ``pending``: whether an intent of the person's is queued for an id.
+    """
+
+    page: Page
+    rows: list[Notification]
+    filters: Filters
+    first: bool
+    proven: Vanished | None
+    held_before: frozenset[str]
+    pending: Callable[[str], bool]
+
+
+@dataclass(frozen=True, slots=True)
+class FillDone:
+    """A gap fill reached the sync point: ``newest`` of its page 1; whether it
+    closes the gap (it began on the connection still up, once subscribed)."""
+
+    newest: datetime | None
+    closes_gap: bool
+
+
+@dataclass(frozen=True, slots=True)
+class PageOneAnswered:
+    """Page 1 was read again for the filters in force (a refresh, new filters)."""
+
+
+@dataclass(frozen=True, slots=True)
+class OlderWanted:
+    """The person asked for older rows (``G``, the end of the list)."""
+
+
+@dataclass(frozen=True, slots=True)
+class OlderTaken:
+    """An older page of chain ``chain`` came."""
+
+    page: Page
+    rows: list[Notification]
+    chain: int
+    pending: Callable[[str], bool]
+
+
+@dataclass(frozen=True, slots=True)
+class OlderFailed:
+    """An older page of chain ``chain`` could not be loaded: ``reason`` in
+    words (None: nothing to tell, the fetch was only abandoned); ``final``:
+    the same link cannot work (another server's, malformed, a 4xx)."""
+
+    chain: int
+    reason: str | None
+    final: bool
+
+
+@dataclass(frozen=True, slots=True)
+class FiltersWanted:
+    """The person chose other filters."""
+
+    filters: Filters
+
+
+@dataclass(frozen=True, slots=True)
+class HeldSlice:
+    """A slice of the rows held, offered to the list shown under ``filters``."""
+
+    rows: list[Notification]
+    filters: Filters
+
+
+@dataclass(frozen=True, slots=True)
+class MarkWanted:
+    """Mark one read or unread (optimistic: shown at once)."""
+
+    notification_id: str
+    is_read: bool
+
+
+@dataclass(frozen=True, slots=True)
+class DeleteWanted:
+    """Delete one (optimistic)."""
+
+    notification_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class DeleteTakenBack:
+    """A delete taken back before it left: the row as it was."""
+
+    notification: Notification
+
+
+@dataclass(frozen=True, slots=True)
+class AllReadWanted:
+    """Mark everything read."""
+
+
+@dataclass(frozen=True, slots=True)
+class AllReadConfirmed:
+    """The server marked all read: so is everything held created by ``before``."""
+
+    before: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ReadSlice:
+    """A slice of held ids to turn read (those created by ``before``, if given)."""
+
+    ids: list[str]
+    before: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class AllReadUndoWanted:
+    """Take back the last "mark all read" (one mark each, if few enough)."""
+
+
+@dataclass(frozen=True, slots=True)
+class SaveTaken:
+    """The cache writer took the changes to save (``forgotten``: the ids it
+    will remove)."""
+
+
+@dataclass(frozen=True, slots=True)
+class SaveFailed:
+    """The save did not reach the disk: these ids are to be removed still."""
+
+    forgotten: frozenset[str] = field(default_factory=frozenset)
+
+
+SyncEvent = (
+    CacheShown
+    | FrameArrived
+    | CountArrived
+    | ConnectionChanged
+    | SessionEnded
+    | PageTaken
+    | FillDone
+    | PageOneAnswered
+    | OlderWanted
+    | OlderTaken
+    | OlderFailed
+    | FiltersWanted
+    | HeldSlice
+    | MarkWanted
+    | DeleteWanted
+    | DeleteTakenBack
+    | AllReadWanted
+    | AllReadConfirmed
+    | ReadSlice
+    | AllReadUndoWanted
+    | SaveTaken
+    | SaveFailed
+)
+
+# -- effects: work for the executors ---------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Submit:
+    """Queue an intent in the outbox (it is sent from there)."""
+
+    action: IntentAction
+    notification_id: str | None
+    was_unread: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class FetchOlder:
+    """Fetch the older page at ``url``, the next link of chain ``chain``."""
+
+    url: str
+    chain: int
+
+
+@dataclass(frozen=True, slots=True)
+class FilterHeld:
+    """Offer every row of ``everything`` to the list shown, in slices, then
+    ask the server for page 1 under ``filters``."""
+
+    everything: Inbox
+    filters: Filters
+
+
+@dataclass(frozen=True, slots=True)
+class ReadHeld:
+    """Turn every held row read (created by ``before``, if given), in slices."""
+
+    before: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class MarkUnreadEach:
+    """Mark these unread again, one intent each (an undo of "mark all read")."""
+
+    ids: list[str]
+
+
+@dataclass(frozen=True, slots=True)
+class SocketUp:
+    """The socket came up: fill what was missed while it was down."""
+
+
+@dataclass(frozen=True, slots=True)
+class SocketDown:
+    """The socket went down: REST keeps the list fresh meanwhile."""
+
+
+@dataclass(frozen=True, slots=True)
+class LiveInGap:
+    """A live frame came while a gap is open (or a filter is on): it may prove
+    the socket subscribed, after which one more fill closes the gap."""
+
+
+@dataclass(frozen=True, slots=True)
+class StopSession:
+    """The session ended: disconnect the socket, stop the REST walks."""
+
+
+@dataclass(frozen=True, slots=True)
+class RowsReplaced:
+    """Rows were replaced in bulk (young garbage to collect now, slice by slice)."""
+
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
+class Noted:
+    """Something worth a line in the log (the core writes none itself)."""
+
+    text: str
+
+
+Command = (
+    Submit
+    | FetchOlder
+    | FilterHeld
+    | ReadHeld
+    | MarkUnreadEach
+    | SocketUp
+    | SocketDown
+    | LiveInGap
+    | StopSession
+    | RowsReplaced
+    | Noted
+)
+Effect = ControllerEvent | Command
