@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from tests.support.fakes import notifications, offline_controller
 from tests.support.waiting import wait_for
-from tiri_tui.sync.controller import FIRST_SCREEN
+from tiri_tui.sync.cache_writer import FIRST_SCREEN
 from tiri_tui.sync.rules import Filters
 from tiri_tui.sync.store import NotificationCache
 

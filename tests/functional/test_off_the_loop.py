@@ -7,7 +7,7 @@ import asyncio
 import threading
 
 from tests.support.fakes import UnreachableApi, notifications, offline_controller
-from tests.support.serving import confirm, take_rows
+from tests.support.serving import confirm, save_cache, take_rows
 from tests.support.waiting import wait_for
 from tiri_tui.connection.auth import FileTokenStore
 from tiri_tui.sync.store import NotificationCache, Outbox
@@ -124,7 +124,7 @@ async def test_the_cache_shows_a_screenful_first_then_the_rest_without_gaps(monk
     repeated nor skipped."""
     import dataclasses
 
-    from tiri_tui.sync.controller import FIRST_SCREEN
+    from tiri_tui.sync.cache_writer import FIRST_SCREEN
 
     rows = notifications(400)
     tied = rows[0].created_at
@@ -215,12 +215,12 @@ async def test_a_save_writes_only_rows_that_changed_since_the_last(monkeypatch, 
     await ctl.start()
     confirm(ctl)
     take_rows(ctl, notifications(300))
-    await ctl._save_cache()
+    await save_cache(ctl)
     assert len(written[-1]) == 100
     target = ctl.inbox[5]
     ctl.mark_read(target.id) if not target.is_read else ctl.mark_unread(target.id)
-    await ctl._save_cache()
+    await save_cache(ctl)
     assert written[-1] == [target.id]
-    await ctl._save_cache()  # nothing changed: nothing written
+    await save_cache(ctl)  # nothing changed: nothing written
     assert len(written) == 2
     await ctl.aclose()

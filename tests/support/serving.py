@@ -36,3 +36,9 @@ def set_unread(controller: NotificationController, count: int) -> None:
 def confirm(controller: NotificationController) -> None:
     """The server has answered for the list (page 1 read for its filters)."""
     controller.dispatch(PageOneAnswered())
+
+
+async def save_cache(controller: NotificationController) -> None:
+    """Save now what the cache writer would save at its next interval."""
+    assert controller.cache_writer is not None
+    await controller.cache_writer.save()

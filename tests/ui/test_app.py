@@ -373,7 +373,8 @@ async def test_an_expired_session_offers_the_login_screen_and_recovers(server, d
     )
     assert old.live_tasks() == 0
     # The retired controller's databases are closed now, not at exit.
-    for db in (old._cache._db, old.outbox._outbox._db):
+    assert old.cache_writer is not None
+    for db in (old.cache_writer._cache._db, old.outbox._outbox._db):
         with pytest.raises(sqlite3.ProgrammingError):
             db.execute("SELECT 1")
     await wait_for(lambda: app.query_one(ConnectionIndicator).has_class("-connected"))

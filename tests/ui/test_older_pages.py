@@ -104,3 +104,20 @@ async def test_g_while_the_server_is_down_says_it_could_not_load(server: DemoSer
         await pilot.press("G")
         await wait_for(lambda: len(view.source) > held, what="G tried again")
     await client.aclose()
+
+
+async def test_a_taller_terminal_loads_older_rows_with_no_key_pressed(server, client):
+    for _ in range(20):  # 60: three pages of 20
+        await server.create_notification()
+    app = TiriApp(client, bell=False)
+    async with app.run_test(size=(120, 12)) as pilot:  # short: page 1 fills it
+        view = app.query_one(NotificationList)
+        await wait_for(lambda: app.controller is not None and app.controller.has_more)
+        await pilot.pause()
+        assert len(view.source) == 20
+        # Taller: the list says how many rows it can show; nothing else happens
+        # (no key, no frame), and the older pages come until it has them.
+        await pilot.resize_terminal(120, 50)
+        await wait_for(lambda: len(view.source) >= 40, what="older rows for the taller list")
+        await pilot.pause()
+        assert "loading older" not in message(app)  # nobody asked: nothing to say

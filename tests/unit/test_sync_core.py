@@ -46,6 +46,7 @@ from tiri_tui.sync.messages import (
     ReadHeld,
     ReadSlice,
     RowsReplaced,
+    RowsWanted,
     SaveFailed,
     SaveTaken,
     SessionEnded,
@@ -438,3 +439,33 @@ def test_a_save_taken_clears_the_changes_and_a_failed_one_brings_them_back():
     assert not core.state.dirty and core.state.forgotten == set()
     core.feed(SaveFailed(frozenset({rows[0].id})))
     assert core.state.dirty and core.state.forgotten == {rows[0].id}
+
+
+# -- rows a face can show --------------------------------------------------------------------
+
+
+def test_older_pages_are_fetched_until_the_rows_a_face_can_show_are_there():
+    rows = sample(8)
+    core = Core()
+    core.feed(RowsWanted(5))
+    out = core.take_page(rows[:2], first=True, next_url="http://t/p2")
+    chain = core.state.paging.chain
+    assert of(FetchOlder, out) == [FetchOlder("http://t/p2", chain)]
+    out = core.feed(OlderTaken(page(rows[2:4], "http://t/p3"), rows[2:4], chain, lambda n: False))
+    assert of(FetchOlder, out) == [FetchOlder("http://t/p3", chain)]
+    out = core.feed(OlderTaken(page(rows[4:6], "http://t/p4"), rows[4:6], chain, lambda n: False))
+    assert of(FetchOlder, out) == []  # six shown: enough
+    assert of(FetchOlder, core.feed(RowsWanted(7))) == [FetchOlder("http://t/p4", chain)]
+
+
+def test_a_failed_fetch_is_not_tried_again_by_itself_nor_after_the_session_ended():
+    rows = sample(8)
+    core = Core()
+    core.feed(RowsWanted(10))
+    core.take_page(rows[:2], first=True, next_url="http://t/p2")
+    chain = core.state.paging.chain
+    assert of(FetchOlder, core.feed(OlderFailed(chain, "timed out", final=False))) == []
+    assert of(FetchOlder, core.feed(CountArrived(3))) == []
+    assert of(FetchOlder, core.feed(OlderWanted())) == [FetchOlder("http://t/p2", chain)]
+    core.feed(SessionEnded())
+    assert of(FetchOlder, core.feed(OlderFailed(chain, None, final=False))) == []

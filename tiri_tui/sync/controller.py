@@ -14,15 +14,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
 import gc
 import logging
 import time
-from collections.abc import Callable, Coroutine, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from tiri_tui.connection.api import TiriApi
 from tiri_tui.connection.pacing import let_others_run
@@ -34,6 +32,8 @@ from tiri_tui.connection.realtime import (
     RealtimeWorker,
     StateChanged,
 )
+from tiri_tui.sync.background import Background
+from tiri_tui.sync.cache_writer import CacheWriter
 from tiri_tui.sync.controller_settings import UNDO_SECONDS, ControllerSettings, Counters
 from tiri_tui.sync.core import apply, can_undo_all_read
 from tiri_tui.sync.events import ActionQueued, ControllerEvent, ServerError
@@ -43,7 +43,6 @@ from tiri_tui.sync.messages import (
     AllReadConfirmed,
     AllReadUndoWanted,
     AllReadWanted,
-    CacheShown,
     ConnectionChanged,
     CountArrived,
     DeleteTakenBack,
@@ -62,8 +61,7 @@ from tiri_tui.sync.messages import (
     ReadHeld,
     ReadSlice,
     RowsReplaced,
-    SaveFailed,
-    SaveTaken,
+    RowsWanted,
     SessionEnded,
     SocketDown,
     SocketUp,
@@ -75,8 +73,8 @@ from tiri_tui.sync.outbox_sync import Intent, OutboxSync
 from tiri_tui.sync.rest_sync import RestSync
 from tiri_tui.sync.rules import Filters
 from tiri_tui.sync.state import SyncState, SyncView
-from tiri_tui.sync.store import CacheLoad, NotificationCache, Outbox
-from tiri_tui.wire.errors import NotLoggedIn, TiriError
+from tiri_tui.sync.store import NotificationCache, Outbox
+from tiri_tui.wire.errors import TiriError
 from tiri_tui.wire.models import Notification
 from tiri_tui.wire.protocol import ErrorFrame, GetUnreadCount, NotificationFrame, UnreadCountFrame
 
@@ -92,8 +90,6 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-#: Cached rows shown before the rest are parsed: more than any terminal is tall.
-FIRST_SCREEN = 120
 T = TypeVar("T")
 #: Longest run of work on the event loop before yielding (a frame is 16 ms).
 SLICE_SECONDS = 0.008
@@ -104,10 +100,6 @@ SEND_GRACE = 3.0
 #: Rounds of cancelling what still runs as a controller closes (a task
 #: cancelled as it was resuming may need another).
 CANCEL_ROUNDS = 5
-
-
-async def _nothing() -> None:
-    """What a closing controller runs instead of the work asked of it."""
 
 
 @dataclass(slots=True)
@@ -139,20 +131,10 @@ class NotificationController:
         #: Rows replaced in bulk since the last collection (see _collect_young).
         self._replaced = 0
         self.counters = Counters()
-        #: Background tasks that ended in an exception (none should, ever).
-        self.task_failures: list[str] = []
-        self._from_cache = False
         self._closed = False
-        self._cache = cache
-        #: The rows as the cache last had them (its window, ``limit`` at most):
-        #: a save writes the kept rows that are not these very objects, so no
-        #: bookkeeping grows with the rows held (100,000 ids were ~4 MB).
-        self._saved: dict[str, Notification] = {}
         self._observers: list[Callable[[ControllerEvent], None]] = []
-        self._tasks: set[asyncio.Task[None]] = set()
-        #: The one thread every store call runs on: the event loop never waits
-        #: on a disk, and the databases see one caller at a time, in order.
-        self._store_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tiri-store")
+        self._background = Background()
+        self.spawn, self.run_io = self._background.spawn, self._background.run_io
         self.outbox = OutboxSync(
             outbox,
             api,
@@ -173,9 +155,13 @@ class NotificationController:
             ask_count=self._ask_count,
         )
         self.worker = worker_factory(self._on_realtime)
-        self._first_screen: Future[CacheLoad] | None = None
-        #: The cache holds more than the first screenful shown.
-        self._cache_rest = False
+        self.cache_writer = (
+            None
+            if cache is None
+            else CacheWriter(
+                cache, self._state, self.dispatch, self._background.store_thread, self.run_io
+            )
+        )
 
     # -- what observers read -----------------------------------------------------------------
     @property
@@ -226,7 +212,8 @@ class NotificationController:
     @property
     def cached(self) -> bool:
         """What is shown comes from the cache, not yet confirmed by the server."""
-        return self._from_cache and not self._state.confirmed
+        writer = self.cache_writer
+        return writer is not None and writer.shown_from_cache and not self._state.confirmed
 
     @property
     def has_more(self) -> bool:
@@ -345,25 +332,19 @@ class NotificationController:
         return None
 
     # -- lifecycle --------------------------------------------------------------------------
-    async def run_io(self, call: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        """Run a blocking store call on the store thread, in the order asked."""
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(
-            self._store_thread, functools.partial(call, *args, **kwargs)
-        )
-
     async def start(self) -> None:
         """Show the cache at once, then connect and load in the background."""
         await self.show_cached()
-        await self._show_rest_of_cache()
+        if self.cache_writer is not None:
+            await self.cache_writer.show_rest()
         self._connect()
 
     def prefetch_cache(self) -> None:
         """Start reading the cache's first screenful now, on the store thread,
         so it is ready by the time the dashboard first paints (the app calls
         this before Textual starts)."""
-        if self._cache is not None and self._first_screen is None:
-            self._first_screen = self._store_thread.submit(self._cache.load, 0, FIRST_SCREEN)
+        if self.cache_writer is not None:
+            self.cache_writer.prefetch()
 
     async def show_cached(self) -> None:
         """Show the cache's first screenful, then open the outbox; no network yet.
@@ -373,30 +354,11 @@ class NotificationController:
         first request) competes with the first paint; the outbox is read after
         for the same reason (its queued marks wait for the network anyway).
         """
-        if self._cache is not None:
-            self.prefetch_cache()
-            assert self._first_screen is not None
-            head, count, synced_until = await asyncio.wrap_future(self._first_screen)
-            self._from_cache = bool(head)
-            self._cache_rest = len(head) == FIRST_SCREEN
-            self._show(head, count, synced_until)
-            self.spawn(self._save_cache_loop(), "tiri-cache-saver")
+        writer = self.cache_writer
+        if writer is not None:
+            await writer.show_first_screen()
+            self.spawn(writer.save_every(self.settings.cache_save_interval), "tiri-cache-saver")
         await self.outbox.start()
-
-    async def _show_rest_of_cache(self) -> None:
-        if self._cache is not None and self._cache_rest:
-            self._cache_rest = False
-            self._show((await self.run_io(self._cache.load, FIRST_SCREEN))[0])
-
-    def _show(
-        self,
-        cached: list[Notification],
-        count: int | None = None,
-        synced_until: datetime | None = None,
-    ) -> None:
-        for n in cached:
-            self._saved[n.id] = n  # the cache has this very row already
-        self.dispatch(CacheShown(cached, count, synced_until))
 
     def go_live(self) -> None:
         """Show the rest of the cache, then connect the socket and start the
@@ -407,7 +369,8 @@ class NotificationController:
     async def _go_live(self) -> None:
         # Every cached row is shown before the network's: an older cached
         # copy must never overwrite what the server just said.
-        await self._show_rest_of_cache()
+        if self.cache_writer is not None:
+            await self.cache_writer.show_rest()
         self._connect()
 
     def _connect(self) -> None:
@@ -423,7 +386,8 @@ class NotificationController:
         """
         if self._closed:
             return
-        self._closed = True  # from here on, spawn starts nothing
+        self._closed = True
+        self._background.close()  # from here on, spawn starts nothing
         self.rest.stop()  # its loops end at their next turn
         await self.worker.aclose()
         # An intent submitted just before quitting must reach the disk first.
@@ -433,50 +397,21 @@ class NotificationController:
         # next controller (it is still on disk): let its answer come first.
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self.outbox.stop(), SEND_GRACE)
-        for _ in range(CANCEL_ROUNDS):
-            running = [task for task in self._tasks if not task.done()]
-            if not running:
-                break
-            for task in running:
-                task.cancel()
-            await asyncio.wait(running, timeout=SEND_GRACE)
-        # A task that would not end must not hold the program's exit up.
-        if stuck := sorted(t.get_name() for t in self._tasks if not t.done()):
-            log.error("tasks still running after the controller closed: %s", ", ".join(stuck))
-        await self._save_cache()
-        if self._cache is not None:
-            await self.run_io(self._cache.close)
+        await self._background.cancel_all(CANCEL_ROUNDS, SEND_GRACE)
+        if self.cache_writer is not None:
+            await self.cache_writer.save()
+            await self.cache_writer.close()
         await self.outbox.close()
-        self._store_thread.shutdown(wait=False)  # idle: every call above was awaited
+        self._background.shutdown()  # idle: every call above was awaited
 
     def live_tasks(self) -> int:
         """Background tasks still alive, the worker's included (for leak checks)."""
-        return sum(1 for t in self._tasks if not t.done()) + self.worker.live_tasks()
+        return self._background.live() + self.worker.live_tasks()
 
-    def spawn(self, coro: Coroutine[Any, Any, None], name: str) -> asyncio.Task[None]:
-        """Run ``coro`` as a background task of this controller (ended by aclose).
-
-        On a closing controller ``coro`` never runs (its stores are being
-        closed): the task returned has nothing to do and ends at once.
-        """
-        if self._closed:
-            coro.close()
-            log.debug("not starting %s: the controller is closing", name)
-            return asyncio.ensure_future(_nothing())
-        task = asyncio.ensure_future(coro)
-        task.set_name(name)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-        task.add_done_callback(self._note_crash)
-        return task
-
-    def _note_crash(self, task: asyncio.Task[None]) -> None:
-        if task.cancelled() or task.exception() is None:
-            return
-        exc = task.exception()
-        self.task_failures.append(f"{task.get_name()}: {exc!r}")
-        if not isinstance(exc, NotLoggedIn):
-            log.error("background task %s failed: %r", task.get_name(), exc)
+    @property
+    def task_failures(self) -> list[str]:
+        """Background tasks that ended in an exception (none should, ever)."""
+        return self._background.failures
 
     # -- intents -----------------------------------------------------------------------------
     def mark_read(self, notification_id: str, *, hold: float = 0.0) -> Intent | None:
@@ -534,7 +469,7 @@ class NotificationController:
         unread never freeze the screen. Returns the task that turns them.
         """
         if self._refused("mark all read"):
-            return asyncio.ensure_future(_nothing())
+            return asyncio.ensure_future(asyncio.sleep(0))
         self._reading = None
         self.dispatch(AllReadWanted())
         assert self._reading is not None  # the core asks for the rows to be read
@@ -556,9 +491,10 @@ class NotificationController:
         """Close the socket and stop retrying (REST fallback continues)."""
         self.worker.disconnect()
 
-    def refresh(self) -> asyncio.Task[None]:
+    def refresh(self) -> asyncio.Task[str | None]:
         """Refresh page 1, the count and the outbox over REST now; then walk
-        the rest of the held list in the background for deletions."""
+        the rest of the held list in the background for deletions. The task's
+        result: why the refresh failed, in words (None: it did not)."""
         return self.rest.refresh()
 
     def load_more(self) -> asyncio.Task[None] | None:
@@ -566,6 +502,11 @@ class NotificationController:
         its way, if any); None when there is no older page to load."""
         self.dispatch(OlderWanted())
         return self._older if self._state.paging.in_flight else None
+
+    def want_rows(self, count: int) -> None:
+        """A face can show ``count`` rows: older pages are fetched until the
+        list shown has them, or ends."""
+        self.dispatch(RowsWanted(count))
 
     async def count_unread(self, filters: Filters) -> int:
         """The server's count of unread notifications these filters show (a saved
@@ -657,38 +598,3 @@ class NotificationController:
     def end_session(self) -> None:
         """The refresh token was refused: only a new login helps."""
         self.dispatch(SessionEnded())
-
-    # -- cache --------------------------------------------------------------------------------------
-    async def _save_cache_loop(self) -> None:
-        # Each save is awaited before the next interval: saves never pile up.
-        while True:
-            await asyncio.sleep(self.settings.cache_save_interval)
-            await self._save_cache()
-
-    async def _save_cache(self) -> None:
-        """Write what changed among the rows the cache keeps, on the store thread.
-
-        Only the newest ``limit`` rows are kept, so only they are looked at
-        (O(limit) here, however many changed: after loading 100,000 every
-        row is "changed"); serialising and writing happen off the loop.
-        """
-        cache, view = self._cache, self._state
-        if cache is None or view.filters.active or self.cached:
-            return
-        if not (view.dirty or view.sync_changed):
-            return
-        shown = view.shown
-        kept = [shown[i] for i in range(min(cache.limit, len(shown)))]
-        saved = self._saved
-        changed = [n for n in kept if saved.get(n.id) is not n]
-        removed = list(view.forgotten)
-        self._saved = {n.id: n for n in kept}
-        unread, synced_until = view.unread, view.synced_until
-        self.dispatch(SaveTaken())
-        try:
-            await self.run_io(cache.apply, changed, removed, unread, synced_until)
-        except Exception:
-            log.exception("could not save the cache")
-            # Try again at the next save: compare with what the cache really has.
-            self._saved = saved
-            self.dispatch(SaveFailed(frozenset(removed)))

@@ -60,6 +60,7 @@ from tiri_tui.sync.messages import (
     ReadHeld,
     ReadSlice,
     RowsReplaced,
+    RowsWanted,
     SaveFailed,
     SaveTaken,
     SessionEnded,
@@ -119,6 +120,8 @@ def apply(state: SyncState, event: SyncEvent) -> list[Effect]:
                 out.append(ServerAnswered())
         case OlderWanted():
             _older_wanted(state, out)
+        case RowsWanted():
+            state.rows_wanted = event.count
         case OlderTaken():
             _older_taken(state, event, out)
         case OlderFailed():
@@ -166,6 +169,7 @@ def apply(state: SyncState, event: SyncEvent) -> list[Effect]:
             state.dirty = True
         case _:
             assert_never(event)
+    _fill_wanted_rows(state, out)
     return out
 
 
@@ -416,6 +420,20 @@ def _older_wanted(state: SyncState, out: list[Effect]) -> None:
     paging.in_flight, paging.failure = True, None
     paging.followed.add(paging.next_url)
     out.append(FetchOlder(paging.next_url, paging.chain))
+
+
+def _fill_wanted_rows(state: SyncState, out: list[Effect]) -> None:
+    """Fewer rows shown than a face can show, and older ones on the server:
+    fetch the next page (once a fetch failed, only the person asks again)."""
+    paging = state.paging
+    if (
+        len(state.shown) < state.rows_wanted
+        and not state.session_expired
+        and paging.next_url
+        and not paging.in_flight
+        and paging.failure is None
+    ):
+        _older_wanted(state, out)
 
 
 def _older_taken(state: SyncState, event: OlderTaken, out: list[Effect]) -> None:

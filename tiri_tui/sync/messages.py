@@ -102,6 +102,14 @@ class OlderWanted:
 
 
 @dataclass(frozen=True, slots=True)
+class RowsWanted:
+    """A face can show this many rows at once: older pages are fetched until
+    the list shown has them, or ends (no face has to scroll to ask)."""
+
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
 class OlderTaken:
     """An older page of chain ``chain`` came."""
 
@@ -207,6 +215,7 @@ SyncEvent = (
     | FillDone
     | PageOneAnswered
     | OlderWanted
+    | RowsWanted
     | OlderTaken
     | OlderFailed
     | FiltersWanted

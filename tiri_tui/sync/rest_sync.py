@@ -17,7 +17,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable, Coroutine
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from tiri_tui.connection.api import TiriApi
 from tiri_tui.connection.policy import ConnectionState
@@ -45,10 +45,17 @@ from tiri_tui.wire.errors import LoginRequired, RateLimited, TiriError, is_trans
 from tiri_tui.wire.models import Notification, Page
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 #: Tries of one page within a walk before the walk gives up.
 PAGE_ATTEMPTS = 3
 #: Page size of the background reconciliation walk (DRF's usual maximum).
 RECONCILE_PAGE_SIZE = 100
+
+
+class Spawn(Protocol):
+    """Runs a coroutine as one of the owner's background tasks."""
+
+    def __call__(self, coro: Coroutine[Any, Any, T], name: str, /) -> asyncio.Task[T]: ...
 
 
 class RestSync:
@@ -60,7 +67,7 @@ class RestSync:
         outbox: OutboxSync,
         view: SyncView,
         report: Callable[[SyncEvent], object],
-        spawn: Callable[[Coroutine[Any, Any, None], str], asyncio.Task[None]],
+        spawn: Spawn,
         counters: Counters,
         settings: ControllerSettings,
         *,
@@ -117,13 +124,14 @@ class RestSync:
             self._subscribed = True
             self.restart_fill()
 
-    def reload_page_one(self) -> asyncio.Task[None]:
+    def reload_page_one(self) -> asyncio.Task[str | None]:
         """Page 1 of the filters now in force (the core judged what is held)."""
         return self._spawn(self._refresh_page_one(), "tiri-filter-reload")
 
-    def refresh(self) -> asyncio.Task[None]:
+    def refresh(self) -> asyncio.Task[str | None]:
         """Page 1, the count and the outbox now; the rest of the held list is
-        walked for deletions in the background."""
+        walked for deletions in the background. The task's result: why the
+        refresh failed, in words (None: it did not)."""
         if not self._stopped:
             self._reconcile_now.set()
         return self._spawn(self._refresh_page_one(), "tiri-refresh")
@@ -295,7 +303,7 @@ class RestSync:
         self._report(CountArrived(self._outbox.rebase_count(count)))
 
     # -- page 1, paging ------------------------------------------------------------------------
-    async def _refresh_page_one(self) -> None:
+    async def _refresh_page_one(self) -> str | None:
         async def refresh() -> None:
             asked, filters = self._clock(), self._view.filters
             held_before = self._held_before(self._settings.page_size)
@@ -314,15 +322,15 @@ class RestSync:
             self._report(PageOneAnswered())
             await self._outbox.flush()
 
-        await self._guarded(refresh(), "refresh over REST")
+        return await self._guarded(refresh(), "refresh over REST")
 
     async def _fetch_older(self, url: str, chain: int) -> None:
         asked = self._clock()
         try:
             page = await self._api.follow(url)
         except LoginRequired:
-            self._report(OlderFailed(chain, None, final=False))
             self._report(SessionEnded())
+            self._report(OlderFailed(chain, None, final=False))  # the login form says why
             return
         except (TiriError, OSError) as exc:
             # Another server's link, a malformed page, a 4xx: trying the same
@@ -332,7 +340,8 @@ class RestSync:
             log.info("loading more failed: %s", exc)
             return
         except BaseException:
-            self._report(OlderFailed(chain, None, final=False))  # nothing is on its way now
+            # Nothing is on its way now (and a fill must not ask again at once).
+            self._report(OlderFailed(chain, "interrupted", final=False))
             raise
         self._counters.items_rejected += len(page.rejected)
         rows = self._rebased(page.results, asked)
@@ -400,12 +409,14 @@ class RestSync:
             followed.add(url)
             await asyncio.sleep(self._settings.reconcile_page_delay)
 
-    async def _guarded(self, walk: Coroutine[Any, Any, None], what: str) -> None:
-        """Run a walk; what stops it is handled here, the same for every walk."""
+    async def _guarded(self, walk: Coroutine[Any, Any, None], what: str) -> str | None:
+        """Run a walk; what stops it is handled here, the same for every walk.
+        Why it failed, in words (None: it did not)."""
         try:
             await walk
         except LoginRequired:
             self._report(SessionEnded())
+            return None  # the login form says why
         except (TiriError, OSError) as exc:
             self._counters.walks_failed += 1
             self._counters.last_walk_failure = str(exc)
@@ -413,3 +424,5 @@ class RestSync:
                 log.info("rate limited: no REST call for %.0f s", self._api.paused_for())
             else:
                 log.info("%s failed: %s", what, exc)
+            return str(exc) or type(exc).__name__
+        return None

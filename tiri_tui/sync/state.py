@@ -78,6 +78,8 @@ class SyncView(Protocol):
     @property
     def paging(self) -> Paging: ...
     @property
+    def rows_wanted(self) -> int: ...
+    @property
     def last_all_read(self) -> list[str] | None: ...
     @property
     def dirty(self) -> bool: ...
@@ -116,6 +118,9 @@ class SyncState:
         #: server's — e.g. while only the socket's Origin is refused.
         self.answered_since_down = False
         self.paging = Paging()
+        #: Rows a face can show at once: older pages are fetched until the
+        #: list shown has them (see :class:`~tiri_tui.sync.messages.RowsWanted`).
+        self.rows_wanted = 0
         #: The ids the last "mark all read" turned read (for its undo).
         self.last_all_read: list[str] | None = None
         #: Rows changed since the cache's last save, and the ids it must remove.

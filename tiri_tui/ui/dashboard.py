@@ -200,8 +200,10 @@ class DashboardScreen(Screen[None]):
             self._follow(controller)
 
     def _follow(self, controller: NotificationController) -> None:
-        self.query_one(NotificationList).source = controller.inbox
+        view = self.query_one(NotificationList)
+        view.source = controller.inbox
         self._unsubscribe = controller.subscribe(self._on_event)
+        controller.want_rows(view.fits())  # the screen fills before anyone scrolls
         self._ask_paint()
 
     def unbind(self) -> None:
@@ -274,8 +276,6 @@ class DashboardScreen(Screen[None]):
             if failed and not controller.needs_login:
                 retries = self.key("reconnect")
                 self.say(f"{controller.reason} — press {retries} to try again now", "error")
-        if controller.has_more and len(controller.inbox) < view.size.height + 5:
-            controller.load_more()  # fill the screen before the user has to scroll
         if self._first_load_done is not None and controller.loaded.is_set():
             done, self._first_load_done = self._first_load_done, None
             self.call_after_refresh(done)
@@ -421,6 +421,11 @@ class DashboardScreen(Screen[None]):
         detail = self.query_one(DetailPane)
         if not detail.has_class("hidden"):
             detail.show(message.notification)
+
+    @on(NotificationList.Fits)
+    def _fits(self, message: NotificationList.Fits) -> None:
+        if self.controller is not None:
+            self.controller.want_rows(message.count)
 
     @on(NotificationList.NearEnd)
     def _near_end(self, message: NotificationList.NearEnd) -> None:
@@ -638,14 +643,12 @@ class DashboardScreen(Screen[None]):
             self._refreshing(self.controller.refresh())
 
     @work(group="refresh")
-    async def _refreshing(self, task: asyncio.Task[None]) -> None:
+    async def _refreshing(self, task: asyncio.Task[str | None]) -> None:
         """R announces its start and its end."""
         self.say("Refreshing over HTTP…")
-        counters = self.controller.counters if self.controller else None
-        failures = counters.walks_failed if counters else 0
-        await asyncio.shield(task)
-        if counters is not None and counters.walks_failed > failures:
-            self.say(f"Refresh failed: {counters.last_walk_failure}", "warning")
+        failure = await asyncio.shield(task)
+        if failure is not None:
+            self.say(f"Refresh failed: {failure}", "warning")
         else:
             self.say("Refreshed over HTTP")
 

@@ -102,6 +102,14 @@ class NotificationList(ScrollView, can_focus=True):
             super().__init__()
             self.asked = asked
 
+    class Fits(Message):
+        """The list can show this many rows at once (it was sized): older
+        rows are wanted until it has them."""
+
+        def __init__(self, count: int) -> None:
+            super().__init__()
+            self.count = count
+
     class Counting(Message):
         """A count is being typed (the next move repeats this often; 0: it was used)."""
 
@@ -425,7 +433,12 @@ class NotificationList(ScrollView, can_focus=True):
         """Clicking a row selects it (a day's header: that day's first row)."""
         self.move_to(self.days.at_line(self.scroll_offset.y + event.y)[0])
 
+    def fits(self) -> int:
+        """Rows the list can show at once, and a few to scroll into."""
+        return self.scrollable_content_region.height + 5
+
     def on_resize(self) -> None:
+        self.post_message(self.Fits(self.fits()))
         self._index_days()
         # Shorter now (a marker or the filter bar appeared above): the cursor
         # must not be left below the view.
