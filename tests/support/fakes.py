@@ -28,6 +28,9 @@ class UnreachableApi:
     def paused_for(self) -> float:
         return 0.0  # never rate limited
 
+    def when_login_required(self, watcher: Callable[[], None]) -> Callable[[], None]:
+        return lambda: None  # no call here ever needs a login
+
     def __getattr__(self, name: str):
         async def unreachable(*args, **kwargs):
             raise ServerUnreachable("cannot reach the server (test)")

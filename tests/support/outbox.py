@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,9 @@ class RecordingApi:
 
     def paused_for(self) -> float:
         return 0.0  # never rate limited
+
+    def when_login_required(self, watcher: Callable[[], None]) -> Callable[[], None]:
+        return lambda: None  # no call here ever needs a login
 
     def __getattr__(self, name: str):
         async def call(target: str = "") -> None:
@@ -61,7 +65,6 @@ def make_sync(path: Path, api: RecordingApi, clock: FakeClock, tasks: Tasks) -> 
         api,  # type: ignore[arg-type]
         on_queued=lambda action, reason: None,
         on_all_read=lambda before: None,
-        on_login_required=lambda: None,
         spawn=tasks.spawn,
         run_io=run_now,
         clock=clock,

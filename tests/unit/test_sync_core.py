@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from tests.support.fakes import NOW, sample
 from tiri_tui.connection.policy import ConnectionState, StateCode
-from tiri_tui.sync.core import UNDO_LIMIT, apply, can_undo_all_read
+from tiri_tui.sync.core import LIVE_MEMORY, UNDO_LIMIT, apply, can_undo_all_read
 from tiri_tui.sync.events import (
     Arrived,
     ListReset,
@@ -469,3 +469,30 @@ def test_a_failed_fetch_is_not_tried_again_by_itself_nor_after_the_session_ended
     assert of(FetchOlder, core.feed(OlderWanted())) == [FetchOlder("http://t/p2", chain)]
     core.feed(SessionEnded())
     assert of(FetchOlder, core.feed(OlderFailed(chain, None, final=False))) == []
+
+
+# -- copies of one row that cross --------------------------------------------------------------
+
+
+def test_a_page_asked_for_before_a_live_copy_came_does_not_undo_it():
+    n = sample(1)[0].with_read(False)
+    core = Core()
+    core.take_page([n])
+    read_on_the_phone = n.with_read(True)
+    core.feed(FrameArrived(read_on_the_phone, read_on_the_phone, at=10.0))
+    stale = page([n])
+    core.feed(PageTaken(stale, [n], Filters(), True, None, frozenset(), lambda i: False, 5.0))
+    assert core.state.shown.get(n.id).is_read  # type: ignore[union-attr]
+    core.feed(OlderTaken(stale, [n], core.state.paging.chain, lambda i: False, 9.0))
+    assert core.state.shown.get(n.id).is_read  # type: ignore[union-attr]
+    # A page asked for after the frame is the server's newer word.
+    core.feed(PageTaken(stale, [n], Filters(), True, None, frozenset(), lambda i: False, 11.0))
+    assert not core.state.shown.get(n.id).is_read  # type: ignore[union-attr]
+
+
+def test_live_copies_are_forgotten_once_no_page_can_still_be_on_its_way():
+    rows = sample(3)
+    core = Core()
+    core.feed(FrameArrived(rows[0], rows[0], at=0.0))
+    core.feed(FrameArrived(rows[1], rows[1], at=LIVE_MEMORY + 1))
+    assert list(core.state.live_copies) == [rows[1].id]

@@ -1,20 +1,32 @@
-"""The REST client for the notifications API (httpx, async).
+"""The REST client for the notifications API (httpx, async), and its request gate.
 
-Every call carries the Bearer token; a 401 refreshes once and retries once.
+Every call goes through one gate (:meth:`TiriApi._request`): it carries the
+Bearer token (a 401 refreshes once and retries once), holds every call while
+the server's Retry-After runs, tries a read again after a transient failure
+when asked to, and tells whoever subscribed when only a new login can help.
 Errors come out as the typed exceptions of errors.py, never as tracebacks.
 """
 
 from __future__ import annotations
 
+import asyncio
 import email.utils
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlsplit
 
 from tiri_tui.connection.auth import Auth
-from tiri_tui.wire.errors import ApiError, RateLimited, ServerUnreachable, message_from_body
+from tiri_tui.wire.errors import (
+    ApiError,
+    LoginRequired,
+    RateLimited,
+    ServerUnreachable,
+    TiriError,
+    is_transient,
+    message_from_body,
+)
 from tiri_tui.wire.models import Notification, Page, WireError
 from tiri_tui.wire.redaction import redact
 
@@ -29,6 +41,8 @@ MAX_PAGE_SIZE = 100
 MAX_BODY_BYTES = 8 << 20
 #: How long every call waits after a 429 that did not say how long (no Retry-After).
 RATE_LIMIT_PAUSE = 30.0
+#: Pause before the second try of a read that failed transiently; more for each later one.
+RETRY_PAUSE = 0.1
 
 
 def origin_of(url: str) -> tuple[str, str, int | None]:
@@ -56,7 +70,9 @@ class TiriApi:
     It owns the server's Retry-After: after a 429, whoever made the call,
     every call fails at once with :class:`RateLimited` until the time the
     server asked for has passed — the outbox, the walks and a status bar's
-    count all wait alike, and none asks the server again meanwhile.
+    count all wait alike, and none asks the server again meanwhile. It owns
+    "login required" too: when the session cannot be refreshed, whoever made
+    the call, every subscriber of :meth:`when_login_required` hears it.
     """
 
     def __init__(
@@ -65,8 +81,10 @@ class TiriApi:
         http: Callable[[], httpx.AsyncClient],
         auth: Auth,
         clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self.server = server.rstrip("/")
+        self._sleep = sleep
         self._http = http
         self._auth = auth
         self._clock = clock
@@ -74,6 +92,13 @@ class TiriApi:
         self.mark_all_route: str | None = None
         #: No call before this moment (``clock``): the server's last Retry-After.
         self._paused_until = 0.0
+        self._login_watchers: list[Callable[[], None]] = []
+
+    def when_login_required(self, watcher: Callable[[], None]) -> Callable[[], None]:
+        """Call ``watcher`` whenever a call finds that only a new login helps;
+        returns a function that stops it."""
+        self._login_watchers.append(watcher)
+        return lambda: self._login_watchers.remove(watcher)
 
     def paused_for(self) -> float:
         """Seconds every call must still wait, as the server asked (0: none)."""
@@ -97,6 +122,32 @@ class TiriApi:
         json: Any = None,
         params: dict[str, str] | None = None,
         accept: tuple[int, ...] = (200,),
+        attempts: int = 1,
+    ) -> httpx.Response:
+        """The gate every call goes through (``attempts``: tries of a read that
+        fails transiently; a 429 is never tried again: the pause is the server's)."""
+        for attempt in range(attempts):
+            try:
+                return await self._once(method, url, json, params, accept)
+            except LoginRequired:
+                for watcher in list(self._login_watchers):
+                    watcher()
+                raise
+            except TiriError as exc:
+                if not is_transient(exc) or isinstance(exc, RateLimited):
+                    raise
+                if attempt == attempts - 1:
+                    raise
+                await self._sleep(RETRY_PAUSE * (attempt + 1))
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def _once(
+        self,
+        method: str,
+        url: str,
+        json: Any,
+        params: dict[str, str] | None,
+        accept: tuple[int, ...],
     ) -> httpx.Response:
         if url.startswith("http") and origin_of(url) != origin_of(self.server):
             # Never hand the token to another host, whatever a page says.
@@ -145,8 +196,10 @@ class TiriApi:
         notification_type: str | None = None,
         priority: str | None = None,
         search: str | None = None,
+        attempts: int = 1,
     ) -> Page:
-        """One page of notifications, newest first, with the server's filters."""
+        """One page of notifications, newest first, with the server's filters
+        (``attempts``: tries when it fails transiently)."""
         params = {"page": str(page), "page_size": str(min(page_size, MAX_PAGE_SIZE))}
         if is_read is not None:
             params["is_read"] = "true" if is_read else "false"
@@ -156,11 +209,11 @@ class TiriApi:
             params["priority"] = priority
         if search:
             params["search"] = search
-        return _page(await self._request("GET", COLLECTION, params=params))
+        return _page(await self._request("GET", COLLECTION, params=params, attempts=attempts))
 
-    async def follow(self, next_url: str) -> Page:
+    async def follow(self, next_url: str, *, attempts: int = 1) -> Page:
         """The page an absolute ``next`` URL points at (same server only)."""
-        return _page(await self._request("GET", next_url))
+        return _page(await self._request("GET", next_url, attempts=attempts))
 
     async def detail(self, notification_id: str) -> Notification:
         """One notification by id."""

@@ -140,7 +140,6 @@ class NotificationController:
             api,
             on_queued=lambda action, reason: self.emit(ActionQueued(action, reason)),
             on_all_read=self._confirm_all_read,
-            on_login_required=self.end_session,
             spawn=self.spawn,
             run_io=self.run_io,
         )
@@ -155,6 +154,8 @@ class NotificationController:
             ask_count=self._ask_count,
         )
         self.worker = worker_factory(self._on_realtime)
+        #: Every REST call that finds only a new login helps ends the session.
+        self._stop_watching_login = api.when_login_required(self.end_session)
         self.cache_writer = (
             None
             if cache is None
@@ -388,6 +389,7 @@ class NotificationController:
             return
         self._closed = True
         self._background.close()  # from here on, spawn starts nothing
+        self._stop_watching_login()  # a newer login's controller answers for its API
         self.rest.stop()  # its loops end at their next turn
         await self.worker.aclose()
         # An intent submitted just before quitting must reach the disk first.
@@ -582,7 +584,7 @@ class NotificationController:
             latency = time.time() - n.created_at.timestamp()
             if 0 <= latency < 3600:
                 self.counters.last_delivery_latency = latency
-            self.dispatch(FrameArrived(n, self.outbox.rebase(n)))
+            self.dispatch(FrameArrived(n, self.outbox.rebase(n), self.rest.now()))
         elif isinstance(frame, UnreadCountFrame):
             self.dispatch(CountArrived(frame.unread_count))
         elif isinstance(frame, ErrorFrame):

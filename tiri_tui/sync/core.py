@@ -15,6 +15,7 @@ protocol object is.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import assert_never
@@ -82,6 +83,9 @@ from tiri_tui.wire.models import Notification, Page
 
 #: "Mark all read" can be undone up to this many rows (one request each).
 UNDO_LIMIT = 200
+#: Seconds a live copy of a row is remembered against older copies in pages
+#: (a page is never on its way this long: the client's timeouts end it first).
+LIVE_MEMORY = 120.0
 
 _EPOCH = datetime.min.replace(tzinfo=UTC)
 PendingQuery = Callable[[str], bool]
@@ -94,6 +98,7 @@ def apply(state: SyncState, event: SyncEvent) -> list[Effect]:
         case CacheShown():
             _cache_shown(state, event, out)
         case FrameArrived():
+            _remember_live(state, event.notification.id, event.at)
             if event.rebased is not None:
                 _accept(state, [event.rebased], live=True, out=out)
             if not state.gap_open and not state.filters.active:
@@ -195,11 +200,31 @@ def _cache_shown(state: SyncState, event: CacheShown, out: list[Effect]) -> None
         out.append(NotificationAdded(n, live=False))
 
 
-def _accept(state: SyncState, rows: list[Notification], *, live: bool, out: list[Effect]) -> None:
-    """Take the server's copies (already rebased on the person's intents)."""
+def _remember_live(state: SyncState, notification_id: str, at: float) -> None:
+    copies = state.live_copies
+    copies[notification_id] = at
+    copies.move_to_end(notification_id)
+    while copies and next(iter(copies.values())) < at - LIVE_MEMORY:
+        copies.popitem(last=False)
+
+
+def _accept(
+    state: SyncState,
+    rows: list[Notification],
+    *,
+    live: bool,
+    out: list[Effect],
+    fetched_at: float = math.inf,
+) -> None:
+    """Take the server's copies (already rebased on the person's intents);
+    a page's copy of a row that came live after the page was asked for is
+    older than the one shown, and is left out."""
     news_since = _news_since(state)
     held, shown, filters = state.held, state.shown, state.filters
+    live_copies = state.live_copies
     for n in rows:
+        if live_copies and live_copies.get(n.id, -math.inf) > fetched_at:
+            continue
         news = (
             not n.is_read
             and n.id not in held
@@ -380,7 +405,7 @@ def _page_taken(state: SyncState, event: PageTaken, out: list[Effect]) -> None:
         state.answered_since_down = True
         out.append(ServerAnswered())
     if event.filters != state.filters:  # the filters changed while it was on its way
-        _accept(state, event.rows, live=False, out=out)
+        _accept(state, event.rows, live=False, out=out, fetched_at=event.fetched_at)
         return
     paging = state.paging
     if event.first and not paging.depth:
@@ -388,7 +413,7 @@ def _page_taken(state: SyncState, event: PageTaken, out: list[Effect]) -> None:
         paging.followed = set()
         paging.coverage = _coverage(state)
         paging.coverage.add(event.page)  # paging on chains to this page 1
-    _accept(state, event.rows, live=False, out=out)
+    _accept(state, event.rows, live=False, out=out, fetched_at=event.fetched_at)
     _drop_vanished(state, event.proven, event.held_before, event.pending, out)
 
 
@@ -439,7 +464,7 @@ def _fill_wanted_rows(state: SyncState, out: list[Effect]) -> None:
 def _older_taken(state: SyncState, event: OlderTaken, out: list[Effect]) -> None:
     paging = state.paging
     paging.in_flight = False
-    _accept(state, event.rows, live=False, out=out)
+    _accept(state, event.rows, live=False, out=out, fetched_at=event.fetched_at)
     if event.chain != paging.chain:
         return  # a page of a chain left behind: its next link is stale
     page: Page = event.page

@@ -9,6 +9,7 @@ immutable data: they could cross a process boundary as they are.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -35,10 +36,13 @@ class CacheShown:
 @dataclass(frozen=True, slots=True)
 class FrameArrived:
     """A live notification frame: ``rebased`` is it with the person's queued
-    intents applied (None: deleted here, the delete not yet acknowledged)."""
+    intents applied (None: deleted here, the delete not yet acknowledged);
+    ``at``: when it came (the walker's clock): a page asked for before then
+    carries an older copy of this row."""
 
     notification: Notification
     rebased: Notification | None
+    at: float = -math.inf
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,7 +74,8 @@ class PageTaken:
     ``rows``: its results, rebased; ``filters``: those it was asked under;
     ``first``: it is page 1; ``proven``: what the walk's coverage says it
     proves; ``held_before``: the newest ids held as page 1 was asked for;
-    ``pending``: whether an intent of the person's is queued for an id.
+    ``pending``: whether an intent of the person's is queued for an id;
+    ``fetched_at``: when it was asked for (the walker's clock).
     """
 
     page: Page
@@ -80,6 +85,7 @@ class PageTaken:
     proven: Vanished | None
     held_before: frozenset[str]
     pending: Callable[[str], bool]
+    fetched_at: float = math.inf
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,6 +123,7 @@ class OlderTaken:
     rows: list[Notification]
     chain: int
     pending: Callable[[str], bool]
+    fetched_at: float = math.inf
 
 
 @dataclass(frozen=True, slots=True)

@@ -64,9 +64,9 @@ class OutboxSync:
 
     ``on_queued(action, reason)`` hears of an intent that has to wait,
     ``on_all_read(before)`` of a mark-all the server confirmed (everything
-    created before then is read there), ``on_login_required()`` that the
-    session ended while sending (the intents stay queued for the next login),
-    and ``spawn`` runs a flush in the owner's background tasks.
+    created before then is read there), and ``spawn`` runs a flush in the
+    owner's background tasks. A session that needs a new login is the REST
+    client's to tell (its intents stay queued for the next login).
     """
 
     def __init__(
@@ -76,7 +76,6 @@ class OutboxSync:
         *,
         on_queued: Callable[[IntentAction, str], None],
         on_all_read: Callable[[datetime], None],
-        on_login_required: Callable[[], None],
         spawn: Callable[[Coroutine[Any, Any, None], str], object],
         run_io: RunIO,
         clock: Callable[[], float] = time.monotonic,
@@ -87,7 +86,6 @@ class OutboxSync:
         self._api = api
         self._on_queued = on_queued
         self._on_all_read = on_all_read
-        self._on_login_required = on_login_required
         self._spawn = spawn
         self._clock = clock
         self._wall_clock = wall_clock
@@ -260,9 +258,10 @@ class OutboxSync:
             self._tell(entry, f"the server asked to slow down; {BACK_ONLINE}")
             return False
         except LoginRequired as exc:
+            # The REST client's gate told the owner (the session ends); the
+            # intent stays queued for the next login.
             await self._on_disk(self._outbox.attempted, seq)
             self._tell(entry, str(exc))
-            self._on_login_required()
             return False
         except TiriError as exc:
             if is_transient(exc):

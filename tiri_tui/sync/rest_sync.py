@@ -29,7 +29,6 @@ from tiri_tui.sync.messages import (
     OlderTaken,
     PageOneAnswered,
     PageTaken,
-    SessionEnded,
     SyncEvent,
 )
 from tiri_tui.sync.outbox_sync import OutboxSync
@@ -115,6 +114,10 @@ class RestSync:
         self._subscribed, self._connected_at = False, self._clock()
         self.restart_fill()
         self._spawn(self._fill_after_grace(self._epoch), "tiri-subscribe-grace")
+
+    def now(self) -> float:
+        """The walker's clock (pages are stamped by it; so are live frames)."""
+        return self._clock()
 
     def live_in_gap(self) -> None:
         """A notification frame while a gap is open: the socket is subscribed
@@ -233,20 +236,18 @@ class RestSync:
         await self._ask_count()
 
     async def _page(self, url: str | None, filters: Filters) -> Page:
-        """One page of a walk, tried again on a transient failure rather than
-        abandoning the whole walk (its pages so far settle nothing)."""
-        for attempt in range(PAGE_ATTEMPTS):
-            try:
-                return await (self._api.follow(url) if url else self._first_page(filters))
-            except TiriError as exc:
-                last = attempt == PAGE_ATTEMPTS - 1
-                if not is_transient(exc) or isinstance(exc, RateLimited) or last:
-                    raise
-                await asyncio.sleep(0.1 * (attempt + 1))
-        raise AssertionError("unreachable")  # pragma: no cover
+        """One page of a walk, tried again on a transient failure (by the REST
+        client's gate) rather than abandoning the whole walk: its pages so far
+        settle nothing."""
+        if url:
+            return await self._api.follow(url, attempts=PAGE_ATTEMPTS)
+        return await self._first_page(filters, attempts=PAGE_ATTEMPTS)
 
-    async def _first_page(self, f: Filters, page_size: int | None = None) -> Page:
+    async def _first_page(
+        self, f: Filters, page_size: int | None = None, *, attempts: int = 1
+    ) -> Page:
         return await self._api.list(
+            attempts=attempts,
             page_size=page_size or self._settings.page_size,
             is_read=False if f.unread_only else None,
             notification_type=f.server_type,
@@ -292,7 +293,9 @@ class RestSync:
         proven = coverage.add(page) if filters == self._view.filters else None
         rows = self._rebased(page.results, fetched_at)
         pending = self._outbox.has_pending
-        self._report(PageTaken(page, rows, filters, first, proven, held_before, pending))
+        self._report(
+            PageTaken(page, rows, filters, first, proven, held_before, pending, fetched_at)
+        )
 
     async def _refresh_count(self, page: Page | None = None) -> None:
         pending = self._outbox.pending_count
@@ -329,8 +332,8 @@ class RestSync:
         try:
             page = await self._api.follow(url)
         except LoginRequired:
-            self._report(SessionEnded())
-            self._report(OlderFailed(chain, None, final=False))  # the login form says why
+            # The REST client's gate has ended the session; the login form says why.
+            self._report(OlderFailed(chain, None, final=False))
             return
         except (TiriError, OSError) as exc:
             # Another server's link, a malformed page, a 4xx: trying the same
@@ -345,7 +348,7 @@ class RestSync:
             raise
         self._counters.items_rejected += len(page.rejected)
         rows = self._rebased(page.results, asked)
-        self._report(OlderTaken(page, rows, chain, self._outbox.has_pending))
+        self._report(OlderTaken(page, rows, chain, self._outbox.has_pending, asked))
 
     # -- loops -----------------------------------------------------------------------------------
     async def _fallback_loop(self) -> None:
@@ -415,8 +418,7 @@ class RestSync:
         try:
             await walk
         except LoginRequired:
-            self._report(SessionEnded())
-            return None  # the login form says why
+            return None  # the REST client's gate has ended the session; the login form says why
         except (TiriError, OSError) as exc:
             self._counters.walks_failed += 1
             self._counters.last_walk_failure = str(exc)

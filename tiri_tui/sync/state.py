@@ -6,6 +6,7 @@ changes it; everyone else reads it through :class:`SyncView`.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
@@ -123,6 +124,9 @@ class SyncState:
         self.rows_wanted = 0
         #: The ids the last "mark all read" turned read (for its undo).
         self.last_all_read: list[str] | None = None
+        #: When each row last came live (the walker's clock), oldest first: a
+        #: page asked for before then carries an older copy (see LIVE_MEMORY).
+        self.live_copies: OrderedDict[str, float] = OrderedDict()
         #: Rows changed since the cache's last save, and the ids it must remove.
         self.dirty = False
         self.forgotten: set[str] = set()
