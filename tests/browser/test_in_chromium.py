@@ -18,7 +18,7 @@ import pytest
 
 from tests.support.waiting import wait_for
 from tests.support.web import dashboards_running, served
-from tiri_tui.commands.web import FORBIDDEN
+from tiri_tui.commands.web_server import FORBIDDEN
 from tiri_tui.server import DEMO_EMAIL, DEMO_PASSWORD
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")

@@ -8,7 +8,7 @@ import json
 from tests.support.cli import login, run_cli
 from tests.support.clients import make_client
 from tests.support.waiting import wait_for
-from tiri_tui.commands.count import Reading, render
+from tiri_tui.commands.counting import Reading, render
 from tiri_tui.server import DEMO_EMAIL
 
 

@@ -16,7 +16,7 @@ import pytest
 from tests.support.clients import FAST_CONTROLLER, FAST_REALTIME
 from tests.support.waiting import wait_for
 from tiri_tui.client import TiriClient
-from tiri_tui.commands.tail import run_tail
+from tiri_tui.commands.tailing import run_tail
 from tiri_tui.connection.policy import ConnectionState
 from tiri_tui.server import DEMO_EMAIL, DEMO_PASSWORD, DemoServer
 from tiri_tui.settings.config import Settings
@@ -133,7 +133,7 @@ async def test_tail_exits_2_when_rest_refuses_the_token_too(checked, make):
 
 async def test_count_watch_is_not_stale_while_rest_answers_for_a_refused_origin(checked, make):
     """The socket is refused, REST is not: the count it prints is the server's."""
-    from tiri_tui.commands.count import watch
+    from tiri_tui.commands.counting import watch
 
     client = await make()
     out = io.StringIO()

@@ -76,7 +76,7 @@ async def test_color_always_and_never(server, home, choice, coloured):
 
 
 def test_auto_colours_a_terminal_unless_no_color():
-    from tiri_tui.commands.tail import use_color
+    from tiri_tui.commands.tailing import use_color
 
     assert use_color("auto", True, {}) is True
     assert use_color("auto", True, {"NO_COLOR": "1"}) is False

@@ -13,7 +13,7 @@ import aiohttp
 from tests.support.cli import run_cli
 from tests.support.waiting import wait_for
 from tests.support.web import dashboards_running, served
-from tiri_tui.commands.web import FORBIDDEN
+from tiri_tui.commands.web_server import FORBIDDEN
 from tiri_tui.connection.auth import FileTokenStore
 from tiri_tui.server import DEMO_EMAIL
 from tiri_tui.settings.config import Settings

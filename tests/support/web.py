@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.cli import cli_login
-from tiri_tui.commands.web import DashboardServer, dashboard_command, new_secret
+from tiri_tui.commands.web_server import DashboardServer, dashboard_command, new_secret
 from tiri_tui.server import DEMO_PASSWORD, DemoServer
 
 

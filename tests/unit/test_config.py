@@ -163,3 +163,66 @@ def test_every_config_error_names_the_whole_path_and_the_line(tmp_path, text, li
     message = config_error(tmp_path, text)
     assert message.startswith(f"{tmp_path / 'config' / 'config.toml'}, line {line}: "), message
     assert words in message, message
+
+
+# -- one declaration per setting ------------------------------------------------------------
+
+
+def test_every_overridable_setting_is_explained_by_its_flag_with_its_variable(tmp_path):
+    from tiri_tui.commands.cli import build_parser
+    from tiri_tui.settings.config import OVERRIDES
+
+    help_text = " ".join(build_parser().format_help().split())
+    for name, how in OVERRIDES.items():
+        assert f"{how.flag} {how.metavar}" in help_text, name
+        assert f"env {how.env}" in help_text, name  # --log-level once left TIRI_LOG_LEVEL out
+
+
+def test_every_variable_and_flag_sets_what_it_is_declared_to(tmp_path):
+    from tiri_tui.settings.config import OVERRIDES
+
+    samples = {
+        "server": "https://example.org",
+        "ws_url": "wss://example.org/ws/notifications/",
+        "origin": "https://app.example.org",
+        "log_level": "info",
+        "log_file": str(tmp_path / "x.log"),
+        "ca_bundle": str(tmp_path / "ca.pem"),
+        "desktop_alerts": "bell",
+    }
+    (tmp_path / "ca.pem").write_text("")
+    assert set(samples) == set(OVERRIDES)
+    for name, how in OVERRIDES.items():
+        env = {"TIRI_HOME": str(tmp_path), how.env: samples[name]}
+        by_env, sources = resolve_settings(environ=env)
+        assert sources[name] == f"environment {how.env}"
+        by_flag, sources = resolve_settings(
+            environ={"TIRI_HOME": str(tmp_path)}, flags={how.dest: samples[name]}
+        )
+        assert sources[name] == f"flag {how.flag}"
+        assert getattr(by_env, name) == getattr(by_flag, name) != getattr(Settings(), name)
+
+
+def test_config_lists_every_setting_the_file_takes_and_refuses_the_others(tmp_path):
+    from tiri_tui.settings.config import DECLARED, describe_settings
+
+    settings, sources = resolve_settings(environ={"TIRI_HOME": str(tmp_path)})
+    listed = {name for name, _, _ in describe_settings(settings, sources)}
+    assert listed == set(DECLARED)
+    write_config(tmp_path, 'profile = "work"\n')
+    with pytest.raises(ConfigError, match="unknown setting 'profile'"):
+        load_settings(environ={"TIRI_HOME": str(tmp_path)})
+
+
+def test_web_passes_on_every_global_option_as_given():
+    from tiri_tui.commands.cli import build_parser
+    from tiri_tui.commands.global_options import given_options
+
+    parser = build_parser()
+    given = [
+        "--server", "https://example.org", "--ws-url", "wss://example.org/ws/", "--origin",
+        "https://app.example.org", "--profile", "work", "--log-level", "info", "--log-file",
+        "/tmp/x.log", "--ca-bundle", "/tmp/ca.pem", "--alerts", "bell", "--insecure",
+    ]  # fmt: skip
+    args = parser.parse_args([*given, "web"])
+    assert sorted(given_options(args)) == sorted(given)

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tiri_tui.commands.tail import PrintedIds, TailPrinter
+from tiri_tui.commands.tailing import PrintedIds, TailPrinter
 from tiri_tui.sync.events import NotificationAdded
 from tiri_tui.wire.models import Notification
 

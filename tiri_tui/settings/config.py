@@ -16,19 +16,29 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import ipaddress
-import json
 import os
 import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypedDict, Unpack
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
 import platformdirs
 
 from tiri_tui.attention.modes import AlertMode
+from tiri_tui.settings.declared import (
+    NUMBER,
+    coerce,
+    declarations,
+    normalise_server,
+    one_of,
+    setting,
+    validate_origin,
+    validate_ws,
+)
+from tiri_tui.settings.declared import ConfigError as ConfigError  # raised to config's callers
 from tiri_tui.wire.errors import TiriError
 from tiri_tui.wire.toml_lines import header_lines, key_line, place
 
@@ -40,50 +50,126 @@ DEFAULT_SERVER = "http://127.0.0.1:8765"
 APP_NAME = "tiri-tui"
 
 
-class ConfigError(TiriError):
-    """The configuration (file, profile, flag or variable) is not usable."""
+ALERT_MODES = tuple(m.value for m in AlertMode)
+
+
+def _path(value: str, source: str) -> Path:
+    return Path(value).expanduser()
 
 
 @dataclass(frozen=True, slots=True)
 class Settings:
-    """Everything a run needs to know, resolved."""
+    """Everything a run needs to know, resolved; each plain setting declared
+    with how a person sets it (:mod:`tiri_tui.settings.declared`)."""
 
-    server: str = DEFAULT_SERVER
-    ws_url: str | None = None
+    server: str = setting(
+        DEFAULT_SERVER,
+        env="TIRI_SERVER",
+        flag="--server",
+        metavar="URL",
+        about="server base URL",
+        default_words=DEFAULT_SERVER,
+        convert=normalise_server,
+    )
+    ws_url: str | None = setting(
+        None,
+        env="TIRI_WS_URL",
+        flag="--ws-url",
+        metavar="URL",
+        about="WebSocket URL, if not derived from --server",
+        convert=validate_ws,
+    )
     #: The Origin the WebSocket handshake sends (None: the server's own). For a
     #: socket that accepts only its web app's Origin (Channels' OriginValidator).
-    origin: str | None = None
-    profile: str | None = None
-    log_level: str = "WARNING"
-    log_file: Path | None = None
-    fallback_interval: float = 30.0
-    gap_fill_max_pages: int = 10
-    page_size: int = 20
+    origin: str | None = setting(
+        None,
+        env="TIRI_ORIGIN",
+        flag="--origin",
+        metavar="URL",
+        about="the Origin the WebSocket sends, for a server whose socket accepts only its "
+        "web app's",
+        default_words="the server's own scheme://host[:port]",
+        convert=validate_origin,
+    )
+    profile: str | None = setting(
+        None,
+        env="TIRI_PROFILE",
+        flag="--profile",
+        metavar="NAME",
+        about="a [profiles.NAME] of config.toml",
+        in_file=False,
+    )
+    log_level: str = setting(
+        "WARNING",
+        env="TIRI_LOG_LEVEL",
+        flag="--log-level",
+        metavar="LEVEL",
+        about="log verbosity; tokens are masked at every level",
+        default_words="WARNING",
+        choices=("DEBUG", "INFO", "WARNING", "ERROR", "debug", "info", "warning", "error"),
+        convert=lambda value, source: value.upper(),
+    )
+    log_file: Path | None = setting(
+        None,
+        env="TIRI_LOG_FILE",
+        flag="--log-file",
+        metavar="PATH",
+        about="log file",
+        default_words="the platform log dir",
+        convert=_path,
+    )
+    fallback_interval: float = setting(30.0, kind=NUMBER)
+    gap_fill_max_pages: int = setting(10, kind=int)
+    page_size: int = setting(20, kind=int)
     #: Seconds between background walks that remove what was deleted elsewhere
     #: (0: only when asked with `R`; every refresh and gap fill still reconciles
     #: the span it walks).
-    reconcile_interval: float = 300.0
-    bell: bool = False
+    reconcile_interval: float = setting(300.0, kind=NUMBER)
+    bell: bool = setting(False, kind=bool)
     #: How a notification reaches the desktop while the terminal is not focused.
-    desktop_alerts: AlertMode = AlertMode.AUTO
+    desktop_alerts: AlertMode = setting(
+        AlertMode.AUTO,
+        env="TIRI_DESKTOP_ALERTS",
+        flag="--alerts",
+        metavar="MODE",
+        about="desktop alerts while the terminal is not focused: auto (picked from the "
+        "terminal), osc9, osc777, osc99, desktop, bell, off",
+        default_words="auto",
+        choices=ALERT_MODES,
+        convert=one_of("desktop_alerts", ALERT_MODES, AlertMode),
+    )
     #: ``[[rules]]`` and ``quiet_hours`` (the config file's top level only; None: none).
     attention: AttentionRules | None = None
     #: ``[keymap]``, ``[[commands]]``, ``[links]`` and ``[views.*]`` (None: none).
     customisation: Customisation | None = None
-    compression: bool = False
+    compression: bool = setting(False, kind=bool)
     #: Heartbeat: a silent server is given up on after ping_interval + ping_timeout.
-    ping_interval: float = 20.0
-    ping_timeout: float = 10.0
+    ping_interval: float = setting(20.0, kind=NUMBER)
+    ping_timeout: float = setting(10.0, kind=NUMBER)
     #: Reconnect backoff: base_delay doubling to max_delay (full jitter), at most
     #: reconnect_attempts in a row, then a try every slow_retry seconds (0: never).
-    reconnect_base_delay: float = 1.0
-    reconnect_max_delay: float = 30.0
-    reconnect_attempts: int = 10
-    slow_retry: float = 300.0
+    reconnect_base_delay: float = setting(1.0, kind=NUMBER)
+    reconnect_max_delay: float = setting(30.0, kind=NUMBER)
+    reconnect_attempts: int = setting(10, kind=int)
+    slow_retry: float = setting(300.0, kind=NUMBER)
     #: Extra CA certificates (PEM) to trust, e.g. a company's own CA.
-    ca_bundle: Path | None = None
+    ca_bundle: Path | None = setting(
+        None,
+        env="TIRI_CA_BUNDLE",
+        flag="--ca-bundle",
+        metavar="PATH",
+        about="also trust the CA certificates in this PEM file",
+        convert=_path,
+    )
     #: Skip TLS verification. Only ever from an explicit --insecure.
-    insecure: bool = False
+    insecure: bool = setting(
+        False,
+        kind=bool,
+        flag="--insecure",
+        about="do not verify TLS certificates (dangerous: warned about every time)",
+        in_file=False,
+        switch=True,
+    )
     #: A directory that holds config/cache/data/log instead of the platform dirs
     #: (``TIRI_HOME``); tests and the demo use it to stay apart from real data.
     home: Path | None = None
@@ -150,128 +236,16 @@ class Settings:
         return f"account-{digest}"
 
 
-def normalise_server(url: str) -> str:
-    """Validate a server base URL and strip a trailing slash."""
-    parts = urlsplit(url.strip())
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ConfigError(f"server URL must look like https://host[:port], got {url!r}")
-    return urlunsplit((parts.scheme, parts.netloc, parts.path.rstrip("/"), "", ""))
-
-
-def _validate_origin(origin: str, source: str) -> str:
-    parts = urlsplit(origin.strip())
-    if (
-        parts.scheme not in ("http", "https")
-        or not parts.hostname
-        or parts.path not in ("", "/")
-        or parts.query
-        or parts.fragment
-    ):
-        raise ConfigError(
-            f"{source}: origin must look like https://host[:port] (a web app's address "
-            f"without a path), got {origin!r}"
-        )
-    return urlunsplit((parts.scheme, parts.netloc, "", "", ""))
-
-
-def _validate_ws(url: str) -> str:
-    parts = urlsplit(url.strip())
-    if parts.scheme not in ("ws", "wss") or not parts.hostname:
-        raise ConfigError(f"WebSocket URL must look like wss://host/ws/notifications/, got {url!r}")
-    return url.strip()
-
-
 _FIELDS = {f.name: f for f in dataclasses.fields(Settings)}
-_FILE_KEYS = {
-    "ca_bundle",
-    "ping_interval",
-    "ping_timeout",
-    "reconnect_base_delay",
-    "reconnect_max_delay",
-    "reconnect_attempts",
-    "slow_retry",
-    "server",
-    "ws_url",
-    "origin",
-    "log_level",
-    "log_file",
-    "fallback_interval",
-    "gap_fill_max_pages",
-    "page_size",
-    "reconcile_interval",
-    "bell",
-    "desktop_alerts",
-    "compression",
-}
-
-
-#: The type of each non-string setting.
-_TYPES: dict[str, type | tuple[type, ...]] = {
-    "fallback_interval": (int, float),
-    "ping_interval": (int, float),
-    "ping_timeout": (int, float),
-    "reconnect_base_delay": (int, float),
-    "reconnect_max_delay": (int, float),
-    "reconnect_attempts": int,
-    "slow_retry": (int, float),
-    "gap_fill_max_pages": int,
-    "page_size": int,
-    "reconcile_interval": (int, float),
-    "bell": bool,
-    "compression": bool,
-}
-
-
-#: Each type of setting as a person writes it in TOML.
-_WANTED: dict[type | tuple[type, ...], str] = {
-    str: "text in quotes",
-    bool: "true or false",
-    int: "a whole number",
-    (int, float): "a number",
-}
-
-
-def _as_written(value: Any) -> str:
-    """``value`` as TOML writes it: ``"yes"``, ``true``, ``2.5``, or ``a list`` / ``a table``."""
-    if isinstance(value, bool):
-        return str(value).lower()
-    if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)
-    if isinstance(value, list | dict):
-        return "a list" if isinstance(value, list) else "a table"
-    return str(value)
+#: How a person sets each plain setting, and which config.toml may set.
+DECLARED = declarations(Settings)
+_FILE_KEYS = [name for name, how in DECLARED.items() if how.in_file]
+#: The environment variable and the flag that override each setting (by name).
+OVERRIDES = {name: how for name, how in DECLARED.items() if how.env and how.flag and how.in_file}
 
 
 def _coerce(key: str, value: Any, source: str) -> Any:
-    if key not in _FILE_KEYS:
-        raise ConfigError(f"{source}: unknown setting {key!r}")
-    expected = _TYPES.get(key, str)
-    if not isinstance(value, expected) or (isinstance(value, bool) and expected is not bool):
-        raise ConfigError(
-            f"{source}: {key!r} must be {_WANTED.get(expected, expected)}, got {_as_written(value)}"
-        )
-    if isinstance(value, str):
-        if key in ("log_file", "ca_bundle"):
-            return Path(value).expanduser()
-        if key == "server":
-            return normalise_server(value)
-        if key == "ws_url":
-            return _validate_ws(value)
-        if key == "origin":
-            return _validate_origin(value, source)
-        if key == "log_level":
-            return value.upper()
-        if key == "desktop_alerts":
-            try:
-                return AlertMode(value.strip().lower())
-            except ValueError:
-                modes = ", ".join(m.value for m in AlertMode)
-                raise ConfigError(
-                    f"{source}: desktop_alerts must be one of {modes}, got {value!r}"
-                ) from None
-    if isinstance(value, int | float) and not isinstance(value, bool) and value < 0:
-        raise ConfigError(f"{source}: {key!r} cannot be negative")
-    return value
+    return coerce(key, DECLARED.get(key), value, source)
 
 
 #: The config file's tables that are not plain settings, and who reads them.
@@ -311,37 +285,9 @@ def _not_toml(source: str, text: str, exc: tomllib.TOMLDecodeError) -> str:
     return f"{place(source, line)}: not valid TOML: {words}"
 
 
-class SettingsOptions(TypedDict, total=False):
-    """What :func:`resolve_settings` takes (the flags, and the environment)."""
-
-    server: str | None
-    ws_url: str | None
-    origin: str | None
-    profile: str | None
-    log_level: str | None
-    log_file: str | None
-    ca_bundle: str | None
-    alerts: str | None
-    insecure: bool
-    environ: dict[str, str] | None
-    namespace: str
-
-
-def load_settings(**options: Unpack[SettingsOptions]) -> Settings:
+def load_settings(**options: Any) -> Settings:
     """Resolve settings from the config file, its profile, the environment and flags."""
     return resolve_settings(**options)[0]
-
-
-#: The environment variable and the flag that set each overridable setting.
-OVERRIDES = {
-    "server": ("TIRI_SERVER", "--server"),
-    "ws_url": ("TIRI_WS_URL", "--ws-url"),
-    "origin": ("TIRI_ORIGIN", "--origin"),
-    "log_level": ("TIRI_LOG_LEVEL", "--log-level"),
-    "log_file": ("TIRI_LOG_FILE", "--log-file"),
-    "ca_bundle": ("TIRI_CA_BUNDLE", "--ca-bundle"),
-    "desktop_alerts": ("TIRI_DESKTOP_ALERTS", "--alerts"),
-}
 
 
 def config_path(env: Mapping[str, str]) -> Path:
@@ -352,20 +298,23 @@ def config_path(env: Mapping[str, str]) -> Path:
 
 def resolve_settings(
     *,
-    server: str | None = None,
-    ws_url: str | None = None,
-    origin: str | None = None,
     profile: str | None = None,
-    log_level: str | None = None,
-    log_file: str | None = None,
-    ca_bundle: str | None = None,
-    alerts: str | None = None,
     insecure: bool = False,
-    environ: dict[str, str] | None = None,
+    environ: Mapping[str, str] | None = None,
     namespace: str = "default",
+    flags: Mapping[str, str | None] | None = None,
+    **named: str | None,
 ) -> tuple[Settings, dict[str, str]]:
     """The settings, and where each one that is not a default came from
-    (``config.toml, line 3``, ``environment TIRI_SERVER``, ``flag --server``)."""
+    (``config.toml, line 3``, ``environment TIRI_SERVER``, ``flag --server``).
+
+    ``flags`` (or ``named``): the overriding flags as given, by their name in
+    parsed arguments (``server``, ``alerts``…; None: not given).
+    """
+    flags = {**(flags or {}), **named}
+    by_dest = {how.dest: name for name, how in OVERRIDES.items()}
+    if unknown_flags := set(flags) - set(by_dest):
+        raise TypeError(f"no such flag: {', '.join(sorted(unknown_flags))}")
     env = os.environ if environ is None else environ
     sources: dict[str, str] = {}
     home = Path(env["TIRI_HOME"]).expanduser() if env.get("TIRI_HOME") else None
@@ -404,19 +353,12 @@ def resolve_settings(
             sources[key] = where
         values["profile"] = chosen
         sources["profile"] = "flag --profile" if profile else "environment TIRI_PROFILE"
-    flags = {
-        "server": server,
-        "ws_url": ws_url,
-        "origin": origin,
-        "log_level": log_level,
-        "log_file": log_file,
-        "ca_bundle": ca_bundle,
-        "desktop_alerts": alerts,
-    }
-    for key, (variable, flag) in OVERRIDES.items():
-        if flags[key]:
-            values[key] = _coerce(key, flags[key], f"flag {flag}")
-            sources[key] = f"flag {flag}"
+    for key, how in OVERRIDES.items():
+        given, variable = flags.get(how.dest), how.env
+        assert variable is not None
+        if given:
+            values[key] = _coerce(key, given, f"flag {how.flag}")
+            sources[key] = f"flag {how.flag}"
         elif env.get(variable):
             values[key] = _coerce(key, env[variable], f"environment {variable}")
             sources[key] = f"environment {variable}"
@@ -466,7 +408,7 @@ def security_warnings(settings: Settings) -> list[str]:
 def describe_settings(settings: Settings, sources: dict[str, str]) -> list[tuple[str, str, str]]:
     """(name, value as written, where it came from) for every setting a user sets."""
     rows = []
-    for name in (*sorted(_FILE_KEYS), "profile", "insecure"):
+    for name in (*sorted(_FILE_KEYS), *(n for n, how in DECLARED.items() if not how.in_file)):
         value = getattr(settings, name)
         shown = (
             "(none)"

@@ -1,0 +1,118 @@
+"""What every subcommand is made of, and what they share.
+
+A subcommand is a module of this package with a ``COMMAND``: its name, its
+help, the arguments it adds to its own parser, whether it needs the settings
+(and logging) resolved, and the function that runs it. The parser and the
+dispatch in :mod:`tiri_tui.commands.cli` are built from the list of them.
+Only the standard library is imported here: ``--help`` and completions stay
+fast, and each command imports what it needs when it runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import enum
+import ipaddress
+import signal
+import sys
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from tiri_tui.client import TiriClient
+    from tiri_tui.settings.config import Settings
+
+EXIT_OK, EXIT_ERROR, EXIT_AUTH = 0, 1, 2
+
+
+class Needs(enum.Enum):
+    """What a command needs before it runs."""
+
+    #: Nothing of the person's settings (serve, completion).
+    NOTHING = "nothing"
+    #: The settings in force, but no log file (config, rules, demo, web).
+    SETTINGS = "settings"
+    #: The settings, the log file and the security warnings (the rest).
+    SESSION = "session"
+
+
+@dataclass(frozen=True)
+class Invocation:
+    """One run of a command: its arguments and the settings in force (with
+    where each came from), resolved when the command needs them."""
+
+    args: argparse.Namespace
+    resolved: tuple[Settings, dict[str, str]] | None = None
+
+    @property
+    def settings(self) -> Settings:
+        assert self.resolved is not None, "this command does not resolve the settings"
+        return self.resolved[0]
+
+    @property
+    def sources(self) -> dict[str, str]:
+        assert self.resolved is not None, "this command does not resolve the settings"
+        return self.resolved[1]
+
+
+@dataclass(frozen=True)
+class Command:
+    """A subcommand: ``arguments`` adds its own options to its parser."""
+
+    name: str
+    help: str
+    run: Callable[[Invocation], int]
+    needs: Needs = Needs.SESSION
+    description: str | None = None
+    arguments: Callable[[argparse.ArgumentParser], None] = lambda parser: None
+    raw_description: bool = False
+
+
+def fail(message: str) -> None:
+    """Say what went wrong on standard error, as ``tiri-tui: ...``."""
+    print(f"tiri-tui: {message}", file=sys.stderr)
+
+
+def client(settings: Settings) -> TiriClient:
+    """A client for these settings (imported when first needed: keeps --help light)."""
+    from tiri_tui.client import TiriClient
+
+    return TiriClient(settings)
+
+
+def with_client(settings: Settings, work: Callable[[TiriClient], Awaitable[int]]) -> int:
+    """Run ``work`` with a client; a session only a login can bring back is exit 2."""
+    from tiri_tui.wire.errors import LoginRequired
+
+    async def run() -> int:
+        async with client(settings) as opened:
+            return await work(opened)
+
+    try:
+        return asyncio.run(run())
+    except LoginRequired as exc:  # NotLoggedIn too
+        fail(str(exc))
+        return EXIT_AUTH
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` listens only to this machine."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+async def until_stopped() -> None:
+    """Until Ctrl+C or SIGTERM (a server in the foreground)."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
