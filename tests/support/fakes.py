@@ -45,6 +45,7 @@ class ScriptedWorker:
         self.on_event = on_event
         self.state = ConnectionState.DISCONNECTED
         self.reconnects = 0
+        self.frames_dropped = 0
 
     def emit_state(
         self, state: ConnectionState, reason: str, retry_in: float | None = None

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import gc
 import logging
 import time
 from collections.abc import Callable, Sequence
@@ -23,7 +22,6 @@ from datetime import datetime
 from typing import TypeVar
 
 from tiri_tui.connection.api import TiriApi
-from tiri_tui.connection.pacing import let_others_run
 from tiri_tui.connection.policy import ConnectionState, StateCode
 from tiri_tui.connection.realtime import (
     FrameDropped,
@@ -33,6 +31,7 @@ from tiri_tui.connection.realtime import (
     StateChanged,
 )
 from tiri_tui.sync.background import Background
+from tiri_tui.sync.bulk import Bulk
 from tiri_tui.sync.cache_writer import CacheWriter
 from tiri_tui.sync.controller_settings import UNDO_SECONDS, ControllerSettings, Counters
 from tiri_tui.sync.core import apply, can_undo_all_read
@@ -52,14 +51,12 @@ from tiri_tui.sync.messages import (
     FilterHeld,
     FiltersWanted,
     FrameArrived,
-    HeldSlice,
     LiveInGap,
     MarkUnreadEach,
     MarkWanted,
     Noted,
     OlderWanted,
     ReadHeld,
-    ReadSlice,
     RowsReplaced,
     RowsWanted,
     SessionEnded,
@@ -91,10 +88,6 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
-#: Longest run of work on the event loop before yielding (a frame is 16 ms).
-SLICE_SECONDS = 0.008
-#: Rows offered to the core per event while filtering or marking all read.
-SLICE_ROWS = 256
 #: How long a closing controller waits for a send in flight to be answered.
 SEND_GRACE = 3.0
 #: Rounds of cancelling what still runs as a controller closes (a task
@@ -128,12 +121,11 @@ class NotificationController:
         self._filtering: asyncio.Task[None] | None = None
         self._older: asyncio.Task[None] | None = None
         self._reading: asyncio.Task[None] | None = None
-        #: Rows replaced in bulk since the last collection (see _collect_young).
-        self._replaced = 0
         self.counters = Counters()
         self._closed = False
         self._observers: list[Callable[[ControllerEvent], None]] = []
         self._background = Background()
+        self._bulk = Bulk(self.dispatch)
         self.spawn, self.run_io = self._background.spawn, self._background.run_io
         self.outbox = OutboxSync(
             outbox,
@@ -306,10 +298,15 @@ class NotificationController:
                 if self._filtering is not None:
                     self._filtering.cancel()
                 self._filtering = self.spawn(
-                    self._filter_then_ask(effect.everything, effect.filters), "tiri-filter"
+                    self._bulk.filter_held(
+                        effect.everything, effect.filters, self.rest.reload_page_one
+                    ),
+                    "tiri-filter",
                 )
             case ReadHeld():
-                self._reading = self.spawn(self._read_in_slices(effect.before), "tiri-all-read")
+                self._reading = self.spawn(
+                    self._bulk.read_held(self._state.held.ids(), effect.before), "tiri-all-read"
+                )
             case MarkUnreadEach():
                 for nid in effect.ids:
                     self.mark_unread(nid)
@@ -325,7 +322,7 @@ class NotificationController:
                 self.rest.stop()
                 self.worker.disconnect()
             case RowsReplaced():
-                self._replaced += effect.count
+                self._bulk.replaced(effect.count)
             case Noted():
                 log.warning("%s", effect.text)
             case _:
@@ -409,6 +406,11 @@ class NotificationController:
     def live_tasks(self) -> int:
         """Background tasks still alive, the worker's included (for leak checks)."""
         return self._background.live() + self.worker.live_tasks()
+
+    @property
+    def frames_dropped(self) -> int:
+        """Frames the socket worker dropped (it counts them; nobody else does)."""
+        return self.worker.frames_dropped
 
     @property
     def task_failures(self) -> list[str]:
@@ -522,45 +524,6 @@ class NotificationController:
         self.dispatch(FiltersWanted(filters))
         return self._filtering
 
-    async def _filter_then_ask(self, everything: Inbox, filters: Filters) -> None:
-        if filters.active:
-            ids = everything.ids()  # newest first: the top fills first
-            slice_ends = time.perf_counter() + SLICE_SECONDS
-            for start in range(0, len(ids), SLICE_ROWS):
-                rows = [n for nid in ids[start : start + SLICE_ROWS] if (n := everything.get(nid))]
-                self.dispatch(HeldSlice(rows, filters))
-                if time.perf_counter() > slice_ends:
-                    await let_others_run()
-                    slice_ends = time.perf_counter() + SLICE_SECONDS
-        # Only then the server: its answer must not be overtaken by held rows.
-        await self.rest.reload_page_one()
-
-    async def _read_in_slices(self, before: datetime | None) -> None:
-        """Turn the held rows read (those created by ``before``, if given) a
-        slice at a time, yielding to the event loop every few milliseconds:
-        keys and paints go on meanwhile."""
-        ids = self._state.held.ids()
-        slice_ends = time.perf_counter() + SLICE_SECONDS
-        for start in range(0, len(ids), SLICE_ROWS):
-            self.dispatch(ReadSlice(ids[start : start + SLICE_ROWS], before))
-            if time.perf_counter() > slice_ends:
-                self._collect_young()
-                await let_others_run()
-                slice_ends = time.perf_counter() + SLICE_SECONDS
-        self._collect_young()
-
-    def _collect_young(self) -> None:
-        """Collect the young generations now, after a slice of bulk work.
-
-        Replacing 66,000 rows allocates as much as it frees, so the collector's
-        counter never trips while it runs: the new rows pile up young, and the
-        next collection (any allocation later) walks all of them at once, a
-        50-70 ms stall. Collected slice by slice, each walk is one slice's rows.
-        """
-        if self._replaced:
-            self._replaced = 0
-            gc.collect(1)
-
     def _refused(self, intent: str) -> bool:
         """A closing controller takes no intent: it could not reach the disk
         before the outbox closes (a face unbinds from it before closing it)."""
@@ -575,7 +538,7 @@ class NotificationController:
         elif isinstance(event, StateChanged):
             self.dispatch(ConnectionChanged(event.state, event.code, event.reason, event.retry_in))
         elif isinstance(event, FrameDropped):
-            self.counters.frames_dropped = event.total_dropped
+            pass  # the worker counts them (frames_dropped); it logged why
 
     def _on_frame(self, event: FrameReceived) -> None:
         frame = event.frame

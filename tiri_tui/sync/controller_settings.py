@@ -10,7 +10,6 @@ class Counters:
     """Connection metrics for the status line."""
 
     reconnects: int = 0
-    frames_dropped: int = 0
     fallback_refreshes: int = 0
     items_rejected: int = 0
     last_delivery_latency: float | None = None

@@ -392,6 +392,7 @@ class DashboardScreen(Screen[None]):
         self._outbox_shown = controller.outbox.pending_count
         self.query_one(StatusLine).show(
             controller.counters,
+            controller.frames_dropped,
             self._outbox_shown,
             len(controller.inbox),
             " · ".join(filter_labels(controller.filters)),

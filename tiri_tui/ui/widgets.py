@@ -186,12 +186,12 @@ class StatusLine(TextLine):
 
     _parts: list[tuple[int, str]] = []
 
-    def show(self, counters: Counters, outbox: int, held: int, filters: str) -> None:
-        """Display the metrics."""
+    def show(self, counters: Counters, dropped: int, outbox: int, held: int, filters: str) -> None:
+        """Display the metrics (``dropped``: frames the socket worker dropped)."""
         latency = counters.last_delivery_latency
         counted = (
             ("reconnects", counters.reconnects),
-            ("dropped", counters.frames_dropped),
+            ("dropped", dropped),
             ("fallback", counters.fallback_refreshes),
             ("rejected", counters.items_rejected),
         )

@@ -214,7 +214,8 @@ class Chaos:
             await _cancel(world)
             await self._audit()
             c = self.controller.counters
-            self.report.reconnects, self.report.frames_dropped = c.reconnects, c.frames_dropped
+            self.report.reconnects = c.reconnects
+            self.report.frames_dropped = self.controller.frames_dropped
             self.report.fallback_refreshes = c.fallback_refreshes
             self.report.refreshes = self.server.state.refresh_calls
             await self.client.aclose()
