@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from tests.support.fakes import NOW, sample
 from tiri_tui.connection.policy import ConnectionState, StateCode
-from tiri_tui.sync.core import LIVE_MEMORY, UNDO_LIMIT, apply, can_undo_all_read
+from tiri_tui.sync.core import UNDO_LIMIT, apply, can_undo_all_read
 from tiri_tui.sync.events import (
     Arrived,
     ListReset,
@@ -56,6 +56,7 @@ from tiri_tui.sync.messages import (
     Submit,
     SyncEvent,
 )
+from tiri_tui.sync.rows import LIVE_MEMORY
 from tiri_tui.sync.rules import Coverage, Filters
 from tiri_tui.sync.state import SyncState
 from tiri_tui.wire.models import Notification, Page

@@ -15,21 +15,16 @@ protocol object is.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import assert_never
 
 from tiri_tui.connection.policy import SESSION_EXPIRED, ConnectionState, StateCode
 from tiri_tui.sync.events import (
-    Arrived,
     ListReset,
     NotificationAdded,
-    NotificationRemoved,
-    NotificationUpdated,
     ServerAnswered,
     StateEvent,
-    UnreadCountChanged,
 )
 from tiri_tui.sync.inbox import Inbox, Upsert
 from tiri_tui.sync.intents import IntentAction
@@ -60,7 +55,6 @@ from tiri_tui.sync.messages import (
     PageTaken,
     ReadHeld,
     ReadSlice,
-    RowsReplaced,
     RowsWanted,
     SaveFailed,
     SaveTaken,
@@ -71,6 +65,17 @@ from tiri_tui.sync.messages import (
     Submit,
     SyncEvent,
 )
+from tiri_tui.sync.rows import (
+    accept,
+    cache_shown,
+    delete,
+    read_slice,
+    remember_live,
+    remove,
+    set_read,
+    set_unread,
+    upsert,
+)
 from tiri_tui.sync.rules import (
     Coverage,
     Filters,
@@ -79,15 +84,10 @@ from tiri_tui.sync.rules import (
     deleted_elsewhere,
 )
 from tiri_tui.sync.state import Connection, Paging, SyncState, SyncView
-from tiri_tui.wire.models import Notification, Page
+from tiri_tui.wire.models import Page
 
 #: "Mark all read" can be undone up to this many rows (one request each).
 UNDO_LIMIT = 200
-#: Seconds a live copy of a row is remembered against older copies in pages
-#: (a page is never on its way this long: the client's timeouts end it first).
-LIVE_MEMORY = 120.0
-
-_EPOCH = datetime.min.replace(tzinfo=UTC)
 PendingQuery = Callable[[str], bool]
 
 
@@ -96,17 +96,17 @@ def apply(state: SyncState, event: SyncEvent) -> list[Effect]:
     out: list[Effect] = []
     match event:
         case CacheShown():
-            _cache_shown(state, event, out)
+            cache_shown(state, event, out)
         case FrameArrived():
-            _remember_live(state, event.notification.id, event.at)
+            remember_live(state, event.notification.id, event.at)
             if event.rebased is not None:
-                _accept(state, [event.rebased], live=True, out=out)
+                accept(state, [event.rebased], live=True, out=out)
             if not state.gap_open and not state.filters.active:
                 _advance(state, event.notification.created_at)
             else:
                 out.append(LiveInGap())
         case CountArrived():
-            _set_unread(state, event.count, out)
+            set_unread(state, event.count, out)
         case ConnectionChanged():
             _connection_changed(state, event, out)
         case SessionEnded():
@@ -143,25 +143,25 @@ def apply(state: SyncState, event: SyncEvent) -> list[Effect]:
                     if event.filters.matches(n) and state.shown.upsert(n) is Upsert.ADDED:
                         out.append(NotificationAdded(n, live=False))
         case MarkWanted():
-            if _set_read(state, event.notification_id, event.is_read, out):
+            if set_read(state, event.notification_id, event.is_read, out):
                 action = IntentAction.MARK_READ if event.is_read else IntentAction.MARK_UNREAD
                 out.append(Submit(action, event.notification_id))
         case DeleteWanted():
-            _delete(state, event.notification_id, out)
+            delete(state, event.notification_id, out)
         case DeleteTakenBack():
             n = event.notification
             state.forgotten.discard(n.id)
-            _upsert(state, n, out)
+            upsert(state, n, out)
             if not n.is_read and state.unread is not None:
-                _set_unread(state, state.unread + 1, out)
+                set_unread(state, state.unread + 1, out)
         case AllReadWanted():
-            _set_unread(state, 0, out)
+            set_unread(state, 0, out)
             state.last_all_read = []
             out += [Submit(IntentAction.MARK_ALL_READ, None), ReadHeld(None)]
         case AllReadConfirmed():
             out.append(ReadHeld(event.before))
         case ReadSlice():
-            _read_slice(state, event, out)
+            read_slice(state, event, out)
         case AllReadUndoWanted():
             ids, state.last_all_read = state.last_all_read, None
             if ids is not None and len(ids) <= UNDO_LIMIT:
@@ -181,154 +181,6 @@ def apply(state: SyncState, event: SyncEvent) -> list[Effect]:
 def can_undo_all_read(view: SyncView) -> bool:
     """Whether an :class:`AllReadUndoWanted` would restore the last one."""
     return view.last_all_read is not None and len(view.last_all_read) <= UNDO_LIMIT
-
-
-# -- rows ------------------------------------------------------------------------------------
-
-
-def _cache_shown(state: SyncState, event: CacheShown, out: list[Effect]) -> None:
-    if event.synced_until is not None:
-        state.synced_until = event.synced_until
-    if event.unread_count is not None:
-        _set_unread(state, event.unread_count, out)
-    for n in event.rows:
-        if state.everything is not None:  # filtered already (carried over from a past session)
-            state.everything.upsert(n)
-            if not state.filters.matches(n):
-                continue
-        state.shown.upsert(n)
-        out.append(NotificationAdded(n, live=False))
-
-
-def _remember_live(state: SyncState, notification_id: str, at: float) -> None:
-    copies = state.live_copies
-    copies[notification_id] = at
-    copies.move_to_end(notification_id)
-    while copies and next(iter(copies.values())) < at - LIVE_MEMORY:
-        copies.popitem(last=False)
-
-
-def _accept(
-    state: SyncState,
-    rows: list[Notification],
-    *,
-    live: bool,
-    out: list[Effect],
-    fetched_at: float = math.inf,
-) -> None:
-    """Take the server's copies (already rebased on the person's intents);
-    a page's copy of a row that came live after the page was asked for is
-    older than the one shown, and is left out."""
-    news_since = _news_since(state)
-    held, shown, filters = state.held, state.shown, state.filters
-    live_copies = state.live_copies
-    for n in rows:
-        if live_copies and live_copies.get(n.id, -math.inf) > fetched_at:
-            continue
-        news = (
-            not n.is_read
-            and n.id not in held
-            and (live or (news_since is not None and n.created_at > news_since))
-        )
-        if n.id not in shown and not filters.matches(n):
-            if state.everything is not None:
-                state.everything.upsert(n)  # held, for when the filters go
-            if news:
-                out.append(Arrived(n, live))
-        else:
-            _upsert(state, n, out, live=live, news=news)
-
-
-def _news_since(state: SyncState) -> datetime | None:
-    """Fetched rows newer than this are news (None: none are yet).
-
-    Fixed once the server first confirmed the list: what a gap fill finds
-    above it arrived while the person was away; the first load's pages,
-    older pages and filtered reloads lie below it.
-    """
-    if state.news_watermark is None and state.confirmed:
-        held = state.held
-        state.news_watermark = held[0].created_at if len(held) else _EPOCH
-    return state.news_watermark
-
-
-def _upsert(
-    state: SyncState, n: Notification, out: list[Effect], *, live: bool = False, news: bool = False
-) -> None:
-    if state.everything is not None:
-        state.everything.upsert(n)
-        if n.id not in state.shown and not state.filters.matches(n):
-            return
-    result = state.shown.upsert(n)
-    if result is Upsert.ADDED:
-        out.append(NotificationAdded(n, live, news))
-    elif result is Upsert.UPDATED:
-        out.append(NotificationUpdated(n))
-    if result is not Upsert.UNCHANGED:
-        state.dirty = True
-
-
-def _remove(state: SyncState, notification_id: str, out: list[Effect]) -> None:
-    """Gone from the list shown (deleted elsewhere, or no longer in a filtered
-    answer: still held then, it may only have stopped matching)."""
-    if state.shown.remove(notification_id) is not None:
-        _forget(state, notification_id)
-        out.append(NotificationRemoved(notification_id))
-
-
-def _forget(state: SyncState, notification_id: str) -> None:
-    state.forgotten.add(notification_id)
-    state.dirty = True
-
-
-def _set_unread(state: SyncState, count: int, out: list[Effect]) -> None:
-    if count != state.unread:
-        state.unread = count
-        state.dirty = True
-        out.append(UnreadCountChanged(count))
-
-
-def _set_read(state: SyncState, notification_id: str, is_read: bool, out: list[Effect]) -> bool:
-    """Apply a mark here; False when there is nothing to change (no request
-    is worth sending then, and the count must not move while it waits)."""
-    n = state.held.get(notification_id)
-    if n is None or n.is_read == is_read:
-        return False
-    _upsert(state, n.with_read(is_read), out)
-    if state.unread is not None:
-        _set_unread(state, max(0, state.unread + (-1 if is_read else 1)), out)
-    return True
-
-
-def _delete(state: SyncState, notification_id: str, out: list[Effect]) -> None:
-    if state.everything is not None:
-        state.everything.remove(notification_id)
-    removed = state.shown.remove(notification_id)
-    if removed is None:
-        return
-    out.append(NotificationRemoved(notification_id))
-    _forget(state, notification_id)
-    if not removed.is_read and state.unread:
-        _set_unread(state, state.unread - 1, out)
-    out.append(Submit(IntentAction.DELETE, notification_id, was_unread=not removed.is_read))
-
-
-def _read_slice(state: SyncState, event: ReadSlice, out: list[Effect]) -> None:
-    replaced = 0
-    held = state.held
-    for nid in event.ids:
-        n = held.get(nid)
-        if (
-            n is not None
-            and not n.is_read
-            and (event.before is None or n.created_at <= event.before)
-        ):
-            _upsert(state, n.with_read(True), out)
-            replaced += 1
-            if event.before is None and state.last_all_read is not None:
-                state.last_all_read.append(nid)  # what an undo would restore
-    if replaced:
-        out.append(RowsReplaced(replaced))
 
 
 def _filters_wanted(state: SyncState, filters: Filters, out: list[Effect]) -> None:
@@ -405,7 +257,7 @@ def _page_taken(state: SyncState, event: PageTaken, out: list[Effect]) -> None:
         state.answered_since_down = True
         out.append(ServerAnswered())
     if event.filters != state.filters:  # the filters changed while it was on its way
-        _accept(state, event.rows, live=False, out=out, fetched_at=event.fetched_at)
+        accept(state, event.rows, live=False, out=out, fetched_at=event.fetched_at)
         return
     paging = state.paging
     if event.first and not paging.depth:
@@ -413,7 +265,7 @@ def _page_taken(state: SyncState, event: PageTaken, out: list[Effect]) -> None:
         paging.followed = set()
         paging.coverage = _coverage(state)
         paging.coverage.add(event.page)  # paging on chains to this page 1
-    _accept(state, event.rows, live=False, out=out, fetched_at=event.fetched_at)
+    accept(state, event.rows, live=False, out=out, fetched_at=event.fetched_at)
     _drop_vanished(state, event.proven, event.held_before, event.pending, out)
 
 
@@ -435,7 +287,7 @@ def _drop_vanished(
         pending=pending,
     )
     for nid in gone:
-        _remove(state, nid, out)
+        remove(state, nid, out)
 
 
 def _older_wanted(state: SyncState, out: list[Effect]) -> None:
@@ -464,7 +316,7 @@ def _fill_wanted_rows(state: SyncState, out: list[Effect]) -> None:
 def _older_taken(state: SyncState, event: OlderTaken, out: list[Effect]) -> None:
     paging = state.paging
     paging.in_flight = False
-    _accept(state, event.rows, live=False, out=out, fetched_at=event.fetched_at)
+    accept(state, event.rows, live=False, out=out, fetched_at=event.fetched_at)
     if event.chain != paging.chain:
         return  # a page of a chain left behind: its next link is stale
     page: Page = event.page
