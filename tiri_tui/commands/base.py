@@ -98,6 +98,20 @@ def with_client(settings: Settings, work: Callable[[TiriClient], Awaitable[int]]
         return EXIT_AUTH
 
 
+def add_listening(parser: argparse.ArgumentParser, port: int, public: str) -> None:
+    """``--host``, ``--port`` and ``--public`` of a command that listens
+    (``public``: what a non-loopback host would expose)."""
+    parser.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)"
+    )
+    parser.add_argument(
+        "--port", type=int, default=port, help=f"port (default {port}; 0 picks a free one)"
+    )
+    parser.add_argument(
+        "--public", action="store_true", help=f"allow a non-loopback --host ({public})"
+    )
+
+
 def is_loopback(host: str) -> bool:
     """Whether ``host`` listens only to this machine."""
     if host == "localhost":

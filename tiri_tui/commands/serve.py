@@ -13,6 +13,7 @@ from tiri_tui.commands.base import (
     Command,
     Invocation,
     Needs,
+    add_listening,
     fail,
     is_loopback,
     until_stopped,
@@ -20,12 +21,7 @@ from tiri_tui.commands.base import (
 
 
 def _arguments(serve: argparse.ArgumentParser) -> None:
-    serve.add_argument(
-        "--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)"
-    )
-    serve.add_argument(
-        "--port", type=int, default=8765, help="port (default 8765; 0 picks a free one)"
-    )
+    add_listening(serve, 8765, "the demo password is public!")
     serve.add_argument(
         "--rate",
         type=float,
@@ -42,11 +38,6 @@ def _arguments(serve: argparse.ArgumentParser) -> None:
     )
     serve.add_argument(
         "--legacy-mark-all", action="store_true", help="offer only the legacy mark_all_read/ route"
-    )
-    serve.add_argument(
-        "--public",
-        action="store_true",
-        help="allow a non-loopback --host (the demo password is public!)",
     )
     serve.add_argument(
         "--ws-origins",

@@ -15,6 +15,7 @@ from tiri_tui.commands.base import (
     Command,
     Invocation,
     Needs,
+    add_listening,
     client,
     fail,
     is_loopback,
@@ -24,17 +25,9 @@ from tiri_tui.commands.global_options import given_options
 
 
 def _arguments(web: argparse.ArgumentParser) -> None:
-    web.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
-    web.add_argument(
-        "--port", type=int, default=8000, help="port (default 8000; 0 picks a free one)"
-    )
+    add_listening(web, 8000, "anyone with the link sees your notifications")
     web.add_argument(
         "--demo", action="store_true", help="serve against the embedded demo server, logged in"
-    )
-    web.add_argument(
-        "--public",
-        action="store_true",
-        help="allow a non-loopback --host (anyone with the link sees your notifications)",
     )
 
 

@@ -45,6 +45,8 @@ class Key:
     footer: bool = False
     #: The command palette's title for it (None: not a palette command).
     command: str | None = None
+    #: The view it switches to (1: All; None: not a view key).
+    view: int | None = None
 
 
 KEYS: tuple[Key, ...] = (
@@ -290,6 +292,7 @@ KEYS: tuple[Key, ...] = (
             "All" if k == 1 else f"saved view {k - 1} ([views] in config.toml)",
             Scope.DASHBOARD,
             str(k),
+            view=k,
         )
         for k in range(1, 10)
     ),
@@ -350,6 +353,7 @@ def user_keymap(
     choices: Iterable[KeyChoice], commands: Iterable[UserCommand], source: str = "config.toml"
 ) -> dict[str, str]:
     """The keymap to give Textual: ids checked, and no key doing two things."""
+    commands = list(commands)
     keymap: dict[str, str] = {}
     for choice in choices:
         if choice.id not in BY_ID:
@@ -360,6 +364,8 @@ def user_keymap(
             )
         keymap[choice.id] = ",".join(_normal(k) for k in _split(choice.keys))
     owners: dict[str, str] = {}
+    #: How a message names each owner of a key (a binding by its id).
+    names = {c.id: f"the command on {c.key!r}" for c in commands}
     lines = {c.id: c.line for c in choices}
     entries = [(k.id, keymap.get(k.id, k.keys)) for k in KEYS]
     entries += [(c.id, _normal(c.key)) for c in commands]
@@ -371,7 +377,7 @@ def user_keymap(
                 where = f"{source}, line {line}" if line else source
                 raise KeymapError(
                     f"{where}: {format_key(key)!r} would do two things: "
-                    f"{_named(owners[key])} and {_named(owner)}"
+                    f"{names.get(owners[key], owners[key])} and {names.get(owner, owner)}"
                 )
             owners[key] = owner
     return keymap
@@ -383,10 +389,6 @@ def keymap_of(customisation: Customisation | None) -> dict[str, str]:
     if customisation is None:
         return {}
     return user_keymap(customisation.keymap, customisation.commands, customisation.source)
-
-
-def _named(owner: str) -> str:
-    return f"the command on {owner.split(':', 1)[1]!r}" if owner.startswith("command:") else owner
 
 
 def keys_in_force(binding_id: str, keymap: Mapping[str, str] | None = None) -> tuple[str, ...]:
@@ -427,8 +429,8 @@ def help_rows(keymap: Mapping[str, str] | None = None) -> list[tuple[str, str]]:
     keymap = keymap or {}
     rows = []
     for k in KEYS:
-        if k.id.startswith("view_") and k.id not in keymap:
-            if k.id == "view_1":
+        if k.view is not None and k.id not in keymap:
+            if k.view == 1:
                 rows.append(VIEW_ROW)
             continue
         rows.append((shown(k, keymap), described(k, keymap)))
@@ -444,8 +446,8 @@ def readme_table() -> str:
     """The README's key table, in Markdown."""
     lines = ["| key | does | id (for `[keymap]`) |", "|---|---|---|"]
     for key in KEYS:
-        if key.id.startswith("view_"):
-            if key.id == "view_1":
+        if key.view is not None:
+            if key.view == 1:
                 lines.append(f"| `1` … `9` | {VIEW_ROW[1]} | `view_1` … `view_9` |")
             continue
         cell = " / ".join(f"`{part}`" for part in key.shown.split(" / "))
