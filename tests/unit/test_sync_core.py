@@ -35,6 +35,7 @@ from tiri_tui.sync.messages import (
     FrameArrived,
     HeldSlice,
     LiveInGap,
+    MarkTakenBack,
     MarkUnreadEach,
     MarkWanted,
     Noted,
@@ -50,7 +51,6 @@ from tiri_tui.sync.messages import (
     SaveFailed,
     SaveTaken,
     SessionEnded,
-    SocketDown,
     SocketUp,
     StopSession,
     Submit,
@@ -251,7 +251,8 @@ def test_the_socket_coming_up_and_going_down_asks_the_walker_and_tells_the_faces
     down = core.feed(
         ConnectionChanged(ConnectionState.RECONNECTING, StateCode.NETWORK, "gone", 2.0)
     )
-    assert down[0] == SocketDown() and core.state.gap_open
+    assert of(SocketUp, down) == [] and core.state.gap_open
+    assert down[-1] == StateEvent(ConnectionState.RECONNECTING, "gone", 2.0, StateCode.NETWORK)
     assert core.state.connection.retry_in == 2.0
 
 
@@ -353,6 +354,18 @@ def test_a_mark_changes_the_row_and_the_count_at_once_and_queues_one_intent():
     assert of(UnreadCountChanged, out) == [UnreadCountChanged(1)]
     assert core.state.shown.get(unread.id).is_read  # type: ignore[union-attr]
     assert core.feed(MarkWanted(unread.id, True)) == []  # nothing to change, nothing sent
+
+
+def test_a_mark_taken_back_restores_row_and_count_and_sends_nothing():
+    rows = sample(3)
+    core = Core()
+    core.take_page(rows)
+    core.feed(CountArrived(2))
+    unread = next(n for n in rows if not n.is_read)
+    core.feed(MarkWanted(unread.id, True))
+    out = core.feed(MarkTakenBack(unread.id, False))
+    assert of(Submit, out) == [] and of(UnreadCountChanged, out) == [UnreadCountChanged(2)]
+    assert not core.state.shown.get(unread.id).is_read  # type: ignore[union-attr]
 
 
 def test_a_delete_queues_its_intent_and_its_undo_restores_row_and_count():

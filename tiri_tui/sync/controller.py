@@ -52,6 +52,7 @@ from tiri_tui.sync.messages import (
     FiltersWanted,
     FrameArrived,
     LiveInGap,
+    MarkTakenBack,
     MarkUnreadEach,
     MarkWanted,
     Noted,
@@ -60,7 +61,6 @@ from tiri_tui.sync.messages import (
     RowsReplaced,
     RowsWanted,
     SessionEnded,
-    SocketDown,
     SocketUp,
     StopSession,
     Submit,
@@ -314,8 +314,6 @@ class NotificationController:
                 self.counters.connects += 1
                 self.counters.reconnects = self.counters.connects - 1
                 self.rest.connection_up()
-            case SocketDown():
-                pass  # the walker reads the connection from the view; fills follow the gap
             case LiveInGap():
                 self.rest.live_in_gap()
             case StopSession():
@@ -442,19 +440,13 @@ class NotificationController:
                 if intent.action is IntentAction.DELETE:
                     self.dispatch(DeleteTakenBack(before))
                 else:
-                    # Restored here only: the server never heard of the mark.
-                    self._restore_mark(before)
+                    self.dispatch(MarkTakenBack(before.id, before.is_read))
                 undone.taken_back += 1
             elif intent.action is IntentAction.DELETE:
                 undone.too_late += 1
             elif (self.mark_read if before.is_read else self.mark_unread)(before.id):
                 undone.sent_back += 1
         return undone
-
-    def _restore_mark(self, before: Notification) -> None:
-        for effect in apply(self._state, MarkWanted(before.id, before.is_read)):
-            if not isinstance(effect, Submit):
-                self._carry_out(effect, 0.0)
 
     def undo_mark_all_read(self) -> int:
         """Mark unread again what the last "mark all read" turned read, if it

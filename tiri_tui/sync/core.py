@@ -45,6 +45,7 @@ from tiri_tui.sync.messages import (
     FrameArrived,
     HeldSlice,
     LiveInGap,
+    MarkTakenBack,
     MarkUnreadEach,
     MarkWanted,
     Noted,
@@ -59,7 +60,6 @@ from tiri_tui.sync.messages import (
     SaveFailed,
     SaveTaken,
     SessionEnded,
-    SocketDown,
     SocketUp,
     StopSession,
     Submit,
@@ -146,6 +146,8 @@ def apply(state: SyncState, event: SyncEvent) -> list[Effect]:
             if set_read(state, event.notification_id, event.is_read, out):
                 action = IntentAction.MARK_READ if event.is_read else IntentAction.MARK_UNREAD
                 out.append(Submit(action, event.notification_id))
+        case MarkTakenBack():
+            set_read(state, event.notification_id, event.is_read, out)
         case DeleteWanted():
             delete(state, event.notification_id, out)
         case DeleteTakenBack():
@@ -214,7 +216,6 @@ def _connection_changed(state: SyncState, event: ConnectionChanged, out: list[Ef
         if was is ConnectionState.CONNECTED:
             state.answered_since_down = False
         state.gap_open = True
-        out.append(SocketDown())
     elif was is not ConnectionState.CONNECTED:
         out.append(SocketUp())
     out.append(StateEvent(event.state, event.reason, event.retry_in, event.code))

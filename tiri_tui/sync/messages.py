@@ -161,6 +161,15 @@ class MarkWanted:
 
 
 @dataclass(frozen=True, slots=True)
+class MarkTakenBack:
+    """A mark taken back before it left: the row as it was, here only (the
+    server never heard of the mark)."""
+
+    notification_id: str
+    is_read: bool
+
+
+@dataclass(frozen=True, slots=True)
 class DeleteWanted:
     """Delete one (optimistic)."""
 
@@ -228,6 +237,7 @@ SyncEvent = (
     | FiltersWanted
     | HeldSlice
     | MarkWanted
+    | MarkTakenBack
     | DeleteWanted
     | DeleteTakenBack
     | AllReadWanted
@@ -287,11 +297,6 @@ class SocketUp:
 
 
 @dataclass(frozen=True, slots=True)
-class SocketDown:
-    """The socket went down: REST keeps the list fresh meanwhile."""
-
-
-@dataclass(frozen=True, slots=True)
 class LiveInGap:
     """A live frame came while a gap is open (or a filter is on): it may prove
     the socket subscribed, after which one more fill closes the gap."""
@@ -323,7 +328,6 @@ Command = (
     | ReadHeld
     | MarkUnreadEach
     | SocketUp
-    | SocketDown
     | LiveInGap
     | StopSession
     | RowsReplaced
