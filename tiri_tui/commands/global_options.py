@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import argparse
 
-from tiri_tui.settings.config import DECLARED
+from tiri_tui.settings.config import DECLARED, OVERRIDES
 
 #: The declared settings a flag sets, in the order --help lists them.
 GLOBAL_OPTIONS = tuple(how for how in DECLARED.values() if how.flag)
@@ -45,8 +45,4 @@ def given_options(args: argparse.Namespace) -> list[str]:
 def overriding_flags(args: argparse.Namespace) -> dict[str, str | None]:
     """The flags that override a setting, as given (None: not given), for
     :func:`~tiri_tui.settings.config.resolve_settings`."""
-    return {
-        how.dest: getattr(args, how.dest)
-        for how in GLOBAL_OPTIONS
-        if not how.switch and how.flag != "--profile"
-    }
+    return {how.dest: getattr(args, how.dest) for how in OVERRIDES.values()}
