@@ -100,7 +100,7 @@ class PaintWatch:
 
 
 def dashboard_app(*args: Any, **kwargs: Any) -> Any:
-    """The dashboard app as the entry point builds it (GC tuned, survivors frozen),
+    """The dashboard app as the entry point builds it (GC tuned, loads frozen),
     with two saved views on (their tabs count over the server as they would)."""
     from tiri_tui.commands import gc_tuning
     from tiri_tui.settings.customisation import Customisation, SavedView
@@ -119,19 +119,19 @@ def dashboard_app(*args: Any, **kwargs: Any) -> Any:
     gc_tuning.tune()
     settled = asyncio.Event()
 
-    def first_load_done() -> None:
+    def rows_settled() -> None:
         gc_tuning.freeze_survivors()
         settled.set()
 
-    app = TiriApp(*args, first_load_done=first_load_done, **kwargs)
+    app = TiriApp(*args, rows_settled=rows_settled, **kwargs)
     app.settled = settled
     return app
 
 
 async def settle(app: Any, pilot: Any) -> None:
-    """Until the app is past its start-up: the first load painted and the
-    one full collection after it done (a scenario measures the steady state;
-    start-up has its own row)."""
+    """Until the app is past its start-up: the first load painted and its
+    rows taken out of the collector's scans (a scenario measures the steady
+    state; start-up has its own row)."""
     await pilot.pause()
     if app.controller is not None and app.controller.loaded.is_set():
         await asyncio.wait_for(app.settled.wait(), 10)

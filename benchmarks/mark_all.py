@@ -23,8 +23,10 @@ async def mark_all_read(count: int) -> dict[str, object]:
     from textual import events
 
     from tests.support.fakes import notifications, offline_controller
+    from tiri_tui.commands import gc_tuning
     from tiri_tui.ui.widgets import UnreadBadge
 
+    gc_tuning.tune()  # before anything is loaded, as the entry point does
     controller = offline_controller()
     take_rows(controller, notifications(count))
     set_unread(controller, controller.inbox.unread())

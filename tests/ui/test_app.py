@@ -737,3 +737,29 @@ async def test_an_error_is_read_whole_at_80_columns_and_stays(server, client):
         assert shown.endswith("press r to try again now"), shown
         assert "set `origin`" in shown and "…" not in shown
         assert MessageLine.ERROR_SECONDS > MessageLine.SECONDS
+
+
+async def test_a_cache_of_rows_is_settled_when_shown_and_again_once_loaded():
+    """The entry point takes a big load out of the collector's scans when told: the
+    cache's rows as soon as they are shown (a full collection walking 100,000 of them
+    landed on the first paint), and the first load's once it is in; never again."""
+    controller = offline_controller()
+    rows = sample(32)
+    take_rows(controller, rows[2:])
+    told: list[tuple[int, bool]] = []
+    app = TiriApp(
+        controller=controller,
+        bell=False,
+        rows_settled=lambda: told.append((len(controller.inbox), controller.loaded.is_set())),
+    )
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(lambda: told, what="the cache's rows settled")
+        await pilot.pause()
+        assert told == [(30, False)]
+        controller.loaded.set()  # the first load is in
+        take_rows(controller, [rows[1]], live=True)
+        await wait_for(lambda: len(told) == 2, what="the first load settled")
+        take_rows(controller, [rows[0]], live=True)
+        await pilot.pause()
+        await pilot.pause()
+    assert told == [(30, False), (31, True)]

@@ -28,7 +28,7 @@ async def run_app(client: TiriClient, settings: Settings, **extra: Any) -> None:
         rules=settings.attention,
         customisation=settings.customisation,
         alert_mode=pick_mode(settings.desktop_alerts, os.environ),
-        first_load_done=gc_tuning.freeze_survivors,
+        rows_settled=gc_tuning.freeze_survivors,
         **extra,
     )
     await app.run_async()
@@ -40,6 +40,9 @@ def _arguments(dashboard: argparse.ArgumentParser) -> None:
 
 
 def _run(invocation: Invocation) -> int:
+    from tiri_tui.commands import gc_tuning
+
+    gc_tuning.tune()  # before the cache is read (run_app tunes again: harmless)
     settings = invocation.settings
     demo_label = getattr(invocation.args, "demo_label", False)  # absent when no command was named
 

@@ -73,13 +73,14 @@ class TiriApp(App[None]):
         alert_mode: AlertMode = AlertMode.OFF,
         delivery: Delivery | None = None,
         server_label: str | None = None,
-        first_load_done: Callable[[], None] | None = None,
+        rows_settled: Callable[[], None] | None = None,
     ) -> None:
         """``controller``: one to show as it is (already started, or never).
         ``prepared``: the client's controller, opened early to read its cache
-        while Textual starts (else it is opened here). ``first_load_done`` runs
-        once the first load is painted (the entry point freezes what is alive
-        then out of the garbage collector's scans). ``alert_mode`` (resolved,
+        while Textual starts (else it is opened here). ``rows_settled`` runs
+        once the cache's rows are painted and again once the first load is
+        (the entry point takes what is alive then out of the garbage
+        collector's scans). ``alert_mode`` (resolved,
         not ``auto``) raises desktop alerts through ``delivery`` (by default
         the terminal, or the desktop-notifier library); AlertsUnavailable if
         that cannot work here. ``customisation``: the user's keys, commands and
@@ -128,7 +129,7 @@ class TiriApp(App[None]):
             alerting=alerting,
             views=customisation.views if customisation else (),
             server_label=f"{label} (demo)" if demo_server is not None else label,
-            first_load_done=first_load_done,
+            rows_settled=rows_settled,
             keymap=self.keymap,
         )
 

@@ -94,7 +94,7 @@ class DashboardScreen(Screen[None]):
         alerting: Alerting,
         server_label: str,
         views: tuple[SavedView, ...] = (),
-        first_load_done: Callable[[], None] | None = None,
+        rows_settled: Callable[[], None] | None = None,
         keymap: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__()
@@ -112,7 +112,9 @@ class DashboardScreen(Screen[None]):
         self.alerting = alerting
         self.server_label = server_label
         self.controller: NotificationController | None = None
-        self._first_load_done = first_load_done
+        #: Told when a big load's rows are long-lived: the cache's, then the first load's.
+        self._rows_settled = rows_settled
+        self._cache_settled = False
         self._unsubscribe: Callable[[], None] | None = None
         self._pending_live: list[Notification] = []
         self._arrivals: list[Notification] = []
@@ -233,6 +235,18 @@ class DashboardScreen(Screen[None]):
                 pass
         self._ask_paint()
 
+    def _tell_rows_settled(self, controller: NotificationController) -> None:
+        if self._rows_settled is None:
+            return
+        # Told before painting: taking a load out of the collector's scans
+        # is cheap, and spares the first paint a collection that walks it.
+        if controller.loaded.is_set():
+            done, self._rows_settled = self._rows_settled, None
+            done()
+        elif not self._cache_settled and len(controller.inbox):
+            self._cache_settled = True
+            self._rows_settled()
+
     def _ask_paint(self) -> None:
         # Posting a message costs more than handling most events: a burst of
         # 10,000 events (or a cache of 1,000 rows at start-up) asks once.
@@ -245,6 +259,7 @@ class DashboardScreen(Screen[None]):
         controller = self.controller
         if controller is None:
             return
+        self._tell_rows_settled(controller)
         view = self.query_one(NotificationList)
         if self._reset:
             self._reset = False
@@ -276,9 +291,6 @@ class DashboardScreen(Screen[None]):
             if failed and not controller.needs_login:
                 retries = self.key("reconnect")
                 self.say(f"{controller.reason} — press {retries} to try again now", "error")
-        if self._first_load_done is not None and controller.loaded.is_set():
-            done, self._first_load_done = self._first_load_done, None
-            self.call_after_refresh(done)
         self._show_filters(controller, view)
         badge = (controller.unread_count, controller.cached)
         if badge != self._badge_shown:
