@@ -7,11 +7,13 @@ lets every reconnect rule be tested with a fake clock in milliseconds.
 
 from __future__ import annotations
 
-import dataclasses
 import enum
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import assert_never
+
+from msgspec import Struct
+from msgspec.structs import replace
 
 from tiri_tui.wire.protocol import Disposition, classify_close, classify_handshake_status
 
@@ -95,63 +97,54 @@ class TokenLife:
 
 
 # -- events ---------------------------------------------------------------------------
-@dataclass(frozen=True, slots=True)
-class ConnectRequested:
+class ConnectRequested(Struct, frozen=True):
     """Start connecting (first start)."""
 
 
-@dataclass(frozen=True, slots=True)
-class HandshakeOk:
+class HandshakeOk(Struct, frozen=True):
     """The WebSocket handshake completed with a token of this life (if known)."""
 
     token: TokenLife | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class HandshakeRejected:
+class HandshakeRejected(Struct, frozen=True):
     """The server answered the handshake with an HTTP status."""
 
     status: int
     token: TokenLife | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Closed:
+class Closed(Struct, frozen=True):
     """An open connection closed (code None: no close frame, i.e. 1006)."""
 
     code: int | None
     reason: str = ""
 
 
-@dataclass(frozen=True, slots=True)
-class NetworkError:
+class NetworkError(Struct, frozen=True):
     """Connecting failed below HTTP (refused, unreachable, DNS, timeout)."""
 
     message: str
 
 
-@dataclass(frozen=True, slots=True)
-class HeartbeatMissed:
+class HeartbeatMissed(Struct, frozen=True):
     """The peer stopped answering pings; the worker dropped the connection."""
 
 
-@dataclass(frozen=True, slots=True)
-class TokenRefreshed:
+class TokenRefreshed(Struct, frozen=True):
     """The token provider produced a fresh access token."""
 
     token: TokenLife | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class TokenRefreshFailed:
+class TokenRefreshFailed(Struct, frozen=True):
     """The refresh failed: the session is over, or the server was unreachable."""
 
     session_expired: bool
     message: str = ""
 
 
-@dataclass(frozen=True, slots=True)
-class TokenChecked:
+class TokenChecked(Struct, frozen=True):
     """REST's answer about the token the socket refused (``accepted`` None: it
     could not say, ``message`` says why), and the Origin the handshake sent."""
 
@@ -160,23 +153,19 @@ class TokenChecked:
     message: str = ""
 
 
-@dataclass(frozen=True, slots=True)
-class ManualReconnect:
+class ManualReconnect(Struct, frozen=True):
     """The user asked to reconnect now."""
 
 
-@dataclass(frozen=True, slots=True)
-class DisconnectRequested:
+class DisconnectRequested(Struct, frozen=True):
     """The user (or shutdown) asked to disconnect."""
 
 
-@dataclass(frozen=True, slots=True)
-class RetryDue:
+class RetryDue(Struct, frozen=True):
     """A retry timer set by :class:`ScheduleRetry` fired."""
 
 
-@dataclass(frozen=True, slots=True)
-class ClockJumped:
+class ClockJumped(Struct, frozen=True):
     """The machine slept or the clock jumped: waiting out a backoff is pointless."""
 
 
@@ -198,36 +187,30 @@ Event = (
 
 
 # -- actions --------------------------------------------------------------------------
-@dataclass(frozen=True, slots=True)
-class Connect:
+class Connect(Struct, frozen=True):
     """Open a connection now (after asking the token provider for a token)."""
 
 
-@dataclass(frozen=True, slots=True)
-class RefreshToken:
+class RefreshToken(Struct, frozen=True):
     """Force a token refresh, then report TokenRefreshed or TokenRefreshFailed."""
 
 
-@dataclass(frozen=True, slots=True)
-class CheckToken:
+class CheckToken(Struct, frozen=True):
     """Ask REST whether it accepts the token the socket refused, then report
     TokenChecked."""
 
 
-@dataclass(frozen=True, slots=True)
-class ScheduleRetry:
+class ScheduleRetry(Struct, frozen=True):
     """Fire RetryDue after ``delay`` seconds (replacing any pending timer)."""
 
     delay: float
 
 
-@dataclass(frozen=True, slots=True)
-class CancelRetry:
+class CancelRetry(Struct, frozen=True):
     """Forget any pending retry timer."""
 
 
-@dataclass(frozen=True, slots=True)
-class CloseConnection:
+class CloseConnection(Struct, frozen=True):
     """Close the open (or opening) connection, if any."""
 
 
@@ -248,8 +231,7 @@ def origin_refused(origin: str) -> str:
     )
 
 
-@dataclass(frozen=True, slots=True)
-class PolicyState:
+class PolicyState(Struct, frozen=True):
     """Everything the policy remembers between events."""
 
     state: ConnectionState = ConnectionState.DISCONNECTED
@@ -311,7 +293,7 @@ def step(
         case HandshakeOk(token=token):
             if s.state not in (ConnectionState.CONNECTING, ConnectionState.RECONNECTING):
                 return s, []
-            return dataclasses.replace(
+            return replace(
                 _coded(s, ConnectionState.CONNECTED, StateCode.CONNECTED),
                 connected_at=now,
                 retry_at=None,
@@ -324,24 +306,24 @@ def step(
                 ConnectionState.ERROR,
             ):
                 return s, []
-            return dataclasses.replace(
+            return replace(
                 _coded(s, ConnectionState.RECONNECTING, StateCode.RETRY_DUE), retry_at=None
             ), [Connect()]
         case ClockJumped():
             if s.retry_at is not None:
-                return dataclasses.replace(
+                return replace(
                     _coded(s, ConnectionState.RECONNECTING, StateCode.WOKE_UP), retry_at=None
                 ), [CancelRetry(), Connect()]
             if s.state is ConnectionState.CONNECTED:
                 # After a sleep the socket is most likely dead without knowing it.
-                return dataclasses.replace(
+                return replace(
                     _coded(s, ConnectionState.RECONNECTING, StateCode.WOKE_UP), connected_at=None
                 ), [CloseConnection(), Connect()]
             return s, []
         case TokenRefreshed(token=token):
             if s.state is not ConnectionState.RECONNECTING:
                 return s, []
-            return dataclasses.replace(
+            return replace(
                 _coded(s, s.state, StateCode.TOKEN_REFRESHED), token=token, token_unproven=True
             ), [Connect()]
         case TokenRefreshFailed(session_expired=True):
@@ -368,12 +350,12 @@ def step(
             refused = _error(s, StateCode.ORIGIN_REFUSED, origin_refused(origin))
             if settings.slow_retry is None:
                 return refused, [CancelRetry()]
-            return dataclasses.replace(refused, retry_at=now + settings.slow_retry), [
+            return replace(refused, retry_at=now + settings.slow_retry), [
                 ScheduleRetry(settings.slow_retry)
             ]
         case HandshakeRejected(status=status, token=token):
             return _dispose(
-                dataclasses.replace(s, token=token or s.token),
+                replace(s, token=token or s.token),
                 classify_handshake_status(status),
                 now,
                 StateCode.HANDSHAKE_REFUSED,
@@ -434,20 +416,18 @@ def _fresh(state: ConnectionState, code: StateCode) -> PolicyState:
 def _coded(
     s: PolicyState, state: ConnectionState, code: StateCode, reason: str | None = None
 ) -> PolicyState:
-    return dataclasses.replace(s, state=state, code=code, reason=reason or REASONS[code])
+    return replace(s, state=state, code=code, reason=reason or REASONS[code])
 
 
 def _error(s: PolicyState, code: StateCode, reason: str | None = None) -> PolicyState:
-    return dataclasses.replace(
-        _coded(s, ConnectionState.ERROR, code, reason), connected_at=None, retry_at=None
-    )
+    return replace(_coded(s, ConnectionState.ERROR, code, reason), connected_at=None, retry_at=None)
 
 
 def _settle(s: PolicyState, now: float, settings: PolicySettings) -> PolicyState:
     """Forget past failures once a connection that just ended had been stable."""
     if s.connected_at is not None and now - s.connected_at >= settings.stable_after:
-        return dataclasses.replace(s, attempts=0, connected_at=None)
-    return dataclasses.replace(s, connected_at=None)
+        return replace(s, attempts=0, connected_at=None)
+    return replace(s, connected_at=None)
 
 
 def _dispose(
@@ -495,7 +475,7 @@ def _reauthenticate(
                 StateCode.CHECKING_TOKEN,
                 f"{label} again; asking REST whether it accepts the token",
             )
-            return dataclasses.replace(checking, retry_at=None), [CancelRetry(), CheckToken()]
+            return replace(checking, retry_at=None), [CancelRetry(), CheckToken()]
         if s.token_unproven:
             return _error(s, StateCode.LOGIN_AGAIN), [CancelRetry()]
         refreshes = tuple(t for t in refreshes if now - t < settings.auth_refresh_window)
@@ -508,7 +488,7 @@ def _reauthenticate(
         StateCode.REFRESHING_TOKEN,
         f"{label}; refreshing the token",
     )
-    return dataclasses.replace(refreshing, auth_refreshes=refreshes, retry_at=None), [
+    return replace(refreshing, auth_refreshes=refreshes, retry_at=None), [
         CancelRetry(),
         RefreshToken(),
     ]
@@ -525,14 +505,14 @@ def _retry(
     attempts = s.attempts + 1
     if attempts >= settings.max_attempts:
         reason = f"gave up after {max(attempts, settings.max_attempts)} attempts: {label}"
-        failed = _error(dataclasses.replace(s, attempts=attempts), StateCode.GAVE_UP, reason)
+        failed = _error(replace(s, attempts=attempts), StateCode.GAVE_UP, reason)
         if settings.slow_retry is None:
             return failed, [CancelRetry()]
-        return dataclasses.replace(failed, retry_at=now + settings.slow_retry), [
+        return replace(failed, retry_at=now + settings.slow_retry), [
             ScheduleRetry(settings.slow_retry)
         ]
     delay = backoff_delay(attempts, settings, rng)
-    return dataclasses.replace(
+    return replace(
         _coded(s, ConnectionState.RECONNECTING, code, label),
         attempts=attempts,
         retry_at=now + delay,

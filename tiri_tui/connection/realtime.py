@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol, assert_never
 from urllib.parse import quote, urlsplit
 
+from msgspec import Struct
+
 from tiri_tui import __version__
 from tiri_tui.connection.pacing import let_others_run
 from tiri_tui.connection.policy import (
@@ -117,8 +119,7 @@ class RealtimeSettings:
 
 
 # -- events for the subscriber --------------------------------------------------------
-@dataclass(frozen=True, slots=True)
-class StateChanged:
+class StateChanged(Struct, frozen=True):
     """The connection state (or its reason) changed."""
 
     state: ConnectionState
@@ -129,16 +130,14 @@ class StateChanged:
     code: StateCode = StateCode.DISCONNECTED
 
 
-@dataclass(frozen=True, slots=True)
-class FrameReceived:
+class FrameReceived(Struct, frozen=True):
     """A valid server frame, with the monotonic time it arrived."""
 
     frame: ServerFrame
     received_at: float
 
 
-@dataclass(frozen=True, slots=True)
-class FrameDropped:
+class FrameDropped(Struct, frozen=True):
     """A frame broke the contract and was dropped; the connection stays."""
 
     reason: str

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from msgspec import Struct
 
 from tiri_tui.connection.policy import ConnectionState, StateCode
 from tiri_tui.sync.intents import IntentAction
 from tiri_tui.wire.models import Notification
 
 
-@dataclass(frozen=True, slots=True)
-class StateEvent:
+class StateEvent(Struct, frozen=True):
     """The connection state changed (``retry_in``: seconds to the next try, if any).
 
     Faces branch on ``code`` (``code.needs_login``: open the login form, or
@@ -23,8 +22,7 @@ class StateEvent:
     code: StateCode = StateCode.DISCONNECTED
 
 
-@dataclass(frozen=True, slots=True)
-class NotificationAdded:
+class NotificationAdded(Struct, frozen=True):
     """A notification id seen for the first time (``live``: pushed, not fetched;
     ``news``: new to the person too — see :class:`Arrived`, which carries the
     news the list does not show)."""
@@ -34,8 +32,7 @@ class NotificationAdded:
     news: bool = False
 
 
-@dataclass(frozen=True, slots=True)
-class Arrived:
+class Arrived(Struct, frozen=True):
     """An unread notification new to the person that the filters keep out of
     the list (one the list shows comes as ``NotificationAdded(news=True)``:
     one event per arrival, not two). News: pushed live, or fetched and newer
@@ -46,48 +43,41 @@ class Arrived:
     live: bool
 
 
-@dataclass(frozen=True, slots=True)
-class NotificationUpdated:
+class NotificationUpdated(Struct, frozen=True):
     """A known notification changed (read elsewhere, marked here, edited)."""
 
     notification: Notification
 
 
-@dataclass(frozen=True, slots=True)
-class NotificationRemoved:
+class NotificationRemoved(Struct, frozen=True):
     """A notification was deleted (here, or found gone from the server)."""
 
     notification_id: str
 
 
-@dataclass(frozen=True, slots=True)
-class ServerAnswered:
+class ServerAnswered(Struct, frozen=True):
     """The server answered over REST where it had not yet: for the filters now
     in force, or since the socket went down. What is shown may be unchanged,
     but it is now the server's (no longer "on its way", no longer stale)."""
 
 
-@dataclass(frozen=True, slots=True)
-class ListReset:
+class ListReset(Struct, frozen=True):
     """The list was emptied to be reloaded (filters changed)."""
 
 
-@dataclass(frozen=True, slots=True)
-class UnreadCountChanged:
+class UnreadCountChanged(Struct, frozen=True):
     """The authoritative unread count changed."""
 
     unread_count: int
 
 
-@dataclass(frozen=True, slots=True)
-class ServerError:
+class ServerError(Struct, frozen=True):
     """The server sent an ``error`` frame; shown literally to the user."""
 
     message: str
 
 
-@dataclass(frozen=True, slots=True)
-class ActionQueued:
+class ActionQueued(Struct, frozen=True):
     """An intent could not reach the server and waits in the outbox."""
 
     action: IntentAction

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import datetime
+
+from msgspec import Struct, field
 
 from tiri_tui.connection.policy import ConnectionState, StateCode
 from tiri_tui.sync.events import ControllerEvent
@@ -24,8 +25,7 @@ from tiri_tui.wire.models import Notification, Page
 # -- events: what happened -------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class CacheShown:
+class CacheShown(Struct, frozen=True):
     """Rows read from the cache (shown before the server's)."""
 
     rows: list[Notification]
@@ -33,8 +33,7 @@ class CacheShown:
     synced_until: datetime | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class FrameArrived:
+class FrameArrived(Struct, frozen=True):
     """A live notification frame: ``rebased`` is it with the person's queued
     intents applied (None: deleted here, the delete not yet acknowledged);
     ``at``: when it came (the walker's clock): a page asked for before then
@@ -45,15 +44,13 @@ class FrameArrived:
     at: float = -math.inf
 
 
-@dataclass(frozen=True, slots=True)
-class CountArrived:
+class CountArrived(Struct, frozen=True):
     """The authoritative unread count (as adjusted for intents not yet sent)."""
 
     count: int
 
 
-@dataclass(frozen=True, slots=True)
-class ConnectionChanged:
+class ConnectionChanged(Struct, frozen=True):
     """The socket worker's policy moved to another state."""
 
     state: ConnectionState
@@ -62,13 +59,11 @@ class ConnectionChanged:
     retry_in: float | None
 
 
-@dataclass(frozen=True, slots=True)
-class SessionEnded:
+class SessionEnded(Struct, frozen=True):
     """The refresh token was refused: only a new login helps."""
 
 
-@dataclass(frozen=True, slots=True)
-class PageTaken:
+class PageTaken(Struct, frozen=True):
     """A page of a walk (page 1 and what a fill or reconciliation followed).
 
     ``rows``: its results, rebased; ``filters``: those it was asked under;
@@ -88,8 +83,7 @@ class PageTaken:
     fetched_at: float = math.inf
 
 
-@dataclass(frozen=True, slots=True)
-class FillDone:
+class FillDone(Struct, frozen=True):
     """A gap fill reached the sync point: ``newest`` of its page 1; whether it
     closes the gap (it began on the connection still up, once subscribed)."""
 
@@ -97,26 +91,22 @@ class FillDone:
     closes_gap: bool
 
 
-@dataclass(frozen=True, slots=True)
-class PageOneAnswered:
+class PageOneAnswered(Struct, frozen=True):
     """Page 1 was read again for the filters in force (a refresh, new filters)."""
 
 
-@dataclass(frozen=True, slots=True)
-class OlderWanted:
+class OlderWanted(Struct, frozen=True):
     """The person asked for older rows (``G``, the end of the list)."""
 
 
-@dataclass(frozen=True, slots=True)
-class RowsWanted:
+class RowsWanted(Struct, frozen=True):
     """A face can show this many rows at once: older pages are fetched until
     the list shown has them, or ends (no face has to scroll to ask)."""
 
     count: int
 
 
-@dataclass(frozen=True, slots=True)
-class OlderTaken:
+class OlderTaken(Struct, frozen=True):
     """An older page of chain ``chain`` came."""
 
     page: Page
@@ -126,8 +116,7 @@ class OlderTaken:
     fetched_at: float = math.inf
 
 
-@dataclass(frozen=True, slots=True)
-class OlderFailed:
+class OlderFailed(Struct, frozen=True):
     """An older page of chain ``chain`` could not be loaded: ``reason`` in
     words (None: nothing to tell, the fetch was only abandoned); ``final``:
     the same link cannot work (another server's, malformed, a 4xx)."""
@@ -137,31 +126,27 @@ class OlderFailed:
     final: bool
 
 
-@dataclass(frozen=True, slots=True)
-class FiltersWanted:
+class FiltersWanted(Struct, frozen=True):
     """The person chose other filters."""
 
     filters: Filters
 
 
-@dataclass(frozen=True, slots=True)
-class HeldSlice:
+class HeldSlice(Struct, frozen=True):
     """A slice of the rows held, offered to the list shown under ``filters``."""
 
     rows: list[Notification]
     filters: Filters
 
 
-@dataclass(frozen=True, slots=True)
-class MarkWanted:
+class MarkWanted(Struct, frozen=True):
     """Mark one read or unread (optimistic: shown at once)."""
 
     notification_id: str
     is_read: bool
 
 
-@dataclass(frozen=True, slots=True)
-class MarkTakenBack:
+class MarkTakenBack(Struct, frozen=True):
     """A mark taken back before it left: the row as it was, here only (the
     server never heard of the mark)."""
 
@@ -169,53 +154,45 @@ class MarkTakenBack:
     is_read: bool
 
 
-@dataclass(frozen=True, slots=True)
-class DeleteWanted:
+class DeleteWanted(Struct, frozen=True):
     """Delete one (optimistic)."""
 
     notification_id: str
 
 
-@dataclass(frozen=True, slots=True)
-class DeleteTakenBack:
+class DeleteTakenBack(Struct, frozen=True):
     """A delete taken back before it left: the row as it was."""
 
     notification: Notification
 
 
-@dataclass(frozen=True, slots=True)
-class AllReadWanted:
+class AllReadWanted(Struct, frozen=True):
     """Mark everything read."""
 
 
-@dataclass(frozen=True, slots=True)
-class AllReadConfirmed:
+class AllReadConfirmed(Struct, frozen=True):
     """The server marked all read: so is everything held created by ``before``."""
 
     before: datetime
 
 
-@dataclass(frozen=True, slots=True)
-class ReadSlice:
+class ReadSlice(Struct, frozen=True):
     """A slice of held ids to turn read (those created by ``before``, if given)."""
 
     ids: list[str]
     before: datetime | None
 
 
-@dataclass(frozen=True, slots=True)
-class AllReadUndoWanted:
+class AllReadUndoWanted(Struct, frozen=True):
     """Take back the last "mark all read" (one mark each, if few enough)."""
 
 
-@dataclass(frozen=True, slots=True)
-class SaveTaken:
+class SaveTaken(Struct, frozen=True):
     """The cache writer took the changes to save (``forgotten``: the ids it
     will remove)."""
 
 
-@dataclass(frozen=True, slots=True)
-class SaveFailed:
+class SaveFailed(Struct, frozen=True):
     """The save did not reach the disk: these ids are to be removed still."""
 
     forgotten: frozenset[str] = field(default_factory=frozenset)
@@ -251,8 +228,7 @@ SyncEvent = (
 # -- effects: work for the executors ---------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class Submit:
+class Submit(Struct, frozen=True):
     """Queue an intent in the outbox (it is sent from there)."""
 
     action: IntentAction
@@ -260,16 +236,14 @@ class Submit:
     was_unread: bool = False
 
 
-@dataclass(frozen=True, slots=True)
-class FetchOlder:
+class FetchOlder(Struct, frozen=True):
     """Fetch the older page at ``url``, the next link of chain ``chain``."""
 
     url: str
     chain: int
 
 
-@dataclass(frozen=True, slots=True)
-class FilterHeld:
+class FilterHeld(Struct, frozen=True):
     """Offer every row of ``everything`` to the list shown, in slices, then
     ask the server for page 1 under ``filters``."""
 
@@ -277,45 +251,38 @@ class FilterHeld:
     filters: Filters
 
 
-@dataclass(frozen=True, slots=True)
-class ReadHeld:
+class ReadHeld(Struct, frozen=True):
     """Turn every held row read (created by ``before``, if given), in slices."""
 
     before: datetime | None
 
 
-@dataclass(frozen=True, slots=True)
-class MarkUnreadEach:
+class MarkUnreadEach(Struct, frozen=True):
     """Mark these unread again, one intent each (an undo of "mark all read")."""
 
     ids: list[str]
 
 
-@dataclass(frozen=True, slots=True)
-class SocketUp:
+class SocketUp(Struct, frozen=True):
     """The socket came up: fill what was missed while it was down."""
 
 
-@dataclass(frozen=True, slots=True)
-class LiveInGap:
+class LiveInGap(Struct, frozen=True):
     """A live frame came while a gap is open (or a filter is on): it may prove
     the socket subscribed, after which one more fill closes the gap."""
 
 
-@dataclass(frozen=True, slots=True)
-class StopSession:
+class StopSession(Struct, frozen=True):
     """The session ended: disconnect the socket, stop the REST walks."""
 
 
-@dataclass(frozen=True, slots=True)
-class RowsReplaced:
+class RowsReplaced(Struct, frozen=True):
     """Rows were replaced in bulk (young garbage to collect now, slice by slice)."""
 
     count: int
 
 
-@dataclass(frozen=True, slots=True)
-class Noted:
+class Noted(Struct, frozen=True):
     """Something worth a line in the log (the core writes none itself)."""
 
     text: str

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import enum
 import json
-from dataclasses import dataclass
 from typing import Any
+
+from msgspec import Struct
 
 from tiri_tui.wire.models import Notification, WireError
 
@@ -17,40 +18,35 @@ from tiri_tui.wire.models import Notification, WireError
 DEFAULT_MAX_FRAME_BYTES = 1 << 20
 
 
-@dataclass(frozen=True, slots=True)
-class ConnectionAck:
+class ConnectionAck(Struct, frozen=True):
     """The server accepted the user. ``user_id`` compared as a string."""
 
     user_id: str | None = None
     type: str = "connection_ack"
 
 
-@dataclass(frozen=True, slots=True)
-class NotificationFrame:
+class NotificationFrame(Struct, frozen=True):
     """A new notification, or an update of one already known (same id)."""
 
     notification: Notification
     type: str = "notification"
 
 
-@dataclass(frozen=True, slots=True)
-class UnreadCountFrame:
+class UnreadCountFrame(Struct, frozen=True):
     """The authoritative unread count."""
 
     unread_count: int
     type: str = "unread_count"
 
 
-@dataclass(frozen=True, slots=True)
-class ErrorFrame:
+class ErrorFrame(Struct, frozen=True):
     """A server-side error; the connection stays open."""
 
     error: str
     type: str = "error"
 
 
-@dataclass(frozen=True, slots=True)
-class Pong:
+class Pong(Struct, frozen=True):
     """The answer to an application ``ping``."""
 
     type: str = "pong"
@@ -59,30 +55,26 @@ class Pong:
 ServerFrame = ConnectionAck | NotificationFrame | UnreadCountFrame | ErrorFrame | Pong
 
 
-@dataclass(frozen=True, slots=True)
-class Ping:
+class Ping(Struct, frozen=True):
     """Application heartbeat, for servers that expect one."""
 
     type: str = "ping"
 
 
-@dataclass(frozen=True, slots=True)
-class GetUnreadCount:
+class GetUnreadCount(Struct, frozen=True):
     """Ask for an ``unread_count`` frame."""
 
     type: str = "get_unread_count"
 
 
-@dataclass(frozen=True, slots=True)
-class MarkAsRead:
+class MarkAsRead(Struct, frozen=True):
     """Fire-and-forget mark read (REST is the call with an answer)."""
 
     notification_id: str
     type: str = "mark_as_read"
 
 
-@dataclass(frozen=True, slots=True)
-class MarkAllAsRead:
+class MarkAllAsRead(Struct, frozen=True):
     """Fire-and-forget mark all read."""
 
     type: str = "mark_all_as_read"
