@@ -30,7 +30,7 @@ def take_rows(
 
 def set_unread(controller: NotificationController, count: int) -> None:
     """The server's unread count."""
-    controller.dispatch(CountArrived(count))
+    controller.dispatch(CountArrived(count, controller.rest.now()))
 
 
 def confirm(controller: NotificationController) -> None:

@@ -347,7 +347,7 @@ def test_a_mark_changes_the_row_and_the_count_at_once_and_queues_one_intent():
     rows = sample(3)
     core = Core()
     core.take_page(rows)
-    core.feed(CountArrived(2))
+    core.feed(CountArrived(2, at=0.0))
     unread = next(n for n in rows if not n.is_read)
     out = core.feed(MarkWanted(unread.id, True))
     assert of(Submit, out) == [Submit(IntentAction.MARK_READ, unread.id)]
@@ -360,7 +360,7 @@ def test_a_mark_taken_back_restores_row_and_count_and_sends_nothing():
     rows = sample(3)
     core = Core()
     core.take_page(rows)
-    core.feed(CountArrived(2))
+    core.feed(CountArrived(2, at=0.0))
     unread = next(n for n in rows if not n.is_read)
     core.feed(MarkWanted(unread.id, True))
     out = core.feed(MarkTakenBack(unread.id, False))
@@ -372,7 +372,7 @@ def test_a_delete_queues_its_intent_and_its_undo_restores_row_and_count():
     rows = sample(3)
     core = Core()
     core.take_page(rows)
-    core.feed(CountArrived(2))
+    core.feed(CountArrived(2, at=0.0))
     gone = rows[0]
     out = core.feed(DeleteWanted(gone.id))
     assert of(Submit, out) == [Submit(IntentAction.DELETE, gone.id, was_unread=True)]
@@ -479,7 +479,7 @@ def test_a_failed_fetch_is_not_tried_again_by_itself_nor_after_the_session_ended
     core.take_page(rows[:2], first=True, next_url="http://t/p2")
     chain = core.state.paging.chain
     assert of(FetchOlder, core.feed(OlderFailed(chain, "timed out", final=False))) == []
-    assert of(FetchOlder, core.feed(CountArrived(3))) == []
+    assert of(FetchOlder, core.feed(CountArrived(3, at=0.0))) == []
     assert of(FetchOlder, core.feed(OlderWanted())) == [FetchOlder("http://t/p2", chain)]
     core.feed(SessionEnded())
     assert of(FetchOlder, core.feed(OlderFailed(chain, None, final=False))) == []
@@ -510,3 +510,14 @@ def test_live_copies_are_forgotten_once_no_page_can_still_be_on_its_way():
     core.feed(FrameArrived(rows[0], rows[0], at=0.0))
     core.feed(FrameArrived(rows[1], rows[1], at=LIVE_MEMORY + 1))
     assert list(core.state.live_copies) == [rows[1].id]
+
+
+def test_a_count_asked_for_before_the_sockets_last_count_came_does_not_take_it_back():
+    core = Core()
+    core.feed(CountArrived(15, at=1.0))
+    assert of(UnreadCountChanged, core.feed(CountArrived(16, at=10.0))) == [UnreadCountChanged(16)]
+    # The gap fill's count, asked for at 5 (before the notification was made), answered now.
+    assert core.feed(CountArrived(15, at=5.0)) == []
+    assert core.state.unread == 16
+    # One asked for since is the server's newer word.
+    assert of(UnreadCountChanged, core.feed(CountArrived(14, at=11.0))) == [UnreadCountChanged(14)]

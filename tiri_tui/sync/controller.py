@@ -541,7 +541,7 @@ class NotificationController:
                 self.counters.last_delivery_latency = latency
             self.dispatch(FrameArrived(n, self.outbox.rebase(n), self.rest.now()))
         elif isinstance(frame, UnreadCountFrame):
-            self.dispatch(CountArrived(frame.unread_count))
+            self.dispatch(CountArrived(frame.unread_count, self.rest.now()))
         elif isinstance(frame, ErrorFrame):
             self.emit(ServerError(frame.error))
 

@@ -106,7 +106,11 @@ def apply(state: SyncState, event: SyncEvent) -> list[Effect]:
             else:
                 out.append(LiveInGap())
         case CountArrived():
-            set_unread(state, event.count, out)
+            # A REST answer asked for before the socket's last count came
+            # would take the count back (15, 16, then 15 again).
+            if event.at >= state.count_at:
+                state.count_at = event.at
+                set_unread(state, event.count, out)
         case ConnectionChanged():
             _connection_changed(state, event, out)
         case SessionEnded():

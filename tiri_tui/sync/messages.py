@@ -45,9 +45,12 @@ class FrameArrived(Struct, frozen=True):
 
 
 class CountArrived(Struct, frozen=True):
-    """The authoritative unread count (as adjusted for intents not yet sent)."""
+    """The authoritative unread count (as adjusted for intents not yet sent);
+    ``at``: when it was asked for (over REST) or came (on the socket), on the
+    walker's clock: a count asked for before the one shown came is older."""
 
     count: int
+    at: float
 
 
 class ConnectionChanged(Struct, frozen=True):

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 import time
 from collections.abc import Awaitable, Callable, Coroutine
 from datetime import datetime
@@ -230,7 +231,7 @@ class RestSync:
         self._report(FillDone(newest, closes_gap=closes))
         if closes:
             log.debug("gap closed by a fill (connection #%d)", epoch)
-        await self._refresh_count(page)
+        await self._refresh_count(page, asked)
         self._counters.gap_fills += 1
         await self._outbox.flush()
         await self._ask_count()
@@ -297,13 +298,15 @@ class RestSync:
             PageTaken(page, rows, filters, first, proven, held_before, pending, fetched_at)
         )
 
-    async def _refresh_count(self, page: Page | None = None) -> None:
+    async def _refresh_count(self, page: Page | None = None, asked: float = -math.inf) -> None:
+        """The server's count: the one ``page`` (asked for at ``asked``) carries, else asked now."""
         pending = self._outbox.pending_count
         if page is not None and page.total_unread_count is not None and not pending:
-            self._report(CountArrived(page.total_unread_count))
+            self._report(CountArrived(page.total_unread_count, asked))
             return
+        asked = self._clock()
         count = await self._api.unread_count()
-        self._report(CountArrived(self._outbox.rebase_count(count)))
+        self._report(CountArrived(self._outbox.rebase_count(count), asked))
 
     # -- page 1, paging ------------------------------------------------------------------------
     async def _refresh_page_one(self) -> str | None:
@@ -321,7 +324,7 @@ class RestSync:
             )
             if filters != self._view.filters:
                 return  # the reload for the filters now in force answers for them
-            await self._refresh_count(page)
+            await self._refresh_count(page, asked)
             self._report(PageOneAnswered())
             await self._outbox.flush()
 

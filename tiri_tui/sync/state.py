@@ -6,6 +6,7 @@ changes it; everyone else reads it through :class:`SyncView`.
 
 from __future__ import annotations
 
+import math
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -100,6 +101,8 @@ class SyncState:
         self.everything: Inbox | None = None
         self.filters = Filters()
         self.unread: int | None = None
+        #: When the count shown was asked for or came (see CountArrived).
+        self.count_at = -math.inf
         self.connection = Connection()
         self.session_expired = False
         #: Fetched rows newer than this are news (see :func:`_news_since`).
