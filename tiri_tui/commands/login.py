@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import getpass
 import sys
 
 from tiri_tui.commands.base import EXIT_AUTH, EXIT_ERROR, EXIT_OK, Command, Invocation, client, fail
@@ -31,6 +30,8 @@ def _run(invocation: Invocation) -> int:
     if args.password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
     elif interactive:
+        import getpass  # kept off start-up (every command builds this parser)
+
         password = getpass.getpass("Password: ")
     else:
         fail("no terminal to ask for the password: use --password-stdin")

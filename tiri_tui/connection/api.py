@@ -10,7 +10,6 @@ Errors come out as the typed exceptions of errors.py, never as tracebacks.
 from __future__ import annotations
 
 import asyncio
-import email.utils
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -60,6 +59,8 @@ def _retry_after(response: httpx.Response) -> float | None:
     try:
         return max(0.0, float(value))
     except ValueError:
+        import email.utils  # only for a Retry-After date: kept off start-up
+
         parsed = email.utils.parsedate_to_datetime(value) if value else None
         return None if parsed is None else max(0.0, parsed.timestamp() - time.time())
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import webbrowser
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -139,5 +138,7 @@ class UserActions:
             self._app.open_url(url)
             opened = True
         else:
+            import webbrowser  # kept off start-up
+
             opened = await asyncio.to_thread(webbrowser.open, url)
         self._toast(url, "Opened" if opened else "No browser found here; the link is")
