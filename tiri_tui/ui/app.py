@@ -27,6 +27,7 @@ from tiri_tui.sync.controller import Filters, NotificationController
 from tiri_tui.ui.alerting import Alerting
 from tiri_tui.ui.dashboard import DashboardScreen, LoginNeeded
 from tiri_tui.ui.keymap import (
+    KeyId,
     Scope,
     bindings,
     commands,
@@ -225,7 +226,7 @@ class TiriApp(App[None]):
             self.client.settings.server,
             why=why,
             email=self._email,
-            reopen_key=self.dashboard.key("log_in"),
+            reopen_key=self.dashboard.key(KeyId.LOG_IN),
             browsable=controller is not None,
         )
         self.dashboard.login_form_open(True)

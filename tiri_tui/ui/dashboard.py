@@ -37,7 +37,7 @@ from tiri_tui.sync.events import (
 from tiri_tui.sync.inbox import Inbox
 from tiri_tui.ui.alerting import Alerting
 from tiri_tui.ui.filter_menu import FilterMenu
-from tiri_tui.ui.keymap import Scope, bindings, key_name, keys_in_force
+from tiri_tui.ui.keymap import KeyId, Scope, bindings, key_name, keys_in_force
 from tiri_tui.ui.marking import MarkedRows, describe_undone
 from tiri_tui.ui.notification_list import NotificationList
 from tiri_tui.ui.row import relative_age
@@ -168,7 +168,7 @@ class DashboardScreen(Screen[None]):
         yield StatusLine(id="status")
         yield Footer()
 
-    def key(self, binding_id: str) -> str:
+    def key(self, binding_id: KeyId) -> str:
         """The key in force for ``binding_id`` (a [keymap] may have moved it):
         every message that names a key asks here."""
         return key_name(binding_id, self._keymap)
@@ -179,7 +179,7 @@ class DashboardScreen(Screen[None]):
         # A digit that switches to a view in force is not a count (5j) too.
         views = range(1, len(self.views) + 2) if self.views else ()
         keymap = getattr(self.app, "keymap", None)
-        taken = {k for i in views for k in keys_in_force(f"view_{i}", keymap)}
+        taken = {k for i in views for k in keys_in_force(KeyId.view(i), keymap)}
         view.count_digits = frozenset("123456789") - taken
         self.set_interval(30, self._tick)
         self.set_interval(1, self._every_second)
@@ -279,7 +279,7 @@ class DashboardScreen(Screen[None]):
                 and controller.reason != self._offline_why
             ):
                 self._offline_why = controller.reason
-                retries = self.key("reconnect")
+                retries = self.key(KeyId.RECONNECT)
                 self.say(f"Offline: {controller.reason} ({retries} retries now)", "warning")
             self._show_state(controller)
             if controller.state is ConnectionState.CONNECTED:
@@ -289,7 +289,7 @@ class DashboardScreen(Screen[None]):
             failed = controller.state is ConnectionState.ERROR and controller.reason
             # Needing a login, the login form opens and says why instead.
             if failed and not controller.needs_login:
-                retries = self.key("reconnect")
+                retries = self.key(KeyId.RECONNECT)
                 self.say(f"{controller.reason} — press {retries} to try again now", "error")
         self._show_filters(controller, view)
         badge = (controller.unread_count, controller.cached)
@@ -316,10 +316,10 @@ class DashboardScreen(Screen[None]):
         reason = controller.reason
         if controller.state is ConnectionState.RECONNECTING and self._offline_why:
             reason = self._offline_why  # not "reconnecting" while a retry is under way
-        hint = f"{self.key('reconnect')} retries"
+        hint = f"{self.key(KeyId.RECONNECT)} retries"
         if controller.needs_login:
             # Not while the form is open: that key would type into it.
-            hint = "" if self._login_open else f"{self.key('log_in')} logs in"
+            hint = "" if self._login_open else f"{self.key(KeyId.LOG_IN)} logs in"
         self.query_one(ConnectionIndicator).show(
             controller.state, reason, controller.retry_in, hint=hint
         )
@@ -360,7 +360,7 @@ class DashboardScreen(Screen[None]):
     @on(NotificationList.NewAbove)
     def _new_above(self, message: NotificationList.NewAbove) -> None:
         marker = self.query_one("#new-above", Label)
-        marker.update(f" ↑ {message.count:,} new above — {self.key('first')} goes to the top")
+        marker.update(f" ↑ {message.count:,} new above — {self.key(KeyId.FIRST)} goes to the top")
         marker.set_class(message.count == 0, "hidden")
 
     def login_form_open(self, is_open: bool) -> None:
@@ -372,7 +372,7 @@ class DashboardScreen(Screen[None]):
             self._show_state(controller)
         if is_open or not self.is_mounted:
             return
-        again = self.key("log_in")
+        again = self.key(KeyId.LOG_IN)
         if controller is None:
             first_look = "`tiri-tui demo` gives a first look"
             self.query_one(
@@ -469,11 +469,11 @@ class DashboardScreen(Screen[None]):
         held, failure = len(controller.inbox), controller.load_more_failure
         if failure is not None:
             self.say(
-                f"Older notifications could not be loaded: {failure} — {self.key('last')} tries again",
+                f"Older notifications could not be loaded: {failure} — {self.key(KeyId.LAST)} tries again",
                 "warning",
             )
         elif controller.has_more:
-            self.say(f"{held:,} loaded — {self.key('last')} loads older ones")
+            self.say(f"{held:,} loaded — {self.key(KeyId.LAST)} loads older ones")
         else:
             self.say(f"All {held:,} loaded: the end of the list")
 
@@ -484,7 +484,9 @@ class DashboardScreen(Screen[None]):
             if line.shown == self._count_said:
                 line.clear()
             return
-        moves = "/".join(self.key(k) for k in ("cursor_down", "cursor_up", "next_unread"))
+        moves = "/".join(
+            self.key(k) for k in (KeyId.CURSOR_DOWN, KeyId.CURSOR_UP, KeyId.NEXT_UNREAD)
+        )
         count = f"{message.count:,}… ({moves} or another move repeats this often)"
         if self.views and len(self.views) + 1 < message.count < 10:  # no such view
             count = f"No view {message.count} — as a count: {count}"
@@ -585,7 +587,7 @@ class DashboardScreen(Screen[None]):
     def _offer_undo(self, message: str) -> None:
         """Once every row turned read: u undoes, while the message line says so."""
         if self.controller and self.controller.can_undo_mark_all_read():
-            self.say(f"{message} — {self.key('mark_unread')} undoes")
+            self.say(f"{message} — {self.key(KeyId.MARK_UNREAD)} undoes")
             self._undo_all_offered = True
             if self._undo_timer is not None:
                 self._undo_timer.stop()
@@ -596,7 +598,7 @@ class DashboardScreen(Screen[None]):
 
     def _offer_undo_of(self, changes: list[tuple[Intent, Notification]], what: str) -> None:
         """Say what was done, and that z undoes it while the message shows."""
-        self.say(f"{what[0].upper()}{what[1:]} — {self.key('undo')} undoes")
+        self.say(f"{what[0].upper()}{what[1:]} — {self.key(KeyId.UNDO)} undoes")
         self._undoable, self._undoable_what = changes, what
         self._undoable_until = time.monotonic() + MessageLine.SECONDS
 

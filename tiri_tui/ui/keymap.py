@@ -11,7 +11,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from enum import Enum
+from enum import Enum, StrEnum
 from typing import TYPE_CHECKING
 
 from textual.binding import Binding
@@ -31,11 +31,62 @@ class Scope(Enum):
     APP = "app"  # the whole app
 
 
+class KeyId(StrEnum):
+    """A binding's id: the name a user's ``[keymap]`` remaps it by (and Textual's)."""
+
+    CURSOR_DOWN = "cursor_down"
+    CURSOR_UP = "cursor_up"
+    FIRST = "first"
+    LAST = "last"
+    PAGE_DOWN = "page_down"
+    PAGE_UP = "page_up"
+    HALF_PAGE_DOWN = "half_page_down"
+    HALF_PAGE_UP = "half_page_up"
+    NEXT_UNREAD = "next_unread"
+    PREVIOUS_UNREAD = "previous_unread"
+    DETAILS = "details"
+    BACK = "back"
+    MARK_READ = "mark_read"
+    MARK_UNREAD = "mark_unread"
+    MARK_ALL_READ = "mark_all_read"
+    DELETE = "delete"
+    TOGGLE_MARK = "toggle_mark"
+    MARK_SHOWN = "mark_shown"
+    UNDO = "undo"
+    COPY = "copy"
+    OPEN_LINK = "open_link"
+    RECONNECT = "reconnect"
+    LOG_IN = "log_in"
+    REFRESH = "refresh"
+    SEARCH = "search"
+    UNREAD_ONLY = "unread_only"
+    FILTER_TYPE = "filter_type"
+    FILTER_PRIORITY = "filter_priority"
+    METRICS = "metrics"
+    PALETTE = "palette"
+    HELP = "help"
+    QUIT = "quit"
+    VIEW_1 = "view_1"
+    VIEW_2 = "view_2"
+    VIEW_3 = "view_3"
+    VIEW_4 = "view_4"
+    VIEW_5 = "view_5"
+    VIEW_6 = "view_6"
+    VIEW_7 = "view_7"
+    VIEW_8 = "view_8"
+    VIEW_9 = "view_9"
+
+    @classmethod
+    def view(cls, number: int) -> KeyId:
+        """The key that switches to view ``number`` (1: All)."""
+        return cls(f"view_{number}")
+
+
 @dataclass(frozen=True, slots=True)
 class Key:
     """One binding, with what people are shown of it."""
 
-    id: str
+    id: KeyId
     keys: str  # Textual's key names, comma-separated
     action: str
     label: str  # short, for the footer
@@ -50,12 +101,12 @@ class Key:
 
 
 KEYS: tuple[Key, ...] = (
-    Key("cursor_down", "j,down", "cursor_down", "Down", "move down", Scope.LIST, "j / ↓"),
-    Key("cursor_up", "k,up", "cursor_up", "Up", "move up", Scope.LIST, "k / ↑"),
-    Key("first", "g,home", "first", "First", "first notification", Scope.LIST, "g / home"),
-    Key("last", "G,end", "last", "Last", "last notification loaded", Scope.LIST, "G / end"),
+    Key(KeyId.CURSOR_DOWN, "j,down", "cursor_down", "Down", "move down", Scope.LIST, "j / ↓"),
+    Key(KeyId.CURSOR_UP, "k,up", "cursor_up", "Up", "move up", Scope.LIST, "k / ↑"),
+    Key(KeyId.FIRST, "g,home", "first", "First", "first notification", Scope.LIST, "g / home"),
+    Key(KeyId.LAST, "G,end", "last", "Last", "last notification loaded", Scope.LIST, "G / end"),
     Key(
-        "page_down",
+        KeyId.PAGE_DOWN,
         "pagedown,ctrl+f",
         "page_down",
         "Page down",
@@ -64,10 +115,16 @@ KEYS: tuple[Key, ...] = (
         "PageDown / ctrl+f",
     ),
     Key(
-        "page_up", "pageup,ctrl+b", "page_up", "Page up", "a page up", Scope.LIST, "PageUp / ctrl+b"
+        KeyId.PAGE_UP,
+        "pageup,ctrl+b",
+        "page_up",
+        "Page up",
+        "a page up",
+        Scope.LIST,
+        "PageUp / ctrl+b",
     ),
     Key(
-        "half_page_down",
+        KeyId.HALF_PAGE_DOWN,
         "ctrl+d",
         "half_page_down",
         "Half down",
@@ -76,11 +133,17 @@ KEYS: tuple[Key, ...] = (
         "ctrl+d",
     ),
     Key(
-        "half_page_up", "ctrl+u", "half_page_up", "Half up", "half a page up", Scope.LIST, "ctrl+u"
+        KeyId.HALF_PAGE_UP,
+        "ctrl+u",
+        "half_page_up",
+        "Half up",
+        "half a page up",
+        Scope.LIST,
+        "ctrl+u",
     ),
-    Key("next_unread", "n", "next_unread", "Next unread", "next unread", Scope.LIST, "n"),
+    Key(KeyId.NEXT_UNREAD, "n", "next_unread", "Next unread", "next unread", Scope.LIST, "n"),
     Key(
-        "previous_unread",
+        KeyId.PREVIOUS_UNREAD,
         "N",
         "previous_unread",
         "Previous unread",
@@ -89,7 +152,7 @@ KEYS: tuple[Key, ...] = (
         "N",
     ),
     Key(
-        "details",
+        KeyId.DETAILS,
         "enter",
         "details",
         "Details",
@@ -99,7 +162,7 @@ KEYS: tuple[Key, ...] = (
         footer=True,
     ),
     Key(
-        "back",
+        KeyId.BACK,
         "escape",
         "back",
         "Back",
@@ -108,7 +171,7 @@ KEYS: tuple[Key, ...] = (
         "esc",
     ),
     Key(
-        "mark_read",
+        KeyId.MARK_READ,
         "m",
         "mark_read",
         "Read",
@@ -119,7 +182,7 @@ KEYS: tuple[Key, ...] = (
         command="Mark read",
     ),
     Key(
-        "mark_unread",
+        KeyId.MARK_UNREAD,
         "u",
         "mark_unread",
         "Unread",
@@ -130,7 +193,7 @@ KEYS: tuple[Key, ...] = (
         command="Mark unread",
     ),
     Key(
-        "mark_all_read",
+        KeyId.MARK_ALL_READ,
         "M",
         "mark_all_read",
         "All read",
@@ -141,7 +204,7 @@ KEYS: tuple[Key, ...] = (
         command="Mark all read",
     ),
     Key(
-        "delete",
+        KeyId.DELETE,
         "d",
         "delete",
         "Delete",
@@ -152,7 +215,7 @@ KEYS: tuple[Key, ...] = (
         command="Delete the selected notification",
     ),
     Key(
-        "toggle_mark",
+        KeyId.TOGGLE_MARK,
         "space",
         "toggle_mark",
         "Mark",
@@ -161,7 +224,7 @@ KEYS: tuple[Key, ...] = (
         "space",
     ),
     Key(
-        "mark_shown",
+        KeyId.MARK_SHOWN,
         "asterisk",
         "mark_shown",
         "Mark all shown",
@@ -171,7 +234,7 @@ KEYS: tuple[Key, ...] = (
         command="Mark every row shown",
     ),
     Key(
-        "undo",
+        KeyId.UNDO,
         "z,ctrl+z",
         "undo",
         "Undo",
@@ -181,7 +244,7 @@ KEYS: tuple[Key, ...] = (
         command="Undo the last mark or delete",
     ),
     Key(
-        "copy",
+        KeyId.COPY,
         "y",
         "copy",
         "Copy",
@@ -191,7 +254,7 @@ KEYS: tuple[Key, ...] = (
         command="Copy the notification",
     ),
     Key(
-        "open_link",
+        KeyId.OPEN_LINK,
         "o",
         "app.open_link",
         "Open",
@@ -201,7 +264,7 @@ KEYS: tuple[Key, ...] = (
         command="Open the link in the browser",
     ),
     Key(
-        "reconnect",
+        KeyId.RECONNECT,
         "r",
         "reconnect",
         "Reconnect",
@@ -212,7 +275,7 @@ KEYS: tuple[Key, ...] = (
         command="Reconnect",
     ),
     Key(
-        "log_in",
+        KeyId.LOG_IN,
         "l",
         "log_in",
         "Log in",
@@ -222,7 +285,7 @@ KEYS: tuple[Key, ...] = (
         command="Log in again",
     ),
     Key(
-        "refresh",
+        KeyId.REFRESH,
         "R",
         "refresh",
         "Refresh",
@@ -232,7 +295,7 @@ KEYS: tuple[Key, ...] = (
         command="Refresh over HTTP",
     ),
     Key(
-        "search",
+        KeyId.SEARCH,
         "slash",
         "search",
         "Search",
@@ -243,7 +306,7 @@ KEYS: tuple[Key, ...] = (
         command="Search titles and messages",
     ),
     Key(
-        "unread_only",
+        KeyId.UNREAD_ONLY,
         "f",
         "toggle_unread",
         "Unread only",
@@ -254,7 +317,7 @@ KEYS: tuple[Key, ...] = (
         command="Unread only (on / off)",
     ),
     Key(
-        "filter_type",
+        KeyId.FILTER_TYPE,
         "t",
         "pick_type",
         "Type",
@@ -264,7 +327,7 @@ KEYS: tuple[Key, ...] = (
         command="Filter by type",
     ),
     Key(
-        "filter_priority",
+        KeyId.FILTER_PRIORITY,
         "p",
         "pick_priority",
         "Priority",
@@ -274,7 +337,7 @@ KEYS: tuple[Key, ...] = (
         command="Filter by priority",
     ),
     Key(
-        "metrics",
+        KeyId.METRICS,
         "s",
         "toggle_status",
         "Metrics",
@@ -285,7 +348,7 @@ KEYS: tuple[Key, ...] = (
     ),
     *(
         Key(
-            f"view_{k}",
+            KeyId.view(k),
             str(k),
             f"switch_view({k - 1})",
             f"View {k}",
@@ -296,10 +359,18 @@ KEYS: tuple[Key, ...] = (
         )
         for k in range(1, 10)
     ),
-    Key("palette", "ctrl+p", "command_palette", "Commands", "command palette", Scope.APP, "ctrl+p"),
-    Key("help", "question_mark", "help", "Help", "this help", Scope.APP, "?", footer=True),
     Key(
-        "quit",
+        KeyId.PALETTE,
+        "ctrl+p",
+        "command_palette",
+        "Commands",
+        "command palette",
+        Scope.APP,
+        "ctrl+p",
+    ),
+    Key(KeyId.HELP, "question_mark", "help", "Help", "this help", Scope.APP, "?", footer=True),
+    Key(
+        KeyId.QUIT,
         "q",
         "quit",
         "Quit",
@@ -318,7 +389,7 @@ def bindings(scope: Scope) -> list[Binding | tuple[str, str] | tuple[str, str, s
     own: list[Binding | tuple[str, str] | tuple[str, str, str]] = [
         Binding(k.keys, k.action, k.label, show=k.footer, id=k.id)
         for k in KEYS
-        if k.scope is scope and k.id != "palette"  # Textual binds the palette itself
+        if k.scope is scope and k.id is not KeyId.PALETTE  # Textual binds the palette itself
     ]
     if scope is Scope.DASHBOARD:
         # The footer shows keys in binding order and cuts what does not fit:
@@ -367,7 +438,7 @@ def user_keymap(
     #: How a message names each owner of a key (a binding by its id).
     names = {c.id: f"the command on {c.key!r}" for c in commands}
     lines = {c.id: c.line for c in choices}
-    entries = [(k.id, keymap.get(k.id, k.keys)) for k in KEYS]
+    entries: list[tuple[str, str]] = [(k.id, keymap.get(k.id, k.keys)) for k in KEYS]
     entries += [(c.id, _normal(c.key)) for c in commands]
     lines.update({c.id: c.line for c in commands})
     for owner, keys in entries:
@@ -391,7 +462,7 @@ def keymap_of(customisation: Customisation | None) -> dict[str, str]:
     return user_keymap(customisation.keymap, customisation.commands, customisation.source)
 
 
-def keys_in_force(binding_id: str, keymap: Mapping[str, str] | None = None) -> tuple[str, ...]:
+def keys_in_force(binding_id: KeyId, keymap: Mapping[str, str] | None = None) -> tuple[str, ...]:
     """The keys that do ``binding_id`` now, as people read them: the user's
     ``[keymap]`` (``keymap``, as given to Textual) or else the defaults.
     Every message, hint and help line that names a key asks here."""
@@ -400,7 +471,7 @@ def keys_in_force(binding_id: str, keymap: Mapping[str, str] | None = None) -> t
     return tuple(BY_ID[binding_id].shown.split(" / "))
 
 
-def key_name(binding_id: str, keymap: Mapping[str, str] | None = None) -> str:
+def key_name(binding_id: KeyId, keymap: Mapping[str, str] | None = None) -> str:
     """The first key in force for ``binding_id`` (for "z undoes"-style messages)."""
     return keys_in_force(binding_id, keymap)[0]
 
@@ -412,7 +483,7 @@ def shown(key: Key, keymap: Mapping[str, str]) -> str:
 
 def fill_keys(text: str, keymap: Mapping[str, str] | None = None) -> str:
     """``text`` with each ``{binding_id}`` replaced by its key in force."""
-    return re.sub(r"\{(\w+)\}", lambda m: key_name(m.group(1), keymap), text)
+    return re.sub(r"\{(\w+)\}", lambda m: key_name(KeyId(m.group(1)), keymap), text)
 
 
 def described(key: Key, keymap: Mapping[str, str] | None = None) -> str:

@@ -10,6 +10,7 @@ from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
 from tiri_tui.sync.controller import Intent, NotificationController, Undone
+from tiri_tui.ui.keymap import KeyId
 from tiri_tui.ui.notification_list import NotificationList
 from tiri_tui.ui.screens import ConfirmScreen
 from tiri_tui.wire.models import Notification
@@ -47,7 +48,7 @@ class MarkedRows:
         self._view, self._controller, self._say, self._screen = view, controller, say, screen
         #: The key in force for a binding id, and where an undoable change is
         #: reported (the dashboard's: it offers the undo).
-        self.key: Callable[[str], str] = lambda binding_id: binding_id
+        self.key: Callable[[KeyId], str] = lambda binding_id: binding_id
         self.offer_undo: Callable[[Changes, str], None] = lambda changes, what: None
 
     def __bool__(self) -> bool:
@@ -86,7 +87,9 @@ class MarkedRows:
     def _tell(self, note: str = "") -> None:
         count = len(self._view().marked)
         if count:
-            keys = [self.key(k) for k in ("mark_read", "mark_unread", "delete", "back")]
+            keys = [
+                self.key(k) for k in (KeyId.MARK_READ, KeyId.MARK_UNREAD, KeyId.DELETE, KeyId.BACK)
+            ]
             self._say(
                 f"{count:,} marked{note} — {keys[0]}, {keys[1]} or {keys[2]} acts on them; "
                 f"{keys[3]} clears the marks",

@@ -10,12 +10,12 @@ from collections.abc import Callable
 
 from tiri_tui.connection.policy import ConnectionState
 from tiri_tui.sync.rules import Filters
-from tiri_tui.ui.keymap import key_name
+from tiri_tui.ui.keymap import KeyId, key_name
 from tiri_tui.wire.models import Notification
 from tiri_tui.wire.text import bare, one_line
 
 #: The keys in force for a binding id (the defaults unless the dashboard says).
-KeyOf = Callable[[str], str]
+KeyOf = Callable[[KeyId], str]
 
 
 def type_label(notification_type: str) -> str:
@@ -56,14 +56,14 @@ def describe_filters(
         where = " · only what is held (offline)"
     elif held_only:
         where = " · what is held; the server's answer follows"
-    return f"Filtered ({key('back')} clears): " + " · ".join(parts) + where
+    return f"Filtered ({key(KeyId.BACK)} clears): " + " · ".join(parts) + where
 
 
 def empty_state(
     filters: Filters, loaded: bool, state: ConnectionState, *, key: KeyOf = key_name
 ) -> str:
     """Why the list is empty, and what to do about it."""
-    esc = key("back")
+    esc = key(KeyId.BACK)
     if filters.search:
         return f"No matches for “{one_line(filters.search, 40)}” — {esc} clears the filters"
     if filters.notification_type:
@@ -74,11 +74,11 @@ def empty_state(
             "Nothing here: " + " · ".join(filter_labels(filters)) + f" — {esc} clears the filters"
         )
     if filters.unread_only:
-        return f"All caught up: nothing unread — {key('unread_only')} shows everything"
+        return f"All caught up: nothing unread — {key(KeyId.UNREAD_ONLY)} shows everything"
     if not loaded:
         if state is ConnectionState.CONNECTED or state is ConnectionState.CONNECTING:
             return "Loading…"
-        return f"Nothing here yet — waiting for the server ({key('reconnect')} retries now)"
+        return f"Nothing here yet — waiting for the server ({key(KeyId.RECONNECT)} retries now)"
     return "No notifications yet"
 
 
