@@ -447,8 +447,8 @@ async def test_arrivals_at_the_top_stay_in_sight():
 
 async def test_a_burst_of_events_asks_for_one_paint():
     """Posting a Textual message costs more than most events: 1,000 arrivals
-    between two paints post one ControllerChanged, not 1,000."""
-    from tiri_tui.ui.dashboard import ControllerChanged
+    between two paints queue one paint, not 1,000."""
+    from textual import events
 
     async with offline_dashboard() as (app, pilot, controller):
         posted = []
@@ -456,7 +456,10 @@ async def test_a_burst_of_events_asks_for_one_paint():
         original = screen.post_message
 
         def counting(message):  # type: ignore[no-untyped-def]
-            if isinstance(message, ControllerChanged):
+            if (
+                isinstance(message, events.Callback)
+                and getattr(message.callback, "func", None) == screen.painter.paint
+            ):
                 posted.append(message)
             return original(message)
 

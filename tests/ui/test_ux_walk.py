@@ -90,7 +90,7 @@ async def test_filter_bar_and_metrics_keep_their_ends_in_a_narrow_terminal(width
             lambda f: dataclasses.replace(f, notification_type="volunteer_checked_in")
         )
         await pilot.pause()
-        app.screen._refresh_status()
+        app.screen.painter.refresh_status()
         await pilot.pause()
         bar = visible(app.screen.query_one("#filters"))
         assert "unread only" in bar and "esc clears" in bar, bar

@@ -25,7 +25,7 @@ from tiri_tui.connection.policy import StateCode
 from tiri_tui.settings.config import security_warnings
 from tiri_tui.sync.controller import Filters, NotificationController
 from tiri_tui.ui.alerting import Alerting
-from tiri_tui.ui.dashboard import DashboardScreen, LoginNeeded
+from tiri_tui.ui.dashboard import DashboardScreen
 from tiri_tui.ui.keymap import (
     KeyId,
     Scope,
@@ -36,6 +36,7 @@ from tiri_tui.ui.keymap import (
     keymap_of,
     shown,
 )
+from tiri_tui.ui.painter import LoginNeeded
 from tiri_tui.ui.screens import HelpScreen, LoginRequested, LoginScreen
 from tiri_tui.ui.user_actions import UserActions
 from tiri_tui.wire.errors import TiriError

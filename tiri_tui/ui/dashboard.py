@@ -1,15 +1,15 @@
 """The dashboard screen: the list, the badge, the indicator, and every action on them.
 
-It renders the controller and sends it intents, nothing more. Controller
-events ask for one :class:`ControllerChanged` message, not one each: however
-fast the events come, the screen is brought up to date once per turn of its
-queue.
+It lays them out, binds the keys and sends the controller intents, nothing
+more: its :class:`~tiri_tui.ui.painter.Painter` is told the controller's events
+and paints them; its :class:`~tiri_tui.ui.row_actions.RowActions` do what a
+key does to a row (and hold what can be undone); its filter menu and marked
+rows do theirs.
 """
 
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -18,32 +18,20 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
-from textual.message import Message
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
-from textual.timer import Timer
 from textual.widgets import Footer, Label
 
-from tiri_tui.connection.policy import ConnectionState, StateCode
-from tiri_tui.sync.controller import Filters, Intent, NotificationController
-from tiri_tui.sync.events import (
-    ActionQueued,
-    Arrived,
-    ControllerEvent,
-    ListReset,
-    NotificationAdded,
-    ServerError,
-)
+from tiri_tui.sync.controller import Filters, NotificationController
 from tiri_tui.sync.inbox import Inbox
 from tiri_tui.ui.alerting import Alerting
 from tiri_tui.ui.filter_menu import FilterMenu
 from tiri_tui.ui.keymap import KeyId, Scope, bindings, key_name, keys_in_force
-from tiri_tui.ui.marking import MarkedRows, describe_undone
+from tiri_tui.ui.marking import MarkedRows
 from tiri_tui.ui.notification_list import NotificationList
-from tiri_tui.ui.row import relative_age
-from tiri_tui.ui.screens import ConfirmScreen
+from tiri_tui.ui.painter import STATUS_INTERVAL, LoginNeeded, Painter
+from tiri_tui.ui.row_actions import RowActions
 from tiri_tui.wire.models import Notification
-from tiri_tui.wire.text import one_line
 
 if TYPE_CHECKING:
     from tiri_tui.settings.customisation import SavedView
@@ -57,29 +45,9 @@ from tiri_tui.ui.widgets import (
     TextLine,
     UnreadBadge,
 )
-from tiri_tui.ui.wording import clipboard_text, describe_filters, empty_state, filter_labels
 
-STATUS_INTERVAL = 0.5
-#: Codes of a server out of reach (the retries go on): the screen says why.
-OFFLINE_CODES = frozenset(
-    {
-        StateCode.NETWORK,
-        StateCode.CLOSED,
-        StateCode.HANDSHAKE_REFUSED,
-        StateCode.HEARTBEAT,
-        StateCode.TOKEN_REFRESH_FAILED,
-    }
-)
 #: Below this width the details pane opens full-width.
 NARROW_WIDTH = 100
-
-
-class ControllerChanged(Message):
-    """The controller changed (one is pending at most: see ``_ask_paint``)."""
-
-
-class LoginNeeded(Message):
-    """Only a new login can bring the session back (the app asks for one)."""
 
 
 class DashboardScreen(Screen[None]):
@@ -102,48 +70,31 @@ class DashboardScreen(Screen[None]):
         #: The user's [keymap]: what the screen says names the keys in force.
         self._keymap = keymap or {}
         self.filter_menu = FilterMenu(
-            lambda: self.controller, self._ask_paint, self.say, self, views
+            lambda: self.controller, lambda: self.painter.ask(), self.say, self, views
         )
         self.marks = MarkedRows(
             lambda: self.query_one(NotificationList), lambda: self.controller, self.say, self
         )
-        self.marks.key, self.marks.offer_undo = self.key, self._offer_undo_of
+        self.row_actions = RowActions(
+            self, lambda: self.controller, lambda: self.current, self.say, self.key, clock
+        )
+        self.marks.key, self.marks.offer_undo = self.key, self.row_actions.offer
         self.clock = clock
         self.alerting = alerting
         self.server_label = server_label
         self.controller: NotificationController | None = None
-        #: Told when a big load's rows are long-lived: the cache's, then the first load's.
-        self._rows_settled = rows_settled
-        self._cache_settled = False
+        self.painter = Painter(
+            self,
+            lambda: self.controller,
+            say=self.say,
+            key=self.key,
+            alerting=alerting,
+            views=views,
+            rows_settled=rows_settled,
+        )
         self._unsubscribe: Callable[[], None] | None = None
-        self._pending_live: list[Notification] = []
-        self._arrivals: list[Notification] = []
-        self._notices: list[tuple[str, SeverityLevel]] = []
-        self._reset = False
-        self._badge_shown: tuple[int | None, bool] | None = None
-        self._state_shown: tuple[ConnectionState, str, float | None] | None = None
-        self._status_dirty = False
-        self._last_status = 0.0
-        self._asked_login = False
-        self._connected_before = False
-        #: The app's login form is open over this screen.
-        self._login_open = False
-        #: Why the server is out of reach (its last failure), while it is.
-        self._offline_why = ""
-        #: u undoes the last "mark all read" (the message line says so).
-        self._undo_all_offered = False
-        self._undo_timer: Timer | None = None
-        #: The last marks or delete (each intent with its row as it was), undoable
-        #: (z) until this moment (monotonic), while the outbox still holds them.
-        self._undoable: list[tuple[Intent, Notification]] = []
-        self._undoable_what = ""
-        self._undoable_until = 0.0
         #: What the message line said of the count being typed (cleared once used).
         self._count_said = ""
-        #: The outbox's size as the metrics line shows it.
-        self._outbox_shown = 0
-        #: A ControllerChanged is on its way: more events need no other.
-        self._paint_asked = False
 
     # -- layout -------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -184,7 +135,7 @@ class DashboardScreen(Screen[None]):
         self.set_interval(30, self._tick)
         self.set_interval(1, self._every_second)
         # Metrics change with every frame received; people read them at a calmer pace.
-        self.set_interval(STATUS_INTERVAL, self._refresh_status)
+        self.set_interval(STATUS_INTERVAL, self.painter.refresh_status)
         self.alerting.start(self.set_timer)
         if self.controller is not None:
             self._follow(self.controller)
@@ -197,165 +148,22 @@ class DashboardScreen(Screen[None]):
         """Show ``controller`` (replacing any other) and follow its events."""
         self.unbind()
         self.controller = controller
-        self._asked_login = self._login_open = False
+        self.painter.new_controller()
         if self.is_mounted:  # else on_mount follows it
             self._follow(controller)
 
     def _follow(self, controller: NotificationController) -> None:
         view = self.query_one(NotificationList)
         view.source = controller.inbox
-        self._unsubscribe = controller.subscribe(self._on_event)
+        self._unsubscribe = controller.subscribe(self.painter.on_event)
         controller.want_rows(view.fits())  # the screen fills before anyone scrolls
-        self._ask_paint()
+        self.painter.ask()
 
     def unbind(self) -> None:
         """Stop following the controller (it is being retired)."""
         if self._unsubscribe is not None:
             self._unsubscribe()
             self._unsubscribe = None
-
-    def _on_event(self, event: ControllerEvent) -> None:
-        # Called on the socket's task: note what must not be coalesced away,
-        # then one message that the next one may replace.
-        match event:
-            case NotificationAdded(live=live, news=news):
-                if live:
-                    self._pending_live.append(event.notification)
-                if news:
-                    self._arrivals.append(event.notification)
-            case Arrived(notification=notification):
-                self._arrivals.append(notification)
-            case ServerError(message=message):
-                self._notices.append((f"Server error: {message}", "error"))
-            case ActionQueued(action=action, reason=reason):
-                self._notices.append((f"{action.words}: {reason}", "warning"))
-            case ListReset():
-                self._reset = True
-            case _:
-                pass
-        self._ask_paint()
-
-    def _tell_rows_settled(self, controller: NotificationController) -> None:
-        if self._rows_settled is None:
-            return
-        # Told before painting: taking a load out of the collector's scans
-        # is cheap, and spares the first paint a collection that walks it.
-        if controller.loaded.is_set():
-            done, self._rows_settled = self._rows_settled, None
-            done()
-        elif not self._cache_settled and len(controller.inbox):
-            self._cache_settled = True
-            self._rows_settled()
-
-    def _ask_paint(self) -> None:
-        # Posting a message costs more than handling most events: a burst of
-        # 10,000 events (or a cache of 1,000 rows at start-up) asks once.
-        if not self._paint_asked:
-            self._paint_asked = self.post_message(ControllerChanged())
-
-    @on(ControllerChanged)
-    def _paint(self) -> None:
-        self._paint_asked = False
-        controller = self.controller
-        if controller is None:
-            return
-        self._tell_rows_settled(controller)
-        view = self.query_one(NotificationList)
-        if self._reset:
-            self._reset = False
-            view.source = controller.inbox  # filters on or off: another list is shown
-            view.cursor = 0
-        view.sync()
-        state = (controller.state, controller.reason, controller.retry_in)
-        if state != self._state_shown:
-            # Only a new state: showing the same one again would restart the
-            # retry countdown, and costs a relayout on every paint of a burst.
-            self._state_shown = state
-            if controller.state is ConnectionState.CONNECTED:
-                self._offline_why = ""
-            elif (
-                controller.code in OFFLINE_CODES
-                and controller.reason  # (a try in progress has none: the outage goes on)
-                and controller.reason != self._offline_why
-            ):
-                self._offline_why = controller.reason
-                retries = self.key(KeyId.RECONNECT)
-                self.say(f"Offline: {controller.reason} ({retries} retries now)", "warning")
-            self._show_state(controller)
-            if controller.state is ConnectionState.CONNECTED:
-                if self._connected_before:  # r, or the retries, worked: say so
-                    self.say("Connected again")
-                self._connected_before = True
-            failed = controller.state is ConnectionState.ERROR and controller.reason
-            # Needing a login, the login form opens and says why instead.
-            if failed and not controller.needs_login:
-                retries = self.key(KeyId.RECONNECT)
-                self.say(f"{controller.reason} — press {retries} to try again now", "error")
-        self._show_filters(controller, view)
-        badge = (controller.unread_count, controller.cached)
-        if badge != self._badge_shown:
-            self._badge_shown = badge
-            self.query_one(UnreadBadge).show(*badge)
-            if self.views:
-                self._view_tabs().counts_changed(controller)
-        self._status_dirty = True
-        if time.monotonic() - self._last_status >= STATUS_INTERVAL:
-            self._refresh_status()  # else the interval timer catches up
-        notices, self._notices = self._notices, []
-        for message, severity in notices:
-            self.say(message, severity)
-        if self._pending_live or self._arrivals:
-            self._signal_arrivals(controller)
-        if controller.needs_login and not self._asked_login:
-            self._asked_login = True
-            self.post_message(LoginNeeded())
-
-    def _show_state(self, controller: NotificationController) -> None:
-        """The indicator: the state, why (the last failure's words while the
-        retries go on), and the key that helps."""
-        reason = controller.reason
-        if controller.state is ConnectionState.RECONNECTING and self._offline_why:
-            reason = self._offline_why  # not "reconnecting" while a retry is under way
-        hint = f"{self.key(KeyId.RECONNECT)} retries"
-        if controller.needs_login:
-            # Not while the form is open: that key would type into it.
-            hint = "" if self._login_open else f"{self.key(KeyId.LOG_IN)} logs in"
-        self.query_one(ConnectionIndicator).show(
-            controller.state, reason, controller.retry_in, hint=hint
-        )
-
-    def _signal_arrivals(self, controller: NotificationController) -> None:
-        """Arrivals show in the list (highlighted for a moment, or counted above
-        the view when the reader scrolled away), not as toasts over it; what is
-        new to the person goes through the rules, the bell and the alerts."""
-        arrivals, self._arrivals = self._arrivals, []
-        muted = self.alerting.treat(arrivals, controller.mark_read)
-        fresh, self._pending_live = self._pending_live, []
-        view = self.query_one(NotificationList)
-        for n in fresh:
-            if n.id not in muted:
-                view.mark_fresh(n.id)
-
-    def _show_filters(self, controller: NotificationController, view: NotificationList) -> None:
-        """The filter bar (when filters narrow the list) and the empty list's words."""
-        if self.views:
-            tabs = self._view_tabs()
-            tabs.highlight_view(tabs.index_of(controller.filters))
-        bar = self.query_one("#filters", TextLine)
-        described = describe_filters(
-            controller.filters,
-            controller.filtered_here,
-            offline=controller.state is not ConnectionState.CONNECTED,
-            key=self.key,
-        )
-        bar.show_text(Text(f" {described}"))
-        bar.set_class(not described, "hidden")
-        view.empty_text = empty_state(
-            controller.filters,
-            controller.loaded.is_set() or controller.cached,
-            controller.state,
-            key=self.key,
-        )
 
     @on(NotificationList.NewAbove)
     def _new_above(self, message: NotificationList.NewAbove) -> None:
@@ -366,10 +174,10 @@ class DashboardScreen(Screen[None]):
     def login_form_open(self, is_open: bool) -> None:
         """The app opened the login form, or it was closed without a login:
         then say how to open it again (the key in force)."""
-        self._login_open = is_open
+        self.painter.login_open = is_open
         controller = self.controller
         if controller is not None and self.is_mounted:
-            self._show_state(controller)
+            self.painter.show_state(controller)
         if is_open or not self.is_mounted:
             return
         again = self.key(KeyId.LOG_IN)
@@ -388,36 +196,14 @@ class DashboardScreen(Screen[None]):
 
     def say(self, message: str, severity: SeverityLevel = "information") -> None:
         """Report a result or a notice in the message line (plain text, never markup)."""
-        self._undo_all_offered = False  # an undo is offered only while its message shows
+        self.row_actions.message_replaced()  # an undo is offered only while its message shows
         self.query_one(MessageLine).say(message, severity)
-
-    def _refresh_status(self) -> None:
-        if self._status_dirty:
-            self._status_dirty = False
-            self._last_status = time.monotonic()
-            self._show_status()
-
-    def _show_status(self) -> None:
-        controller = self.controller
-        if controller is None:
-            return
-        self._outbox_shown = controller.outbox.pending_count
-        self.query_one(StatusLine).show(
-            controller.counters,
-            controller.frames_dropped,
-            self._outbox_shown,
-            len(controller.inbox),
-            " · ".join(filter_labels(controller.filters)),
-        )
 
     def _every_second(self) -> None:
         view = self.query_one(NotificationList)
         view.expire_fresh()
         view.tick_if_young()
-        # An intent that leaves the outbox (its undo window over) changes no
-        # row, so no event repaints the metrics line: look once a second.
-        if self.controller and self.controller.outbox.pending_count != self._outbox_shown:
-            self._status_dirty = True
+        self.painter.outbox_may_have_changed()
 
     def on_resize(self) -> None:
         # Below 100 columns the details take the whole width (rows would shrink
@@ -426,7 +212,7 @@ class DashboardScreen(Screen[None]):
 
     def _tick(self) -> None:
         self.query_one(NotificationList).tick()
-        self._show_status()
+        self.painter.show_status()
 
     # -- list messages ---------------------------------------------------------------
     @on(NotificationList.Highlighted)
@@ -550,103 +336,26 @@ class DashboardScreen(Screen[None]):
 
     def action_mark_read(self) -> None:
         if not self.marks.set_read(True):
-            self._mark_current(True)
+            self.row_actions.mark_current(True)
 
     def action_mark_unread(self) -> None:
-        if self.controller and self._undo_all_offered and self.controller.can_undo_mark_all_read():
-            self._undo_mark_all_read(self.controller)
+        if self.row_actions.undo_all_read_if_offered():
             return
         if not self.marks.set_read(False):
-            self._mark_current(False)
-
-    def _mark_current(self, is_read: bool) -> None:
-        """Mark the row under the cursor (undoable for a few seconds), and say so."""
-        if self.controller and (current := self.current):
-            title, word = one_line(current.title, 40), "read" if is_read else "unread"
-            mark = self.controller.mark_read if is_read else self.controller.mark_unread
-            intent = mark(current.id, hold=self.controller.settings.undo_window)
-            if intent is None:
-                self.say(f"“{title}” is {word} already — nothing changed")
-            else:
-                self._offer_undo_of([(intent, current)], f"marked “{title}” {word}")
-
-    def _undo_mark_all_read(self, controller: NotificationController) -> None:
-        self._undo_all_offered = False
-        count = controller.undo_mark_all_read()
-        self.say(f"Undone: {count:,} marked unread again")
+            self.row_actions.mark_current(False)
 
     def action_mark_all_read(self) -> None:
-        if self.controller:
-            self._undoable = []  # the undo is this one's now
-            count = self.controller.unread_count
-            task = self.controller.mark_all_read()
-            message = "Marked all read" if count is None else f"Marked all {count:,} read"
-            self.say(message)
-            task.add_done_callback(lambda _: self._offer_undo(message))
-
-    def _offer_undo(self, message: str) -> None:
-        """Once every row turned read: u undoes, while the message line says so."""
-        if self.controller and self.controller.can_undo_mark_all_read():
-            self.say(f"{message} — {self.key(KeyId.MARK_UNREAD)} undoes")
-            self._undo_all_offered = True
-            if self._undo_timer is not None:
-                self._undo_timer.stop()
-            self._undo_timer = self.set_timer(MessageLine.SECONDS, self._withdraw_undo)
-
-    def _withdraw_undo(self) -> None:
-        self._undo_all_offered = False
-
-    def _offer_undo_of(self, changes: list[tuple[Intent, Notification]], what: str) -> None:
-        """Say what was done, and that z undoes it while the message shows."""
-        self.say(f"{what[0].upper()}{what[1:]} — {self.key(KeyId.UNDO)} undoes")
-        self._undoable, self._undoable_what = changes, what
-        self._undoable_until = time.monotonic() + MessageLine.SECONDS
+        self.row_actions.mark_all_read()
 
     def action_undo(self) -> None:
-        """z: take back the last marks or delete (or the last "mark all read")."""
-        controller = self.controller
-        if controller is None:
-            return
-        if self._undo_all_offered and controller.can_undo_mark_all_read():
-            self._undo_mark_all_read(controller)
-            return
-        changes, self._undoable = self._undoable, []
-        if not changes or time.monotonic() > self._undoable_until:
-            self.say("Nothing to undo: an undo is offered for a few seconds after a change")
-            return
-        undone = controller.undo(changes)
-        self.say(*describe_undone(undone, self._undoable_what))
+        self.row_actions.undo()
 
     def action_copy(self) -> None:
-        """y: the notification as text, to the clipboard (OSC 52: the terminal's)."""
-        current = self.current
-        if current is None:
-            self.say("No notification selected")
-            return
-        self.app.copy_to_clipboard(clipboard_text(current))
-        self.say(f"Copied “{one_line(current.title, 40)}” (if the terminal allows OSC 52)")
+        self.row_actions.copy()
 
     def action_delete(self) -> None:
-        if self.marks.delete():
-            return
-        current = self.current
-        if self.controller is None or current is None:
-            return
-
-        def answered(yes: bool | None) -> None:
-            if yes and self.controller:
-                intent = self.controller.delete(
-                    current.id, hold=self.controller.settings.undo_window
-                )
-                if intent is not None:
-                    self._offer_undo_of([(intent, current)], f"deleted “{title}”")
-
-        title = one_line(current.title, 40)
-        sender = f" from {one_line(current.created_by_name, 30)}" if current.created_by_name else ""
-        age = relative_age(current.created_at, self.clock())
-        when = "just now" if age == "now" else f"{age} ago"
-        question = f"Delete “{one_line(current.title, 50)}”{sender}, {when}?"
-        self.app.push_screen(ConfirmScreen(question), answered)
+        if not self.marks.delete():
+            self.row_actions.delete()
 
     def action_reconnect(self) -> None:
         if self.controller:
