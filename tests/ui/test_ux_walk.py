@@ -7,6 +7,7 @@ import contextlib
 import dataclasses
 from collections.abc import AsyncIterator
 
+import msgspec
 import pytest
 from textual.pilot import Pilot
 
@@ -87,7 +88,7 @@ async def test_filter_bar_and_metrics_keep_their_ends_in_a_narrow_terminal(width
     async with offline_app((width, 24)) as (app, pilot, _controller):
         await pilot.press("f")  # unread only: the bar shows, the metrics name it
         app.screen.filter_menu.refilter(
-            lambda f: dataclasses.replace(f, notification_type="volunteer_checked_in")
+            lambda f: msgspec.structs.replace(f, notification_type="volunteer_checked_in")
         )
         await pilot.pause()
         app.screen.painter.refresh_status()
@@ -119,7 +120,7 @@ async def test_the_help_uses_the_width_and_indents_what_wraps():
 async def test_the_details_give_the_types_id_beside_its_label():
     """Rules, links and views name a type by its id: the details must show it."""
     async with offline_app((120, 32), rows=0) as (app, pilot, controller):
-        n = dataclasses.replace(sample(1)[0], notification_type_display="Request Accepted")
+        n = msgspec.structs.replace(sample(1)[0], notification_type_display="Request Accepted")
         take_rows(controller, [n])
         await pilot.pause()
         await pilot.press("enter")
@@ -269,7 +270,7 @@ async def test_the_filter_bar_stops_waiting_once_the_server_answered(server, liv
             str(n["id"]) in held for n in server.user().notifications if n["notification_type"] == k
         )
     )
-    app.dashboard.filter_menu.refilter(lambda f: dataclasses.replace(f, notification_type=kind))
+    app.dashboard.filter_menu.refilter(lambda f: msgspec.structs.replace(f, notification_type=kind))
     await wait_for(lambda: not app.controller.filtered_here, what="the server's answer")
     bar = app.dashboard.query_one("#filters")
     await wait_for(lambda: "answer follows" not in str(bar.render()), timeout=3, what="the bar")

@@ -9,16 +9,16 @@ reports focus still alerts, rather than never).
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import time
+
+from msgspec import Struct
 
 from tiri_tui.attention.batching import Alert, AlertBatcher
 from tiri_tui.attention.rules import Action, AttentionRules
 from tiri_tui.wire.models import Notification
 
 
-@dataclass(frozen=True, slots=True)
-class Treatment:
+class Treatment(Struct, frozen=True):
     """What the dashboard does with one arrival besides listing it."""
 
     mark_read: bool = False

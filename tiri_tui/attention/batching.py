@@ -12,7 +12,8 @@ what it stands for.
 from __future__ import annotations
 
 from collections import deque
-from dataclasses import dataclass
+
+from msgspec import Struct
 
 from tiri_tui.attention.sequences import BODY_WIDTH
 from tiri_tui.wire.models import Notification
@@ -42,8 +43,7 @@ def describe(n: Notification) -> str:
     return f"{title} — from {sender}" if sender else title
 
 
-@dataclass(frozen=True, slots=True)
-class Alert:
+class Alert(Struct, frozen=True):
     """One desktop alert: how many notifications it stands for and the newest of them."""
 
     count: int

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from enum import StrEnum
+
+from msgspec import Struct
 
 
 class AlertMode(StrEnum):
@@ -19,8 +20,7 @@ class AlertMode(StrEnum):
     OFF = "off"
 
 
-@dataclass(frozen=True)
-class Terminal:
+class Terminal(Struct, frozen=True):
     """One row of the README's table: a terminal, how it is recognised, what ``auto`` picks."""
 
     name: str

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import time
 from enum import StrEnum
 from typing import Any
+
+from msgspec import Struct
 
 from tiri_tui.wire.errors import TiriError
 from tiri_tui.wire.models import PRIORITIES, Notification
@@ -39,8 +40,7 @@ class Action(StrEnum):
     ALERT = "alert"
 
 
-@dataclass(frozen=True)
-class Rule:
+class Rule(Struct, frozen=True):
     """Types and/or a priority to match, the action, and where it was written."""
 
     types: frozenset[str] | None
@@ -65,8 +65,7 @@ class Rule:
         return f"{' and '.join(conditions)} → {self.action}{where}"
 
 
-@dataclass(frozen=True)
-class QuietHours:
+class QuietHours(Struct, frozen=True):
     """A daily span of local time (it may cross midnight) with no alert and no bell."""
 
     start: time
@@ -82,8 +81,7 @@ class QuietHours:
         return f"{self.start:%H:%M}-{self.end:%H:%M}"
 
 
-@dataclass(frozen=True)
-class AttentionRules:
+class AttentionRules(Struct, frozen=True):
     """The rules in force, first match wins, and the quiet hours."""
 
     rules: tuple[Rule, ...] = ()

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
+
+from msgspec import Struct
 
 from tiri_tui.settings.placeholders import TemplateError, check, check_shell
 from tiri_tui.sync.rules import Filters
@@ -30,8 +31,7 @@ class CustomisationError(TiriError):
     """A key, command or link in config.toml cannot be used."""
 
 
-@dataclass(frozen=True)
-class KeyChoice:
+class KeyChoice(Struct, frozen=True):
     """``mark_read = "x,space"``: a binding id, its new keys, and the line."""
 
     id: str
@@ -39,8 +39,7 @@ class KeyChoice:
     line: int | None = None
 
 
-@dataclass(frozen=True)
-class UserCommand:
+class UserCommand(Struct, frozen=True):
     """A command of the user's on the selected notification."""
 
     key: str
@@ -55,8 +54,7 @@ class UserCommand:
         return f"command:{self.key}"
 
 
-@dataclass(frozen=True)
-class SavedView:
+class SavedView(Struct, frozen=True):
     """``[views.NAME]``: a named set of filters, shown as a tab."""
 
     name: str
@@ -64,8 +62,7 @@ class SavedView:
     line: int | None = None
 
 
-@dataclass(frozen=True)
-class Customisation:
+class Customisation(Struct, frozen=True):
     """The user's keys, commands, links and views."""
 
     keymap: tuple[KeyChoice, ...] = ()

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Container, Iterable
-from dataclasses import dataclass
 from datetime import datetime
+
+from msgspec import Struct
 
 from tiri_tui.wire.models import Notification, Page
 
 
-@dataclass(frozen=True, slots=True)
-class Filters:
+class Filters(Struct, frozen=True):
     """The server-side filters of the list."""
 
     unread_only: bool = False
@@ -92,8 +92,7 @@ def walk_reached(page: Page, synced: datetime | None) -> bool:
     return synced is None or page.next is None or any(n.created_at <= synced for n in page.results)
 
 
-@dataclass(frozen=True, slots=True)
-class Vanished:
+class Vanished(Struct, frozen=True):
     """A span of creation times that a walk proved complete.
 
     Every notification the server has with ``low < created_at < high`` (Unix
@@ -131,8 +130,7 @@ def deleted_elsewhere(
     ]
 
 
-@dataclass(frozen=True, slots=True)
-class _PageEdge:
+class _PageEdge(Struct, frozen=True):
     oldest: float
     count: int
     ids: frozenset[str]

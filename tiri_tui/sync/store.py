@@ -17,9 +17,10 @@ import logging
 import sqlite3
 import time
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+
+from msgspec import Struct
 
 from tiri_tui.sync.intents import IntentAction
 from tiri_tui.wire.models import Notification, WireError
@@ -155,8 +156,7 @@ class NotificationCache(_Database):
                 )
 
 
-@dataclass(frozen=True, slots=True)
-class OutboxEntry:
+class OutboxEntry(Struct, frozen=True):
     """One intent that has not reached the server yet."""
 
     seq: int

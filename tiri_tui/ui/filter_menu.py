@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import replace
 from itertools import islice
 from typing import TYPE_CHECKING
 
+from msgspec.structs import replace
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 

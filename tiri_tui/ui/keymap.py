@@ -10,10 +10,10 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from enum import Enum, StrEnum
 from typing import TYPE_CHECKING
 
+from msgspec import Struct
 from textual.binding import Binding
 from textual.keys import format_key
 
@@ -82,8 +82,7 @@ class KeyId(StrEnum):
         return cls(f"view_{number}")
 
 
-@dataclass(frozen=True, slots=True)
-class Key:
+class Key(Struct, frozen=True):
     """One binding, with what people are shown of it."""
 
     id: KeyId
