@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import dataclasses
 import json
 import random
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+
+import msgspec
 
 from benchmarks.common import PaintWatch, rss_mb, summary_ms
 from benchmarks.stall import StallProbe
@@ -112,7 +113,7 @@ async def measure_ours(count: int, pages: int) -> dict:
             template = controller.inbox[0]
             new_row = []
             for k in range(NEW_ROWS):
-                fresh = dataclasses.replace(
+                fresh = msgspec.structs.replace(
                     template,
                     id=f"new-{k}",
                     created_at=datetime(2027, 1, 1, tzinfo=UTC) + timedelta(seconds=k),

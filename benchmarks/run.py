@@ -32,6 +32,8 @@ STALL_CEILING_MS = 50.0
 class Plan:
     stream_seconds: float
     burst: int
+    #: Bursts (and floor bursts) measured, interleaved: one of each swings 2x here.
+    burst_runs: int
     pages: int
     startup_runs: int
     idle_seconds: float
@@ -44,6 +46,7 @@ class Plan:
 FULL = Plan(
     stream_seconds=20,
     burst=10_000,
+    burst_runs=5,
     pages=300,
     startup_runs=5,
     idle_seconds=60,
@@ -55,6 +58,7 @@ FULL = Plan(
 QUICK = Plan(
     stream_seconds=2,
     burst=2_000,
+    burst_runs=1,
     pages=30,
     startup_runs=1,
     idle_seconds=5,
@@ -187,10 +191,28 @@ async def delivery(plan: Plan) -> dict[str, object]:
             "stall": painted["stall"],
             "missing_paints": painted["missing_paints"],
         }
-        out["floor_burst_s"] = await floor_burst(server, plan.burst)
-        out["burst"] = await burst(server, plan.burst)
+        floors, bursts = [], []
+        for _ in range(plan.burst_runs):
+            floors.append(await floor_burst(server, plan.burst))
+            bursts.append(await burst(server, plan.burst))
+        out["floor_burst_s"] = median(floors)
+        out["floor_bursts_s"] = floors
+        out["burst"] = typical_burst(bursts)
         out["reconnect"] = await reconnect(server)
     return out
+
+
+def typical_burst(runs: list[dict]) -> dict[str, object]:
+    """The run of median absorption time, with what every run lost or doubled
+    and the worst stall of them all."""
+    ordered = sorted(runs, key=lambda r: r["absorbed_s"])
+    typical = dict(ordered[len(ordered) // 2])
+    typical["lost"] = sum(r["lost"] for r in runs)
+    typical["duplicates"] = sum(r["duplicates"] for r in runs)
+    typical["absorbed_each_s"] = [r["absorbed_s"] for r in runs]
+    # The loop's worst stall over every run, not the typical run's.
+    typical["stall"] = max((r["stall"] for r in runs), key=lambda stall: stall["worst_ms"])
+    return typical
 
 
 def lists(plan: Plan) -> dict[str, object]:
@@ -253,10 +275,11 @@ def build_table(plan: Plan, table: Table, raw: dict[str, dict]) -> None:
 
     result = d["burst"]
     table.ratio(
-        f"burst {plan.burst:,} absorbed and painted (floor: bare client parse)",
+        f"burst {plan.burst:,} absorbed and painted, median of {plan.burst_runs}"
+        " (floor: bare client parse, the same)",
         result["absorbed_s"],
         d["floor_burst_s"],
-        5,
+        4,
         "s",
     )
     table.add(
@@ -290,7 +313,7 @@ def build_table(plan: Plan, table: Table, raw: dict[str, dict]) -> None:
     for size in plan.list_sizes:
         ours, fl = lst[f"ours_{size}"], lst[f"floor_{size}"]
         judged = size == big
-        limits = (2, 1.2, 1.5, 1.8) if judged else (None, None, None, None)
+        limits = (1.8, 1.2, 1.5, 1.8) if judged else (None, None, None, None)
         for (label, mine, theirs, unit), limit in zip(
             (
                 ("first paint", ours["first_paint_s"], fl["first_paint_s"], "s"),
@@ -341,7 +364,7 @@ def build_table(plan: Plan, table: Table, raw: dict[str, dict]) -> None:
         "start-up: exec → first painted row, 1,000 cached (floor: a minimal Textual app)",
         median(start["ours_s"]),
         median(start["floor_s"]),
-        1.5,
+        1.35,
         "s",
     )
 

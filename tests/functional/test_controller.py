@@ -6,6 +6,7 @@ import asyncio
 import collections
 import dataclasses
 
+import msgspec
 import pytest
 
 from tests.support.clients import FAST_CONTROLLER, FAST_REALTIME, make_client
@@ -519,7 +520,6 @@ async def test_a_filter_applies_to_what_is_held_offline_and_clearing_it_shows_al
     """Offline (the server unreachable), a filter narrows what is held at once;
     clearing it shows everything again, arrivals meanwhile included; a failed
     fetch clears nothing."""
-    import dataclasses
     from datetime import UTC, datetime
 
     from tests.support.fakes import offline_controller, sample
@@ -533,7 +533,7 @@ async def test_a_filter_applies_to_what_is_held_offline_and_clearing_it_shows_al
     await wait_for(lambda: len(ctl.inbox) == len(unread), what="the held rows filtered")
     assert all(not n.is_read for n in ctl.inbox) and ctl.filtered_here
     # An arrival the filter hides is still held.
-    hidden = dataclasses.replace(
+    hidden = msgspec.structs.replace(
         rows[0], id="read-arrival", is_read=True, created_at=datetime(2030, 1, 1, tzinfo=UTC)
     )
     take_rows(ctl, [hidden], live=True)

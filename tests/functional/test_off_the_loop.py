@@ -6,6 +6,8 @@ from __future__ import annotations
 import asyncio
 import threading
 
+import msgspec
+
 from tests.support.fakes import UnreachableApi, notifications, offline_controller
 from tests.support.serving import confirm, save_cache, take_rows
 from tests.support.waiting import wait_for
@@ -122,13 +124,14 @@ async def test_the_cache_shows_a_screenful_first_then_the_rest_without_gaps(monk
     """The first paint needs one screenful: it is shown while the rest is still
     being read. Rows with the same timestamp across the boundary are neither
     repeated nor skipped."""
-    import dataclasses
 
     from tiri_tui.sync.cache_writer import FIRST_SCREEN
 
     rows = notifications(400)
     tied = rows[0].created_at
-    rows = [dataclasses.replace(n, created_at=tied) if i < 300 else n for i, n in enumerate(rows)]
+    rows = [
+        msgspec.structs.replace(n, created_at=tied) if i < 300 else n for i, n in enumerate(rows)
+    ]
     cache = NotificationCache(tmp_path / "cache.sqlite3", limit=1000)
     cache.replace(sorted(rows, key=lambda n: n.sort_key, reverse=True), 7)
     cache.close()

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import sqlite3
 from datetime import timedelta
 from pathlib import Path
 
+import msgspec
 import pytest
 
 from tests.support.clients import make_client
@@ -436,7 +436,9 @@ async def test_arrivals_at_the_top_stay_in_sight():
         first = view.current
         newest = sample(100)[60:]
         for k, n in enumerate(newest):
-            fresh = dataclasses.replace(n, id=f"new-{k}", created_at=NOW + timedelta(seconds=k + 1))
+            fresh = msgspec.structs.replace(
+                n, id=f"new-{k}", created_at=NOW + timedelta(seconds=k + 1)
+            )
             view.rendered_rows.clear()
             take_rows(controller, [fresh], live=True)
             await pilot.pause()
@@ -603,7 +605,7 @@ async def test_at_the_end_an_arrival_keeps_the_cursor_in_view():
         await pilot.pause()
         last = view.current
         for k in range(3):
-            fresh = dataclasses.replace(
+            fresh = msgspec.structs.replace(
                 sample(1)[0], id=f"late-{k}", created_at=NOW + timedelta(seconds=k + 1)
             )
             take_rows(controller, [fresh], live=True)
@@ -674,7 +676,7 @@ async def test_smaller_things_a_user_noticed(server, dashboard):
 async def test_young_ages_move_by_the_second_and_details_take_a_narrow_screen():
     now = [NOW]
     async with offline_dashboard(
-        [dataclasses.replace(sample(1)[0], created_at=NOW)], clock=lambda: now[0], size=(80, 24)
+        [msgspec.structs.replace(sample(1)[0], created_at=NOW)], clock=lambda: now[0], size=(80, 24)
     ) as (app, pilot, _controller):
         view = app.query_one(NotificationList)
         assert row_line(view, 0).text.rstrip().endswith("now")

@@ -10,6 +10,7 @@ import dataclasses
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
+import msgspec
 import pytest
 from textual.pilot import Pilot
 
@@ -89,7 +90,7 @@ async def test_messages_and_help_name_the_remapped_keys():
 async def test_the_new_above_marker_names_the_first_key_in_force():
     async with dashboard(sample(40), customisation=REMAPPED) as (app, pilot, controller):
         await pilot.press("pagedown", "pagedown")
-        arrival = dataclasses.replace(sample(1)[0], id="fresh", created_at=NOW)
+        arrival = msgspec.structs.replace(sample(1)[0], id="fresh", created_at=NOW)
         take_rows(controller, [arrival], live=True)
         marker = app.screen.query_one("#new-above")
         await wait_for(lambda: "new above" in str(marker.render()))
@@ -233,7 +234,7 @@ async def test_a_digit_that_names_a_view_switches_to_it_and_the_others_count():
 
 
 async def test_y_copies_the_notification_without_control_characters():
-    hostile = dataclasses.replace(
+    hostile = msgspec.structs.replace(
         sample(1)[0],
         title="Pay\x1b]52;c;ZXZpbA==\x07 now\u202e",
         message="line one\nline\x1b[2J two",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import dataclasses
+import msgspec
 
 from tests.support.fakes import NOW, offline_controller, sample
 from tests.support.serving import take_rows
@@ -17,7 +17,7 @@ SIZE = (120, 32)
 def make_app(state: ConnectionState, reason: str, retry_in: float | None = None) -> TiriApp:
     controller = offline_controller()
     data = sample(40)
-    data[1] = dataclasses.replace(data[1], title="[bold red]not markup[/]")  # shown literally
+    data[1] = msgspec.structs.replace(data[1], title="[bold red]not markup[/]")  # shown literally
     take_rows(controller, data)
     app = TiriApp(
         controller=controller, clock=lambda: NOW, bell=False, server_label="https://tiri.example"

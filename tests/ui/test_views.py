@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import dataclasses
 from datetime import timedelta
 
+import msgspec
 import pytest
 
 from tests.support.dashboards import SIZE, list_text, offline_dashboard
@@ -134,7 +134,7 @@ def test_views_are_read_in_order(tmp_path):
 async def test_rows_are_grouped_by_days_under_headers_the_cursor_skips():
     base = sample(1)[0]
     rows = [
-        dataclasses.replace(base, id=f"r{k}", title=f"Row {k}", created_at=NOW - offset)
+        msgspec.structs.replace(base, id=f"r{k}", title=f"Row {k}", created_at=NOW - offset)
         for k, offset in enumerate(
             [timedelta(minutes=5), timedelta(hours=1), timedelta(days=1), timedelta(days=4)]
         )

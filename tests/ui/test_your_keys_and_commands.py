@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from pathlib import Path
 
+import msgspec
 import pytest
 
 from tests.support.dashboards import SIZE, offline_dashboard, row_line
@@ -107,7 +107,7 @@ def test_a_command_that_could_be_tricked_is_refused_at_start(tmp_path, run, word
 
 # -- your commands ---------------------------------------------------------------------------------
 async def run_command_on(title: str, run: str, tmp_path: Path, **fields: object):
-    row = dataclasses.replace(sample(1)[0], title=title, **fields)
+    row = msgspec.structs.replace(sample(1)[0], title=title, **fields)
     custom = Customisation(commands=(UserCommand("c", "Copy", run),))
     async with offline_dashboard([row], customisation=custom) as (app, pilot, _):
         await pilot.press("c")
@@ -172,7 +172,7 @@ async def test_commands_are_in_the_help_and_the_palette():
 # -- links -----------------------------------------------------------------------------------------
 async def test_o_opens_the_types_link_with_every_value_url_encoded(monkeypatch):
     template = "https://tiri.example/requests/{extra_data.request_id}?q={title}"
-    row = dataclasses.replace(
+    row = msgspec.structs.replace(
         sample(1)[0],
         title="a b&c=d/../#x",
         notification_type="request_accepted",
@@ -192,8 +192,8 @@ async def test_o_opens_the_types_link_with_every_value_url_encoded(monkeypatch):
 
 async def test_o_without_a_link_or_a_field_says_why(monkeypatch):
     rows = [
-        dataclasses.replace(sample(1)[0], id="a", notification_type="new_message"),
-        dataclasses.replace(sample(1)[0], id="b", notification_type="request_accepted"),
+        msgspec.structs.replace(sample(1)[0], id="a", notification_type="new_message"),
+        msgspec.structs.replace(sample(1)[0], id="b", notification_type="request_accepted"),
     ]
     custom = Customisation(links=(("request_accepted", "https://x.example/{extra_data.id}"),))
     async with offline_dashboard(rows, customisation=custom) as (app, pilot, _):
@@ -266,7 +266,7 @@ async def test_marked_rows_are_read_unread_and_deleted_together_on_the_server(se
 
 
 async def test_o_without_a_browser_shows_the_link_instead(monkeypatch):
-    row = dataclasses.replace(sample(1)[0], notification_type="request_accepted")
+    row = msgspec.structs.replace(sample(1)[0], notification_type="request_accepted")
     custom = Customisation(links=(("request_accepted", "https://tiri.example/{id}"),))
     async with offline_dashboard([row], customisation=custom) as (app, pilot, _):
         monkeypatch.setattr("webbrowser.open", lambda url: False)

@@ -4,13 +4,13 @@ rules and quiet hours, coalescing and the rate limit, focus and the decisions.""
 from __future__ import annotations
 
 import base64
-import dataclasses
 import itertools
 import re
 import sys
 from datetime import time, timedelta
 from pathlib import Path
 
+import msgspec
 import pytest
 
 from tests.support.fakes import NOW, sample
@@ -29,7 +29,7 @@ README = Path(__file__).resolve().parents[2] / "README.md"
 
 
 def notification(title: str = "Hello", **fields: object):
-    return dataclasses.replace(sample(1)[0], title=title, is_read=False, **fields)
+    return msgspec.structs.replace(sample(1)[0], title=title, is_read=False, **fields)
 
 
 # -- sequences ---------------------------------------------------------------------------------

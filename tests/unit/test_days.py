@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import dataclasses
 import time
 from datetime import UTC, datetime, timedelta
 
+import msgspec
 import pytest
 
 from tests.support.fakes import sample
@@ -23,7 +23,7 @@ utc = pytest.fixture(autouse=True)(in_utc)
 def at(*moments: datetime) -> Inbox:
     inbox = Inbox()
     for k, moment in enumerate(moments):
-        inbox.upsert(dataclasses.replace(sample(1)[0], id=f"n{k}", created_at=moment))
+        inbox.upsert(msgspec.structs.replace(sample(1)[0], id=f"n{k}", created_at=moment))
     return inbox
 
 
@@ -71,7 +71,7 @@ def test_the_index_follows_arrivals_and_removals():
     days = DayIndex()
     days.update(inbox, inbox.version)
     assert days.starts == [0, 1]
-    inbox.upsert(dataclasses.replace(sample(1)[0], id="new", created_at=NOW))
+    inbox.upsert(msgspec.structs.replace(sample(1)[0], id="new", created_at=NOW))
     days.update(inbox, inbox.version)
     assert days.starts == [0, 1, 2]
     inbox.remove("n0")
@@ -84,7 +84,9 @@ def test_a_hundred_thousand_rows_over_a_thousand_days_index_in_bisections():
     base = sample(1)[0]
     for k in range(100_000):
         inbox.upsert(
-            dataclasses.replace(base, id=f"n{k:06d}", created_at=NOW - timedelta(minutes=15 * k))
+            msgspec.structs.replace(
+                base, id=f"n{k:06d}", created_at=NOW - timedelta(minutes=15 * k)
+            )
         )
     reads = []
 
@@ -123,17 +125,19 @@ def test_arrivals_on_the_top_day_shift_the_index_without_reading_it_again():
     assert days.starts == [0, 1, 2]
     for k in range(3):
         inbox.upsert(
-            dataclasses.replace(sample(1)[0], id=f"new{k}", created_at=NOW - timedelta(minutes=k))
+            msgspec.structs.replace(
+                sample(1)[0], id=f"new{k}", created_at=NOW - timedelta(minutes=k)
+            )
         )
     days.update(inbox, inbox.version)
     assert days.starts == [0, 4, 5]
     inbox.upsert(
-        dataclasses.replace(sample(1)[0], id="tomorrow", created_at=NOW + timedelta(days=1))
+        msgspec.structs.replace(sample(1)[0], id="tomorrow", created_at=NOW + timedelta(days=1))
     )
     days.update(inbox, inbox.version)
     assert days.starts == [0, 1, 5, 6]  # a new day on top: indexed again
     inbox.upsert(
-        dataclasses.replace(
+        msgspec.structs.replace(
             sample(1)[0], id="middle", created_at=NOW - timedelta(days=1, minutes=1)
         )
     )

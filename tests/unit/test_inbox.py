@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import dataclasses
 from datetime import UTC, datetime, timedelta
 
+import msgspec
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -41,7 +41,7 @@ def test_changed_timestamp_moves_the_row():
     inbox = Inbox()
     inbox.upsert(make("a", 1))
     inbox.upsert(make("b", 2))
-    inbox.upsert(dataclasses.replace(make("a", 1), created_at=T0 + timedelta(minutes=5)))
+    inbox.upsert(msgspec.structs.replace(make("a", 1), created_at=T0 + timedelta(minutes=5)))
     assert [n.id for n in inbox] == ["a", "b"]
 
 

@@ -6,6 +6,7 @@ import contextlib
 import json
 from datetime import UTC, datetime, timedelta, timezone
 
+import msgspec
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -156,12 +157,10 @@ def test_the_fast_path_agrees_with_the_checked_one(mutation):
 
 def test_with_read_changes_only_the_read_state():
     """with_read builds the copy field by field: every other field must survive."""
-    import dataclasses
-
     n = Notification.from_dict({**VALID, "extra_data": {"k": [1]}, "unknown_key": 5})
     read = n.with_read(True, when=datetime(2026, 2, 2, tzinfo=UTC))
     assert read.is_read and read.read_at == datetime(2026, 2, 2, tzinfo=UTC)
-    for f in dataclasses.fields(Notification):
+    for f in msgspec.structs.fields(Notification):
         if f.name not in {"is_read", "read_at"}:
             assert getattr(read, f.name) == getattr(n, f.name), f.name
-    assert read.with_read(False) == dataclasses.replace(n, is_read=False, read_at=None)
+    assert read.with_read(False) == msgspec.structs.replace(n, is_read=False, read_at=None)

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tests.support.payloads import VALID
+from tests.support.payloads import VALID, json_values
 from tiri_tui.wire.models import Notification, WireError
 from tiri_tui.wire.protocol import (
     ConnectionAck,
@@ -137,3 +137,71 @@ def test_retry_codes(code):
 )
 def test_handshake_statuses(status, expected):
     assert classify_handshake_status(status) is expected
+
+
+_OPTIONAL_TEXT = (
+    "priority",
+    "read_at",
+    "expires_at",
+    "created_by_name",
+    "recipient_name",
+    "notification_type_display",
+    "time_since_created",
+)
+_TIMESTAMPS = st.sampled_from(
+    ["2025-01-15T10:30:00Z", "2025-01-15T10:30:00.123456+02:00", "2025-01-15T10:30:00", "soon"]
+)
+
+
+@st.composite
+def notification_objects(draw: st.DrawFn) -> dict[str, object]:
+    """Objects near the contract: well formed, or off by one key, type or value."""
+    obj: dict[str, object] = {
+        "id": draw(st.text(max_size=12) | st.integers()),
+        "title": draw(st.text(max_size=20)),
+        "message": draw(st.text(max_size=20)),
+        "is_read": draw(st.booleans()),
+        "created_at": draw(_TIMESTAMPS),
+        "notification_type": draw(st.sampled_from(["request_accepted", "new_message", "x"])),
+    }
+    for key in _OPTIONAL_TEXT:
+        if draw(st.booleans()):
+            obj[key] = draw(st.none() | _TIMESTAMPS | st.text(max_size=10))
+    if draw(st.booleans()):
+        obj["extra_data"] = draw(st.none() | st.dictionaries(st.text(max_size=6), json_values))
+    if draw(st.integers(0, 9)) == 0:
+        obj[draw(st.text(max_size=8))] = draw(json_values)  # a key this client does not know
+    if draw(st.integers(0, 9)) == 0:
+        obj[draw(st.sampled_from(sorted(obj)))] = draw(json_values)  # a value of any type
+    return obj
+
+
+def _ordinary(text: str) -> object:
+    data = json.loads(text)["data"]
+    try:
+        return Notification.from_dict(data)
+    except WireError as exc:
+        return exc.reason
+
+
+@given(notification_objects())
+def test_the_one_pass_decode_gives_what_the_ordinary_path_gives(obj):
+    """Well-formed notification frames skip json.loads and the checks; every
+    frame still parses to the same notification, or fails with the same words."""
+    text = json.dumps({"type": "notification", "data": obj})
+    try:
+        parsed: object = parse_server_frame(text)
+    except WireError as exc:
+        parsed = exc.reason
+    expected = _ordinary(text)
+    assert (parsed.notification if isinstance(parsed, NotificationFrame) else parsed) == expected
+
+
+def test_a_well_formed_frame_takes_the_one_pass_decode():
+    from tiri_tui.wire.protocol import _well_formed_notification
+
+    text = json.dumps({"type": "notification", "data": VALID, "sent_by": "consumer-3"})
+    assert _well_formed_notification(text) == Notification.from_dict(VALID)
+    unknown_key = json.dumps({"type": "notification", "data": {**VALID, "room": "r-1"}})
+    assert _well_formed_notification(unknown_key) is None  # kept by the ordinary path
+    assert parse_server_frame(unknown_key).notification.extra == {"room": "r-1"}  # type: ignore[union-attr]

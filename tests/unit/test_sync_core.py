@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import replace
 from datetime import timedelta
+
+import msgspec
 
 from tests.support.fakes import NOW, sample
 from tiri_tui.connection.policy import ConnectionState, StateCode
@@ -192,7 +193,9 @@ def test_fetched_rows_above_the_first_confirmed_list_are_news_and_below_it_are_n
     core = Core()
     core.take_page(rows[1:])
     core.feed(FillDone(rows[1].created_at, closes_gap=False))  # confirmed: the watermark is fixed
-    older = replace(sample(1, start=NOW - timedelta(days=2))[0], id="older", is_read=False)
+    older = msgspec.structs.replace(
+        sample(1, start=NOW - timedelta(days=2))[0], id="older", is_read=False
+    )
     newer = rows[0].with_read(False)
     out = core.take_page([newer, older])
     added = {e.notification.id: e.news for e in of(NotificationAdded, out)}

@@ -35,7 +35,7 @@ from tiri_tui.sync.bulk import Bulk
 from tiri_tui.sync.cache_writer import CacheWriter
 from tiri_tui.sync.controller_settings import UNDO_SECONDS, ControllerSettings, Counters
 from tiri_tui.sync.core import apply, can_undo_all_read
-from tiri_tui.sync.events import ActionQueued, ControllerEvent, ServerError
+from tiri_tui.sync.events import TOLD, ActionQueued, ControllerEvent, ServerError
 from tiri_tui.sync.inbox import Inbox
 from tiri_tui.sync.intents import IntentAction
 from tiri_tui.sync.messages import (
@@ -287,6 +287,9 @@ class NotificationController:
         return queued
 
     def _carry_out(self, effect: Effect, hold: float) -> Intent | None:
+        if type(effect) in TOLD:  # most effects (two a frame): looked up before the match
+            self.emit(effect)  # type: ignore[arg-type]
+            return None
         match effect:
             case Submit():
                 return self.outbox.submit(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import get_args
+
 from msgspec import Struct
 
 from tiri_tui.connection.policy import ConnectionState, StateCode
@@ -96,3 +98,6 @@ ControllerEvent = (
     | ServerError
     | ActionQueued
 )
+
+#: The event types themselves (the store tells its observers these as they are).
+TOLD: frozenset[type] = frozenset(get_args(ControllerEvent))

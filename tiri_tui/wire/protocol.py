@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import enum
 import json
-from typing import Any
+from typing import Any, Literal
 
+import msgspec
 from msgspec import Struct
 
-from tiri_tui.wire.models import Notification, WireError
+from tiri_tui.wire.models import Notification, WellFormed, WireError
 
 #: Frames larger than this are dropped (and counted) without being parsed.
 DEFAULT_MAX_FRAME_BYTES = 1 << 20
@@ -90,7 +91,27 @@ _CLIENT_TYPES: dict[str, type] = {
 }
 
 
-def _load_object(text: str | bytes, max_bytes: int) -> dict[str, Any]:
+class _WellFormedNotificationFrame(Struct):
+    """A notification frame as the contract writes it (other keys of the frame ignored)."""
+
+    type: Literal["notification"]
+    data: WellFormed
+
+
+#: Most frames are notifications, well formed: one pass of C decodes them.
+_WELL_FORMED = msgspec.json.Decoder(_WellFormedNotificationFrame)
+
+
+def _well_formed_notification(text: str | bytes) -> Notification | None:
+    """The frame's notification when the frame is exactly as the contract
+    writes one (None: anything else, for the ordinary path to parse or explain)."""
+    try:
+        return _WELL_FORMED.decode(text).data.notification()
+    except (msgspec.DecodeError, WireError):
+        return None
+
+
+def _check_size(text: str | bytes, max_bytes: int) -> None:
     if isinstance(text, str):
         # isascii() is a flag read: most frames need no encoding to be measured.
         size = len(text) if text.isascii() else len(text.encode("utf-8", "surrogatepass"))
@@ -98,6 +119,9 @@ def _load_object(text: str | bytes, max_bytes: int) -> dict[str, Any]:
         size = len(text)
     if size > max_bytes:
         raise WireError(f"frame of {size} bytes is over the {max_bytes}-byte limit")
+
+
+def _load_object(text: str | bytes) -> dict[str, Any]:
     try:
         data = json.loads(text)
     except (ValueError, RecursionError):
@@ -112,7 +136,10 @@ def _load_object(text: str | bytes, max_bytes: int) -> dict[str, Any]:
 
 def parse_server_frame(text: str | bytes, max_bytes: int = DEFAULT_MAX_FRAME_BYTES) -> ServerFrame:
     """Parse one server → client frame; raise WireError if it breaks the contract."""
-    data = _load_object(text, max_bytes)
+    _check_size(text, max_bytes)
+    if (notification := _well_formed_notification(text)) is not None:
+        return NotificationFrame(notification)
+    data = _load_object(text)
     kind = data["type"]
     if kind == "notification":
         return NotificationFrame(Notification.from_dict(data.get("data")))
@@ -143,7 +170,8 @@ def parse_server_frame(text: str | bytes, max_bytes: int = DEFAULT_MAX_FRAME_BYT
 
 def parse_client_frame(text: str | bytes, max_bytes: int = DEFAULT_MAX_FRAME_BYTES) -> ClientFrame:
     """Parse one client → server frame (used by the demo server)."""
-    data = _load_object(text, max_bytes)
+    _check_size(text, max_bytes)
+    data = _load_object(text)
     kind = data["type"]
     if kind == "mark_as_read":
         raw = data.get("notification_id")
