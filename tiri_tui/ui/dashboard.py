@@ -174,10 +174,8 @@ class DashboardScreen(Screen[None]):
     def login_form_open(self, is_open: bool) -> None:
         """The app opened the login form, or it was closed without a login:
         then say how to open it again (the key in force)."""
-        self.painter.login_open = is_open
+        self.painter.login_form_open(is_open)
         controller = self.controller
-        if controller is not None and self.is_mounted:
-            self.painter.show_state(controller)
         if is_open or not self.is_mounted:
             return
         again = self.key(KeyId.LOG_IN)

@@ -100,11 +100,18 @@ class Painter:
         #: Why the server is out of reach (its last failure), while it is.
         self._offline_why = ""
         #: The app's login form is open over the screen.
-        self.login_open = False
+        self._login_open = False
 
     def new_controller(self) -> None:
         """Another controller is shown: a session of its own (ask for its login once)."""
-        self._asked_login = self.login_open = False
+        self._asked_login = self._login_open = False
+
+    def login_form_open(self, is_open: bool) -> None:
+        """The app opened the login form, or it was closed (the indicator's hint follows)."""
+        self._login_open = is_open
+        controller = self._controller()
+        if controller is not None and self._screen.is_mounted:
+            self.show_state(controller)
 
     # -- told -------------------------------------------------------------------------------
     def on_event(self, event: ControllerEvent) -> None:
@@ -217,7 +224,7 @@ class Painter:
         hint = f"{self._key(KeyId.RECONNECT)} retries"
         if controller.needs_login:
             # Not while the form is open: that key would type into it.
-            hint = "" if self.login_open else f"{self._key(KeyId.LOG_IN)} logs in"
+            hint = "" if self._login_open else f"{self._key(KeyId.LOG_IN)} logs in"
         self._screen.query_one(ConnectionIndicator).show(
             controller.state, reason, controller.retry_in, hint=hint
         )
