@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import collections
-import dataclasses
 
 import msgspec
 import pytest
@@ -227,8 +226,8 @@ async def test_five_second_tokens_closed_at_each_expiry_never_end_the_session(tm
     async with DemoServer(access_lifetime=5, seed_count=25) as server:
         server.faults.close_on_token_expiry = True
         # The production rule for "stable" (10 s): longer than a token lives.
-        realtime = dataclasses.replace(
-            FAST_REALTIME, policy=dataclasses.replace(FAST_REALTIME.policy, stable_after=10.0)
+        realtime = msgspec.structs.replace(
+            FAST_REALTIME, policy=msgspec.structs.replace(FAST_REALTIME.policy, stable_after=10.0)
         )
         client = make_client(server, tmp_path, realtime=realtime)
         await client.auth.login(DEMO_EMAIL, DEMO_PASSWORD)
@@ -476,7 +475,7 @@ async def test_a_quiet_account_on_a_late_subscribing_server_is_filled_after_the_
 async def test_a_gap_larger_than_the_eager_pages_is_walked_to_its_end(server, home):
     """A notification sent while you were away is shown, however long you were away."""
     client = make_client(
-        server, home, controller=dataclasses.replace(FAST_CONTROLLER, gap_fill_max_pages=2)
+        server, home, controller=msgspec.structs.replace(FAST_CONTROLLER, gap_fill_max_pages=2)
     )
     await client.auth.login(DEMO_EMAIL, DEMO_PASSWORD)
     ctl = client.open_controller()
@@ -503,7 +502,7 @@ async def test_a_session_that_ends_while_sending_a_mark_asks_for_a_login(
     await wait_for(lambda: controller.in_sync, what="no walk left to notice it")
     session = client.auth.session
     server.state.revoke(session.refresh)
-    await client.auth._set(dataclasses.replace(session, access="not-a-token"))
+    await client.auth._set(msgspec.structs.replace(session, access="not-a-token"))
     target = next(n for n in controller.inbox if not n.is_read)
     controller.mark_read(target.id)
     await wait_for(lambda: controller.needs_login, what="the session to end")

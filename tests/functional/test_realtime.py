@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import logging
 import socket
 import time
 
+import msgspec
 import pytest
 
 from tests.support.clients import FAST_REALTIME
@@ -303,7 +303,7 @@ async def test_unreachable_network_is_reported_distinctly_and_fast(monkeypatch, 
 
     monkeypatch.setattr(asyncio, "open_connection", fake_open_connection)
     recorder = Recorder()
-    settings = dataclasses.replace(FAST_REALTIME, precheck_timeout=0.2)
+    settings = msgspec.structs.replace(FAST_REALTIME, precheck_timeout=0.2)
     worker = RealtimeWorker(
         "ws://tiri.example:80/ws/notifications/", "http://tiri.example", token, recorder, settings
     )
@@ -353,7 +353,7 @@ async def test_no_leaked_tasks_or_sockets_after_100_cycles(server, client):
 async def test_clock_jump_wakes_a_sleeping_backoff(server, client):
     recorder = Recorder()
     wall_offset = [0.0]
-    settings = dataclasses.replace(
+    settings = msgspec.structs.replace(
         FAST_REALTIME,
         watchdog_interval=0.02,
         clock_jump_threshold=5,

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import collections
-import dataclasses
+
+import msgspec
 
 from tests.support.clients import FAST_CONTROLLER, make_client
 from tests.support.waiting import wait_for
@@ -18,7 +19,7 @@ from tiri_tui.sync.rules import Filters
 
 async def started(server: DemoServer, home, **controller):  # type: ignore[no-untyped-def]
     client = make_client(
-        server, home, controller=dataclasses.replace(FAST_CONTROLLER, **controller)
+        server, home, controller=msgspec.structs.replace(FAST_CONTROLLER, **controller)
     )
     await client.auth.login(DEMO_EMAIL, DEMO_PASSWORD)
     ctl = client.open_controller()

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import asyncio
 import collections
-import dataclasses
 import threading
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
+import msgspec
 from aiohttp import web
 
 from tests.support.clients import FAST_CONTROLLER, make_client
@@ -75,7 +75,7 @@ async def test_work_started_while_retiring_never_runs_and_queued_marks_go_once(t
     client = make_client(
         server,
         tmp_path / "home",
-        controller=dataclasses.replace(FAST_CONTROLLER, cache_save_interval=0.001),
+        controller=msgspec.structs.replace(FAST_CONTROLLER, cache_save_interval=0.001),
     )
     try:
         await client.auth.login(DEMO_EMAIL, DEMO_PASSWORD)

@@ -768,3 +768,26 @@ async def test_a_cache_of_rows_is_settled_when_shown_and_again_once_loaded():
         await pilot.pause()
         await pilot.pause()
     assert told == [(30, False), (31, True)]
+
+
+async def test_the_first_frame_of_the_list_shows_the_rows_already_held(monkeypatch):
+    """Rows held before the screen mounts are in its first frame: a blank list a
+    frame before them cost start-up a whole frame (and the network's imports,
+    begun after that first refresh, competed with the second)."""
+    controller = offline_controller()
+    take_rows(controller, sample(5))
+    first_frame: list[str] = []
+    drawn = NotificationList.render_line
+
+    def recording(self: NotificationList, y: int):  # type: ignore[no-untyped-def]
+        strip = drawn(self, y)
+        if y == 0 and not first_frame:
+            first_frame.append(strip.text.strip())
+        return strip
+
+    monkeypatch.setattr(NotificationList, "render_line", recording)
+    app = TiriApp(controller=controller, bell=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(lambda: first_frame, what="the list's first frame")
+        await pilot.pause()
+    assert first_frame[0], "the list's first frame was blank"

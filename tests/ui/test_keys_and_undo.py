@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import dataclasses
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
@@ -145,7 +144,7 @@ async def test_against_a_server_an_undone_delete_and_mark_never_reach_it_and_z_u
     server, home
 ):
     client = make_client(  # the real undo window: the keys below come well within it
-        server, home, controller=dataclasses.replace(FAST_CONTROLLER, undo_window=UNDO_SECONDS)
+        server, home, controller=msgspec.structs.replace(FAST_CONTROLLER, undo_window=UNDO_SECONDS)
     )
     await client.auth.login(DEMO_EMAIL, DEMO_PASSWORD)
     app = TiriApp(client, bell=False)

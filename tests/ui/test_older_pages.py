@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import dataclasses
-
+import msgspec
 from textual.pilot import Pilot
 
 from tests.support.clients import FAST_REALTIME, make_client
@@ -84,8 +83,10 @@ async def test_g_while_the_server_is_down_says_it_could_not_load(server: DemoSer
     for _ in range(30):
         await server.create_notification()
     # One retry, then none: the outage's state (and its line) settles before G.
-    policy = dataclasses.replace(FAST_REALTIME.policy, max_attempts=1, slow_retry=None)
-    client = make_client(server, home, realtime=dataclasses.replace(FAST_REALTIME, policy=policy))
+    policy = msgspec.structs.replace(FAST_REALTIME.policy, max_attempts=1, slow_retry=None)
+    client = make_client(
+        server, home, realtime=msgspec.structs.replace(FAST_REALTIME, policy=policy)
+    )
     await client.auth.login(DEMO_EMAIL, DEMO_PASSWORD)
     app = TiriApp(client, bell=False)
     async with app.run_test(size=(120, 12)) as pilot:  # short: one page fills the screen

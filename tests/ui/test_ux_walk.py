@@ -4,7 +4,6 @@ focus after the details, the login form's words, the offline reason, cut text.""
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 from collections.abc import AsyncIterator
 
 import msgspec
@@ -43,8 +42,10 @@ async def offline_app(
 async def live(server, home):  # type: ignore[no-untyped-def]
     """The dashboard connected to the embedded server, first page shown; it
     retries for as long as a test lasts (never gives up into ``error``)."""
-    patient = dataclasses.replace(FAST_REALTIME.policy, max_attempts=10_000)
-    tiri = make_client(server, home, realtime=dataclasses.replace(FAST_REALTIME, policy=patient))
+    patient = msgspec.structs.replace(FAST_REALTIME.policy, max_attempts=10_000)
+    tiri = make_client(
+        server, home, realtime=msgspec.structs.replace(FAST_REALTIME, policy=patient)
+    )
     await tiri.auth.login(DEMO_EMAIL, DEMO_PASSWORD)
     app = TiriApp(tiri, bell=False)
     async with app.run_test(size=(120, 32)) as pilot:

@@ -4,7 +4,7 @@ A subcommand is a module of this package with a ``COMMAND``: its name, its
 help, the arguments it adds to its own parser, whether it needs the settings
 (and logging) resolved, and the function that runs it. The parser and the
 dispatch in :mod:`tiri_tui.commands.cli` are built from the list of them.
-Only the standard library is imported here: ``--help`` and completions stay
+Only the standard library and msgspec are imported here: ``--help`` and completions stay
 fast, and each command imports what it needs when it runs.
 """
 
@@ -18,8 +18,9 @@ import ipaddress
 import signal
 import sys
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
+
+from msgspec import Struct
 
 if TYPE_CHECKING:
     from tiri_tui.client import TiriClient
@@ -39,8 +40,7 @@ class Needs(enum.Enum):
     SESSION = "session"
 
 
-@dataclass(frozen=True)
-class Invocation:
+class Invocation(Struct, frozen=True):
     """One run of a command: its arguments and the settings in force (with
     where each came from), resolved when the command needs them."""
 
@@ -58,8 +58,7 @@ class Invocation:
         return self.resolved[1]
 
 
-@dataclass(frozen=True)
-class Command:
+class Command(Struct, frozen=True):
     """A subcommand: ``arguments`` adds its own options to its parser."""
 
     name: str

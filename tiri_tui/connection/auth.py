@@ -18,9 +18,11 @@ import stat
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
+
+from msgspec import Struct
+from msgspec.structs import asdict
 
 from tiri_tui.connection.session_lock import SessionLock
 from tiri_tui.wire.errors import (
@@ -45,8 +47,7 @@ LOGOUT_PATH = "/api/auth/logout/"
 REFRESH_MARGIN = 60.0
 
 
-@dataclass(frozen=True, slots=True)
-class Session:
+class Session(Struct, frozen=True):
     """A logged-in session: the two tokens and who they belong to."""
 
     access: str

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import assert_never
 
 from msgspec import Struct
@@ -61,8 +60,7 @@ class StateCode(enum.Enum):
         return self in (StateCode.SESSION_EXPIRED, StateCode.LOGIN_AGAIN)
 
 
-@dataclass(frozen=True, slots=True)
-class PolicySettings:
+class PolicySettings(Struct, frozen=True):
     """The numbers of the reconnect rules (seconds)."""
 
     base_delay: float = 1.0
@@ -82,8 +80,7 @@ class PolicySettings:
     expiry_slack: float = 5.0
 
 
-@dataclass(frozen=True, slots=True)
-class TokenLife:
+class TokenLife(Struct, frozen=True):
     """When an access token was issued and expires, on the policy's clock."""
 
     issued_at: float | None

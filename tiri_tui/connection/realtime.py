@@ -15,11 +15,10 @@ import socket
 import ssl
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol, assert_never
 from urllib.parse import quote, urlsplit
 
-from msgspec import Struct
+from msgspec import Struct, field
 
 from tiri_tui import __version__
 from tiri_tui.connection.pacing import let_others_run
@@ -95,8 +94,7 @@ TokenClaims = Callable[[str], tuple[float | None, float | None]]
 TokenCheck = Callable[[str], Awaitable[bool]]
 
 
-@dataclass(frozen=True, slots=True)
-class RealtimeSettings:
+class RealtimeSettings(Struct, frozen=True):
     """Knobs of the worker; defaults suit a real deployment."""
 
     handshake_timeout: float = 10.0

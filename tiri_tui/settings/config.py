@@ -18,7 +18,6 @@ import hashlib
 import ipaddress
 import os
 import re
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,6 +42,8 @@ from tiri_tui.wire.errors import TiriError
 from tiri_tui.wire.toml_lines import header_lines, key_line, place
 
 if TYPE_CHECKING:
+    import tomllib
+
     from tiri_tui.attention.rules import AttentionRules
     from tiri_tui.settings.customisation import Customisation
 
@@ -323,6 +324,8 @@ def resolve_settings(
     data: dict[str, Any] = {}
     text = ""
     if path.exists():
+        import tomllib  # read only when there is a file: most starts have none
+
         try:
             text = path.read_text("utf-8")
             data = tomllib.loads(text)

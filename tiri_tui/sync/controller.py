@@ -17,9 +17,10 @@ import contextlib
 import logging
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import TypeVar
+
+from msgspec import Struct
 
 from tiri_tui.connection.api import TiriApi
 from tiri_tui.connection.policy import ConnectionState, StateCode
@@ -95,8 +96,7 @@ SEND_GRACE = 3.0
 CANCEL_ROUNDS = 5
 
 
-@dataclass(slots=True)
-class Undone:
+class Undone(Struct):
     """What an undo did: taken back before it left, answered by the opposite
     mark, or too late (a delete the server has)."""
 

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from msgspec import Struct
 
 
-@dataclass
-class Counters:
+class Counters(Struct):
     """Connection metrics for the status line."""
 
     reconnects: int = 0
@@ -25,8 +24,7 @@ class Counters:
 UNDO_SECONDS = 5.0
 
 
-@dataclass(frozen=True)
-class ControllerSettings:
+class ControllerSettings(Struct, frozen=True):
     """Timings of the controller (seconds)."""
 
     fallback_interval: float = 30.0

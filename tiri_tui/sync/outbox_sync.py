@@ -14,9 +14,10 @@ import logging
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Coroutine
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, assert_never
+
+from msgspec import Struct, field
 
 from tiri_tui.connection.api import RATE_LIMIT_PAUSE, TiriApi
 from tiri_tui.sync.intents import IntentAction
@@ -39,8 +40,7 @@ RETRY_MAX = 30.0
 MARKS = frozenset({IntentAction.MARK_READ, IntentAction.MARK_UNREAD})
 
 
-@dataclass(eq=False)
-class Intent:
+class Intent(Struct, eq=False):
     """One intent not yet acknowledged by the server; ``seq`` once it is on disk."""
 
     action: IntentAction

@@ -8,17 +8,17 @@ from __future__ import annotations
 
 import math
 from collections import OrderedDict
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
+
+from msgspec import Struct, field
 
 from tiri_tui.connection.policy import ConnectionState, StateCode
 from tiri_tui.sync.inbox import Inbox
 from tiri_tui.sync.rules import Coverage, Filters
 
 
-@dataclass(slots=True)
-class Connection:
+class Connection(Struct):
     """The connection as the faces see it (the worker's policy decides it)."""
 
     state: ConnectionState = ConnectionState.DISCONNECTED
@@ -27,8 +27,7 @@ class Connection:
     retry_in: float | None = None
 
 
-@dataclass(slots=True)
-class Paging:
+class Paging(Struct):
     """The chain of older pages of the list shown: page 1, then each ``next``."""
 
     #: Which chain this is: a page of an older chain continues nothing here.

@@ -37,7 +37,6 @@ from tiri_tui.ui.keymap import (
     shown,
 )
 from tiri_tui.ui.painter import LoginNeeded
-from tiri_tui.ui.screens import HelpScreen, LoginRequested, LoginScreen
 from tiri_tui.ui.user_actions import UserActions
 from tiri_tui.wire.errors import TiriError
 from tiri_tui.wire.text import one_line
@@ -48,6 +47,7 @@ if TYPE_CHECKING:
     from tiri_tui.attention.rules import AttentionRules
     from tiri_tui.client import TiriClient
     from tiri_tui.settings.customisation import Customisation
+    from tiri_tui.ui.screens import LoginRequested
 
 
 class TiriApp(App[None]):
@@ -215,6 +215,8 @@ class TiriApp(App[None]):
     # -- login --------------------------------------------------------------------------
     @on(LoginNeeded)
     def _ask_to_log_in(self) -> None:
+        from tiri_tui.ui.screens import LoginScreen  # the modal screens load when first used
+
         if self.client is None or isinstance(self.screen, LoginScreen):
             return
         controller = self.controller
@@ -234,12 +236,14 @@ class TiriApp(App[None]):
         # Called only when the form is closed without a login (a login pops it).
         self.push_screen(form, lambda _: self.dashboard.login_form_open(False))
 
-    @on(LoginRequested)
-    def _login(self, message: LoginRequested) -> None:
+    def on_login_requested(self, message: LoginRequested) -> None:
+        """The login form was submitted (a handler by name: the form's module loads with it)."""
         self._do_login(message.email, message.password)
 
     @work(exclusive=True, group="login")
     async def _do_login(self, email: str, password: str) -> None:
+        from tiri_tui.ui.screens import LoginScreen
+
         assert self.client is not None
         try:
             await self.client.auth.login(email, password)
@@ -253,6 +257,8 @@ class TiriApp(App[None]):
 
     # -- help and commands -------------------------------------------------------------------
     def action_help(self) -> None:
+        from tiri_tui.ui.screens import HelpScreen
+
         attention = self.dashboard.alerting.attention
         alerts = [describe_mode(self.alert_mode, os.environ), *attention.rules.describe()]
         commands = [(c.key, c.name) for c in self.user_actions.commands]

@@ -139,6 +139,9 @@ class DashboardScreen(Screen[None]):
         self.alerting.start(self.set_timer)
         if self.controller is not None:
             self._follow(self.controller)
+            # Now, not queued: rows held before the mount (the cache's, at
+            # start-up) are in the first frame instead of a blank list.
+            self.painter.paint()
 
     def on_unmount(self) -> None:
         self.unbind()

@@ -17,7 +17,6 @@ from textual.screen import Screen
 
 from tiri_tui.sync.controller import NotificationController
 from tiri_tui.sync.rules import Filters
-from tiri_tui.ui.screens import ALL_TYPES, SearchScreen, TypePickerScreen
 from tiri_tui.wire.models import KNOWN_TYPES, PRIORITIES
 
 if TYPE_CHECKING:
@@ -60,6 +59,8 @@ class FilterMenu:
         self.refilter(lambda f: replace(f, unread_only=not f.unread_only))
 
     def search(self) -> None:
+        from tiri_tui.ui.screens import SearchScreen  # modal screens load when first used
+
         controller = self._controller()
         if controller is None:
             return
@@ -71,6 +72,8 @@ class FilterMenu:
         self._screen.app.push_screen(SearchScreen(controller.filters.search), searched)
 
     def pick_type(self) -> None:
+        from tiri_tui.ui.screens import ALL_TYPES, TypePickerScreen
+
         controller = self._controller()
         if controller is None:
             return
@@ -87,6 +90,8 @@ class FilterMenu:
         self._screen.app.push_screen(TypePickerScreen(types, current), picked)
 
     def pick_priority(self) -> None:
+        from tiri_tui.ui.screens import ALL_TYPES, TypePickerScreen
+
         controller = self._controller()
         if controller is None:
             return

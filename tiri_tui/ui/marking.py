@@ -12,7 +12,6 @@ from textual.screen import Screen
 from tiri_tui.sync.controller import Intent, NotificationController, Undone
 from tiri_tui.ui.keymap import KeyId
 from tiri_tui.ui.notification_list import NotificationList
-from tiri_tui.ui.screens import ConfirmScreen
 from tiri_tui.wire.models import Notification
 
 #: At most this many rows are marked at once: each is one request (``*`` on a
@@ -152,5 +151,7 @@ class MarkedRows:
 
         if rows:
             question = f"Delete {len(rows):,} marked notifications?"
+            from tiri_tui.ui.screens import ConfirmScreen  # modal screens load when first used
+
             self._screen.app.push_screen(ConfirmScreen(question), answered)
         return True

@@ -20,7 +20,6 @@ from tiri_tui.sync.controller import Intent, NotificationController
 from tiri_tui.ui.keymap import KeyId
 from tiri_tui.ui.marking import describe_undone
 from tiri_tui.ui.row import relative_age
-from tiri_tui.ui.screens import ConfirmScreen
 from tiri_tui.ui.widgets import MessageLine
 from tiri_tui.ui.wording import clipboard_text
 from tiri_tui.wire.models import Notification
@@ -161,4 +160,6 @@ class RowActions:
         age = relative_age(current.created_at, self._clock())
         when = "just now" if age == "now" else f"{age} ago"
         question = f"Delete “{one_line(current.title, 50)}”{sender}, {when}?"
+        from tiri_tui.ui.screens import ConfirmScreen  # modal screens load when first used
+
         self._screen.app.push_screen(ConfirmScreen(question), answered)

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING
 
-from rich.table import Table
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -17,6 +17,9 @@ from textual.widgets.option_list import Option
 
 from tiri_tui.ui.keymap import fill_keys, help_rows
 from tiri_tui.wire.text import one_line
+
+if TYPE_CHECKING:
+    from rich.table import Table
 
 #: The row's marks, for the help screen's legend.
 LEGEND = (
@@ -75,6 +78,8 @@ def _two_columns(rows: Iterable[tuple[str, str, str]]) -> Table:
     """(left, its style, right) rows: the left column as wide as its widest
     cell, the right one wrapped within its own column (indented, not back to
     the box's edge)."""
+    from rich.table import Table  # only the help draws a table
+
     table = Table.grid(padding=(0, 2))
     table.add_column(justify="right", no_wrap=True)
     table.add_column(ratio=1, overflow="fold")

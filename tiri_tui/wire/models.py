@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import sys
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -359,8 +358,7 @@ class Notification(Struct, frozen=True, gc=False):
         return (self.created_at.timestamp(), self.id)
 
 
-@dataclass(frozen=True, slots=True)
-class Page:
+class Page(Struct, frozen=True):
     """One DRF page of notifications, with the objects that failed to parse."""
 
     count: int

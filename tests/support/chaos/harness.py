@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import collections
 import contextlib
-import dataclasses
 import gc
 import json
 import os
@@ -22,6 +21,8 @@ import random
 import time
 import tracemalloc
 from pathlib import Path
+
+import msgspec
 
 from tests.support.chaos.proxy import FaultProxy
 from tests.support.chaos.report import (
@@ -74,11 +75,11 @@ ACCESS_LIFETIME = 10
 
 # The suite's fast timings, with quicker heartbeats and a short slow retry:
 # faults come faster here than anywhere else.
-REALTIME = dataclasses.replace(
+REALTIME = msgspec.structs.replace(
     FAST_REALTIME,
     ping_interval=0.4,
     ping_timeout=0.4,
-    policy=dataclasses.replace(FAST_REALTIME.policy, max_delay=0.3, slow_retry=0.5),
+    policy=msgspec.structs.replace(FAST_REALTIME.policy, max_delay=0.3, slow_retry=0.5),
 )
 CONTROLLER = ControllerSettings(
     fallback_interval=0.3,
