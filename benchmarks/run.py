@@ -35,6 +35,8 @@ class Plan:
     #: Bursts (and floor bursts) measured, interleaved: one of each swings 2x here.
     burst_runs: int
     pages: int
+    #: Starts of ours and of the floor, interleaved; the medians are compared
+    #: (on these shared machines one start in five swings 1.5x either way).
     startup_runs: int
     idle_seconds: float
     scaling_seconds: float
@@ -48,7 +50,7 @@ FULL = Plan(
     burst=10_000,
     burst_runs=5,
     pages=300,
-    startup_runs=5,
+    startup_runs=11,
     idle_seconds=60,
     scaling_seconds=5,
     sizes=(0, 1_000, 10_000, 100_000),

@@ -2,6 +2,6 @@
 
 import sys
 
-from tiri_tui.commands.cli import main
+from tiri_tui.commands.entry import main
 
 sys.exit(main())

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import signal
+import sys
 
 import pytest
 
@@ -283,3 +284,29 @@ def test_start_up_imports_no_network_library(tmp_path):
         [sys.executable, "-c", probe, str(tmp_path)], capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "[]", result.stdout
+
+
+def test_the_entry_point_pauses_the_collector_only_until_a_command_that_opens_no_dashboard_runs(
+    capsys, monkeypatch
+):
+    """The script starts with the collector off (start-up builds objects it keeps);
+    every command but the dashboard's runs with it on again, or a `tail` left
+    open for days would never free a cycle."""
+    import gc
+
+    from tiri_tui.commands import entry
+
+    seen: list[bool] = []
+    monkeypatch.setattr(gc, "disable", lambda: seen.append(gc.isenabled()))
+    monkeypatch.setattr(sys, "argv", ["tiri-tui", "serve", "--host", "0.0.0.0"])
+    try:
+        assert entry.main() == 1
+        assert seen == [True], "the entry point did not pause the collector"
+        paused_then_resumed: list[bool] = []
+        monkeypatch.setattr(gc, "enable", lambda: paused_then_resumed.append(True))
+        assert entry.main() == 1
+        assert paused_then_resumed == [True], "serve ran with the collector paused"
+    finally:
+        monkeypatch.undo()
+        gc.enable()
+    assert "--public" in capsys.readouterr().err

@@ -791,3 +791,17 @@ async def test_the_first_frame_of_the_list_shows_the_rows_already_held(monkeypat
         await wait_for(lambda: first_frame, what="the list's first frame")
         await pilot.pause()
     assert first_frame[0], "the list's first frame was blank"
+
+
+async def test_the_app_says_once_when_its_first_frame_is_drawn():
+    """The entry point resumes the collector then (it pauses it while starting)."""
+    controller = offline_controller()
+    take_rows(controller, sample(3))
+    drawn: list[bool] = []
+    app = TiriApp(controller=controller, bell=False, first_frame=lambda: drawn.append(True))
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(lambda: drawn, what="the first frame")
+        await pilot.pause()
+        await pilot.press("j")
+        await pilot.pause()
+    assert drawn == [True]

@@ -68,6 +68,9 @@ class Command(Struct, frozen=True):
     description: str | None = None
     arguments: Callable[[argparse.ArgumentParser], None] = lambda parser: None
     raw_description: bool = False
+    #: Runs the dashboard in this process: the collector, paused by the entry
+    #: point, stays off until the dashboard's first frame (see gc_tuning).
+    opens_dashboard: bool = False
 
 
 def fail(message: str) -> None:

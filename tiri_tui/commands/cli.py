@@ -19,6 +19,7 @@ from tiri_tui.commands import (
     dashboard,
     demo,
     doctor,
+    gc_tuning,
     login,
     logout,
     rules,
@@ -112,6 +113,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         argcomplete.autocomplete(parser)
     args = parser.parse_args(argv)
     command = BY_NAME[args.command or "dashboard"]
+    if not command.opens_dashboard:
+        gc_tuning.resume()
     try:
         if command.needs is Needs.NOTHING:
             return command.run(Invocation(args))

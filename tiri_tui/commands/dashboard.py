@@ -29,6 +29,7 @@ async def run_app(client: TiriClient, settings: Settings, **extra: Any) -> None:
         customisation=settings.customisation,
         alert_mode=pick_mode(settings.desktop_alerts, os.environ),
         rows_settled=gc_tuning.freeze_survivors,
+        first_frame=gc_tuning.resume,
         **extra,
     )
     await app.run_async()
@@ -60,5 +61,9 @@ def _run(invocation: Invocation) -> int:
 
 
 COMMAND = Command(
-    "dashboard", "open the dashboard (the default command)", _run, arguments=_arguments
+    "dashboard",
+    "open the dashboard (the default command)",
+    _run,
+    arguments=_arguments,
+    opens_dashboard=True,
 )

@@ -60,4 +60,5 @@ COMMAND = Command(
     _run,
     needs=Needs.SETTINGS,
     arguments=_arguments,
+    opens_dashboard=True,
 )

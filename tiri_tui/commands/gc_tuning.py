@@ -21,6 +21,17 @@ import gc
 THRESHOLDS = (2_000, 10, 1_000)
 
 
+def pause() -> None:
+    """No collections while the program starts (the entry point calls this first)."""
+    gc.disable()
+
+
+def resume() -> None:
+    """Collections as usual again: at once for a command, after its first
+    frame for the dashboard (harmless when they never stopped)."""
+    gc.enable()
+
+
 def tune() -> None:
     """Collect young objects less often: call before the cache is read (again is harmless)."""
     gc.set_threshold(*THRESHOLDS)

@@ -76,18 +76,20 @@ class TiriApp(App[None]):
         delivery: Delivery | None = None,
         server_label: str | None = None,
         rows_settled: Callable[[], None] | None = None,
+        first_frame: Callable[[], None] | None = None,
     ) -> None:
         """``controller``: one to show as it is (already started, or never).
         ``prepared``: the client's controller, opened early to read its cache
         while Textual starts (else it is opened here). ``rows_settled`` runs
         once the cache's rows are painted and again once the first load is
         (the entry point takes what is alive then out of the garbage
-        collector's scans). ``alert_mode`` (resolved,
+        collector's scans); ``first_frame`` runs once the first frame is drawn. ``alert_mode`` (resolved,
         not ``auto``) raises desktop alerts through ``delivery`` (by default
         the terminal, or the desktop-notifier library); AlertsUnavailable if
         that cannot work here. ``customisation``: the user's keys, commands and
         links (KeymapError at once if a key is unknown or does two things)."""
         super().__init__()
+        self._first_frame = first_frame
         self.client = client
         self.controller = controller
         self.demo_server = demo_server
@@ -163,6 +165,8 @@ class TiriApp(App[None]):
         return self.dashboard
 
     def on_mount(self) -> None:
+        if self._first_frame is not None:
+            self.call_after_refresh(self._first_frame)
         if self.keymap:  # else nothing to change (and no footer rebuilt before the first paint)
             self.set_keymap(self.keymap)
         for index, command in enumerate(self.user_actions.commands):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from rich.text import Text
 from textual import on
@@ -31,7 +31,74 @@ LEGEND = (
 )
 
 
-class HelpScreen(ModalScreen[None]):
+ResultT = TypeVar("ResultT")
+
+
+class Dialog(ModalScreen[ResultT]):
+    """A box over the dashboard. Its looks are here, not in the app's
+    stylesheet: they are parsed when the first dialog opens, not at start-up."""
+
+    DEFAULT_CSS = """
+    Dialog {
+        align: center middle;
+    }
+
+    .dialog {
+        width: 64;
+        height: auto;
+        max-height: 90%;
+        padding: 1 2;
+        border: thick $primary;
+        background: $surface;
+    }
+
+    .dialog-title {
+        text-style: bold;
+        margin-bottom: 1;
+    }
+
+    .dialog-hint {
+        color: $text-muted;
+        margin-top: 1;
+    }
+
+    .dialog-buttons {
+        height: auto;
+        margin-top: 1;
+    }
+
+    /* The whole form fits 24 rows, with the reason it opened and its hint. */
+    #login-box {
+        padding: 0 2;
+    }
+
+    #login-why {
+        margin-bottom: 1;
+    }
+
+    #login-error {
+        height: auto;
+    }
+
+    #type-options {
+        height: auto;
+        max-height: 20;
+    }
+
+    /* The keys' descriptions read best on one line: as wide as the terminal allows. */
+    #help-box {
+        width: 96%;
+        max-width: 130;
+        height: 90%;
+    }
+
+    #help-scroll {
+        height: 1fr;
+    }
+    """
+
+
+class HelpScreen(Dialog[None]):
     """Every key, in one table."""
 
     BINDINGS = [Binding("escape,q,question_mark", "close", "Close")]
@@ -88,7 +155,7 @@ def _two_columns(rows: Iterable[tuple[str, str, str]]) -> Table:
     return table
 
 
-class ConfirmScreen(ModalScreen[bool]):
+class ConfirmScreen(Dialog[bool]):
     """A yes/no question (y/n keys)."""
 
     BINDINGS = [
@@ -109,7 +176,7 @@ class ConfirmScreen(ModalScreen[bool]):
         self.dismiss(yes)
 
 
-class SearchScreen(ModalScreen[str | None]):
+class SearchScreen(Dialog[str | None]):
     """Ask for a search term (empty clears the search)."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
@@ -134,7 +201,7 @@ class SearchScreen(ModalScreen[str | None]):
 ALL_TYPES = "__all__"
 
 
-class TypePickerScreen(ModalScreen[str | None]):
+class TypePickerScreen(Dialog[str | None]):
     """Pick a notification type (or a priority) to filter by, or all."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
@@ -185,7 +252,7 @@ class LoginRequested(Message):
         self.password = password
 
 
-class LoginScreen(ModalScreen[None]):
+class LoginScreen(Dialog[None]):
     """E-mail and password; the app calls :meth:`failed` to show the server's answer.
 
     esc closes it: what is cached stays browsable, and ``reopen_key`` opens it again.
