@@ -18,7 +18,10 @@ FAST_REALTIME = RealtimeSettings(
     ping_timeout=0.5,
     app_ping_interval=None,
     watchdog_interval=0,
-    policy=PolicySettings(base_delay=0.05, max_delay=0.2, max_attempts=10, stable_after=1.0),
+    # Ten attempts at these delays last about a second: a test that stops the
+    # server and does work before starting it again would see the worker give
+    # up on a loaded machine. Tests of giving up set their own count.
+    policy=PolicySettings(base_delay=0.05, max_delay=0.2, max_attempts=300, stable_after=1.0),
 )
 FAST_CONTROLLER = ControllerSettings(
     fallback_interval=0.2,
