@@ -23,7 +23,6 @@ from typing import TypeVar
 from msgspec import Struct
 
 from tiri_tui.connection.api import TiriApi
-from tiri_tui.connection.policy import ConnectionState, StateCode
 from tiri_tui.connection.realtime import (
     FrameDropped,
     FrameReceived,
@@ -34,10 +33,10 @@ from tiri_tui.connection.realtime import (
 from tiri_tui.sync.background import Background
 from tiri_tui.sync.bulk import Bulk
 from tiri_tui.sync.cache_writer import CacheWriter
+from tiri_tui.sync.controller_reads import ControllerReads
 from tiri_tui.sync.controller_settings import UNDO_SECONDS, ControllerSettings, Counters
-from tiri_tui.sync.core import apply, can_undo_all_read
+from tiri_tui.sync.core import apply
 from tiri_tui.sync.events import TOLD, ActionQueued, ControllerEvent, ServerError
-from tiri_tui.sync.inbox import Inbox
 from tiri_tui.sync.intents import IntentAction
 from tiri_tui.sync.messages import (
     AllReadConfirmed,
@@ -70,7 +69,7 @@ from tiri_tui.sync.messages import (
 from tiri_tui.sync.outbox_sync import Intent, OutboxSync
 from tiri_tui.sync.rest_sync import RestSync
 from tiri_tui.sync.rules import Filters
-from tiri_tui.sync.state import SyncState, SyncView
+from tiri_tui.sync.state import SyncState
 from tiri_tui.sync.store import NotificationCache, Outbox
 from tiri_tui.wire.errors import TiriError
 from tiri_tui.wire.models import Notification
@@ -105,7 +104,7 @@ class Undone(Struct):
     too_late: int = 0
 
 
-class NotificationController:
+class NotificationController(ControllerReads):
     """Holds the sync core's state, applies events, carries out effects."""
 
     def __init__(
@@ -155,109 +154,6 @@ class NotificationController:
                 cache, self._state, self.dispatch, self._background.store_thread, self.run_io
             )
         )
-
-    # -- what observers read -----------------------------------------------------------------
-    @property
-    def view(self) -> SyncView:
-        """The sync core's state, to read (only :meth:`dispatch` changes it)."""
-        return self._state
-
-    @property
-    def inbox(self) -> Inbox:
-        """The rows shown: every row held, or those the filters let through."""
-        return self._state.shown
-
-    @property
-    def held(self) -> Inbox:
-        """Every row held, whatever the filters show."""
-        return self._state.held
-
-    @property
-    def filters(self) -> Filters:
-        """The server-side filters of the list."""
-        return self._state.filters
-
-    @property
-    def unread_count(self) -> int | None:
-        """The authoritative unread count (as adjusted for intents not yet sent)."""
-        return self._state.unread
-
-    @property
-    def state(self) -> ConnectionState:
-        return self._state.connection.state
-
-    @property
-    def code(self) -> StateCode:
-        return self._state.connection.code
-
-    @property
-    def reason(self) -> str:
-        return self._state.connection.reason
-
-    @property
-    def retry_in(self) -> float | None:
-        return self._state.connection.retry_in
-
-    @property
-    def session_expired(self) -> bool:
-        return self._state.session_expired
-
-    @property
-    def cached(self) -> bool:
-        """What is shown comes from the cache, not yet confirmed by the server."""
-        writer = self.cache_writer
-        return writer is not None and writer.shown_from_cache and not self._state.confirmed
-
-    @property
-    def has_more(self) -> bool:
-        """The server has older notifications than those loaded."""
-        return self._state.paging.has_more
-
-    @property
-    def load_more_failure(self) -> str | None:
-        """Why the last fetch of older notifications failed (None: it did not)."""
-        return self._state.paging.failure
-
-    @property
-    def confirmed(self) -> bool:
-        """The server has answered for this list at least once."""
-        return self._state.confirmed
-
-    @property
-    def filtered_here(self) -> bool:
-        """The filters apply to what was held; the server has not answered yet."""
-        return self._state.filters.active and not self._state.filters_answered
-
-    @property
-    def loaded(self) -> asyncio.Event:
-        """Set once the first page is in (or the first load failed)."""
-        return self.rest.loaded
-
-    @property
-    def current(self) -> bool:
-        """What is shown is the server's now: the socket is up, or REST has
-        answered since it went down (a status bar's count is not stale then)."""
-        return self.state is ConnectionState.CONNECTED or self._state.answered_since_down
-
-    @property
-    def in_sync(self) -> bool:
-        """Connected, and a completed fill proved nothing is missing since."""
-        return not self._state.gap_open
-
-    @property
-    def closing(self) -> bool:
-        """:meth:`aclose` has begun: nothing new starts here, no intent is taken
-        (what was queued is on disk for the controller that comes next)."""
-        return self._closed
-
-    @property
-    def needs_login(self) -> bool:
-        """Only a new login can bring this session back."""
-        return self.session_expired or self.code.needs_login
-
-    def can_undo_mark_all_read(self) -> bool:
-        """Whether :meth:`undo_mark_all_read` would restore the last one."""
-        return can_undo_all_read(self._state)
 
     # -- observation -----------------------------------------------------------------------
     def subscribe(self, observer: Callable[[ControllerEvent], None]) -> Callable[[], None]:
