@@ -100,7 +100,8 @@ class PaintWatch:
 
 
 def dashboard_app(*args: Any, **kwargs: Any) -> Any:
-    """The dashboard app as the entry point builds it (GC tuned, loads frozen),
+    """The dashboard app as the entry point builds it (GC tuned and paused until
+    its first frame, loads frozen),
     with two saved views on (their tabs count over the server as they would)."""
     from tiri_tui.commands import gc_tuning
     from tiri_tui.settings.customisation import Customisation, SavedView
@@ -117,6 +118,9 @@ def dashboard_app(*args: Any, **kwargs: Any) -> Any:
         ),
     )
     gc_tuning.tune()
+    # As the entry point: no collections from here until the first frame is drawn.
+    gc_tuning.pause()
+    kwargs.setdefault("first_frame", gc_tuning.resume)
     settled = asyncio.Event()
 
     def rows_settled() -> None:
