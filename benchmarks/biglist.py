@@ -84,8 +84,8 @@ async def page_downs(
 async def measure_ours(count: int, pages: int) -> dict:
     # Imported before the clock starts, as the floor's app is: the app, and what
     # the harness builds it from (the saved views it turns on).
-    import tiri_tui.settings.customisation  # noqa: F401
-    import tiri_tui.sync.rules  # noqa: F401
+    import tiri_tui.settings.customisation
+    import tiri_tui.sync.rules
     import tiri_tui.ui.app  # noqa: F401
     from benchmarks.common import dashboard_app
     from tests.support.fakes import offline_controller
