@@ -164,3 +164,12 @@ def test_with_read_changes_only_the_read_state():
         if f.name not in {"is_read", "read_at"}:
             assert getattr(read, f.name) == getattr(n, f.name), f.name
     assert read.with_read(False) == msgspec.structs.replace(n, is_read=False, read_at=None)
+
+
+def test_extra_data_is_kept_as_standard_json_text():
+    """What a non-standard server's JSON alone can carry (NaN, infinity) is kept
+    as null: the kept text is JSON any reader takes, and a frame's copy and a
+    page's copy of one notification stay equal."""
+    n = Notification.from_dict({**VALID, "extra_data": {"x": float("nan"), "y": 1e16, "z": "é"}})
+    assert n.extra_json == '{"x":null,"y":1e16,"z":"é"}'
+    assert n.extra_data == {"x": None, "y": 1e16, "z": "é"}

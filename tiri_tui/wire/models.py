@@ -12,6 +12,7 @@ import sys
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import msgspec
 from msgspec import Struct, field
 
 #: The priorities the protocol names, lowest first.
@@ -193,12 +194,16 @@ class WellFormed(Struct, forbid_unknown_fields=True):
         )
 
 
-_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False)
+#: msgspec's encoder: a tenth of the time of the standard one, which was a
+#: twentieth of a burst's. Both paths (a frame's, a page's) keep text from this
+#: one, so the same notification read either way is equal. A NaN or infinity
+#: (only a non-standard server's JSON can carry one) is kept as null.
+_ENCODER = msgspec.json.Encoder()
 
 
 def encode_extra(extra_data: dict[str, Any]) -> str:
     """``extra_data`` as the compact JSON text a Notification keeps."""
-    return _ENCODER.encode(extra_data)
+    return _ENCODER.encode(extra_data).decode()
 
 
 def _encode_optional(extra_data: dict[str, Any] | None) -> str | None:
