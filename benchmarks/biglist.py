@@ -81,7 +81,7 @@ async def page_downs(
     return times
 
 
-async def measure_ours(count: int, pages: int) -> dict:
+async def measure_ours(count: int, pages: int, first_paint_only: bool = False) -> dict:
     # Imported before the clock starts, as the floor's app is: the app, and what
     # the harness builds it from (the saved views it turns on).
     import tiri_tui.settings.customisation
@@ -105,6 +105,8 @@ async def measure_ours(count: int, pages: int) -> dict:
         await asyncio.wait_for(painted.wait(), 60)
         restore()
         first_paint = stamp["t"] - t0
+        if first_paint_only:
+            return {"variant": "ours", "count": count, "first_paint_s": first_paint}
         view = app.query_one(NotificationList)
 
         def row_id(line: int) -> str | None:
@@ -143,7 +145,7 @@ async def measure_ours(count: int, pages: int) -> dict:
     }
 
 
-async def measure_floor(count: int, pages: int) -> dict:
+async def measure_floor(count: int, pages: int, first_paint_only: bool = False) -> dict:
     from benchmarks.floor_list import FloorApp, MinimalList
 
     started = time.perf_counter()
@@ -160,6 +162,8 @@ async def measure_floor(count: int, pages: int) -> dict:
         await asyncio.wait_for(painted.wait(), 60)
         restore()
         first_paint = stamp["t"] - t0
+        if first_paint_only:
+            return {"variant": "floor", "count": count, "first_paint_s": first_paint}
         view = app.query_one(MinimalList)
         watch = PaintWatch(view, lambda i: view.rows[i] if i < len(view.rows) else None)
         async with StallProbe() as probe:
@@ -191,9 +195,12 @@ def main() -> None:
     parser.add_argument("variant", choices=["ours", "floor"])
     parser.add_argument("count", type=int)
     parser.add_argument("--pages", type=int, default=200)
+    parser.add_argument(
+        "--first-paint-only", action="store_true", help="stop at the first paint (a sample of it)"
+    )
     args = parser.parse_args()
     measure = measure_ours if args.variant == "ours" else measure_floor
-    print(json.dumps(asyncio.run(measure(args.count, args.pages))))
+    print(json.dumps(asyncio.run(measure(args.count, args.pages, args.first_paint_only))))
 
 
 if __name__ == "__main__":
