@@ -424,6 +424,30 @@ async def test_a_pending_delete_of_an_unread_one_keeps_the_badge_down(server, co
     assert controller.unread_count == before - 1
 
 
+async def test_a_count_over_the_socket_keeps_a_pending_delete_of_an_unread_one(
+    server, controller, client
+):
+    """The server's count, pushed over the socket while the delete waits for it
+    (it was out of reach), must not take the badge back up: the server has not
+    seen the delete. (At start the socket's first count could come just after a
+    quick delete.)"""
+    unread = next(n for n in controller.inbox if not n.is_read)
+
+    async def unreachable(notification_id):  # type: ignore[no-untyped-def]
+        raise ServerUnreachable("cannot reach the server")
+
+    client.api.delete = unreachable
+    before = server_unread(server)
+    await wait_for(lambda: controller.unread_count == before, what="the server's count")
+    controller.delete(unread.id)
+    await server.hub.send_unread_count(server.state, server.user(DEMO_EMAIL))
+    # Frames come in order: once a read one sent after it is in, the count was taken.
+    after = await server.create_notification(title="read elsewhere", is_read=True)
+    await wait_for(lambda: after["id"] in controller.inbox, what="the frame after the count")
+    assert controller.outbox.pending_count == 1
+    assert controller.unread_count == before - 1
+
+
 @pytest.mark.parametrize("mark", ["mark_read", "mark_unread"])
 async def test_a_mark_that_changes_nothing_sends_nothing(server, controller, mark):
     target = next(n for n in controller.inbox if n.is_read == (mark == "mark_read"))

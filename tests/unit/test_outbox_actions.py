@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import sqlite3
 
@@ -9,6 +10,7 @@ from tests.support.clock import FakeClock
 from tests.support.outbox import RecordingApi, Tasks, make_sync
 from tests.support.waiting import wait_for
 from tiri_tui.sync.store import Outbox
+from tiri_tui.wire.errors import ServerUnreachable
 
 
 async def test_an_action_this_version_does_not_know_is_kept_on_disk_never_dropped(tmp_path, caplog):
@@ -40,3 +42,48 @@ async def test_an_action_this_version_does_not_know_is_kept_on_disk_never_droppe
     assert "archive" in caplog.text
     tasks.cancel()
     tasks_for_start.cancel()
+
+
+class HeldApi(RecordingApi):
+    """Marks read only when let go (the call is out meanwhile); refuses deletes
+    as a server out of reach does."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.let_go = asyncio.Event()
+
+    async def mark_read(self, target: str = "") -> None:
+        self.calls.append(("mark_read", target))
+        await self.let_go.wait()
+
+    async def delete(self, target: str = "") -> None:
+        self.calls.append(("delete", target))
+        raise ServerUnreachable("cannot reach the server")
+
+
+async def test_a_count_over_the_socket_already_holds_the_call_that_is_out(tmp_path):
+    """The server pushes its count once it has applied a call, before it answers
+    it: the call that is out is in that count, the ones queued behind it are not.
+    A count over REST may be from before the call: every pending intent counts."""
+    api, clock, tasks = HeldApi(), FakeClock(), Tasks()
+    sync = make_sync(tmp_path / "outbox.sqlite3", api, clock, tasks)
+    sync.submit("mark_read", "n1", was_unread=True)
+    sync.submit("mark_read", "n2", was_unread=True)
+    await wait_for(lambda: api.calls == [("mark_read", "n1")], what="the first call out")
+    assert sync.rebase_count(10) == 8
+    assert sync.rebase_count(10, live=True) == 9
+    api.let_go.set()
+    await wait_for(lambda: sync.pending_count == 0, what="both sent")
+    assert sync.rebase_count(10, live=True) == sync.rebase_count(10) == 10
+    tasks.cancel()
+
+
+async def test_a_call_that_failed_is_not_in_the_socket_count(tmp_path):
+    api, clock, tasks = HeldApi(), FakeClock(), Tasks()
+    sync = make_sync(tmp_path / "outbox.sqlite3", api, clock, tasks)
+    sync.submit("delete", "n1", was_unread=True)
+    await wait_for(lambda: api.calls == [("delete", "n1")], what="the delete tried")
+    await tasks.settle()
+    assert sync.pending_count == 1
+    assert sync.rebase_count(10, live=True) == sync.rebase_count(10) == 9
+    tasks.cancel()

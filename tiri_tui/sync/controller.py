@@ -440,7 +440,8 @@ class NotificationController(ControllerReads):
                 self.counters.last_delivery_latency = latency
             self.dispatch(FrameArrived(n, self.outbox.rebase(n), self.rest.now()))
         elif isinstance(frame, UnreadCountFrame):
-            self.dispatch(CountArrived(frame.unread_count, self.rest.now()))
+            count = self.outbox.rebase_count(frame.unread_count, live=True)
+            self.dispatch(CountArrived(count, self.rest.now()))
         elif isinstance(frame, ErrorFrame):
             self.emit(ServerError(frame.error))
 

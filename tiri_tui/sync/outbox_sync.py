@@ -101,6 +101,8 @@ class OutboxSync:
         self.sent = 0
         #: The intent whose request is on its way (it can no longer be cancelled).
         self._in_flight: Intent | None = None
+        #: The intent whose call is out (the server may have applied it already).
+        self._sending: Intent | None = None
         #: When the flush waiting for a held intent wakes up (None: none waits).
         self._wake_at: float | None = None
         self._sleep = sleep
@@ -251,7 +253,11 @@ class OutboxSync:
         """Send the head of the queue; False when it has to wait (it stays queued)."""
         sent_at = self._wall_clock()
         try:
-            await self._send(entry)
+            self._sending = entry
+            try:
+                await self._send(entry)
+            finally:
+                self._sending = None
         except RateLimited as exc:
             await self._on_disk(self._outbox.attempted, seq)
             self._retry_later(self._api.paused_for() or exc.retry_after or RATE_LIMIT_PAUSE)
@@ -367,11 +373,17 @@ class OutboxSync:
                 n = n.with_read(entry.action is IntentAction.MARK_READ)
         return n
 
-    def rebase_count(self, server_count: int) -> int:
+    def rebase_count(self, server_count: int, *, live: bool = False) -> int:
         """The server's unread count adjusted by the intents it has not seen yet
-        (a pending delete of an unread one counts as one fewer)."""
+        (a pending delete of an unread one counts as one fewer).
+
+        ``live``: the count came over the socket. The server pushes it once it
+        has applied a call, before it answers the call: the intent in flight is
+        then already in it (the next push corrects a count that is not yet)."""
         count = server_count
         for entry in self._pending:
+            if live and entry is self._sending:
+                continue
             match entry.action:
                 case IntentAction.MARK_ALL_READ:
                     count = 0
