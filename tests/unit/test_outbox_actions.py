@@ -7,7 +7,7 @@ import logging
 import sqlite3
 
 from tests.support.clock import FakeClock
-from tests.support.outbox import RecordingApi, Tasks, make_sync
+from tests.support.outbox import RecordingApi, Tasks, make_sync, run_now
 from tests.support.waiting import wait_for
 from tiri_tui.sync.store import Outbox
 from tiri_tui.wire.errors import ServerUnreachable
@@ -86,4 +86,29 @@ async def test_a_call_that_failed_is_not_in_the_socket_count(tmp_path):
     await tasks.settle()
     assert sync.pending_count == 1
     assert sync.rebase_count(10, live=True) == sync.rebase_count(10) == 9
+    tasks.cancel()
+
+
+async def test_an_answered_call_on_its_way_off_the_queue_is_in_the_socket_count(tmp_path):
+    """Between the server's answer and the intent leaving the queue (its delivery
+    is written to disk first) a pushed count already holds it: the last push of
+    a run of marks came in that moment and the badge stayed one short."""
+    api, clock, tasks = RecordingApi(), FakeClock(), Tasks()
+    sync = make_sync(tmp_path / "outbox.sqlite3", api, clock, tasks)
+    writing_done, let_go = asyncio.Event(), asyncio.Event()
+
+    async def run_io(call, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if call == sync._outbox.done:
+            writing_done.set()
+            await let_go.wait()
+        return await run_now(call, *args, **kwargs)
+
+    sync._run_io = run_io
+    sync.submit("mark_read", "n1", was_unread=True)
+    sync.submit("mark_read", "n2", was_unread=True)
+    await wait_for(writing_done.is_set, what="the first answered")
+    assert api.calls == [("mark_read", "n1")] and sync.pending_count == 2
+    assert sync.rebase_count(10, live=True) == 9  # n2 only: the server has applied n1
+    let_go.set()
+    await wait_for(lambda: sync.pending_count == 0, what="both sent")
     tasks.cancel()

@@ -101,7 +101,8 @@ class OutboxSync:
         self.sent = 0
         #: The intent whose request is on its way (it can no longer be cancelled).
         self._in_flight: Intent | None = None
-        #: The intent whose call is out (the server may have applied it already).
+        #: The intent whose call is out or answered and not yet off the queue:
+        #: the server may have applied it already.
         self._sending: Intent | None = None
         #: When the flush waiting for a held intent wakes up (None: none waits).
         self._wake_at: float | None = None
@@ -247,23 +248,24 @@ class OutboxSync:
                     if not await self._attempt(entry, seq):
                         return
                 finally:
-                    self._in_flight = None
+                    self._in_flight = self._sending = None
 
     async def _attempt(self, entry: Intent, seq: int | None) -> bool:
         """Send the head of the queue; False when it has to wait (it stays queued)."""
         sent_at = self._wall_clock()
+        # From the call until the intent leaves the queue, the server may have
+        # applied it (an answer is written to disk before it leaves).
+        self._sending = entry
         try:
-            self._sending = entry
-            try:
-                await self._send(entry)
-            finally:
-                self._sending = None
+            await self._send(entry)
         except RateLimited as exc:
+            self._sending = None
             await self._on_disk(self._outbox.attempted, seq)
             self._retry_later(self._api.paused_for() or exc.retry_after or RATE_LIMIT_PAUSE)
             self._tell(entry, f"the server asked to slow down; {BACK_ONLINE}")
             return False
         except LoginRequired as exc:
+            self._sending = None
             # The REST client's gate told the owner (the session ends); the
             # intent stays queued for the next login.
             await self._on_disk(self._outbox.attempted, seq)
@@ -271,6 +273,7 @@ class OutboxSync:
             return False
         except TiriError as exc:
             if is_transient(exc):
+                self._sending = None
                 await self._on_disk(self._outbox.attempted, seq)
                 self._tell(entry, BACK_ONLINE)
                 self._retry_later(self._retry_delay)
@@ -284,6 +287,7 @@ class OutboxSync:
         if seq is not None:
             self._told.discard(seq)
         self._pending.remove(entry)
+        self._sending = None
         self.sent += 1
         self._retry_delay = RETRY_FIRST
         if entry.action is IntentAction.MARK_ALL_READ:
@@ -378,8 +382,9 @@ class OutboxSync:
         (a pending delete of an unread one counts as one fewer).
 
         ``live``: the count came over the socket. The server pushes it once it
-        has applied a call, before it answers the call: the intent in flight is
-        then already in it (the next push corrects a count that is not yet)."""
+        has applied a call, before it answers the call: the intent whose call
+        is out (or answered, on its way off the queue) is then already in it
+        (the next push corrects a count that is not yet)."""
         count = server_count
         for entry in self._pending:
             if live and entry is self._sending:
