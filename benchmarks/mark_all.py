@@ -24,7 +24,7 @@ async def mark_all_read(count: int) -> dict[str, object]:
 
     from tests.support.fakes import notifications, offline_controller
     from tiri_tui.commands import gc_tuning
-    from tiri_tui.ui.widgets import UnreadBadge
+    from tiri_tui.ui.top_bar import TopBar
 
     gc_tuning.tune()  # before anything is loaded, as the entry point does
     controller = offline_controller()
@@ -32,7 +32,7 @@ async def mark_all_read(count: int) -> dict[str, object]:
     set_unread(controller, controller.inbox.unread())
     shown_zero = asyncio.Event()
     stamp = {"t": 0.0}
-    original = UnreadBadge.render
+    original = TopBar.render
 
     def render(self):  # type: ignore[no-untyped-def]
         visual = original(self)
@@ -41,7 +41,7 @@ async def mark_all_read(count: int) -> dict[str, object]:
             shown_zero.set()
         return visual
 
-    UnreadBadge.render = render  # type: ignore[method-assign]
+    TopBar.render = render  # type: ignore[method-assign]
     app = dashboard_app(controller=controller, bell=False)
     try:
         async with app.run_test(size=SIZE) as pilot:
@@ -62,7 +62,7 @@ async def mark_all_read(count: int) -> dict[str, object]:
             writes = summary_ms(list(controller.outbox.write_times))
             await controller.aclose()
     finally:
-        UnreadBadge.render = original  # type: ignore[method-assign]
+        TopBar.render = original  # type: ignore[method-assign]
     return {
         "badge_s": badge_s,
         "all_rows_s": all_rows_s,

@@ -26,7 +26,8 @@ from tiri_tui.server import DEMO_EMAIL, DEMO_PASSWORD, DemoServer
 from tiri_tui.settings.config import Settings, security_warnings
 from tiri_tui.ui.app import TiriApp
 from tiri_tui.ui.notification_list import NotificationList
-from tiri_tui.ui.widgets import ConnectionIndicator, DetailPane
+from tiri_tui.ui.top_bar import TopBar
+from tiri_tui.ui.widgets import DetailPane
 from tiri_tui.wire.errors import ApiError, ServerUnreachable
 
 HOSTILE = (
@@ -203,7 +204,7 @@ async def test_hostile_text_is_inert_in_the_dashboard(server, client):
         shown = [
             row_line(view, 0).text,
             "\n".join(part.plain for part in app.query_one(DetailPane).content.renderables),
-            str(app.query_one(ConnectionIndicator).content),
+            str(app.query_one(TopBar).render()),
             *[n.message + n.title for n in app._notifications],
         ]
         screen = app.export_screenshot()

@@ -17,7 +17,6 @@ from tests.support.dashboards import (
     list_text,
     offline_dashboard,
     row_line,
-    text_of,
 )
 from tests.support.fakes import NOW, offline_controller, sample
 from tests.support.rendered import visible
@@ -37,7 +36,13 @@ from tiri_tui.ui.screens import (
     SearchScreen,
     TypePickerScreen,
 )
-from tiri_tui.ui.widgets import ConnectionIndicator, DetailPane, MessageLine, UnreadBadge
+from tiri_tui.ui.top_bar import TopBar
+from tiri_tui.ui.widgets import DetailPane, MessageLine
+
+
+def indicator_colour(top: TopBar):  # type: ignore[no-untyped-def]
+    """The background the indicator is drawn on (green, orange, red, grey)."""
+    return next(s.style.bgcolor for s in top.render_line(0) if "●" in s.text and s.style)
 
 
 @pytest.fixture
@@ -62,13 +67,13 @@ def current(app: TiriApp):
 
 async def test_first_screen_shows_list_badge_and_green_indicator(server, dashboard):
     app, _pilot = dashboard
-    await wait_for(lambda: "unread" in text_of(app.query_one(UnreadBadge)))
-    assert (
-        text_of(app.query_one(UnreadBadge)).strip()
-        == f"{server.state.unread_count(server.user())} unread"
-    )
-    indicator = app.query_one(ConnectionIndicator)
-    assert "connected" in text_of(indicator) and indicator.has_class("-connected")
+    top = app.query_one(TopBar)
+    await wait_for(lambda: "…" not in top.badge)
+    assert top.badge.strip() == f"{server.state.unread_count(server.user())} unread"
+    assert top.badge in visible(top)
+    assert "connected" in top.indicator and top.state is ConnectionState.CONNECTED
+    assert top.indicator in visible(top)
+    assert indicator_colour(top) == top.get_component_rich_style("top-bar--connected").bgcolor
     first = server.user().notifications[0]
     # The day's header: the seed's newest is minutes to hours old, so which day
     # it falls on depends on the hour the test runs.
@@ -120,7 +125,7 @@ async def test_m_u_M_change_the_server(server, dashboard):
     await wait_for(lambda: not server.user().by_id[nid]["is_read"])
     await pilot.press("M")
     await wait_for(lambda: server.state.unread_count(server.user()) == 0)
-    await wait_for(lambda: text_of(app.query_one(UnreadBadge)).strip() == "0 unread")
+    await wait_for(lambda: app.query_one(TopBar).badge.strip() == "0 unread")
 
 
 async def test_d_asks_and_deletes_only_on_yes(server, dashboard):
@@ -226,17 +231,19 @@ def test_the_readme_key_table_is_the_generated_one():
 
 async def test_indicator_follows_connect_stop_reconnect_and_error(server, dashboard):
     app, _pilot = dashboard
-    indicator = app.query_one(ConnectionIndicator)
+    top = app.query_one(TopBar)
     await server.stop()
-    await wait_for(lambda: indicator.has_class("-reconnecting"), what="orange")
-    await wait_for(lambda: "retry in" in text_of(indicator) or "reconnecting" in text_of(indicator))
+    await wait_for(lambda: top.state is ConnectionState.RECONNECTING, what="orange")
+    await wait_for(lambda: "retry in" in top.indicator or "reconnecting" in top.indicator)
     await server.start()
-    await wait_for(lambda: indicator.has_class("-connected"), timeout=10, what="green again")
+    await wait_for(lambda: top.state is ConnectionState.CONNECTED, timeout=10, what="green again")
     await server.close_sockets(DEMO_EMAIL, 4003, "forbidden")
-    await wait_for(lambda: indicator.has_class("-error"), what="red")
+    await wait_for(lambda: top.state is ConnectionState.ERROR, what="red")
+    await _pilot.pause()
+    assert indicator_colour(top) == top.get_component_rich_style("top-bar--error").bgcolor
     # The indicator fits beside the title and says which key helps; the message
     # line has the whole reason and the next step.
-    assert "· r retries ·" in text_of(indicator)
+    assert "· r retries ·" in top.indicator
     message = str(app.screen.query_one(MessageLine).render())
     assert "not reconnecting" in message and "press r to try again now" in message
 
@@ -244,7 +251,7 @@ async def test_indicator_follows_connect_stop_reconnect_and_error(server, dashbo
 async def test_badge_follows_unread_count_frames(server, dashboard):
     app, _pilot = dashboard
     await server.send_raw(DEMO_EMAIL, '{"type": "unread_count", "data": {"unread_count": 4321}}')
-    await wait_for(lambda: text_of(app.query_one(UnreadBadge)).strip() == "4,321 unread")
+    await wait_for(lambda: app.query_one(TopBar).badge.strip() == "4,321 unread")
 
 
 async def test_created_notification_appears_with_markup_shown_literally(server, dashboard):
@@ -362,7 +369,7 @@ async def test_an_expired_session_offers_the_login_screen_and_recovers(server, d
     await server.close_sockets(DEMO_EMAIL, 4001)
     await wait_for(lambda: isinstance(app.screen, LoginScreen), what="login screen")
     await pilot.pause()
-    assert app.query_one(ConnectionIndicator).has_class("-error")
+    assert app.query_one(TopBar).state is ConnectionState.ERROR
     app.screen.query_one("#login-email").value = DEMO_EMAIL
     password = app.screen.query_one("#login-password")
     password.value = DEMO_PASSWORD
@@ -381,7 +388,7 @@ async def test_an_expired_session_offers_the_login_screen_and_recovers(server, d
     for db in (old.cache_writer._cache._db, old.outbox._outbox._db):
         with pytest.raises(sqlite3.ProgrammingError):
             db.execute("SELECT 1")
-    await wait_for(lambda: app.query_one(ConnectionIndicator).has_class("-connected"))
+    await wait_for(lambda: app.query_one(TopBar).state is ConnectionState.CONNECTED)
 
 
 async def test_the_retry_countdown_follows_the_apps_clock():
@@ -392,13 +399,12 @@ async def test_the_retry_countdown_follows_the_apps_clock():
     async with app.run_test() as pilot:
         controller.worker.emit_state(ConnectionState.RECONNECTING, "closed", 12.4)
         await pilot.pause()
-        indicator = app.query_one(ConnectionIndicator)
-        assert "retry in 12s" in str(indicator.render())
+        top = app.query_one(TopBar)
+        assert "retry in 12s" in visible(top)
         now[0] = NOW + timedelta(seconds=5)
         set_unread(controller, 3)  # any change repaints the dashboard meanwhile
         await pilot.pause()
-        indicator._render_state()
-        assert "retry in 7s" in str(indicator.render())
+        assert "retry in 7s" in str(top.render())
 
 
 async def test_log_in_again_opens_the_login_form(server, dashboard):
@@ -409,7 +415,7 @@ async def test_log_in_again_opens_the_login_form(server, dashboard):
     await server.close_sockets(DEMO_EMAIL, 1001)
     await wait_for(lambda: isinstance(app.screen, LoginScreen), what="login screen")
     assert app.controller.code is StateCode.LOGIN_AGAIN
-    assert app.query_one(ConnectionIndicator).has_class("-error")
+    assert app.query_one(TopBar).state is ConnectionState.ERROR
 
 
 async def test_a_refused_origin_names_the_origin_and_the_setting_and_asks_no_login(
@@ -420,16 +426,16 @@ async def test_a_refused_origin_names_the_origin_and_the_setting_and_asks_no_log
     app, pilot = dashboard
     server.faults.allowed_origins = ("https://app.example.com",)
     await server.close_sockets(DEMO_EMAIL, 1001)
-    indicator = app.query_one(ConnectionIndicator)
-    await wait_for(lambda: indicator.has_class("-error"), what="the error state")
+    top = app.query_one(TopBar)
+    await wait_for(lambda: top.state is ConnectionState.ERROR, what="the error state")
     await pilot.pause()
     assert not isinstance(app.screen, LoginScreen)
     message = str(app.screen.query_one(MessageLine).render())
     assert f"Origin {server.url} refused" in message and "`origin`" in message, message
     assert "REST accepts the token" in message and "press r to try again" in message
-    assert "log in" not in message and "l logs in" not in text_of(indicator)
-    assert f"Origin {server.url}" in text_of(indicator) and "r retries" in text_of(indicator)
-    assert "retry in" in text_of(indicator)
+    assert "log in" not in message and "l logs in" not in top.indicator
+    assert f"Origin {server.url}" in top.indicator and "r retries" in top.indicator
+    assert "retry in" in top.indicator
 
 
 async def test_arrivals_at_the_top_stay_in_sight():
@@ -508,24 +514,25 @@ async def test_cached_rows_are_painted_before_the_network_starts(server, client,
     assert len(painted_when_live) == 1 and painted_when_live[0] > 0
 
 
-async def test_a_changing_count_relays_out_only_when_its_width_changes():
+async def test_a_changing_count_never_relays_out_the_screen():
     """Every arrival changes the unread count: a relayout of the screen per
-    frame of a burst cost more than the burst's rows."""
+    frame of a burst cost more than the burst's rows. The badge is drawn in
+    the top line, whose size never changes: a new count only redraws it."""
     async with offline_dashboard() as (app, pilot, controller):
-        badge = app.query_one(UnreadBadge)
+        top = app.query_one(TopBar)
         layouts: list[bool] = []
-        original = badge.refresh
+        original = top.refresh
 
         def spy(*args, layout: bool = False, **kwargs):  # type: ignore[no-untyped-def]
             layouts.append(layout)
             return original(*args, layout=layout, **kwargs)
 
-        badge.refresh = spy
+        top.refresh = spy
         for count in (5, 6, 7, 10, 11):
             set_unread(controller, count)
             await pilot.pause()
-        assert layouts.count(True) == 2  # the first count (its colour comes), and 7 → 10
-        assert "11 unread" in str(badge.render())
+        assert len(layouts) == 5 and layouts.count(True) == 0  # redrawn once a count
+        assert "11 unread" in visible(top)
 
 
 async def test_active_filters_are_in_view_the_empty_list_says_why_and_esc_clears(server, dashboard):
@@ -580,7 +587,7 @@ async def test_an_ended_session_leaves_the_cache_browsable_and_l_logs_in(server,
     await pilot.pause()
     assert not isinstance(app.screen, LoginScreen)
     assert len(app.query_one(NotificationList).source) >= 20  # still browsable
-    assert "l logs in" in text_of(app.query_one(ConnectionIndicator))
+    assert "l logs in" in app.query_one(TopBar).indicator
     assert "l logs in" in str(app.screen.query_one(MessageLine).render())
     await pilot.press("l")
     await wait_for(lambda: isinstance(app.screen, LoginScreen), what="the form again")
@@ -690,11 +697,11 @@ async def test_young_ages_move_by_the_second_and_details_take_a_narrow_screen():
         assert row_line(view, 0).text.rstrip().endswith("42s")
         await pilot.press("enter")
         await pilot.pause()
-        assert app.screen.query_one("#list-column").display is False
+        assert app.screen.query_one("#list").display is False
         assert app.screen.query_one(DetailPane).size.width >= 78
         await pilot.press("escape")
         await pilot.pause()
-        assert app.screen.query_one("#list-column").display is True
+        assert app.screen.query_one("#list").display is True
 
 
 async def test_mark_all_read_can_be_undone_while_its_message_says_so(server, dashboard):
@@ -739,7 +746,7 @@ async def test_an_error_is_read_whole_at_80_columns_and_stays(server, client):
     server.faults.allowed_origins = ("https://app.example.com",)
     app = TiriApp(client, bell=False)
     async with app.run_test(size=(80, 24)) as pilot:
-        line = app.query_one(MessageLine)
+        line = app.dashboard.message_line
         await wait_for(lambda: line.has_class("-error"), what="the error said")
         await pilot.pause()
         shown = " ".join(visible(line).split())

@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 
 import msgspec
 import pytest
+from rich.cells import cell_len
 from textual.pilot import Pilot
 
 from tests.support.clients import FAST_REALTIME, make_client
@@ -22,7 +23,8 @@ from tiri_tui.sync.controller import NotificationController
 from tiri_tui.ui.app import TiriApp
 from tiri_tui.ui.notification_list import NotificationList
 from tiri_tui.ui.screens import LoginScreen
-from tiri_tui.ui.widgets import ConnectionIndicator, MessageLine
+from tiri_tui.ui.top_bar import TopBar
+from tiri_tui.ui.widgets import MessageLine
 
 
 @contextlib.asynccontextmanager
@@ -141,7 +143,7 @@ async def test_offline_the_screen_says_why_and_R_says_what_failed(server, live):
         original(message, severity),
     )
     await server.stop()
-    indicator = app.query_one(ConnectionIndicator)
+    indicator = app.query_one(TopBar)
     why = f"server not accepting connections at 127.0.0.1:{port}"
     await wait_for(lambda: any(why in m for m in said), what="the reason in the message line")
     assert app.controller.state is ConnectionState.RECONNECTING, said
@@ -186,7 +188,7 @@ async def test_an_ended_session_says_why_offers_the_e_mail_and_keeps_the_filters
     assert form.query_one("#login-email").value == DEMO_EMAIL
     assert app.focused is form.query_one("#login-password")  # the e-mail is there already
     # Nothing tells the person to press l while the form is open: it would type an "l".
-    indicator = str(app.dashboard.query_one(ConnectionIndicator).render())
+    indicator = app.dashboard.query_one(TopBar).indicator
     assert "logs in" not in indicator, indicator
     assert not [m for m in said if "press l" in m or "l logs in" in m], said
     await pilot.press(*DEMO_PASSWORD, "enter")
@@ -226,7 +228,7 @@ async def test_escaping_the_form_after_the_session_ended_names_the_key_in_force(
             await pilot.pause()
             assert not isinstance(app.screen, LoginScreen)
             assert any("Not logged in" in m and "i logs in" in m for m in said), said
-            assert "i logs in" in str(app.dashboard.query_one(ConnectionIndicator).render())
+            assert "i logs in" in visible(app.dashboard.query_one(TopBar))
             await pilot.press("i")
             await wait_for(lambda: isinstance(app.screen, LoginScreen), what="the form again")
     finally:
@@ -281,16 +283,18 @@ async def test_the_filter_bar_stops_waiting_once_the_server_answered(server, liv
 async def test_the_indicator_fits_beside_the_title_with_its_key_in_sight(width: int):
     why = "server not accepting connections at notifications.tiri.example:443"
     async with offline_app((width, 24)) as (app, pilot, controller):
-        indicator = app.dashboard.query_one(ConnectionIndicator)
+        top = app.dashboard.query_one(TopBar)
         controller.worker.emit_state(ConnectionState.RECONNECTING, why, 12)
         await pilot.pause()
-        assert indicator.region.right <= width
-        assert "retry in" in visible(indicator) and "server not" in visible(indicator)
-        assert app.dashboard.query_one("#app-name").region.width > 0
+        line = visible(top)
+        assert top.region.right <= width and cell_len(line) <= width
+        assert "retry in" in line and "server not" in line
+        # The title and the badge stay in sight beside it.
+        assert line.startswith(" tiri-tui ") and "… unread" in line, line
         controller.worker.emit_state(ConnectionState.ERROR, f"gave up after 10 attempts: {why}")
         await pilot.pause()
-        assert indicator.region.right <= width
-        assert "r retries" in visible(indicator), visible(indicator)
+        assert "r retries" in visible(top), visible(top)
+        assert visible(top).startswith(" tiri-tui ")
 
 
 async def test_the_login_form_fits_24_rows_with_its_reason_and_hint(server, home):

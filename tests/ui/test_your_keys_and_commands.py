@@ -19,7 +19,8 @@ from tiri_tui.ui.app import TiriApp
 from tiri_tui.ui.keymap import KeymapError, user_keymap
 from tiri_tui.ui.notification_list import NotificationList
 from tiri_tui.ui.screens import ConfirmScreen, HelpScreen
-from tiri_tui.ui.widgets import MessageLine, UnreadBadge
+from tiri_tui.ui.top_bar import TopBar
+from tiri_tui.ui.widgets import MessageLine
 from tiri_tui.wire.models import encode_extra
 
 HOSTILE_TITLES = (
@@ -242,9 +243,7 @@ async def test_marked_rows_are_read_unread_and_deleted_together_on_the_server(se
         )
         await wait_for(lambda: app.controller.unread_count == server.state.unread_count(user))
         await pilot.pause()
-        assert f"{server.state.unread_count(user)} unread" in str(
-            app.query_one(UnreadBadge).render()
-        )
+        assert f"{server.state.unread_count(user)} unread" in str(app.query_one(TopBar).render())
         assert not view.marked
         await pilot.press("asterisk")
         assert len(view.marked) == len(view.source)

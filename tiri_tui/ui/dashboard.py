@@ -14,10 +14,9 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.widgets import Footer, Label
@@ -37,14 +36,8 @@ if TYPE_CHECKING:
     from tiri_tui.settings.customisation import SavedView
     from tiri_tui.ui.view_tabs import ViewTabs
 
-from tiri_tui.ui.widgets import (
-    ConnectionIndicator,
-    DetailPane,
-    MessageLine,
-    StatusLine,
-    TextLine,
-    UnreadBadge,
-)
+from tiri_tui.ui.top_bar import TopBar
+from tiri_tui.ui.widgets import DetailPane, MessageLine, StatusLine, TextLine
 
 #: Below this width the details pane opens full-width.
 NARROW_WIDTH = 100
@@ -83,9 +76,17 @@ class DashboardScreen(Screen[None]):
         self.alerting = alerting
         self.server_label = server_label
         self.controller: NotificationController | None = None
+        # Not in the first frame (hidden, or read after it): mounted once it is
+        # drawn, so the rows come first. The screen keeps them, for they may be
+        # told something before then.
+        self.filter_bar = TextLine(id="filters", classes="hidden")
+        self.new_above = Label("", id="new-above", classes="hidden")
+        self.detail = DetailPane(id="detail", classes="hidden")
+        self.message_line = MessageLine(id="message")
         self.painter = Painter(
             self,
             lambda: self.controller,
+            filter_bar=self.filter_bar,
             say=self.say,
             key=self.key,
             alerting=alerting,
@@ -98,26 +99,34 @@ class DashboardScreen(Screen[None]):
 
     # -- layout -------------------------------------------------------------------
     def compose(self) -> ComposeResult:
-        with Horizontal(id="top-bar"):
-            yield Label("tiri-tui", id="app-name")
-            yield Label(Text(self.server_label), id="server")
-            yield UnreadBadge(id="badge")
-            yield ConnectionIndicator(clock=lambda: self.clock().timestamp(), id="indicator")
-        with Horizontal(id="main"):
-            with Vertical(id="list-column"):
-                if self.views:
-                    # Imported only when views are configured: Textual's Tabs
-                    # would otherwise weigh on every start-up.
-                    from tiri_tui.ui.view_tabs import ViewTabs
+        # The first frame has what it shows: the top line, the tabs, the list
+        # and the metrics. The rest is mounted once it is drawn (_mount_the_rest).
+        # One container only, for the details beside the list: each is drawn
+        # line by line under what it holds.
+        yield TopBar(self.server_label, clock=lambda: self.clock().timestamp(), id="top-bar")
+        if self.views:
+            # Imported only when views are configured: not every start-up needs it.
+            from tiri_tui.ui.view_tabs import ViewTabs
 
-                    yield ViewTabs(self.views, id="views")
-                yield TextLine(id="filters", classes="hidden")
-                yield Label("", id="new-above", classes="hidden")
-                yield NotificationList(Inbox(), clock=self.clock, id="list")
-            yield DetailPane(id="detail", classes="hidden")
-        yield MessageLine(id="message")
+            yield ViewTabs(self.views, id="views")
+        with Horizontal(id="main"):
+            yield NotificationList(Inbox(), clock=self.clock, id="list")
         yield StatusLine(id="status")
-        yield Footer()
+
+    async def _mount_the_rest(self) -> None:
+        """Mount what the first frame does not show: the filter bar, the "new
+        above" line, the details and the message line (hidden until needed,
+        and told what to show meanwhile), and the footer. Not Textual's
+        ``Lazy``: each of those is a widget of its own in the first frame,
+        styled and laid out (a twentieth of the list's first paint for five)."""
+        main = self.query_one("#main")
+        await self.mount(self.filter_bar, self.new_above, before=main)
+        await main.mount(self.detail)
+        status = self.query_one(StatusLine)
+        await self.mount(self.message_line, before=status)
+        await self.mount(Footer(), after=status)
+        # A footer shows the keys when the screen publishes them: it did so before this one came.
+        self.refresh_bindings()
 
     def key(self, binding_id: KeyId) -> str:
         """The key in force for ``binding_id`` (a [keymap] may have moved it):
@@ -132,6 +141,7 @@ class DashboardScreen(Screen[None]):
         keymap = getattr(self.app, "keymap", None)
         taken = {k for i in views for k in keys_in_force(KeyId.view(i), keymap)}
         view.count_digits = frozenset("123456789") - taken
+        self.call_after_refresh(self._mount_the_rest)
         self.set_interval(30, self._tick)
         self.set_interval(1, self._every_second)
         # Metrics change with every frame received; people read them at a calmer pace.
@@ -170,7 +180,7 @@ class DashboardScreen(Screen[None]):
 
     @on(NotificationList.NewAbove)
     def _new_above(self, message: NotificationList.NewAbove) -> None:
-        marker = self.query_one("#new-above", Label)
+        marker = self.new_above
         marker.update(f" ↑ {message.count:,} new above — {self.key(KeyId.FIRST)} goes to the top")
         marker.set_class(message.count == 0, "hidden")
 
@@ -198,7 +208,7 @@ class DashboardScreen(Screen[None]):
     def say(self, message: str, severity: SeverityLevel = "information") -> None:
         """Report a result or a notice in the message line (plain text, never markup)."""
         self.row_actions.message_replaced()  # an undo is offered only while its message shows
-        self.query_one(MessageLine).say(message, severity)
+        self.message_line.say(message, severity)
 
     def _every_second(self) -> None:
         view = self.query_one(NotificationList)
@@ -218,7 +228,7 @@ class DashboardScreen(Screen[None]):
     # -- list messages ---------------------------------------------------------------
     @on(NotificationList.Highlighted)
     def _highlighted(self, message: NotificationList.Highlighted) -> None:
-        detail = self.query_one(DetailPane)
+        detail = self.detail
         if not detail.has_class("hidden"):
             detail.show(message.notification)
 
@@ -266,7 +276,7 @@ class DashboardScreen(Screen[None]):
 
     @on(NotificationList.Counting)
     def _counting(self, message: NotificationList.Counting) -> None:
-        line = self.query_one(MessageLine)
+        line = self.message_line
         if not message.count:  # the move took it: its line would no longer be true
             if line.shown == self._count_said:
                 line.clear()
@@ -291,7 +301,7 @@ class DashboardScreen(Screen[None]):
         return self.query_one(NotificationList).current
 
     def action_details(self) -> None:
-        detail = self.query_one(DetailPane)
+        detail = self.detail
         if not detail.has_class("hidden"):
             self._close_details()
             return
@@ -305,13 +315,13 @@ class DashboardScreen(Screen[None]):
     def _close_details(self) -> None:
         # Narrow, the open pane hid the list and Textual moved the focus off
         # it: without this, j, g and m would do nothing until Tab.
-        self.query_one(DetailPane).add_class("hidden")
+        self.detail.add_class("hidden")
         self.remove_class("-details-open")
         self.query_one(NotificationList).focus()
 
     def action_back(self) -> None:
         """esc: close the details pane; else clear the marks; else the filters."""
-        detail = self.query_one(DetailPane)
+        detail = self.detail
         if not detail.has_class("hidden"):
             self._close_details()
         elif self.marks:

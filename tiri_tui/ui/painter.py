@@ -32,7 +32,8 @@ from tiri_tui.sync.events import (
 from tiri_tui.ui.alerting import Alerting
 from tiri_tui.ui.keymap import KeyId
 from tiri_tui.ui.notification_list import NotificationList
-from tiri_tui.ui.widgets import ConnectionIndicator, StatusLine, TextLine, UnreadBadge
+from tiri_tui.ui.top_bar import TopBar
+from tiri_tui.ui.widgets import StatusLine, TextLine
 from tiri_tui.ui.wording import describe_filters, empty_state, filter_labels
 from tiri_tui.wire.models import Notification
 
@@ -66,6 +67,7 @@ class Painter:
         screen: Screen[None],
         controller: Callable[[], NotificationController | None],
         *,
+        filter_bar: TextLine,
         say: Callable[[str, SeverityLevel], None],
         key: Callable[[KeyId], str],
         alerting: Alerting,
@@ -74,6 +76,8 @@ class Painter:
     ) -> None:
         self._screen = screen
         self._controller = controller
+        #: Mounted after the first frame (hidden until filters narrow the list).
+        self._filter_bar = filter_bar
         self._say = say
         self._key = key
         self._alerting = alerting
@@ -161,7 +165,7 @@ class Painter:
         badge = (controller.unread_count, controller.cached)
         if badge != self._badge_shown:
             self._badge_shown = badge
-            self._screen.query_one(UnreadBadge).show(*badge)
+            self._screen.query_one(TopBar).show_badge(*badge)
             if self._views:
                 self._view_tabs().counts_changed(controller)
         self._status_dirty = True
@@ -225,7 +229,7 @@ class Painter:
         if controller.needs_login:
             # Not while the form is open: that key would type into it.
             hint = "" if self._login_open else f"{self._key(KeyId.LOG_IN)} logs in"
-        self._screen.query_one(ConnectionIndicator).show(
+        self._screen.query_one(TopBar).show_state(
             controller.state, reason, controller.retry_in, hint=hint
         )
 
@@ -246,7 +250,7 @@ class Painter:
         if self._views:
             tabs = self._view_tabs()
             tabs.highlight_view(tabs.index_of(controller.filters))
-        bar = self._screen.query_one("#filters", TextLine)
+        bar = self._filter_bar
         described = describe_filters(
             controller.filters,
             controller.filtered_here,

@@ -1,4 +1,4 @@
-"""Small widgets of the dashboard: unread badge, connection indicator, detail pane, status line.
+"""Small widgets of the dashboard: text lines, the message line, the detail pane, the status line.
 
 Every piece of server text is put in a ``rich.text.Text`` (plain, never
 markup) after :func:`tiri_tui.wire.text.inert`.
@@ -7,8 +7,6 @@ markup) after :func:`tiri_tui.wire.text.inert`.
 from __future__ import annotations
 
 import json
-import time
-from collections.abc import Callable
 from datetime import datetime
 
 from rich.cells import cell_len
@@ -17,7 +15,6 @@ from rich.text import Text
 from textual.timer import Timer
 from textual.widgets import Static
 
-from tiri_tui.connection.policy import ConnectionState
 from tiri_tui.sync.controller import Counters
 from tiri_tui.wire.models import Notification
 from tiri_tui.wire.text import inert, one_line
@@ -58,6 +55,8 @@ class MessageLine(TextLine):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id, classes="hidden")
         self._hide_timer: Timer | None = None
+        #: How long what is shown stays.
+        self._showing_for = self.SECONDS
 
     def say(self, message: str, severity: str = "information") -> None:
         """Show ``message`` (plain text, never markup) until the next or for a few seconds."""
@@ -67,70 +66,20 @@ class MessageLine(TextLine):
         self.remove_class("hidden")
         if self._hide_timer is not None:
             self._hide_timer.stop()
-        seconds = self.ERROR_SECONDS if severity == "error" else self.SECONDS
-        self._hide_timer = self.set_timer(seconds, self.clear)
+            self._hide_timer = None
+        self._showing_for = self.ERROR_SECONDS if severity == "error" else self.SECONDS
+        if self.is_mounted:
+            self._hide_timer = self.set_timer(self._showing_for, self.clear)
+
+    def on_mount(self) -> None:
+        # Mounted after the first frame: what was said before then stays its time from now.
+        if not self.has_class("hidden"):
+            self._hide_timer = self.set_timer(self._showing_for, self.clear)
 
     def clear(self) -> None:
         """Hide the message."""
         self.add_class("hidden")
         self.show_text(Text(""))
-
-
-class UnreadBadge(TextLine):
-    """The unread count; '…' until the server has said."""
-
-    def show(self, count: int | None, cached: bool) -> None:
-        """Display ``count`` (and whether it is only the cached figure)."""
-        label = "…" if count is None else f"{count:,}"
-        self.show_text(Text(f" {label} unread{' (cached)' if cached else ''} "))
-        self.set_class(bool(count), "-has-unread")
-
-
-class ConnectionIndicator(TextLine):
-    """The connection state in its colour, with the retry countdown or the error reason.
-
-    ``clock`` (seconds) is the app's: the countdown follows it, so a test or a
-    snapshot with a fixed clock shows a fixed countdown.
-    """
-
-    def __init__(
-        self, clock: Callable[[], float] = time.monotonic, *, id: str | None = None
-    ) -> None:
-        super().__init__(id=id)
-        self._clock = clock
-        self.state = ConnectionState.DISCONNECTED
-        self.reason = ""
-        self._retry_at: float | None = None
-        self.hint = ""
-
-    def on_mount(self) -> None:
-        self.set_interval(1.0, self._render_state)
-        self._render_state()
-
-    def show(
-        self, state: ConnectionState, reason: str, retry_in: float | None, hint: str = ""
-    ) -> None:
-        """Display a new state (``hint``: the key that helps, for an error)."""
-        self.state, self.reason, self.hint = state, reason, hint
-        self._retry_at = None if retry_in is None else self._clock() + retry_in
-        for s in ConnectionState:
-            self.set_class(s is state, f"-{s.value}")
-        self._render_state()
-
-    def _render_state(self) -> None:
-        text = Text(f" ● {self.state.value}")
-        if self._retry_at is not None and self.state is not ConnectionState.CONNECTED:
-            seconds = max(0, round(self._retry_at - self._clock()))
-            text.append(f" · retry in {seconds}s")
-        # The key that helps before the reason: a narrow terminal cuts the end
-        # (the message line has the reason whole).
-        if self.state is ConnectionState.ERROR and self.hint:
-            text.append(f" · {self.hint}")
-        failing = self.state in (ConnectionState.RECONNECTING, ConnectionState.ERROR)
-        if failing and self.reason and self.reason != self.state.value:
-            text.append(f" · {one_line(self.reason, 72)}")
-        text.append(" ")
-        self.show_text(text)  # ticks every second: mostly the same text
 
 
 class DetailPane(Static):
