@@ -14,12 +14,13 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
-from textual.widgets import Footer, Label
+from textual.widgets import Footer
 
 from tiri_tui.sync.controller import Filters, NotificationController
 from tiri_tui.sync.inbox import Inbox
@@ -37,7 +38,13 @@ if TYPE_CHECKING:
     from tiri_tui.ui.view_tabs import ViewTabs
 
 from tiri_tui.ui.top_bar import TopBar
-from tiri_tui.ui.widgets import DetailPane, MessageLine, StatusLine, TextLine
+from tiri_tui.ui.widgets import (
+    DetailPane,
+    FilterBar,
+    MessageLine,
+    NewAboveLine,
+    StatusLine,
+)
 
 #: Below this width the details pane opens full-width.
 NARROW_WIDTH = 100
@@ -79,8 +86,8 @@ class DashboardScreen(Screen[None]):
         # Not in the first frame (hidden, or read after it): mounted once it is
         # drawn, so the rows come first. The screen keeps them, for they may be
         # told something before then.
-        self.filter_bar = TextLine(id="filters", classes="hidden")
-        self.new_above = Label("", id="new-above", classes="hidden")
+        self.filter_bar = FilterBar(id="filters", classes="hidden")
+        self.new_above = NewAboveLine(id="new-above", classes="hidden")
         self.detail = DetailPane(id="detail", classes="hidden")
         self.message_line = MessageLine(id="message")
         self.painter = Painter(
@@ -111,12 +118,14 @@ class DashboardScreen(Screen[None]):
             yield ViewTabs(self.views, id="views")
         with Horizontal(id="main"):
             yield NotificationList(Inbox(), clock=self.clock, id="list")
-        yield StatusLine(id="status")
+        # Its margin keeps the footer's line until the footer comes.
+        yield StatusLine(id="status", classes="-footer-to-come")
 
     async def _mount_the_rest(self) -> None:
         """Mount what the first frame does not show: the filter bar, the "new
         above" line, the details and the message line (hidden until needed,
-        and told what to show meanwhile), and the footer. Not Textual's
+        and told what to show meanwhile), and the footer, on the line kept for
+        it (it is blank until the screen publishes its keys). Not Textual's
         ``Lazy``: each of those is a widget of its own in the first frame,
         styled and laid out (a twentieth of the list's first paint for five)."""
         main = self.query_one("#main")
@@ -125,7 +134,8 @@ class DashboardScreen(Screen[None]):
         status = self.query_one(StatusLine)
         await self.mount(self.message_line, before=status)
         await self.mount(Footer(), after=status)
-        # A footer shows the keys when the screen publishes them: it did so before this one came.
+        status.remove_class("-footer-to-come")
+        # A footer shows the keys the screen publishes: it did so before this one came.
         self.refresh_bindings()
 
     def key(self, binding_id: KeyId) -> str:
@@ -181,7 +191,8 @@ class DashboardScreen(Screen[None]):
     @on(NotificationList.NewAbove)
     def _new_above(self, message: NotificationList.NewAbove) -> None:
         marker = self.new_above
-        marker.update(f" ↑ {message.count:,} new above — {self.key(KeyId.FIRST)} goes to the top")
+        first = self.key(KeyId.FIRST)
+        marker.show_text(Text(f" ↑ {message.count:,} new above — {first} goes to the top"))
         marker.set_class(message.count == 0, "hidden")
 
     def login_form_open(self, is_open: bool) -> None:

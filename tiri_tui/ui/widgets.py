@@ -43,9 +43,57 @@ class TextLine(Static):
             self.update(text, layout=relayout)
 
 
+class FilterBar(TextLine):
+    """What narrows the list, and the key that clears it (hidden while nothing does)."""
+
+    DEFAULT_CSS = """
+    FilterBar {
+        width: 100%;
+        height: 1;
+        background: $warning 25%;
+        color: $text;
+        text-wrap: nowrap;
+        text-overflow: ellipsis;
+    }
+    """
+
+
+class NewAboveLine(TextLine):
+    """How many arrived above the rows in sight, and the key that goes to them."""
+
+    DEFAULT_CSS = """
+    NewAboveLine {
+        width: 100%;
+        height: 1;
+        background: $primary 35%;
+        color: $text;
+        text-style: bold;
+    }
+    """
+
+
 class MessageLine(TextLine):
     """One line for what just happened ("Marked 33 read — u undoes"): results of
     the user's actions, and what the server said, without covering the list."""
+
+    DEFAULT_CSS = """
+    MessageLine {
+        height: 1;
+        padding: 0 1;
+        background: $panel;
+        color: $text;
+        text-wrap: nowrap;
+        text-overflow: ellipsis;
+    }
+    MessageLine.-warning { color: $warning; }
+    MessageLine.-error { color: $error; text-style: bold; }
+    /* What went wrong, and what to do, is read whole in a narrow terminal too. */
+    MessageLine.-warning, MessageLine.-error {
+        height: auto;
+        max-height: 3;
+        text-wrap: wrap;
+    }
+    """
 
     #: How long a message stays.
     SECONDS = 6.0
@@ -84,6 +132,16 @@ class MessageLine(TextLine):
 
 class DetailPane(Static):
     """Everything about the selected notification."""
+
+    DEFAULT_CSS = """
+    DetailPane {
+        width: 45%;
+        height: 1fr;
+        padding: 0 1;
+        border-left: tall $primary;
+        overflow-y: auto;
+    }
+    """
 
     def show(self, n: Notification | None) -> None:
         """Display ``n`` (or a hint when nothing is selected)."""
