@@ -37,7 +37,7 @@ from tiri_tui.ui.screens import (
     TypePickerScreen,
 )
 from tiri_tui.ui.top_bar import TopBar
-from tiri_tui.ui.widgets import DetailPane, MessageLine
+from tiri_tui.ui.widgets import DetailPane, MessageLine, StatusLine
 
 
 def indicator_colour(top: TopBar):  # type: ignore[no-untyped-def]
@@ -533,6 +533,32 @@ async def test_a_changing_count_never_relays_out_the_screen():
             await pilot.pause()
         assert len(layouts) == 5 and layouts.count(True) == 0  # redrawn once a count
         assert "11 unread" in visible(top)
+
+
+async def test_the_metrics_line_never_relays_out_a_wrapped_message_does():
+    """The metrics line counts every arrival ("9,999 held" → "10,000 held"):
+    its size is the CSS's, so a longer text only redraws it. A warning wraps
+    (its height follows its text): a longer one relays out."""
+    async with offline_dashboard(sample(3)) as (app, pilot, controller):
+        await pilot.pause()
+        status, message = app.query_one(StatusLine), app.dashboard.message_line
+        layouts: dict[str, list[bool]] = {"status": [], "message": []}
+        for name, widget in (("status", status), ("message", message)):
+            original = widget.refresh
+
+            def spy(*args, layout: bool = False, _name=name, _original=original, **kwargs):  # type: ignore[no-untyped-def]
+                layouts[_name].append(layout)
+                return _original(*args, layout=layout, **kwargs)
+
+            widget.refresh = spy
+        take_rows(controller, sample(40)[3:])
+        app.dashboard.painter.refresh_status()
+        await pilot.pause()
+        assert "40 held" in visible(status)
+        assert layouts["status"] and not any(layouts["status"])
+        message.say("short", "warning")
+        message.say("a much longer warning than the one before it", "warning")
+        assert layouts["message"][-1] is True
 
 
 async def test_active_filters_are_in_view_the_empty_list_says_why_and_esc_clears(server, dashboard):

@@ -21,10 +21,12 @@ from tiri_tui.wire.text import inert, one_line
 
 
 class TextLine(Static):
-    """A line of text that asks for a relayout only when its width changes.
+    """A line of text that asks for a relayout only when its size can change.
 
-    A relayout of the screen costs milliseconds; the unread count changes
-    with every arrival, and a burst would otherwise relayout every frame.
+    A relayout of the screen costs milliseconds, and what the lines show
+    changes with arrivals (the metrics line counts every one): only a line
+    sized by its text (auto width or height) asks for one, when the text's
+    length changes.
     """
 
     _shown = ""
@@ -38,7 +40,9 @@ class TextLine(Static):
         """Display ``text`` (nothing happens when it is what is shown)."""
         plain = text.plain
         if plain != self._shown:
-            relayout = cell_len(plain) != cell_len(self._shown)
+            styles = self.styles
+            sized_by_text = styles.is_auto_width or styles.is_auto_height
+            relayout = sized_by_text and cell_len(plain) != cell_len(self._shown)
             self._shown = plain
             self.update(text, layout=relayout)
 
