@@ -406,8 +406,10 @@ async def test_a_fill_that_outlives_its_connection_does_not_close_the_gap(
     )
 
 
-async def test_a_pending_delete_of_an_unread_one_keeps_the_badge_down(server, controller, client):
-    """A count refreshed before the delete reached the server must not jump back up."""
+@pytest.fixture
+async def unread_deleted_offline(server, controller, client):
+    """An unread one deleted while deletes cannot reach the server (it waits in
+    the outbox); the server's unread count, which the badge showed before it."""
     unread = next(n for n in controller.inbox if not n.is_read)
 
     async def unreachable(notification_id):  # type: ignore[no-untyped-def]
@@ -418,6 +420,14 @@ async def test_a_pending_delete_of_an_unread_one_keeps_the_badge_down(server, co
     # The count comes apart from the first page: wait until it is the server's.
     await wait_for(lambda: controller.unread_count == before, what="the server's count")
     controller.delete(unread.id)
+    return before
+
+
+async def test_a_pending_delete_of_an_unread_one_keeps_the_badge_down(
+    controller, unread_deleted_offline
+):
+    """A count refreshed before the delete reached the server must not jump back up."""
+    before = unread_deleted_offline
     assert controller.unread_count == before - 1
     await controller.refresh()  # the server still counts it as unread
     assert controller.outbox.pending_count == 1
@@ -425,21 +435,13 @@ async def test_a_pending_delete_of_an_unread_one_keeps_the_badge_down(server, co
 
 
 async def test_a_count_over_the_socket_keeps_a_pending_delete_of_an_unread_one(
-    server, controller, client
+    server, controller, unread_deleted_offline
 ):
     """The server's count, pushed over the socket while the delete waits for it
     (it was out of reach), must not take the badge back up: the server has not
     seen the delete. (At start the socket's first count could come just after a
     quick delete.)"""
-    unread = next(n for n in controller.inbox if not n.is_read)
-
-    async def unreachable(notification_id):  # type: ignore[no-untyped-def]
-        raise ServerUnreachable("cannot reach the server")
-
-    client.api.delete = unreachable
-    before = server_unread(server)
-    await wait_for(lambda: controller.unread_count == before, what="the server's count")
-    controller.delete(unread.id)
+    before = unread_deleted_offline
     await server.hub.send_unread_count(server.state, server.user(DEMO_EMAIL))
     # Frames come in order: once a read one sent after it is in, the count was taken.
     after = await server.create_notification(title="read elsewhere", is_read=True)
