@@ -17,7 +17,7 @@ from tiri_tui.sync.rules import Filters
 from tiri_tui.ui.app import TiriApp
 from tiri_tui.ui.notification_list import NotificationList
 from tiri_tui.ui.screens import TypePickerScreen
-from tiri_tui.ui.view_tabs import ViewTabs
+from tiri_tui.ui.view_tabs import COUNT_DELAY, COUNT_MAX_DELAY, RecountPacer, ViewTabs
 
 URGENT = SavedView("urgent", Filters(unread_only=True, priority="urgent"))
 CHAT = SavedView("chat", Filters(types=frozenset({"new_message", "chat_room_created"})))
@@ -149,3 +149,28 @@ async def test_rows_are_grouped_by_days_under_headers_the_cursor_skips():
         for expected in ("r1", "r2", "r3"):
             await pilot.press("j")  # from row to row: headers are not stops
             assert view.current.id == expected
+
+
+def test_view_counts_are_asked_once_the_count_rests_and_now_and_then_in_a_stream():
+    """Asking every second while a stream moved the count put two requests'
+    work among the paints of its arrivals: ask once it rests, and while it
+    never does, every COUNT_MAX_DELAY."""
+    pacer, asked, armed = RecountPacer(), [], None
+    for tick in range(3000):  # 30 s of arrivals, 100 a second
+        now = tick / 100
+        if pacer.moved(now):
+            armed = now + COUNT_DELAY
+        if armed is not None and now >= armed:
+            wait = pacer.wait(now)
+            if wait > 0:
+                armed = now + wait
+            else:
+                asked.append(now)
+                armed = None
+    assert asked == pytest.approx([COUNT_MAX_DELAY, 2 * COUNT_MAX_DELAY + 0.01], abs=0.011)
+    # A few moves, then rest: asked once, COUNT_DELAY after the last move.
+    quiet = RecountPacer()
+    assert quiet.moved(0.0) and not quiet.moved(0.5)
+    assert quiet.wait(COUNT_DELAY) == pytest.approx(0.5)
+    assert quiet.wait(COUNT_DELAY + 0.5) == 0.0
+    assert quiet.moved(5.0)  # nothing pending after the ask: a new move arms again

@@ -6,12 +6,16 @@ view is highlighted, a click picks the view under it.
 
 "All" shows the badge's count; each saved view's count is the server's (a
 page-size-1 request per view, :meth:`NotificationController.count_unread`).
-Both follow ``COUNT_DELAY`` after the unread count moves, once per burst.
+Both follow ``COUNT_DELAY`` after the unread count last moved, and at most
+``COUNT_MAX_DELAY`` after it first moved: a stream moves it without a pause,
+and asking every second put the requests' work among the arrivals' paints.
 """
 
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Callable
 
 from rich.text import Text
 from textual import work
@@ -27,8 +31,38 @@ from tiri_tui.wire.errors import TiriError
 from tiri_tui.wire.text import one_line
 
 log = logging.getLogger(__name__)
-#: Counts are asked again this long after the unread count last moved.
+#: Counts are asked again this long after the unread count last moved…
 COUNT_DELAY = 1.0
+#: …or this long after it first moved, if it never stops moving.
+COUNT_MAX_DELAY = 10.0
+
+
+class RecountPacer:
+    """When to ask the views' counts again (pure: the clock is the caller's)."""
+
+    def __init__(self, quiet: float = COUNT_DELAY, ceiling: float = COUNT_MAX_DELAY) -> None:
+        self._quiet, self._ceiling = quiet, ceiling
+        self._first: float | None = None
+        self._last = 0.0
+
+    def moved(self, now: float) -> bool:
+        """The unread count moved at ``now``; True if no recount was pending
+        (then wait ``COUNT_DELAY`` and ask :meth:`wait`)."""
+        self._last = now
+        if self._first is None:
+            self._first = now
+            return True
+        return False
+
+    def wait(self, now: float) -> float:
+        """Seconds to wait still; 0: ask now (nothing is pending after that)."""
+        if self._first is None:
+            return 0.0
+        due = min(self._last + self._quiet, self._first + self._ceiling)
+        if now >= due:
+            self._first = None
+            return 0.0
+        return due - now
 
 
 class ViewTabs(Widget):
@@ -49,9 +83,17 @@ class ViewTabs(Widget):
             super().__init__()
             self.index = index
 
-    def __init__(self, views: tuple[SavedView, ...], *, id: str | None = None) -> None:
+    def __init__(
+        self,
+        views: tuple[SavedView, ...],
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        id: str | None = None,
+    ) -> None:
         super().__init__(id=id)
         self.views = views
+        self._clock = clock
+        self._pacer = RecountPacer()
         self.active_index: int | None = 0
         self._counts: list[int | None] = [None] * (len(views) + 1)
         self._spans: list[tuple[int, int, int]] = []
@@ -105,12 +147,16 @@ class ViewTabs(Widget):
             self.refresh()
 
     def counts_changed(self, controller: NotificationController) -> None:
-        """The unread count moved: the tabs' counts follow a moment later, once
-        for a whole burst (the badge is the live one)."""
-        if self._recount_timer is None:
-            self._recount_timer = self.set_timer(COUNT_DELAY, lambda: self._recount(controller))
+        """The unread count moved: the tabs' counts follow once it rests (or
+        now and then while it never does); the badge is the live one."""
+        if self._pacer.moved(self._clock()):
+            self._recount_timer = self.set_timer(COUNT_DELAY, lambda: self._when_due(controller))
 
-    def _recount(self, controller: NotificationController) -> None:
+    def _when_due(self, controller: NotificationController) -> None:
+        wait = self._pacer.wait(self._clock())
+        if wait > 0:
+            self._recount_timer = self.set_timer(wait, lambda: self._when_due(controller))
+            return
         self._recount_timer = None
         self._set_count(0, controller.unread_count)
         self.recount(controller)
