@@ -21,7 +21,6 @@ from rich.text import Text
 from textual import work
 from textual.events import Click
 from textual.message import Message
-from textual.timer import Timer
 from textual.widget import Widget
 
 from tiri_tui.settings.customisation import SavedView
@@ -97,7 +96,6 @@ class ViewTabs(Widget):
         self.active_index: int | None = 0
         self._counts: list[int | None] = [None] * (len(views) + 1)
         self._spans: list[tuple[int, int, int]] = []
-        self._recount_timer: Timer | None = None
 
     def filters_of(self, index: int) -> Filters:
         """The filters view ``index`` shows (0: none)."""
@@ -150,14 +148,13 @@ class ViewTabs(Widget):
         """The unread count moved: the tabs' counts follow once it rests (or
         now and then while it never does); the badge is the live one."""
         if self._pacer.moved(self._clock()):
-            self._recount_timer = self.set_timer(COUNT_DELAY, lambda: self._when_due(controller))
+            self.set_timer(COUNT_DELAY, lambda: self._when_due(controller))
 
     def _when_due(self, controller: NotificationController) -> None:
         wait = self._pacer.wait(self._clock())
         if wait > 0:
-            self._recount_timer = self.set_timer(wait, lambda: self._when_due(controller))
+            self.set_timer(wait, lambda: self._when_due(controller))
             return
-        self._recount_timer = None
         self._set_count(0, controller.unread_count)
         self.recount(controller)
 
