@@ -561,6 +561,39 @@ async def test_the_metrics_line_never_relays_out_a_wrapped_message_does():
         assert layouts["message"][-1] is True
 
 
+async def test_arrivals_move_the_scrollbar_without_laying_out_the_screen():
+    """A stream grows the list with every arrival: while its scrollbar stays
+    (shown, or not), only the list and its scrollbar are redrawn; the screen
+    is laid out again only when the scrollbar comes or goes."""
+    rows = sample(80)
+    async with offline_dashboard(rows[76:]) as (app, pilot, controller):
+        await pilot.pause()
+        view = app.query_one(NotificationList)
+        layouts: list[bool] = []
+        original = view.refresh
+
+        def spy(*args, layout: bool = False, **kwargs):  # type: ignore[no-untyped-def]
+            layouts.append(layout)
+            return original(*args, layout=layout, **kwargs)
+
+        view.refresh = spy  # type: ignore[method-assign]
+        assert not view.show_vertical_scrollbar
+        take_rows(controller, rows[40:76], live=True)
+        await pilot.pause()
+        assert view.show_vertical_scrollbar and any(layouts)
+        layouts.clear()
+        for row in reversed(rows[:40]):
+            take_rows(controller, [row], live=True)
+            await pilot.pause()
+        assert layouts and not any(layouts)
+        height = view.days.lines
+        assert view.virtual_size.height == height
+        assert view.vertical_scrollbar.window_virtual_size == height
+        # At the top, arrivals stay in sight; the cursor stays on its notification.
+        assert view.scroll_offset.y == 0 and view.source[0] == rows[0]
+        assert view.current == rows[76]
+
+
 async def test_active_filters_are_in_view_the_empty_list_says_why_and_esc_clears(server, dashboard):
     app, pilot = dashboard
     bar = app.screen.query_one("#filters")

@@ -202,7 +202,28 @@ class NotificationList(ScrollView, can_focus=True):
     def _index_days(self) -> None:
         """Day headers for the source as it is now; the height follows."""
         self.days.update(self.source, self.source.version)
-        self.virtual_size = Size(self.size.width, self.days.lines)
+        size = Size(self.size.width, self.days.lines)
+        if size == self.virtual_size:
+            return
+        if self._scrollbar_stays(size):
+            # Only the scrollbar's thumb moves. Setting the size outright asks
+            # the whole screen for a layout: on every arrival of a stream that
+            # was most of its paint, and the arrival's paint waited for it.
+            self.set_reactive(NotificationList.virtual_size, size)
+            self._scroll_update(size)
+        else:
+            self.virtual_size = size
+
+    def _scrollbar_stays(self, size: Size) -> bool:
+        """Whether the list at ``size`` keeps its width and its scrollbar
+        (shown or not): then nothing around it moves."""
+        height = self.container_size.height
+        return (
+            self.is_mounted
+            and height > 0
+            and size.width == self.virtual_size.width
+            and (size.height > height) == self.show_vertical_scrollbar
+        )
 
     def _top_row(self) -> int:
         """The row at the top of the view (the first row of a header's day)."""
