@@ -18,13 +18,14 @@ from rich.segment import Segment
 from rich.style import Style
 from textual.cache import LRUCache
 from textual.events import Click, Key
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from tiri_tui.ui.days import DayIndex, day_label
+from tiri_tui.ui.frames import hold_collections_until_drawn
 from tiri_tui.ui.keymap import Scope, bindings
 from tiri_tui.ui.row import STYLE_NAMES, draw_row, fit, relative_age
 from tiri_tui.wire.models import Notification
@@ -283,6 +284,12 @@ class NotificationList(ScrollView, can_focus=True):
         return None
 
     # -- rendering ------------------------------------------------------------------
+    def render_lines(self, crop: Region) -> list[Strip]:
+        """The lines a frame draws: the list is in nearly every frame of a
+        stream, so it keeps collections out of them (see :mod:`frames`)."""
+        hold_collections_until_drawn()
+        return super().render_lines(crop)
+
     def render_line(self, y: int) -> Strip:
         """One visible line: a day's header, the row at scroll offset + y, or blank."""
         line = self.scroll_offset.y + y
