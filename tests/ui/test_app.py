@@ -19,7 +19,7 @@ from tests.support.dashboards import (
     row_line,
 )
 from tests.support.fakes import NOW, offline_controller, sample
-from tests.support.rendered import visible
+from tests.support.rendered import refreshes, visible
 from tests.support.serving import set_unread, take_rows
 from tests.support.waiting import wait_for
 from tiri_tui.connection.policy import ConnectionState, StateCode
@@ -520,14 +520,7 @@ async def test_a_changing_count_never_relays_out_the_screen():
     the top line, whose size never changes: a new count only redraws it."""
     async with offline_dashboard() as (app, pilot, controller):
         top = app.query_one(TopBar)
-        layouts: list[bool] = []
-        original = top.refresh
-
-        def spy(*args, layout: bool = False, **kwargs):  # type: ignore[no-untyped-def]
-            layouts.append(layout)
-            return original(*args, layout=layout, **kwargs)
-
-        top.refresh = spy
+        layouts = refreshes(top)
         for count in (5, 6, 7, 10, 11):
             set_unread(controller, count)
             await pilot.pause()
@@ -542,15 +535,7 @@ async def test_the_metrics_line_never_relays_out_a_wrapped_message_does():
     async with offline_dashboard(sample(3)) as (app, pilot, controller):
         await pilot.pause()
         status, message = app.query_one(StatusLine), app.dashboard.message_line
-        layouts: dict[str, list[bool]] = {"status": [], "message": []}
-        for name, widget in (("status", status), ("message", message)):
-            original = widget.refresh
-
-            def spy(*args, layout: bool = False, _name=name, _original=original, **kwargs):  # type: ignore[no-untyped-def]
-                layouts[_name].append(layout)
-                return _original(*args, layout=layout, **kwargs)
-
-            widget.refresh = spy
+        layouts = {"status": refreshes(status), "message": refreshes(message)}
         take_rows(controller, sample(40)[3:])
         app.dashboard.painter.refresh_status()
         await pilot.pause()
@@ -569,14 +554,7 @@ async def test_arrivals_move_the_scrollbar_without_laying_out_the_screen():
     async with offline_dashboard(rows[76:]) as (app, pilot, controller):
         await pilot.pause()
         view = app.query_one(NotificationList)
-        layouts: list[bool] = []
-        original = view.refresh
-
-        def spy(*args, layout: bool = False, **kwargs):  # type: ignore[no-untyped-def]
-            layouts.append(layout)
-            return original(*args, layout=layout, **kwargs)
-
-        view.refresh = spy  # type: ignore[method-assign]
+        layouts = refreshes(view)
         assert not view.show_vertical_scrollbar
         take_rows(controller, rows[40:76], live=True)
         await pilot.pause()
