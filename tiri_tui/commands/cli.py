@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 from tiri_tui import __version__
 from tiri_tui.commands import (
+    act,
     completion,
     config,
     count,
@@ -50,6 +51,7 @@ COMMANDS: tuple[Command, ...] = tuple(
         rules,
         tail,
         count,
+        act,
     )
 )
 BY_NAME = {command.name: command for command in COMMANDS}

@@ -162,7 +162,24 @@ class TiriApi:
             return response
         if response.status_code == 429:
             raise self._rate_limited(response)
-        raise ApiError(response.status_code, message_from_body(_body(response)))
+        body = _body(response)
+        raise ApiError(
+            response.status_code, message_from_body(body), structured=not isinstance(body, str)
+        )
+
+    async def call(
+        self,
+        method: str,
+        path: str,
+        *,
+        json: Any = None,
+        params: dict[str, str] | None = None,
+        accept: tuple[int, ...] = (200,),
+    ) -> Any:
+        """One call of the wider Tiri API through the gate, tried once: its
+        parsed body (text when not JSON). ``path`` is built by the caller from
+        checked ids; ``json`` is sent as given (a person's text as typed)."""
+        return _body(await self._request(method, path, json=json, params=params, accept=accept))
 
     async def _send(
         self, method: str, url: str, json: Any, params: dict[str, str] | None, token: str

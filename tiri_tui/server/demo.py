@@ -21,11 +21,12 @@ from typing import Any, Self
 
 from aiohttp import web
 
-from tiri_tui.server import app_keys, rest, websocket
+from tiri_tui.server import acting, app_keys, rest, websocket
 from tiri_tui.server.faults import Faults
 from tiri_tui.server.hub import Hub
 from tiri_tui.server.seed import DEMO_EMAIL, make_notification_fields, seed_demo_user
 from tiri_tui.server.state import ServerState, User
+from tiri_tui.server.world import World
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +35,8 @@ class DemoServer:
     """A standards-following Tiri backend for demos and tests.
 
     ``faults`` holds the switches (see :class:`Faults`); ``state`` the data
-    (replace it only while the server is stopped); ``hub`` the open sockets.
+    (replace it only while the server is stopped); ``world`` what the
+    notifications are about; ``hub`` the open sockets.
     """
 
     def __init__(
@@ -55,7 +57,9 @@ class DemoServer:
         self.state = ServerState(
             access_lifetime=access_lifetime, rotate_refresh_tokens=rotate_refresh_tokens
         )
-        seed_demo_user(self.state, count=seed_count)
+        #: What the notifications are about: requests, chat rooms, approvals.
+        self.world = World()
+        seed_demo_user(self.state, count=seed_count, world=self.world)
         self.faults = Faults()
         self.hub = Hub(self.faults)
         self._runner: web.AppRunner | None = None
@@ -80,7 +84,9 @@ class DemoServer:
         app[app_keys.STATE] = self.state
         app[app_keys.HUB] = self.hub
         app[app_keys.FAULTS] = self.faults
+        app[app_keys.WORLD] = self.world
         rest.add_routes(app)
+        acting.add_routes(app)
         app.router.add_get(websocket.WS_PATH, websocket.notifications_socket)
         return app
 
@@ -133,7 +139,9 @@ class DemoServer:
     async def create_notification(self, email: str = DEMO_EMAIL, **fields: Any) -> dict[str, Any]:
         """Create a notification (realistic defaults) and broadcast it."""
         user = self.user(email)
-        base = make_notification_fields(self._rng, datetime.now(UTC))
+        # Told what it is about: nothing new is made up in the world for it.
+        world = World() if "extra_data" in fields else self.world
+        base = make_notification_fields(self._rng, datetime.now(UTC), world, user)
         base.update(fields)
         notification = self.state.create_notification(user, **base)
         await self.hub.broadcast_changes(self.state, user, [notification])

@@ -42,6 +42,11 @@ class Faults:
     #: ``Retry-After: retry_after`` (DRF throttling).
     throttle_until: float = 0.0
     retry_after: int = 1
+    #: False: a deployment without the routes for acting on a notification (404).
+    offer_acting_routes: bool = True
+    #: How many of the next calls that change the world are applied and then
+    #: get no answer (the connection cut): the client cannot know the outcome.
+    cut_acting_answers: int = 0
     #: Rewrites each list page before it is sent (fuzzing hostile servers).
     page_mutator: Callable[[dict[str, Any]], object] | None = None
     #: When 429s were answered, and how many REST calls were answered 401

@@ -21,7 +21,7 @@ DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
 
 
-def _json(body: Any, status: int = 200) -> web.Response:
+def answer(body: Any, status: int = 200) -> web.Response:
     return web.json_response(body, status=status)
 
 
@@ -41,7 +41,7 @@ def _unauthorized(body: dict[str, Any]) -> web.HTTPUnauthorized:
     )
 
 
-async def _body(request: web.Request) -> dict[str, Any]:
+async def body_of(request: web.Request) -> dict[str, Any]:
     try:
         data = await request.json()
     except (json.JSONDecodeError, UnicodeDecodeError):
@@ -51,7 +51,7 @@ async def _body(request: web.Request) -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
-def _user(request: web.Request) -> User:
+def user_of(request: web.Request) -> User:
     """The user of the request's Bearer token, or an HTTP 401 as DRF answers."""
     try:
         return _authenticate(request)
@@ -85,35 +85,35 @@ async def _broadcast(request: web.Request, user: User, changed: list[dict[str, A
 async def login(request: web.Request) -> web.Response:
     """simplejwt's TokenObtainPairView with the user object Tiri adds."""
     state = request.app[STATE]
-    data = await _body(request)
+    data = await body_of(request)
     user = state.authenticate(data.get("email"), data.get("password"))
     if user is None:
         if request.app[FAULTS].login_error_status == 400:
             message = "Unable to log in with provided credentials."
-            return _json({"non_field_errors": [message]}, status=400)
-        return _json({"detail": "No active account found with the given credentials"}, status=401)
-    return _json({"tokens": state.issue_tokens(user), "user": user.public()})
+            return answer({"non_field_errors": [message]}, status=400)
+        return answer({"detail": "No active account found with the given credentials"}, status=401)
+    return answer({"tokens": state.issue_tokens(user), "user": user.public()})
 
 
 async def refresh(request: web.Request) -> web.Response:
     """simplejwt's TokenRefreshView (rotation and blacklist per server settings)."""
-    data = await _body(request)
+    data = await body_of(request)
     if "refresh" not in data:
-        return _json({"refresh": ["This field is required."]}, status=400)
+        return answer({"refresh": ["This field is required."]}, status=400)
     try:
-        return _json(request.app[STATE].refresh(data["refresh"]))
+        return answer(request.app[STATE].refresh(data["refresh"]))
     except TokenInvalid:
-        return _json({"detail": "Token is invalid or expired", "code": "token_not_valid"}, 401)
+        return answer({"detail": "Token is invalid or expired", "code": "token_not_valid"}, 401)
 
 
 async def logout(request: web.Request) -> web.Response:
     """Blacklist the refresh token; needs a valid access token; 205, empty."""
-    _user(request)
-    data = await _body(request)
+    user_of(request)
+    data = await body_of(request)
     try:
         request.app[STATE].revoke(data.get("refresh"))
     except TokenInvalid:
-        return _json({"detail": "Token is invalid or expired", "code": "token_not_valid"}, 400)
+        return answer({"detail": "Token is invalid or expired", "code": "token_not_valid"}, 400)
     return web.Response(status=205)
 
 
@@ -131,7 +131,7 @@ def _query_bool(value: str | None) -> bool | None:
     )
 
 
-def _positive_int(value: str | None, default: int) -> int | None:
+def positive_int(value: str | None, default: int) -> int | None:
     if value is None:
         return default
     try:
@@ -143,7 +143,7 @@ def _positive_int(value: str | None, default: int) -> int | None:
 
 async def list_notifications(request: web.Request) -> web.Response:
     """The DRF page: count, absolute next/previous, results newest first."""
-    user = _user(request)
+    user = user_of(request)
     query = request.rel_url.query
     items = request.app[STATE].query(
         user,
@@ -152,12 +152,12 @@ async def list_notifications(request: web.Request) -> web.Response:
         priority=query.get("priority") or None,
         search=query.get("search") or None,
     )
-    page = _positive_int(query.get("page"), 1)
-    size = _positive_int(query.get("page_size"), DEFAULT_PAGE_SIZE)
+    page = positive_int(query.get("page"), 1)
+    size = positive_int(query.get("page_size"), DEFAULT_PAGE_SIZE)
     size = min(size or DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)
     pages = max(1, -(-len(items) // size))
     if page is None or page > pages:
-        return _json({"detail": "Invalid page."}, status=404)
+        return answer({"detail": "Invalid page."}, status=404)
     start = (page - 1) * size
     url = request.url
 
@@ -174,7 +174,7 @@ async def list_notifications(request: web.Request) -> web.Response:
         "total_unread_count": request.app[STATE].unread_count(user),
     }
     mutate = request.app[FAULTS].page_mutator
-    return _json(mutate(body) if mutate is not None else body)
+    return answer(mutate(body) if mutate is not None else body)
 
 
 def _notification_or_404(request: web.Request, user: User) -> dict[str, Any]:
@@ -189,21 +189,21 @@ def _notification_or_404(request: web.Request, user: User) -> dict[str, Any]:
 
 async def detail(request: web.Request) -> web.Response:
     """One notification, with ``updated_at`` as the real serializer adds."""
-    notification = _notification_or_404(request, _user(request))
-    return _json(
+    notification = _notification_or_404(request, user_of(request))
+    return answer(
         {**notification, "updated_at": notification["read_at"] or notification["created_at"]}
     )
 
 
 async def mark_as_read(request: web.Request) -> web.Response:
     """200 with the read time; 400 when it is already read."""
-    user = _user(request)
+    user = user_of(request)
     notification = _notification_or_404(request, user)
     if notification["is_read"]:
-        return _json({"error": "Notification is already marked as read"}, status=400)
+        return answer({"error": "Notification is already marked as read"}, status=400)
     request.app[STATE].set_read(user, notification["id"], True)
     await _broadcast(request, user, [notification])
-    return _json(
+    return answer(
         {
             "message": "Notification marked as read",
             "notification_id": notification["id"],
@@ -214,18 +214,18 @@ async def mark_as_read(request: web.Request) -> web.Response:
 
 async def mark_as_unread(request: web.Request) -> web.Response:
     """200; idempotent."""
-    user = _user(request)
+    user = user_of(request)
     notification = _notification_or_404(request, user)
     request.app[STATE].set_read(user, notification["id"], False)
     await _broadcast(request, user, [notification])
-    return _json(
+    return answer(
         {"message": "Notification marked as unread", "notification_id": notification["id"]}
     )
 
 
 async def delete(request: web.Request) -> web.Response:
     """204 No Content."""
-    user = _user(request)
+    user = user_of(request)
     notification = _notification_or_404(request, user)
     request.app[STATE].delete(user, notification["id"])
     await _broadcast(request, user, [])
@@ -234,8 +234,8 @@ async def delete(request: web.Request) -> web.Response:
 
 async def unread_count(request: web.Request) -> web.Response:
     """The count, plus the per-type breakdown real deployments add."""
-    state, user = request.app[STATE], _user(request)
-    return _json(
+    state, user = request.app[STATE], user_of(request)
+    return answer(
         {"unread_count": state.unread_count(user), "unread_by_type": state.unread_by_type(user)}
     )
 
@@ -243,7 +243,7 @@ async def unread_count(request: web.Request) -> web.Response:
 async def _mark_all(request: web.Request, user: User) -> web.Response:
     changed = request.app[STATE].mark_all_read(user)
     await _broadcast(request, user, changed)
-    return _json(
+    return answer(
         {"message": f"{len(changed)} notifications marked as read", "affected_count": len(changed)}
     )
 
@@ -252,10 +252,10 @@ async def bulk_actions(request: web.Request) -> web.Response:
     """``{"action": "mark_all_read"}``; 404 when the server offers only the legacy route."""
     if not request.app[FAULTS].offer_bulk_actions:
         raise web.HTTPNotFound()
-    user = _user(request)
-    data = await _body(request)
+    user = user_of(request)
+    data = await body_of(request)
     if data.get("action") != "mark_all_read":
-        return _json({"action": ['"' + str(data.get("action")) + '" is not a valid choice.']}, 400)
+        return answer({"action": ['"' + str(data.get("action")) + '" is not a valid choice.']}, 400)
     return await _mark_all(request, user)
 
 
@@ -263,7 +263,7 @@ async def legacy_mark_all_read(request: web.Request) -> web.Response:
     """The older route the mobile app calls; 404 when switched off."""
     if not request.app[FAULTS].offer_legacy_mark_all:
         raise web.HTTPNotFound()
-    return await _mark_all(request, _user(request))
+    return await _mark_all(request, user_of(request))
 
 
 @web.middleware

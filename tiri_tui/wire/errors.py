@@ -43,9 +43,10 @@ class ServerUnreachable(TiriError):
 
 
 class ApiError(TiriError):
-    """The server answered with an error status."""
+    """The server answered with an error status (``structured``: its body was
+    JSON, as DRF's errors are, not a web server's page)."""
 
-    def __init__(self, status: int, message: str) -> None:
+    def __init__(self, status: int, message: str, *, structured: bool = False) -> None:
         if not status:
             text = message
         elif message:
@@ -55,6 +56,7 @@ class ApiError(TiriError):
         super().__init__(text)
         self.status = status
         self.detail = message
+        self.structured = structured
 
 
 class RateLimited(ApiError):
@@ -109,3 +111,22 @@ def message_from_body(body: object) -> str:
 
 class AlertsUnavailable(TiriError):
     """The chosen way to alert cannot work here (say why, and what to install)."""
+
+
+class ActionRefused(TiriError):
+    """The server refused an action, in its own words (``already``: it says the
+    action was already done, which is no failure to retry)."""
+
+    def __init__(self, words: str, *, already: bool) -> None:
+        super().__init__(words)
+        self.words = words
+        self.already = already
+
+
+class ActionUnavailable(TiriError):
+    """The server has no such route, or no such object: nothing to retry."""
+
+
+class OutcomeUnknown(TiriError):
+    """A call that changes the world got no answer: it may have been applied.
+    Read the object again before offering to try again (never replayed blindly)."""
