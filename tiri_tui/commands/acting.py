@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from tiri_tui.commands.base import EXIT_ERROR, EXIT_OK, fail
 from tiri_tui.wire.errors import (
+    ActionNotSent,
     ActionRefused,
     ActionUnavailable,
     ApiError,
@@ -178,6 +179,9 @@ async def _do(api: ActingApi, menu: Menu, args: argparse.Namespace, text: str | 
     except ActionUnavailable as exc:
         fail(one_line(str(exc)))
         return EXIT_UNAVAILABLE
+    except ActionNotSent as exc:
+        fail(one_line(str(exc)))
+        return EXIT_ERROR
     except OutcomeUnknown as exc:
         fail(one_line(str(exc)))
         seen = await recheck(api, action, text or "")

@@ -9,6 +9,8 @@ what came back is said in the server's own words:
 - a refusal (4xx with a DRF body) is :class:`ActionRefused`, flagged
   ``already`` when the server says it was already done;
 - a route or object the server lacks (404/405) is :class:`ActionUnavailable`;
+- a server out of reach (the connection refused) is :class:`ActionNotSent`:
+  nothing happened, the person's text is kept for later;
 - no answer to a call that changes the world (a timeout, a cut connection)
   is :class:`OutcomeUnknown`: the caller reads the object again before
   offering to retry.
@@ -34,9 +36,11 @@ from tiri_tui.wire.acting import (
     safe_id,
 )
 from tiri_tui.wire.errors import (
+    ActionNotSent,
     ActionRefused,
     ActionUnavailable,
     ApiError,
+    NotSent,
     OutcomeUnknown,
     RateLimited,
     ServerUnreachable,
@@ -93,6 +97,8 @@ class ActingApi:
             return await self._api.call("POST", path, json=body, accept=(200, 201, 202, 204))
         except RateLimited:
             raise
+        except NotSent as exc:
+            raise ActionNotSent(f"not sent: {exc}") from None
         except ServerUnreachable as exc:
             raise OutcomeUnknown(
                 f"no answer, so it may or may not have been done ({exc})"

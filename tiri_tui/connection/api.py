@@ -20,6 +20,7 @@ from tiri_tui.connection.auth import Auth
 from tiri_tui.wire.errors import (
     ApiError,
     LoginRequired,
+    NotSent,
     RateLimited,
     ServerUnreachable,
     TiriError,
@@ -196,6 +197,12 @@ class TiriApi:
                 body = await _read_bounded(response)
             finally:
                 await response.aclose()
+        except httpx.ConnectError as exc:
+            # Refused, no route, no name: the request never left.
+            detail = redact(str(exc)) or type(exc).__name__
+            raise NotSent(f"cannot reach {self.server}: {detail}") from None
+        except httpx.ConnectTimeout:
+            raise NotSent(f"{self.server} did not take the connection in time") from None
         except httpx.TimeoutException:
             raise ServerUnreachable(f"{self.server} did not answer in time") from None
         except httpx.TransportError as exc:

@@ -46,6 +46,7 @@ if TYPE_CHECKING:
     from tiri_tui.attention.delivery import Delivery
     from tiri_tui.attention.rules import AttentionRules
     from tiri_tui.client import TiriClient
+    from tiri_tui.connection.acting import ActingApi
     from tiri_tui.settings.customisation import Customisation
     from tiri_tui.ui.screens import LoginRequested
 
@@ -135,7 +136,16 @@ class TiriApp(App[None]):
             server_label=f"{label} (demo)" if demo_server is not None else label,
             rows_settled=rows_settled,
             keymap=self.keymap,
+            acting=self._acting,
         )
+
+    def _acting(self) -> ActingApi | None:
+        """The calls that act on a notification, while a session is open."""
+        if self.client is None or self.client.auth.session is None:
+            return None
+        from tiri_tui.connection.acting import ActingApi
+
+        return ActingApi(self.client.api)
 
     def action_interrupt(self) -> None:
         """ctrl+c quits from every screen, as in every terminal tool. In a

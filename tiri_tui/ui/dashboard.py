@@ -34,6 +34,7 @@ from tiri_tui.ui.row_actions import RowActions
 from tiri_tui.wire.models import Notification
 
 if TYPE_CHECKING:
+    from tiri_tui.connection.acting import ActingApi
     from tiri_tui.settings.customisation import SavedView
     from tiri_tui.ui.view_tabs import ViewTabs
 
@@ -64,9 +65,12 @@ class DashboardScreen(Screen[None]):
         views: tuple[SavedView, ...] = (),
         rows_settled: Callable[[], None] | None = None,
         keymap: Mapping[str, str] | None = None,
+        acting: Callable[[], ActingApi | None] | None = None,
     ) -> None:
+        """``acting``: the calls that act on a notification, while a session is open."""
         super().__init__()
         self.views = views
+        self.acting = acting
         #: The user's [keymap]: what the screen says names the keys in force.
         self._keymap = keymap or {}
         self.filter_menu = FilterMenu(
@@ -89,6 +93,7 @@ class DashboardScreen(Screen[None]):
         self.filter_bar = FilterBar(id="filters", classes="hidden")
         self.new_above = NewAboveLine(id="new-above", classes="hidden")
         self.detail = DetailPane(id="detail", classes="hidden")
+        self.detail.act_key = self.key(KeyId.ACT)
         self.message_line = MessageLine(id="message")
         self.painter = Painter(
             self,
@@ -374,6 +379,20 @@ class DashboardScreen(Screen[None]):
 
     def action_copy(self) -> None:
         self.row_actions.copy()
+
+    def action_act(self) -> None:
+        """a: what can be done about the notification under the cursor."""
+        current = self.current
+        if current is None:
+            self.say("No notification here to act on")
+            return
+        api = self.acting() if self.acting is not None else None
+        if api is None:
+            self.say(f"Acting needs a session on the server — {self.key(KeyId.LOG_IN)} logs in")
+            return
+        from tiri_tui.ui.acting_screens import ActionsScreen
+
+        self.app.push_screen(ActionsScreen(current, api))
 
     def action_delete(self) -> None:
         if not self.marks.delete():

@@ -54,6 +54,7 @@ class KeyId(StrEnum):
     MARK_SHOWN = "mark_shown"
     UNDO = "undo"
     COPY = "copy"
+    ACT = "act"
     OPEN_LINK = "open_link"
     RECONNECT = "reconnect"
     LOG_IN = "log_in"
@@ -241,6 +242,17 @@ KEYS: tuple[Key, ...] = (
         Scope.DASHBOARD,
         "z / ctrl+z",
         command="Undo the last mark or delete",
+    ),
+    Key(
+        KeyId.ACT,
+        "a",
+        "act",
+        "Act",
+        "act on it: approve a volunteer, offer help, reply, approve a new member",
+        Scope.DASHBOARD,
+        "a",
+        # Not in the footer: it is full at 120 columns. The details pane names it.
+        command="Act on the notification",
     ),
     Key(
         KeyId.COPY,

@@ -16,6 +16,7 @@ from textual.timer import Timer
 from textual.widgets import Static
 
 from tiri_tui.sync.controller import Counters
+from tiri_tui.wire.acting import Subject, subjects_of
 from tiri_tui.wire.models import Notification
 from tiri_tui.wire.text import inert, one_line
 
@@ -147,6 +148,9 @@ class DetailPane(Static):
     }
     """
 
+    #: The act key in force, named where a notification leads somewhere.
+    act_key = "a"
+
     def show(self, n: Notification | None) -> None:
         """Display ``n`` (or a hint when nothing is selected)."""
         if n is None:
@@ -168,11 +172,23 @@ class DetailPane(Static):
             facts.append(f"{label:>9}  ", style="dim")
             facts.append(one_line(str(value)) + "\n")
         parts: list[Text] = [title, Text(""), body, Text(""), facts]
+        leads = subjects_of(n).subjects
+        if leads:
+            about = ", ".join(_LEADS_TO[subject] for subject in leads)
+            parts.append(Text(f"{self.act_key} acts on it: {about}\n", style="bold"))
         if n.extra_data:
             parts.append(Text("extra_data", style="dim"))
             dumped = json.dumps(n.extra_data, indent=2, ensure_ascii=False, default=str)
             parts.append(Text(inert(dumped, keep_newlines=True)))
         self.update(Group(*parts))
+
+
+_LEADS_TO = {
+    Subject.VOLUNTEERS: "who applied",
+    Subject.REQUEST: "the request",
+    Subject.CONVERSATION: "the conversation",
+    Subject.MEMBER: "the new member",
+}
 
 
 def _type_shown(n: Notification) -> str:

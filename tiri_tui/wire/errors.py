@@ -42,6 +42,10 @@ class ServerUnreachable(TiriError):
     """No answer at the network level (refused, DNS, timeout, TLS)."""
 
 
+class NotSent(ServerUnreachable):
+    """The server could not be reached at all: the request never left."""
+
+
 class ApiError(TiriError):
     """The server answered with an error status (``structured``: its body was
     JSON, as DRF's errors are, not a web server's page)."""
@@ -125,6 +129,10 @@ class ActionRefused(TiriError):
 
 class ActionUnavailable(TiriError):
     """The server has no such route, or no such object: nothing to retry."""
+
+
+class ActionNotSent(TiriError):
+    """An action could not be sent (the server out of reach): nothing happened."""
 
 
 class OutcomeUnknown(TiriError):

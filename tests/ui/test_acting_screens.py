@@ -1,0 +1,196 @@
+"""`a` on a notification, against the embedded server: approve a volunteer,
+offer help with a message, reply in a conversation, confirm what cannot be
+undone, and keep the text when it cannot be sent."""
+
+from __future__ import annotations
+
+import pytest
+from textual.widgets import Input, OptionList, Static
+
+from tests.support.waiting import wait_for
+from tiri_tui.connection.policy import ConnectionState
+from tiri_tui.server import DemoServer
+from tiri_tui.ui.acting_screens import ActionsScreen, ConversationScreen
+from tiri_tui.ui.app import TiriApp
+from tiri_tui.ui.notification_list import NotificationList
+from tiri_tui.ui.screens import ConfirmScreen
+
+SIZE = (100, 30)
+
+
+@pytest.fixture
+async def dashboard(server, client):  # type: ignore[no-untyped-def]
+    app = TiriApp(client, bell=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(
+            lambda: (
+                app.controller is not None
+                and app.controller.state is ConnectionState.CONNECTED
+                and app.controller.loaded.is_set()
+            )
+        )
+        await pilot.pause()
+        yield app, pilot
+
+
+async def about(server: DemoServer, app: TiriApp, pilot, **fields: object) -> None:  # type: ignore[no-untyped-def]
+    """A notification pushed live, under the cursor."""
+    created = await server.create_notification(title="Act on me", **fields)
+    view = app.query_one(NotificationList)
+    await wait_for(lambda: any(n.id == created["id"] for n in view.source))
+    await pilot.press("g")
+    await wait_for(lambda: view.current is not None and view.current.id == created["id"])
+
+
+async def opened(app: TiriApp, pilot) -> ActionsScreen:  # type: ignore[no-untyped-def]
+    await pilot.press("a")
+    await wait_for(lambda: isinstance(app.screen, ActionsScreen) and app.screen.menu is not None)
+    await pilot.pause()
+    assert isinstance(app.screen, ActionsScreen)
+    return app.screen
+
+
+async def choose(screen: ActionsScreen, pilot, label: str) -> None:  # type: ignore[no-untyped-def]
+    assert screen.menu is not None
+    index = next(i for i, a in enumerate(screen.menu.actions) if a.label.startswith(label))
+    options = screen.query_one("#act-options", OptionList)
+    options.focus()
+    options.highlighted = index
+    await pilot.press("enter")
+    await pilot.pause()
+
+
+def said(screen) -> str:  # type: ignore[no-untyped-def]
+    result = screen.query_one("#act-result, #chat-result", Static)
+    return str(result.render())
+
+
+def own_request(server: DemoServer) -> str:
+    me = server.user().id
+    return next(
+        r.id
+        for r in server.world.requests.values()
+        if r.requester.id == me and any(v.status == "pending" for v in r.volunteers)
+    )
+
+
+def nearby(server: DemoServer) -> str:
+    me = server.user().id
+    return next(
+        r.id
+        for r in server.world.requests.values()
+        if r.requester.id != me and all(v.volunteer.id != me for v in r.volunteers)
+    )
+
+
+async def test_approve_a_volunteer_in_the_server_s_words(server, dashboard) -> None:
+    app, pilot = dashboard
+    rid = own_request(server)
+    await about(
+        server, app, pilot, notification_type="request_accepted", extra_data={"request_id": rid}
+    )
+    screen = await opened(app, pilot)
+    waiting = next(v for v in server.world.requests[rid].volunteers if v.status == "pending")
+    name = waiting.volunteer.full_name
+    await choose(screen, pilot, f"Approve {name}")
+    await wait_for(lambda: said(screen) == f"Done: {name} approved")
+    assert waiting.status == "approved"
+    # The list read again: approving them is no longer on offer.
+    await wait_for(lambda: all(a.label != f"Approve {name}" for a in screen.menu.actions))
+    await pilot.press("escape")
+    await wait_for(lambda: not isinstance(app.screen, ActionsScreen))
+
+
+async def test_offer_help_with_a_message_typed_in_the_box(server, dashboard) -> None:
+    app, pilot = dashboard
+    rid = nearby(server)
+    await about(
+        server, app, pilot, notification_type="new_nearby_request", extra_data={"request_id": rid}
+    )
+    screen = await opened(app, pilot)
+    await choose(screen, pilot, "Offer to help")
+    box = screen.query_one("#act-text", Input)
+    assert box.has_focus and "message (required)" in box.placeholder
+    await pilot.press("enter")  # nothing typed: it says what is missing, sends nothing
+    assert "Type the message first" in said(screen)
+    await pilot.press(*"I can come at 6 [b]sharp[/b]")
+    await pilot.press("enter")
+    await wait_for(lambda: said(screen) == "Done: Your offer to help was sent")
+    offer = server.world.requests[rid].volunteers[-1]
+    assert (
+        offer.message == "I can come at 6 [b]sharp[/b]" and offer.volunteer.id == server.user().id
+    )
+
+
+async def test_reply_in_a_conversation(server, dashboard) -> None:
+    app, pilot = dashboard
+    room = next(iter(server.world.rooms.values()))
+    room.messages[-1]["content"] = "see you \x1b[31mthere\x1b[0m"
+    await about(
+        server, app, pilot, notification_type="new_message", extra_data={"chat_room_id": room.id}
+    )
+    screen = await opened(app, pilot)
+    await choose(screen, pilot, "Read the conversation")
+    await wait_for(lambda: isinstance(app.screen, ConversationScreen) and app.screen.pages == 1)
+    chat = app.screen
+    shown = str(chat.query_one("#chat-messages", Static).render())
+    assert "see you \\x1b[31mthere\\x1b[0m" in shown and "\x1b" not in shown
+    assert all(m["is_read"] for m in room.messages if m["sender"]["id"] != server.user().id)
+    await pilot.press(*"On my way")
+    await pilot.press("enter")
+    await wait_for(lambda: said(chat) == "Sent")
+    assert room.messages[-1]["content"] == "On my way"
+    assert "On my way" in str(chat.query_one("#chat-messages", Static).render())
+    assert chat.query_one("#chat-input", Input).value == ""
+
+
+async def test_what_cannot_be_undone_asks_first(server, dashboard) -> None:
+    app, pilot = dashboard
+    rid = own_request(server)
+    await about(
+        server, app, pilot, notification_type="feedback_requested", extra_data={"request_id": rid}
+    )
+    screen = await opened(app, pilot)
+    await choose(screen, pilot, "Mark the request done")
+    await pilot.press("enter")  # the notes are optional
+    await wait_for(lambda: isinstance(app.screen, ConfirmScreen))
+    await pilot.press("n")
+    await wait_for(lambda: said(screen) == "Not done")
+    assert server.world.requests[rid].status != "completed"
+    await pilot.press("enter")  # from the text box, again
+    await wait_for(lambda: isinstance(app.screen, ConfirmScreen))
+    await pilot.press("y")
+    await wait_for(lambda: said(screen).startswith("Done: "))
+    assert server.world.requests[rid].status == "completed"
+
+
+async def test_offline_it_cannot_be_sent_and_the_text_is_kept(server, dashboard) -> None:
+    app, pilot = dashboard
+    rid = nearby(server)
+    await about(
+        server, app, pilot, notification_type="new_nearby_request", extra_data={"request_id": rid}
+    )
+    screen = await opened(app, pilot)
+    await choose(screen, pilot, "Offer to help")
+    await pilot.press(*"Back on Monday")
+    before = list(server.world.requests[rid].volunteers)
+    await server.stop()
+    await pilot.press("enter")
+    await wait_for(lambda: said(screen).startswith("Offline"))
+    assert said(screen) == "Offline: it cannot be sent now. Your text is kept."
+    assert screen.query_one("#act-text", Input).value == "Back on Monday"
+    assert server.world.requests[rid].volunteers == before
+    await server.start()
+    await pilot.press("enter")
+    await wait_for(lambda: said(screen) == "Done: Your offer to help was sent")
+    assert server.world.requests[rid].volunteers[-1].message == "Back on Monday"
+
+
+async def test_nothing_to_do_says_why(server, dashboard) -> None:
+    app, pilot = dashboard
+    await about(server, app, pilot, notification_type="welcome_email", extra_data={})
+    screen = await opened(app, pilot)
+    assert "Nothing to do: it points at nothing to act on" in str(
+        screen.query_one("#act-about", Static).render()
+    )
+    assert screen.query_one("#act-options", OptionList).has_class("hidden")
