@@ -140,6 +140,7 @@ async def main() -> None:
             save(app, "error")
         await client.aclose()
         await views_days_marks(server, settings)
+        await acting(server, settings)
     await server.stop()
     print(f"screenshots written to {ROOT}")
 
@@ -164,6 +165,58 @@ async def views_days_marks(server: DemoServer, settings: Settings) -> None:
         app.clear_notifications()
         await pilot.pause()
         save(app, "views-days-marks")
+    await client.aclose()
+
+
+async def acting(server: DemoServer, settings: Settings) -> None:
+    """``a`` on a volunteer's offer: the actions; then a chat's conversation."""
+    from tiri_tui.ui.acting_screens import ActionsScreen, ConversationScreen
+
+    client = TiriClient(settings, controller=ControllerSettings(fallback_interval=60))
+    await client.auth.login(DEMO_EMAIL, DEMO_PASSWORD)
+    app = TiriApp(client, demo_server=server, bell=False)
+    me = server.user().id
+    request = next(
+        r
+        for r in server.world.requests.values()
+        if r.requester.id == me and any(v.status == "pending" for v in r.volunteers)
+    )
+    room = next(iter(server.world.rooms.values()))
+    async with app.run_test(size=SIZE) as pilot:
+        await until(lambda: app.controller is not None and app.controller.loaded.is_set())
+        partner = room.members[1].full_name.split()[0]
+        applicant = next(v for v in request.volunteers if v.status == "pending").volunteer
+        for fields in (
+            {
+                "notification_type": "new_message",
+                "title": "New Message",
+                "created_by_name": partner,
+                "message": f"{partner}: {room.messages[-2]['content']}",
+                "extra_data": {"chat_room_id": room.id},
+            },
+            {
+                "notification_type": "request_accepted",
+                "title": "Request Accepted",
+                "created_by_name": applicant.full_name.split()[0],
+                "message": f"{applicant.full_name} offered to help with “{request.title}”",
+                "extra_data": {"request_id": request.id, "volunteer_id": applicant.id},
+            },
+        ):
+            await server.create_notification(**fields)
+        view = app.query_one(NotificationList)
+        await until(lambda: view.source[0].notification_type == "request_accepted")
+        await pilot.press("g", "a")
+        await until(lambda: isinstance(app.screen, ActionsScreen) and app.screen.menu is not None)
+        await pilot.pause(0.3)
+        app.clear_notifications()
+        save(app, "actions-menu")
+        await pilot.press("escape", "j", "a")
+        await until(lambda: isinstance(app.screen, ActionsScreen) and app.screen.menu is not None)
+        await pilot.press("enter")
+        await until(lambda: isinstance(app.screen, ConversationScreen) and app.screen.pages)
+        await pilot.press(*"See you at 10, I'll bring gloves")
+        await pilot.pause(0.3)
+        save(app, "conversation")
     await client.aclose()
 
 

@@ -90,9 +90,16 @@ async def test_approve_a_volunteer_in_the_server_s_words(server, dashboard) -> N
         server, app, pilot, notification_type="request_accepted", extra_data={"request_id": rid}
     )
     screen = await opened(app, pilot)
-    waiting = next(v for v in server.world.requests[rid].volunteers if v.status == "pending")
+    # The first action is highlighted: enter takes it.
+    first = screen.menu.actions[0]
+    waiting = next(
+        v
+        for v in server.world.requests[rid].volunteers
+        if str(v.volunteer.id) == first.volunteer_id
+    )
     name = waiting.volunteer.full_name
-    await choose(screen, pilot, f"Approve {name}")
+    assert first.label == f"Approve {name}"
+    await pilot.press("enter")
     await wait_for(lambda: said(screen) == f"Done: {name} approved")
     assert waiting.status == "approved"
     # The list read again: approving them is no longer on offer.

@@ -47,12 +47,18 @@ _CSS = """
     max-height: 90%;
 }
 
+/* At 80x24 the list scrolls so that the result and the keys stay in sight. */
 #act-options {
     height: auto;
-    max-height: 14;
+    max-height: 40vh;
 }
 
-#act-about, #act-result, #chat-result {
+#act-about {
+    height: auto;
+    max-height: 6;
+}
+
+#act-result, #chat-result {
     height: auto;
 }
 
@@ -130,7 +136,7 @@ class ActionsScreen(Dialog[None]):
         if menu.request is not None:
             r = menu.request
             about.append(one_line(r.title, 80), style="bold")
-            about.append(f"  {one_line(r.status)}", style="dim")
+            about.append(f"  {one_line(r.status.replace('_', ' '))}", style="dim")
             if r.description:
                 about.append("\n" + inert(r.description, keep_newlines=True))
             where = " · ".join(one_line(x, 40) for x in (r.requester, r.location) if x)
@@ -144,6 +150,8 @@ class ActionsScreen(Dialog[None]):
             options.add_option(Option(self._label(menu, action), id=str(index)))
         if menu.actions:
             options.remove_class("hidden")
+            # The first is the one the notification is about: enter takes it.
+            options.highlighted = 0
             options.focus()
         else:
             options.add_class("hidden")
@@ -280,8 +288,7 @@ class ConversationScreen(Dialog[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="chat-box", classes="dialog"):
-            who = one_line(self.notification.created_by_name or self.notification.title, 60)
-            yield Label(Text(f"Conversation — {who}"), classes="dialog-title")
+            yield Label(Text("Conversation"), id="chat-title", classes="dialog-title")
             with VerticalScroll(id="chat-log"):
                 yield Static(Text("Reading the conversation…"), id="chat-messages")
             yield Input(placeholder="reply — enter sends", id="chat-input")
@@ -301,6 +308,11 @@ class ConversationScreen(Dialog[None]):
             return
         self.pages += 1
         self.messages = page + self.messages
+        # Who speaks in it, as the server names them (the notification's "from" may be anyone).
+        names = dict.fromkeys(one_line(m.sender_name, 30) for m in self.messages if m.sender_name)
+        if names:
+            title = self.query_one("#chat-title", Label)
+            title.update(Text("Conversation — " + ", ".join(list(names)[:4])))
         self.draw(scroll_to_end=self.pages == 1)
         if self.pages == 1:
             # Read here; when the server cannot be told now, the next reading tells it.
