@@ -4,17 +4,9 @@ from __future__ import annotations
 
 import json
 
+from tests.support.acting import own_request
 from tests.support.cli import login, run_cli
 from tiri_tui.server import DemoServer
-
-
-def own_request(server: DemoServer) -> str:
-    me = server.user().id
-    return next(
-        r.id
-        for r in server.world.requests.values()
-        if r.requester.id == me and any(v.status == "pending" for v in r.volunteers)
-    )
 
 
 async def act(server: DemoServer, home, *args: str, stdin: str = "") -> tuple[int, str, str]:  # type: ignore[no-untyped-def]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.support.acting import own_request
 from tiri_tui.client import TiriClient
 from tiri_tui.connection.acting import ActingApi
 from tiri_tui.connection.action_menu import Menu, menu_for
@@ -20,16 +21,6 @@ async def notification(server: DemoServer, **fields: object) -> Notification:
     """A notification created on the server for the demo user, as the client reads it."""
     created = await server.create_notification(**fields)
     return Notification.from_dict(created)
-
-
-def own_request(server: DemoServer) -> str:
-    """One of the demo user's requests with someone still waiting to be approved."""
-    me = server.user().id
-    return next(
-        r.id
-        for r in server.world.requests.values()
-        if r.requester.id == me and any(v.status == "pending" for v in r.volunteers)
-    )
 
 
 async def menu(client: TiriClient, n: Notification) -> tuple[ActingApi, Menu]:

@@ -52,3 +52,17 @@ def row_line(view: NotificationList, row: int):
 
 def first_row_text(app: TiriApp) -> str:
     return row_line(app.query_one(NotificationList), 0).text
+
+
+async def until_live(app: TiriApp) -> None:
+    """Until the dashboard is connected and its first load is in."""
+    from tests.support.waiting import wait_for
+    from tiri_tui.connection.policy import ConnectionState
+
+    await wait_for(
+        lambda: (
+            app.controller is not None
+            and app.controller.state is ConnectionState.CONNECTED
+            and app.controller.loaded.is_set()
+        )
+    )

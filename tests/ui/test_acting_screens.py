@@ -7,8 +7,9 @@ from __future__ import annotations
 import pytest
 from textual.widgets import Input, OptionList, Static
 
+from tests.support.acting import nearby, own_request
+from tests.support.dashboards import until_live
 from tests.support.waiting import wait_for
-from tiri_tui.connection.policy import ConnectionState
 from tiri_tui.server import DemoServer
 from tiri_tui.ui.acting_screens import ActionsScreen, ConversationScreen
 from tiri_tui.ui.app import TiriApp
@@ -22,13 +23,7 @@ SIZE = (100, 30)
 async def dashboard(server, client):  # type: ignore[no-untyped-def]
     app = TiriApp(client, bell=False)
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(
-            lambda: (
-                app.controller is not None
-                and app.controller.state is ConnectionState.CONNECTED
-                and app.controller.loaded.is_set()
-            )
-        )
+        await until_live(app)
         await pilot.pause()
         yield app, pilot
 
@@ -42,7 +37,11 @@ async def about(server: DemoServer, app: TiriApp, pilot, **fields: object) -> No
     await wait_for(lambda: view.current is not None and view.current.id == created["id"])
 
 
-async def opened(app: TiriApp, pilot) -> ActionsScreen:  # type: ignore[no-untyped-def]
+async def act_on(  # type: ignore[no-untyped-def]
+    server: DemoServer, app: TiriApp, pilot, kind: str, extra: dict[str, object]
+) -> ActionsScreen:
+    """A notification of ``kind`` about ``extra`` pushed live, and ``a`` on it."""
+    await about(server, app, pilot, notification_type=kind, extra_data=extra)
     await pilot.press("a")
     await wait_for(lambda: isinstance(app.screen, ActionsScreen) and app.screen.menu is not None)
     await pilot.pause()
@@ -65,31 +64,10 @@ def said(screen) -> str:  # type: ignore[no-untyped-def]
     return str(result.render())
 
 
-def own_request(server: DemoServer) -> str:
-    me = server.user().id
-    return next(
-        r.id
-        for r in server.world.requests.values()
-        if r.requester.id == me and any(v.status == "pending" for v in r.volunteers)
-    )
-
-
-def nearby(server: DemoServer) -> str:
-    me = server.user().id
-    return next(
-        r.id
-        for r in server.world.requests.values()
-        if r.requester.id != me and all(v.volunteer.id != me for v in r.volunteers)
-    )
-
-
 async def test_approve_a_volunteer_in_the_server_s_words(server, dashboard) -> None:
     app, pilot = dashboard
     rid = own_request(server)
-    await about(
-        server, app, pilot, notification_type="request_accepted", extra_data={"request_id": rid}
-    )
-    screen = await opened(app, pilot)
+    screen = await act_on(server, app, pilot, "request_accepted", {"request_id": rid})
     # The first action is highlighted: enter takes it.
     first = screen.menu.actions[0]
     waiting = next(
@@ -111,10 +89,7 @@ async def test_approve_a_volunteer_in_the_server_s_words(server, dashboard) -> N
 async def test_offer_help_with_a_message_typed_in_the_box(server, dashboard) -> None:
     app, pilot = dashboard
     rid = nearby(server)
-    await about(
-        server, app, pilot, notification_type="new_nearby_request", extra_data={"request_id": rid}
-    )
-    screen = await opened(app, pilot)
+    screen = await act_on(server, app, pilot, "new_nearby_request", {"request_id": rid})
     await choose(screen, pilot, "Offer to help")
     box = screen.query_one("#act-text", Input)
     assert box.has_focus and "message (required)" in box.placeholder
@@ -133,10 +108,7 @@ async def test_reply_in_a_conversation(server, dashboard) -> None:
     app, pilot = dashboard
     room = next(iter(server.world.rooms.values()))
     room.messages[-1]["content"] = "see you \x1b[31mthere\x1b[0m"
-    await about(
-        server, app, pilot, notification_type="new_message", extra_data={"chat_room_id": room.id}
-    )
-    screen = await opened(app, pilot)
+    screen = await act_on(server, app, pilot, "new_message", {"chat_room_id": room.id})
     await choose(screen, pilot, "Read the conversation")
     await wait_for(lambda: isinstance(app.screen, ConversationScreen) and app.screen.pages == 1)
     chat = app.screen
@@ -154,10 +126,7 @@ async def test_reply_in_a_conversation(server, dashboard) -> None:
 async def test_what_cannot_be_undone_asks_first(server, dashboard) -> None:
     app, pilot = dashboard
     rid = own_request(server)
-    await about(
-        server, app, pilot, notification_type="feedback_requested", extra_data={"request_id": rid}
-    )
-    screen = await opened(app, pilot)
+    screen = await act_on(server, app, pilot, "feedback_requested", {"request_id": rid})
     await choose(screen, pilot, "Mark the request done")
     await pilot.press("enter")  # the notes are optional
     await wait_for(lambda: isinstance(app.screen, ConfirmScreen))
@@ -174,10 +143,7 @@ async def test_what_cannot_be_undone_asks_first(server, dashboard) -> None:
 async def test_offline_it_cannot_be_sent_and_the_text_is_kept(server, dashboard) -> None:
     app, pilot = dashboard
     rid = nearby(server)
-    await about(
-        server, app, pilot, notification_type="new_nearby_request", extra_data={"request_id": rid}
-    )
-    screen = await opened(app, pilot)
+    screen = await act_on(server, app, pilot, "new_nearby_request", {"request_id": rid})
     await choose(screen, pilot, "Offer to help")
     await pilot.press(*"Back on Monday")
     before = list(server.world.requests[rid].volunteers)
@@ -195,8 +161,7 @@ async def test_offline_it_cannot_be_sent_and_the_text_is_kept(server, dashboard)
 
 async def test_nothing_to_do_says_why(server, dashboard) -> None:
     app, pilot = dashboard
-    await about(server, app, pilot, notification_type="welcome_email", extra_data={})
-    screen = await opened(app, pilot)
+    screen = await act_on(server, app, pilot, "welcome_email", {})
     assert "Nothing to do: it points at nothing to act on" in str(
         screen.query_one("#act-about", Static).render()
     )

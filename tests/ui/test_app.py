@@ -17,6 +17,7 @@ from tests.support.dashboards import (
     list_text,
     offline_dashboard,
     row_line,
+    until_live,
 )
 from tests.support.fakes import NOW, offline_controller, sample
 from tests.support.rendered import refreshes, visible
@@ -49,13 +50,7 @@ def indicator_colour(top: TopBar):  # type: ignore[no-untyped-def]
 async def dashboard(server, client):
     app = TiriApp(client, bell=False)
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(
-            lambda: (
-                app.controller is not None
-                and app.controller.state is ConnectionState.CONNECTED
-                and app.controller.loaded.is_set()
-            )
-        )
+        await until_live(app)
         await wait_for(lambda: len(app.query_one(NotificationList).source) >= 20)
         await pilot.pause()
         yield app, pilot

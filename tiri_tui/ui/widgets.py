@@ -16,7 +16,6 @@ from textual.timer import Timer
 from textual.widgets import Static
 
 from tiri_tui.sync.controller import Counters
-from tiri_tui.wire.acting import Subject, subjects_of
 from tiri_tui.wire.models import Notification
 from tiri_tui.wire.text import inert, one_line
 
@@ -172,9 +171,12 @@ class DetailPane(Static):
             facts.append(f"{label:>9}  ", style="dim")
             facts.append(one_line(str(value)) + "\n")
         parts: list[Text] = [title, Text(""), body, Text(""), facts]
+        # Imported here: the details are not in the first frame.
+        from tiri_tui.wire.acting import subjects_of
+
         leads = subjects_of(n).subjects
         if leads:
-            about = ", ".join(_LEADS_TO[subject] for subject in leads)
+            about = ", ".join(_LEADS_TO[subject.value] for subject in leads)
             parts.append(Text(f"{self.act_key} acts on it: {about}\n", style="bold"))
         if n.extra_data:
             parts.append(Text("extra_data", style="dim"))
@@ -183,11 +185,12 @@ class DetailPane(Static):
         self.update(Group(*parts))
 
 
+#: What ``a`` acts on, by the subject's value (see ``wire.acting.Subject``).
 _LEADS_TO = {
-    Subject.VOLUNTEERS: "who applied",
-    Subject.REQUEST: "the request",
-    Subject.CONVERSATION: "the conversation",
-    Subject.MEMBER: "the new member",
+    "volunteers": "who applied",
+    "request": "the request",
+    "conversation": "the conversation",
+    "member": "the new member",
 }
 
 
