@@ -166,3 +166,17 @@ async def test_nothing_to_do_says_why(server, dashboard) -> None:
         screen.query_one("#act-about", Static).render()
     )
     assert screen.query_one("#act-options", OptionList).has_class("hidden")
+
+
+async def test_no_answer_reads_again_and_says_what_the_server_shows(server, dashboard) -> None:
+    app, pilot = dashboard
+    rid = own_request(server)
+    screen = await act_on(server, app, pilot, "request_accepted", {"request_id": rid})
+    first = screen.menu.actions[0]
+    server.faults.cut_acting_answers = 1  # applied, then the connection drops
+    await pilot.press("enter")
+    await wait_for(lambda: said(screen).startswith("No answer came"))
+    name = next(a.name for a in screen.menu.applications if a.volunteer_id == first.volunteer_id)
+    assert said(screen) == f"No answer came, but it was done: {name} is now approved"
+    applied = [v for v in server.world.requests[rid].volunteers if v.status == "approved"]
+    assert [str(v.volunteer.id) for v in applied] == [first.volunteer_id]  # sent once
