@@ -204,3 +204,102 @@ async def test_hostile_ids_never_reach_a_route(server, client) -> None:
     assert not m.actions and "not an id" in m.why_nothing
     with pytest.raises(ActionUnavailable):
         await ActingApi(client.api).offer("x/../../y", "hi")
+
+
+async def every_action(server: DemoServer, client: TiriClient, name: str):  # type: ignore[no-untyped-def]
+    """(api, the action, the text it takes) for each action of the section, on fresh objects."""
+    me = server.user().id
+    if name in ("approve", "decline"):
+        n = await notification(
+            server,
+            notification_type="request_accepted",
+            extra_data={"request_id": own_request(server)},
+        )
+        subject = Subject.VOLUNTEERS
+    elif name in ("offer", "withdraw"):
+        request = next(
+            r
+            for r in server.world.requests.values()
+            if r.requester.id != me
+            and (name == "withdraw") == any(v.volunteer.id == me for v in r.volunteers)
+        )
+        n = await notification(
+            server, notification_type="new_nearby_request", extra_data={"request_id": request.id}
+        )
+        subject = Subject.REQUEST
+    elif name == "complete":
+        n = await notification(
+            server,
+            notification_type="feedback_requested",
+            extra_data={"request_id": own_request(server)},
+        )
+        subject = Subject.REQUEST
+    elif name == "reply":
+        n = await notification(
+            server,
+            notification_type="new_message",
+            extra_data={"chat_room_id": next(iter(server.world.rooms))},
+        )
+        subject = Subject.CONVERSATION
+    else:
+        waiting = next(a for a in server.world.approvals.values() if a.status == "pending")
+        n = await notification(
+            server, notification_type="referral_code_used", extra_data={"approval_id": waiting.id}
+        )
+        subject = Subject.MEMBER
+    api, m = await menu(client, n)
+    action_name = ActionName("approve" if name == "approve member" else name)
+    return api, one(m, action_name, subject), ("a few words" if name in ("offer", "reply") else "")
+
+
+ACTIONS = [
+    "approve",
+    "decline",
+    "offer",
+    "withdraw",
+    "complete",
+    "reply",
+    "approve member",
+    "reject",
+]
+
+
+@pytest.mark.parametrize("name", ACTIONS)
+async def test_every_action_done_then_already_done(server, client, name) -> None:
+    api, action, text = await every_action(server, client, name)
+    words = await perform(api, action, text)
+    assert words and "\x1b" not in words
+    if name == "reply":
+        return  # a second reply is a second message, not an error
+    with pytest.raises(ActionRefused) as again:
+        await perform(api, action, text)
+    assert again.value.words and (again.value.already or name == "withdraw")
+
+
+@pytest.mark.parametrize("name", ACTIONS)
+async def test_every_action_on_a_server_without_the_route(server, client, name) -> None:
+    api, action, text = await every_action(server, client, name)
+    server.faults.offer_acting_routes = False
+    with pytest.raises(ActionUnavailable) as missing:
+        await perform(api, action, text)
+    assert "not available on this server" in str(missing.value)
+
+
+@pytest.mark.parametrize("name", ACTIONS)
+async def test_every_action_with_no_answer_is_read_again_never_resent(server, client, name) -> None:
+    api, action, text = await every_action(server, client, name)
+    server.faults.cut_acting_answers = 1
+    with pytest.raises(OutcomeUnknown):
+        await perform(api, action, text)
+    seen = await recheck(api, action, text)
+    assert seen.done is not False, seen.words
+    assert server.faults.cut_acting_answers == 0
+
+
+async def test_a_timeout_is_an_unknown_outcome_read_again(server, client) -> None:
+    api, action, text = await every_action(server, client, "approve")
+    server.faults.slow_acting_answer = 5.0  # the test client waits 2 s
+    with pytest.raises(OutcomeUnknown):
+        await perform(api, action, text)
+    seen = await recheck(api, action, text)
+    assert seen.done is True and "is now approved" in seen.words

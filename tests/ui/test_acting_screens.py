@@ -80,8 +80,11 @@ async def test_approve_a_volunteer_in_the_server_s_words(server, dashboard) -> N
     await pilot.press("enter")
     await wait_for(lambda: said(screen) == f"Done: {name} approved")
     assert waiting.status == "approved"
-    # The list read again: approving them is no longer on offer.
+    # The list read again: approving them is no longer on offer; who applied
+    # shows them approved, with when they applied.
     await wait_for(lambda: all(a.label != f"Approve {name}" for a in screen.menu.actions))
+    shown = str(screen.query_one("#act-about", Static).render())
+    assert "Who applied:" in shown and f"{name}  approved · " in shown
     await pilot.press("escape")
     await wait_for(lambda: not isinstance(app.screen, ActionsScreen))
 

@@ -9,6 +9,7 @@ caller's, 400 ``{"error": ...}`` for what is already done.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -43,6 +44,9 @@ def _refusals(handler: Handler) -> Handler:
             faults.cut_acting_answers -= 1
             # Applied, and the answer never arrives: the connection drops.
             request.transport.abort()
+        elif request.method == "POST" and faults.slow_acting_answer > 0:
+            delay, faults.slow_acting_answer = faults.slow_acting_answer, 0.0
+            await asyncio.sleep(delay)  # applied; the answer comes too late
         return response
 
     return respond

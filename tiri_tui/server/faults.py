@@ -47,6 +47,9 @@ class Faults:
     #: How many of the next calls that change the world are applied and then
     #: get no answer (the connection cut): the client cannot know the outcome.
     cut_acting_answers: int = 0
+    #: Seconds the next call that changes the world waits, once applied,
+    #: before it answers (longer than the client waits: a timeout).
+    slow_acting_answer: float = 0.0
     #: Rewrites each list page before it is sent (fuzzing hostile servers).
     page_mutator: Callable[[dict[str, Any]], object] | None = None
     #: When 429s were answered, and how many REST calls were answered 401

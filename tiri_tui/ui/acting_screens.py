@@ -55,7 +55,7 @@ _CSS = """
 
 #act-about {
     height: auto;
-    max-height: 6;
+    max-height: 9;
 }
 
 #act-result, #chat-result {
@@ -139,9 +139,17 @@ class ActionsScreen(Dialog[None]):
             about.append(f"  {one_line(r.status.replace('_', ' '))}", style="dim")
             if r.description:
                 about.append("\n" + inert(r.description, keep_newlines=True))
-            where = " · ".join(one_line(x, 40) for x in (r.requester, r.location) if x)
+            when = _stamp(r.date_needed) if r.date_needed else ""
+            where = " · ".join(one_line(x, 40) for x in (r.requester, r.location, when) if x)
             if where:
                 about.append("\n" + where, style="dim")
+        if menu.applications:
+            about.append(("\n" if about.plain else "") + "Who applied:", style="bold")
+            for applied in menu.applications:
+                about.append(f"\n  {one_line(applied.name, 30)}")
+                about.append(f"  {one_line(applied.status, 12)}", style="dim")
+                if applied.applied_at:
+                    about.append(f" · {_stamp(applied.applied_at)}", style="dim")
         for note in menu.notes:
             about.append(("\n" if about.plain else "") + f"({one_line(note)})", style="dim")
         options = self.query_one("#act-options", OptionList)
