@@ -98,8 +98,12 @@ async def test_mark_a_request_done(server, client) -> None:
         server, notification_type="feedback_requested", extra_data={"request_id": rid}
     )
     api, m = await menu(client, n)
+    assert m.actions[0].name is ActionName.COMPLETE  # what the notification asks for, first
     words = await perform(api, one(m, ActionName.COMPLETE), "thanks all")
     assert "marked complete" in words and server.world.requests[rid].status == "completed"
+    _, after = await menu(client, n)
+    assert not after.actions and after.applications  # who applied stays listed
+    assert after.why_nothing == "the request is completed"
     with pytest.raises(ActionRefused) as again:
         await perform(api, one(m, ActionName.COMPLETE))
     assert again.value.already

@@ -100,6 +100,8 @@ class Menu:
         if self.actions:
             return ""
         leads = subjects_of(self.notification)
+        if self.request is not None and self.request.status in ("completed", "cancelled"):
+            return f"the request is {self.request.status.replace('_', ' ')}"
         return leads.why_nothing or "; ".join(self.notes) or "nothing can be done about it now"
 
 
@@ -129,8 +131,14 @@ async def menu_for(api: ActingApi, notification: Notification) -> Menu:
             except (ActionUnavailable, ApiError) as exc:
                 if Subject.VOLUNTEERS in leads.subjects:
                     notes.append(f"who applied: {exc}")
-        actions += _volunteer_actions(rid, applications, pointers.volunteer)
-        actions += _request_actions(notification, rid, request, mine)
+        closed = request is not None and request.status in ("completed", "cancelled")
+        # A request done or cancelled takes no more volunteers (who applied stays listed).
+        volunteers = [] if closed else _volunteer_actions(rid, applications, pointers.volunteer)
+        on_request = _request_actions(notification, rid, request, mine)
+        # What the notification asks for comes first (enter takes it): marking
+        # the request done when feedback is asked, else who applied.
+        first_done = refines_to_done(notification)
+        actions += on_request + volunteers if first_done else volunteers + on_request
     if pointers.room is not None:
         room = pointers.room
         actions.append(
