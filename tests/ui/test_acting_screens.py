@@ -79,6 +79,7 @@ async def test_approve_a_volunteer_in_the_server_s_words(server, dashboard) -> N
     assert first.label == f"Approve {name}"
     await pilot.press("enter")
     await wait_for(lambda: said(screen) == f"Done: {name} approved")
+    assert "Act on the notification" in [c.title for c in app.get_system_commands(app.screen)]
     assert waiting.status == "approved"
     # The list read again: approving them is no longer on offer; who applied
     # shows them approved, with when they applied.
@@ -115,6 +116,9 @@ async def test_reply_in_a_conversation(server, dashboard) -> None:
     await choose(screen, pilot, "Read the conversation")
     await wait_for(lambda: isinstance(app.screen, ConversationScreen) and app.screen.pages == 1)
     chat = app.screen
+    # Titled by who speaks in it (the notification's "from" may be anyone).
+    other = next(m.full_name for m in room.members if m.id != server.user().id)
+    assert f"Conversation — {other}" in str(chat.query_one("#chat-title").render())
     shown = str(chat.query_one("#chat-messages", Static).render())
     assert "see you \\x1b[31mthere\\x1b[0m" in shown and "\x1b" not in shown
     assert all(m["is_read"] for m in room.messages if m["sender"]["id"] != server.user().id)
