@@ -187,3 +187,19 @@ async def test_no_answer_reads_again_and_says_what_the_server_shows(server, dash
     assert said(screen) == f"No answer came, but it was done: {name} is now approved"
     applied = [v for v in server.world.requests[rid].volunteers if v.status == "approved"]
     assert [str(v.volunteer.id) for v in applied] == [first.volunteer_id]  # sent once
+
+
+async def test_offline_when_opened_it_says_it_cannot_be_read_not_sent(server, dashboard) -> None:
+    app, pilot = dashboard
+    rid = own_request(server)
+    await about(
+        server, app, pilot, notification_type="request_accepted", extra_data={"request_id": rid}
+    )
+    await server.stop()
+    await pilot.press("a")
+    await wait_for(lambda: isinstance(app.screen, ActionsScreen))
+    about_line = app.screen.query_one("#act-about", Static)
+    await wait_for(lambda: "Offline" in str(about_line.render()))
+    assert (
+        str(about_line.render()) == "Offline: it cannot be read now (esc closes; try again later)."
+    )

@@ -226,8 +226,15 @@ def _confirmed(action: Action) -> bool:
     if not sys.stdin.isatty():
         fail(f"{action.name.value} cannot be undone: add --yes to do it without a terminal")
         return False
-    answer = input(f"{one_line(action.label)}? This cannot be undone. [y/N] ")
-    return answer.strip().lower() in ("y", "yes")
+    try:
+        answer = input(f"{one_line(action.label)}? This cannot be undone. [y/N] ")
+    except (EOFError, KeyboardInterrupt):
+        print()
+        return False
+    if answer.strip().lower() in ("y", "yes"):
+        return True
+    fail("not done")
+    return False
 
 
 async def _print_conversation(api: ActingApi, action: Action) -> int:

@@ -76,15 +76,20 @@ _CSS = """
 """
 
 
-def failure_words(exc: TiriError, *, keeps_text: bool) -> str:
-    """What a failed action says, in the server's words where it gave some."""
+def failure_words(
+    exc: TiriError, *, keeps_text: bool, login_key: str, reading: bool = False
+) -> str:
+    """What a failed call says, in the server's words where it gave some
+    (``reading``: it only read; ``login_key``: the key in force that logs in)."""
     kept = " Your text is kept." if keeps_text else ""
     if isinstance(exc, ActionRefused):
         return ("Already done: " if exc.already else "Refused: ") + one_line(exc.words)
     if isinstance(exc, ActionNotSent | ServerUnreachable):
+        if reading:
+            return "Offline: it cannot be read now (esc closes; try again later)."
         return f"Offline: it cannot be sent now.{kept}"
     if isinstance(exc, LoginRequired):
-        return f"The session ended: log in again, then try.{kept}"
+        return f"The session ended: {login_key} logs in again (esc closes first).{kept}"
     if isinstance(exc, ActionUnavailable):
         return one_line(str(exc))
     return one_line(str(exc)) + kept
@@ -96,10 +101,12 @@ class ActionsScreen(Dialog[None]):
     DEFAULT_CSS = _CSS
     BINDINGS = [Binding("escape", "back", "Back")]
 
-    def __init__(self, notification: Notification, api: ActingApi) -> None:
+    def __init__(self, notification: Notification, api: ActingApi, *, login_key: str) -> None:
+        """``login_key``: the key in force that logs in (said when the session ends)."""
         super().__init__()
         self.notification = notification
         self.api = api
+        self.login_key = login_key
         self.menu: Menu | None = None
         #: The action waiting for its text (the box is open for it).
         self.typing: Action | None = None
@@ -125,7 +132,9 @@ class ActionsScreen(Dialog[None]):
         try:
             menu = await menu_for(self.api, self.notification)
         except TiriError as exc:
-            self._about(Text(failure_words(exc, keeps_text=False)))
+            self._about(
+                Text(failure_words(exc, keeps_text=False, login_key=self.login_key, reading=True))
+            )
             return
         self.show(menu)
 
@@ -193,7 +202,9 @@ class ActionsScreen(Dialog[None]):
             return
         action = self.menu.actions[int(event.option.id)]
         if action.room_id is not None:
-            self.app.push_screen(ConversationScreen(self.api, action.room_id, self.notification))
+            self.app.push_screen(
+                ConversationScreen(self.api, action.room_id, self.notification, self.login_key)
+            )
             return
         if action.text is TextNeed.NONE:
             self.confirm_then_send(action, "")
@@ -250,7 +261,7 @@ class ActionsScreen(Dialog[None]):
                 )
             return
         except TiriError as exc:
-            self.say(failure_words(exc, keeps_text=bool(text)))
+            self.say(failure_words(exc, keeps_text=bool(text), login_key=self.login_key))
             return
         self.done(f"Done: {one_line(words)}")
 
@@ -284,8 +295,11 @@ class ConversationScreen(Dialog[None]):
         Binding("ctrl+o", "older", "Older messages"),
     ]
 
-    def __init__(self, api: ActingApi, room_id: str, notification: Notification) -> None:
+    def __init__(
+        self, api: ActingApi, room_id: str, notification: Notification, login_key: str
+    ) -> None:
         super().__init__()
+        self.login_key = login_key
         self.api = api
         self.room_id = room_id
         self.notification = notification
@@ -312,7 +326,7 @@ class ConversationScreen(Dialog[None]):
         try:
             page, self.older = await self.api.messages(self.room_id, self.pages + 1)
         except TiriError as exc:
-            self.say(failure_words(exc, keeps_text=False))
+            self.say(failure_words(exc, keeps_text=False, login_key=self.login_key, reading=True))
             return
         self.pages += 1
         self.messages = page + self.messages
@@ -374,7 +388,7 @@ class ConversationScreen(Dialog[None]):
             self.say(f"No answer came. The server now shows: {one_line(seen.words)}.")
             return
         except TiriError as exc:
-            self.say(failure_words(exc, keeps_text=True))
+            self.say(failure_words(exc, keeps_text=True, login_key=self.login_key))
             return
         self.query_one("#chat-input", Input).value = ""
         if sent is not None:

@@ -392,7 +392,7 @@ class DashboardScreen(Screen[None]):
             return
         from tiri_tui.ui.acting_screens import ActionsScreen
 
-        self.app.push_screen(ActionsScreen(current, api))
+        self.app.push_screen(ActionsScreen(current, api, login_key=self.key(KeyId.LOG_IN)))
 
     def action_delete(self) -> None:
         if not self.marks.delete():
