@@ -86,3 +86,10 @@ async def test_exit_codes_not_available_and_not_logged_in(server, home) -> None:
     assert code == 3 and "not available on this server" in err
     code, _, err = await act(server, home, "no-such-id")
     assert code == 3 and "no notification" in err
+
+
+async def test_a_server_out_of_reach_is_one_line_not_a_traceback(server, home) -> None:
+    await login(server, home)
+    await server.stop()
+    code, _, err = await act(server, home, "3fa85f64-5717-4562-b3fc-2c963f66afa6")
+    assert code == 1 and "Traceback" not in err and "cannot reach" in err, err

@@ -297,7 +297,7 @@ async def test_every_action_with_no_answer_is_read_again_never_resent(server, cl
         await perform(api, action, text)
     seen = await recheck(api, action, text)
     assert seen.done is not False, seen.words
-    assert server.faults.cut_acting_answers == 0
+    assert server.faults.acting_posts == 1  # the one call, never sent again
 
 
 async def test_a_timeout_is_an_unknown_outcome_read_again(server, client) -> None:
@@ -307,3 +307,20 @@ async def test_a_timeout_is_an_unknown_outcome_read_again(server, client) -> Non
         await perform(api, action, text)
     seen = await recheck(api, action, text)
     assert seen.done is True and "is now approved" in seen.words
+    assert server.faults.acting_posts == 1
+
+
+async def test_a_reply_with_no_answer_counts_only_if_it_is_new(server, client) -> None:
+    """An earlier "ok" in the room is not this reply: only a message not seen
+    before sending counts."""
+    from tiri_tui.connection.action_run import reply_landed
+
+    room = next(iter(server.world.rooms.values()))
+    api = ActingApi(client.api)
+    await api.reply(room.id, "ok")
+    before = {m.id for m in (await api.messages(room.id))[0]}
+    assert not await reply_landed(api, room.id, "ok", before)
+    server.faults.cut_acting_answers = 1
+    with pytest.raises(OutcomeUnknown):
+        await api.reply(room.id, "ok")
+    assert await reply_landed(api, room.id, "ok", before)

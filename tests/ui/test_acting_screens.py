@@ -186,7 +186,8 @@ async def test_no_answer_reads_again_and_says_what_the_server_shows(server, dash
     name = next(a.name for a in screen.menu.applications if a.volunteer_id == first.volunteer_id)
     assert said(screen) == f"No answer came, but it was done: {name} is now approved"
     applied = [v for v in server.world.requests[rid].volunteers if v.status == "approved"]
-    assert [str(v.volunteer.id) for v in applied] == [first.volunteer_id]  # sent once
+    assert [str(v.volunteer.id) for v in applied] == [first.volunteer_id]
+    assert server.faults.acting_posts == 1  # sent once, never again by itself
 
 
 async def test_offline_when_opened_it_says_it_cannot_be_read_not_sent(server, dashboard) -> None:
@@ -203,3 +204,32 @@ async def test_offline_when_opened_it_says_it_cannot_be_read_not_sent(server, da
     assert (
         str(about_line.render()) == "Offline: it cannot be read now (esc closes; try again later)."
     )
+
+
+async def test_enter_again_while_sending_sends_nothing_more(server, dashboard) -> None:
+    app, pilot = dashboard
+    room = next(iter(server.world.rooms.values()))
+    screen = await act_on(server, app, pilot, "new_message", {"chat_room_id": room.id})
+    await pilot.press("enter")
+    await wait_for(lambda: isinstance(app.screen, ConversationScreen) and app.screen.pages == 1)
+    chat = app.screen
+    me = server.user().id
+    await wait_for(lambda: all(m["is_read"] for m in room.messages if m["sender"]["id"] != me))
+    server.faults.acting_posts = 0  # the room marked read was one
+    server.faults.slow_acting_answer = 0.5  # answered, but late
+    await pilot.press(*"hello", "enter", "enter")
+    assert said(chat) == "Still sending the last one…"
+    await wait_for(lambda: said(chat) == "Sent")
+    assert [m["content"] for m in room.messages].count("hello") == 1
+    assert server.faults.acting_posts == 1
+    await pilot.press("escape", "escape")  # the conversation, then the actions
+    await wait_for(lambda: not isinstance(app.screen, ActionsScreen | ConversationScreen))
+    # The same for an offer.
+    rid = nearby(server)
+    screen = await act_on(server, app, pilot, "new_nearby_request", {"request_id": rid})
+    await choose(screen, pilot, "Offer to help")
+    server.faults.slow_acting_answer = 0.5
+    await pilot.press(*"soon", "enter", "enter")
+    await wait_for(lambda: said(screen) == "Done: Your offer to help was sent")
+    assert server.faults.acting_posts == 2
+    assert [v.message for v in server.world.requests[rid].volunteers].count("soon") == 1

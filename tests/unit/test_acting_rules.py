@@ -117,3 +117,13 @@ def test_a_malformed_item_is_left_out_and_a_malformed_list_is_refused() -> None:
         parse_list({"volunteer_requests": "no"}, "volunteer_requests", Application.from_dict)
     with pytest.raises(Malformed):
         HelpRequest.from_dict({"title": "no id"})
+
+
+def test_an_id_from_the_server_that_is_not_one_is_left_out_not_shown() -> None:
+    hostile = {"id": 1, "volunteer": {"id": "7\x1b]52;c;ZXZpbA==\x07", "full_name": "X"}}
+    with pytest.raises(Malformed):
+        Application.from_dict(hostile)
+    assert (
+        parse_list({"volunteer_requests": [hostile]}, "volunteer_requests", Application.from_dict)
+        == []
+    )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from tiri_tui.commands.base import EXIT_AUTH, Command, Invocation, fail
+from tiri_tui.commands.base import EXIT_AUTH, EXIT_ERROR, Command, Invocation, fail
 
 _ACTIONS = ("approve", "decline", "offer", "withdraw", "complete", "reply", "messages", "reject")
 
@@ -51,7 +51,8 @@ def _run(invocation: Invocation) -> int:
 
     from tiri_tui.commands.acting import run_act
     from tiri_tui.commands.base import client
-    from tiri_tui.wire.errors import LoginRequired
+    from tiri_tui.wire.errors import LoginRequired, TiriError
+    from tiri_tui.wire.text import one_line
 
     args = invocation.args
     text: str | None = args.text
@@ -69,6 +70,9 @@ def _run(invocation: Invocation) -> int:
     except LoginRequired as exc:
         fail(str(exc))
         return EXIT_AUTH
+    except TiriError as exc:  # the server out of reach, a 429: said, never a traceback
+        fail(one_line(str(exc)))
+        return EXIT_ERROR
 
 
 COMMAND = Command(

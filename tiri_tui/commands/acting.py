@@ -13,6 +13,7 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from tiri_tui.commands.base import EXIT_ERROR, EXIT_OK, fail
+from tiri_tui.wire.acting import ActionName
 from tiri_tui.wire.errors import (
     ActionNotSent,
     ActionRefused,
@@ -57,10 +58,10 @@ async def run_act(client: TiriClient, args: argparse.Namespace, text: str | None
         if exc.status == 404:
             fail(f"no notification {one_line(nid)} on {client.settings.server}")
             return EXIT_UNAVAILABLE
-        fail(str(exc))
+        fail(one_line(str(exc)))
         return EXIT_ERROR
     except TiriError as exc:
-        fail(str(exc))
+        fail(one_line(str(exc)))
         return EXIT_ERROR
     if args.action is None:
         _list(menu, as_json=args.json)
@@ -88,7 +89,7 @@ def _list(menu: Menu, *, as_json: bool) -> None:
     for action in menu.actions:
         print(f"  {_usage(action):<38} {one_line(action.label, 60)}")
         volunteer = _application(menu, action)
-        if volunteer is not None and action.name.value == "approve" and volunteer.message:
+        if volunteer is not None and action.name is ActionName.APPROVE and volunteer.message:
             print(f"  {'':<38}   “{one_line(volunteer.message, 58)}”")
     for note in menu.notes:
         print(f"  ({one_line(note)})")
@@ -101,7 +102,7 @@ def _usage(action: Action) -> str:
 
     parts = [action.name.value]
     if action.volunteer_id is not None:
-        parts.append(f"--volunteer {action.volunteer_id}")
+        parts.append(f"--volunteer {one_line(action.volunteer_id)}")
     if action.text is TextNeed.REQUIRED:
         parts.append("--text …")
     elif action.text is TextNeed.OPTIONAL:
@@ -188,7 +189,10 @@ async def _do(api: ActingApi, menu: Menu, args: argparse.Namespace, text: str | 
         if seen.done is True:
             print(f"done (read again: {seen.words})")
             return EXIT_OK
-        fail(f"the server now shows: {seen.words} — nothing was retried")
+        fail(f"the server now shows: {one_line(seen.words)} — nothing was retried")
+        return EXIT_ERROR
+    except TiriError as exc:  # a 429, a server failure: said, never a traceback
+        fail(one_line(str(exc)))
         return EXIT_ERROR
     print(one_line(words))
     return EXIT_OK
@@ -201,8 +205,6 @@ def _choose(menu: Menu, args: argparse.Namespace) -> Action | int:
     if args.member is not None:
         wanted = [a for a in wanted if a.approval_id == args.member]
     if not wanted and args.volunteer is not None:
-        from tiri_tui.wire.acting import ActionName
-
         decided = menu.for_volunteer(ActionName(args.action), args.volunteer)
         wanted = [decided] if decided is not None else []
     if not wanted:
@@ -244,6 +246,9 @@ async def _print_conversation(api: ActingApi, action: Action) -> int:
     except ActionUnavailable as exc:
         fail(one_line(str(exc)))
         return EXIT_UNAVAILABLE
+    except TiriError as exc:
+        fail(one_line(str(exc)))
+        return EXIT_ERROR
     if older:
         print("(older messages not shown)")
     for message in messages:

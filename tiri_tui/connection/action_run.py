@@ -50,6 +50,17 @@ async def perform(api: ActingApi, action: Action, text: str = "") -> str:
     raise ValueError(f"{name.value} is read, not done")
 
 
+async def reply_landed(api: ActingApi, room_id: str, text: str, seen: set[str]) -> bool:
+    """Whether ``text`` came into the room after a reply got no answer: a
+    message with it that is not one of those ``seen`` before sending, or,
+    with none seen, the newest message (a short "ok" sent earlier must not
+    count as this one)."""
+    messages, _ = await api.messages(room_id)
+    if not seen:
+        return bool(messages) and messages[-1].content == text
+    return any(m.content == text and m.id not in seen for m in messages)
+
+
 @dataclass(frozen=True, slots=True)
 class Recheck:
     """What the server shows after a call that got no answer."""
@@ -86,14 +97,9 @@ async def _recheck(api: ActingApi, action: Action, text: str) -> Recheck:
         )
     if name is ActionName.REPLY:
         assert action.room_id is not None
-        messages, _ = await api.messages(action.room_id)
-        sent = any(message.content == text for message in messages[-5:])
-        return Recheck(
-            sent,
-            "your reply is in the conversation"
-            if sent
-            else "your reply is not in the conversation",
-        )
+        sent = await reply_landed(api, action.room_id, text, set())
+        words = "your reply is" if sent else "your reply is not"
+        return Recheck(sent, f"{words} the newest message of the conversation")
     assert action.request_id is not None
     request = await api.help_request(action.request_id)
     status = f"the request is {one_line(request.status)}"

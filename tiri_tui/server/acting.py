@@ -36,6 +36,8 @@ def _refusals(handler: Handler) -> Handler:
         faults = request.app[FAULTS]
         if not faults.offer_acting_routes:
             raise web.HTTPNotFound()
+        if request.method == "POST":
+            faults.acting_posts += 1
         try:
             response = await handler(request)
         except Refused as refused:

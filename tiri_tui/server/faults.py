@@ -50,6 +50,9 @@ class Faults:
     #: Seconds the next call that changes the world waits, once applied,
     #: before it answers (longer than the client waits: a timeout).
     slow_acting_answer: float = 0.0
+    #: How many calls that change the world reached the server (tests check
+    #: that nothing was sent twice).
+    acting_posts: int = 0
     #: Rewrites each list page before it is sent (fuzzing hostile servers).
     page_mutator: Callable[[dict[str, Any]], object] | None = None
     #: When 429s were answered, and how many REST calls were answered 401

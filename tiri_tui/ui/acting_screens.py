@@ -22,6 +22,7 @@ from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from tiri_tui.ui.screens import ConfirmScreen, Dialog
+from tiri_tui.wire.acting import ActionName
 from tiri_tui.wire.errors import (
     ActionNotSent,
     ActionRefused,
@@ -89,7 +90,7 @@ def failure_words(
             return "Offline: it cannot be read now (esc closes; try again later)."
         return f"Offline: it cannot be sent now.{kept}"
     if isinstance(exc, LoginRequired):
-        return f"The session ended: {login_key} logs in again (esc closes first).{kept}"
+        return f"The session ended: {login_key} logs in again, once this is closed.{kept}"
     if isinstance(exc, ActionUnavailable):
         return one_line(str(exc))
     return one_line(str(exc)) + kept
@@ -110,6 +111,9 @@ class ActionsScreen(Dialog[None]):
         self.menu: Menu | None = None
         #: The action waiting for its text (the box is open for it).
         self.typing: Action | None = None
+        #: A call is out: nothing else is sent until it is answered (a second
+        #: enter must not send the same offer or approval twice).
+        self.sending = False
 
     def compose(self) -> ComposeResult:
         with Vertical(id="act-box", classes="dialog"):
@@ -164,6 +168,8 @@ class ActionsScreen(Dialog[None]):
         options = self.query_one("#act-options", OptionList)
         options.clear_options()
         for index, action in enumerate(menu.actions):
+            if action.name is ActionName.REPLY:
+                continue  # the conversation has the reply box
             options.add_option(Option(self._label(menu, action), id=str(index)))
         if menu.actions:
             options.remove_class("hidden")
@@ -181,7 +187,7 @@ class ActionsScreen(Dialog[None]):
         applied = next(
             (a for a in menu.applications if a.volunteer_id == action.volunteer_id), None
         )
-        if applied is not None and action.name.value == "approve" and applied.message:
+        if applied is not None and action.name is ActionName.APPROVE and applied.message:
             label.append(f"  “{one_line(applied.message, 50)}”", style="dim")
         if action.name.destructive:
             label.append("  (asks first)", style="dim")
@@ -230,6 +236,9 @@ class ActionsScreen(Dialog[None]):
         self.confirm_then_send(action, event.value)
 
     def confirm_then_send(self, action: Action, text: str) -> None:
+        if self.sending:
+            self.say("Still sending the last one…")
+            return
         if not action.name.destructive:
             self.send(action, text)
             return
@@ -243,8 +252,16 @@ class ActionsScreen(Dialog[None]):
         question = f"{one_line(action.label)}? This cannot be undone."
         self.app.push_screen(ConfirmScreen(question), answered)
 
-    @work(exclusive=True, group="act-send")
-    async def send(self, action: Action, text: str) -> None:
+    def send(self, action: Action, text: str) -> None:
+        """Send ``action`` once; until it is answered, nothing else is sent."""
+        if self.sending:
+            self.say("Still sending the last one…")
+            return
+        self.sending = True
+        self._sending(action, text)
+
+    @work(group="act-send")
+    async def _sending(self, action: Action, text: str) -> None:
         from tiri_tui.connection.action_run import perform, recheck
 
         self.say("Sending…")
@@ -254,15 +271,16 @@ class ActionsScreen(Dialog[None]):
             seen = await recheck(self.api, action, text)
             if seen.done:
                 self.done(f"No answer came, but it was done: {one_line(seen.words)}")
-            else:
-                self.say(
-                    f"No answer came. The server now shows: {one_line(seen.words)}."
-                    " Choose it again to try again."
-                )
+                return
+            retry = " Choose it again to try again." if seen.done is False else ""
+            self.say(f"No answer came. The server now shows: {one_line(seen.words)}.{retry}")
+            self.load()
             return
         except TiriError as exc:
             self.say(failure_words(exc, keeps_text=bool(text), login_key=self.login_key))
             return
+        finally:
+            self.sending = False
         self.done(f"Done: {one_line(words)}")
 
     def done(self, words: str) -> None:
@@ -307,6 +325,8 @@ class ConversationScreen(Dialog[None]):
         self.messages: list[ChatMessage] = []
         self.pages = 0
         self.older = False
+        #: A reply is out: enter sends nothing more until it is answered.
+        self.sending = False
 
     def compose(self) -> ComposeResult:
         with Vertical(id="chat-box", classes="dialog"):
@@ -329,7 +349,9 @@ class ConversationScreen(Dialog[None]):
             self.say(failure_words(exc, keeps_text=False, login_key=self.login_key, reading=True))
             return
         self.pages += 1
-        self.messages = page + self.messages
+        # Pages are counted from the newest: a message come since shifts them by one.
+        held = {m.id for m in self.messages}
+        self.messages = [m for m in page if m.id not in held] + self.messages
         # Who speaks in it, as the server names them (the notification's "from" may be anyone).
         names = dict.fromkeys(one_line(m.sender_name, 30) for m in self.messages if m.sender_name)
         if names:
@@ -363,38 +385,45 @@ class ConversationScreen(Dialog[None]):
         if not event.value.strip():
             self.say("Type a reply first")
             return
+        if self.sending:
+            self.say("Still sending the last one…")
+            return
+        self.sending = True
         self.send(event.value)
 
-    @work(exclusive=True, group="chat-send")
+    @work(group="chat-send")
     async def send(self, text: str) -> None:
-        from tiri_tui.connection.action_menu import Action, TextNeed
-        from tiri_tui.connection.action_run import recheck
-        from tiri_tui.wire.acting import ActionName, Subject
+        from tiri_tui.connection.action_run import reply_landed
 
         self.say("Sending…")
         try:
             sent = await self.api.reply(self.room_id, text)
         except OutcomeUnknown:
-            reply = Action(
-                ActionName.REPLY,
-                Subject.CONVERSATION,
-                "Reply",
-                TextNeed.REQUIRED,
-                room_id=self.room_id,
-            )
-            seen = await recheck(self.api, reply, text)
-            if seen.done:
+            landed = await reply_landed(self.api, self.room_id, text, {m.id for m in self.messages})
+            if landed:
                 self.query_one("#chat-input", Input).value = ""
-            self.say(f"No answer came. The server now shows: {one_line(seen.words)}.")
+                self.reread()
+            self.say(
+                "No answer came, but your reply is in the conversation"
+                if landed
+                else "No answer came, and your reply is not in the conversation: enter sends it again"
+            )
             return
         except TiriError as exc:
             self.say(failure_words(exc, keeps_text=True, login_key=self.login_key))
             return
+        finally:
+            self.sending = False
         self.query_one("#chat-input", Input).value = ""
         if sent is not None:
             self.messages.append(sent)
             self.draw(scroll_to_end=True)
         self.say("Sent")
+
+    def reread(self) -> None:
+        """The conversation from its newest page again."""
+        self.messages, self.pages = [], 0
+        self.read_page()
 
     def action_older(self) -> None:
         if self.older:

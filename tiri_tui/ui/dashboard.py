@@ -92,8 +92,7 @@ class DashboardScreen(Screen[None]):
         # told something before then.
         self.filter_bar = FilterBar(id="filters", classes="hidden")
         self.new_above = NewAboveLine(id="new-above", classes="hidden")
-        self.detail = DetailPane(id="detail", classes="hidden")
-        self.detail.act_key = self.key(KeyId.ACT)
+        self.detail = DetailPane(act_key=self.key(KeyId.ACT), id="detail", classes="hidden")
         self.message_line = MessageLine(id="message")
         self.painter = Painter(
             self,

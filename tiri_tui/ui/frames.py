@@ -33,5 +33,8 @@ def hold_collections_until_drawn() -> None:
 def _release() -> None:
     global _held
     _held = False
+    # Should Textual pause the collector for a scroll animation within this
+    # very turn, this ends its pause early: a collection during the animation
+    # costs smoothness, nothing else, and a turn is a few milliseconds.
     # Anything allocated from here on runs the collections that came due.
     gc.enable()

@@ -147,8 +147,13 @@ class DetailPane(Static):
     }
     """
 
-    #: The act key in force, named where a notification leads somewhere.
-    act_key = "a"
+    def __init__(
+        self, *, act_key: str = "a", id: str | None = None, classes: str | None = None
+    ) -> None:
+        """``act_key``: the key in force that acts on a notification (named
+        where one leads somewhere)."""
+        super().__init__(id=id, classes=classes)
+        self.act_key = act_key
 
     def show(self, n: Notification | None) -> None:
         """Display ``n`` (or a hint when nothing is selected)."""

@@ -33,7 +33,6 @@ _KEYS: dict[str, tuple[str, ...]] = {
 
 #: Types that tell what a ``request_id`` is to the person.
 _ASKED_TO_JOIN = frozenset({"request_accepted", "approval_request"})
-_NEARBY = frozenset({"new_nearby_request"})
 _FEEDBACK = frozenset({"feedback_requested"})
 _REFERRAL = frozenset({"referral_code_used", "approval_request"})
 
@@ -124,11 +123,6 @@ def subjects_of(notification: Notification) -> Leads:
     return Leads(tuple(subjects), pointers, why)
 
 
-def refines_to_offer(notification: Notification) -> bool:
-    """A request nearby: offering help is what the app leads to."""
-    return notification.notification_type in _NEARBY
-
-
 def refines_to_done(notification: Notification) -> bool:
     """Feedback asked for: marking the request done is what the app leads to."""
     return notification.notification_type in _FEEDBACK
@@ -167,24 +161,23 @@ def _text(data: dict[str, Any], key: str, default: str = "") -> str:
 
 
 def _required_id(data: dict[str, Any], key: str) -> str:
-    value = data.get(key)
-    if isinstance(value, bool) or not isinstance(value, int | str) or value == "":
-        raise Malformed(f"{key} is missing")
-    return str(value)
+    """An id the server gave: shown, and put in paths, so only a safe one."""
+    checked = safe_id(data.get(key))
+    if checked is None:
+        raise Malformed(f"{key} is missing or not an id")
+    return checked
 
 
 def _person(value: object) -> tuple[str | None, str]:
     """(id, name) of a user object, or of a bare id."""
     if isinstance(value, dict):
-        pid = value.get("id")
+        pid = safe_id(value.get("id"))
         name = _text(value, "full_name") or " ".join(
             part for part in (_text(value, "first_name"), _text(value, "last_name")) if part
         )
         name = name or _text(value, "email") or _text(value, "username")
-        return (None if pid is None or isinstance(pid, bool) else str(pid)), name
-    if isinstance(value, int | str) and not isinstance(value, bool):
-        return str(value), ""
-    return None, ""
+        return pid, name
+    return safe_id(value), ""
 
 
 def _object(data: object) -> dict[str, Any]:
