@@ -88,9 +88,8 @@ def _list(menu: Menu, *, as_json: bool) -> None:
         )
     for action in menu.actions:
         print(f"  {_usage(action):<38} {one_line(action.label, 60)}")
-        volunteer = _application(menu, action)
-        if volunteer is not None and action.name is ActionName.APPROVE and volunteer.message:
-            print(f"  {'':<38}   “{one_line(volunteer.message, 58)}”")
+        if message := menu.offer_message(action):
+            print(f"  {'':<38}   “{one_line(message, 58)}”")
     for note in menu.notes:
         print(f"  ({one_line(note)})")
     if not menu.actions:
@@ -110,13 +109,9 @@ def _usage(action: Action) -> str:
     return " ".join(parts)
 
 
-def _application(menu: Menu, action: Action) -> Any:
-    return next((a for a in menu.applications if a.volunteer_id == action.volunteer_id), None)
-
-
 def _details(menu: Menu, action: Action) -> dict[str, Any]:
     out = action.as_json()
-    applied = _application(menu, action) if action.volunteer_id is not None else None
+    applied = menu.applied(action.volunteer_id)
     if applied is not None:
         out["volunteer"] = {
             "id": applied.volunteer_id,

@@ -78,10 +78,21 @@ class Menu:
     #: Why some action is not offered (shown under the list).
     notes: tuple[str, ...] = field(default=())
 
+    def applied(self, volunteer_id: str | None) -> Application | None:
+        """Who applied, by their user id (None: nobody, or no id)."""
+        return next((a for a in self.applications if a.volunteer_id == volunteer_id), None)
+
+    def offer_message(self, action: Action) -> str:
+        """What the volunteer an approval is about wrote ("" when nothing)."""
+        applied = self.applied(action.volunteer_id)
+        if applied is None or action.name is not ActionName.APPROVE:
+            return ""
+        return applied.message
+
     def for_volunteer(self, name: ActionName, volunteer_id: str) -> Action | None:
         """Approve or decline someone who applied, whatever their status now:
         the server says what it makes of it ("already approved")."""
-        applied = next((a for a in self.applications if a.volunteer_id == volunteer_id), None)
+        applied = self.applied(volunteer_id)
         request_id = subjects_of(self.notification).pointers.request
         if applied is None or request_id is None or name not in _DECIDES_VOLUNTEERS:
             return None

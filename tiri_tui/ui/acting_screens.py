@@ -184,11 +184,8 @@ class ActionsScreen(Dialog[None]):
     @staticmethod
     def _label(menu: Menu, action: Action) -> Text:
         label = Text(one_line(action.label, 60))
-        applied = next(
-            (a for a in menu.applications if a.volunteer_id == action.volunteer_id), None
-        )
-        if applied is not None and action.name is ActionName.APPROVE and applied.message:
-            label.append(f"  “{one_line(applied.message, 50)}”", style="dim")
+        if message := menu.offer_message(action):
+            label.append(f"  “{one_line(message, 50)}”", style="dim")
         if action.name.destructive:
             label.append("  (asks first)", style="dim")
         return label
