@@ -212,7 +212,7 @@ async def test_a_bad_rule_stops_the_start_with_its_line_and_no_traceback(server,
     for command in ((), ("tail",), ("rules",)):
         code, _, err = await run_cli(home, "--server", server.url, *command)
         assert code == 1
-        assert "config.toml, line 3: rule 1: 'action' must be read, mute or alert" in err
+        assert "config.toml, line 3: rule 1: 'action' must be read, mute, alert or run" in err
         assert "Traceback" not in err
 
 

@@ -201,7 +201,7 @@ def test_rules_are_read_in_order_and_the_first_match_wins(tmp_path):
         (
             'types = ["new_message"]\naction = "mutee"',
             5,
-            "'action' must be read, mute or alert, got 'mutee'",
+            "'action' must be read, mute, alert or run, got 'mutee'",
         ),
         ('types = ["new_message"]\naction = "mute"\ncolour = "red"', 6, "unknown key 'colour'"),
         (

@@ -82,7 +82,7 @@ class Attention:
     def arrived(self, n: Notification) -> Treatment:
         """``n`` is new to the person (live, or found by a gap fill; unread)."""
         action = self.rules.action_for(n) if self.rules.rules else None
-        if action is None:
+        if action is None or action is Action.RUN:  # the agent runs it; alerts as ever
             quiet = self.quiet
             if self._alerts and not quiet and self.focused is not True:
                 self._batcher.add(n, self._clock())

@@ -22,7 +22,9 @@ from tiri_tui.wire.toml_lines import header_lines, key_line, place
 __all__ = ["PRIORITIES", "Action", "AttentionRules", "QuietHours", "Rule", "RulesError"]
 _TYPE_NAME = re.compile(r"[a-z0-9_]+")
 _SPAN = re.compile(r"(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})")
-_RULE_KEYS = {"types", "priority", "action"}
+_RULE_KEYS = {"types", "priority", "action", "run"}
+#: The longest command line a rule may give (a script's path and a few words).
+RUN_LIMIT = 4096
 
 
 class RulesError(TiriError):
@@ -38,6 +40,9 @@ class Action(StrEnum):
     MUTE = "mute"
     #: Alert even while the dashboard is in front and during quiet hours; ring the bell.
     ALERT = "alert"
+    #: The agent runs the rule's command, the notification in its environment
+    #: only; it alerts as if no rule matched.
+    RUN = "run"
 
 
 class Rule(Struct, frozen=True):
@@ -47,6 +52,8 @@ class Rule(Struct, frozen=True):
     priority: str | None
     action: Action
     line: int | None = None
+    #: The command line of a ``run`` rule (the person's own words, run by ``sh -c``).
+    run: str | None = None
 
     def matches(self, n: Notification) -> bool:
         """Every condition the rule gives holds for ``n``."""
@@ -62,7 +69,8 @@ class Rule(Struct, frozen=True):
         if self.priority is not None:
             conditions.append(f"priority {self.priority}")
         where = f"  (line {self.line})" if self.line else ""
-        return f"{' and '.join(conditions)} → {self.action}{where}"
+        action = f"run {self.run!r} (by the agent)" if self.action is Action.RUN else self.action
+        return f"{' and '.join(conditions)} → {action}{where}"
 
 
 class QuietHours(Struct, frozen=True):
@@ -89,7 +97,12 @@ class AttentionRules(Struct, frozen=True):
 
     def action_for(self, n: Notification) -> Action | None:
         """The first matching rule's action (None: no rule matches)."""
-        return next((rule.action for rule in self.rules if rule.matches(n)), None)
+        rule = self.rule_for(n)
+        return None if rule is None else rule.action
+
+    def rule_for(self, n: Notification) -> Rule | None:
+        """The first matching rule (None: no rule matches)."""
+        return next((rule for rule in self.rules if rule.matches(n)), None)
 
     def describe(self) -> list[str]:
         """The rules and quiet hours, in words, in the order they apply."""
@@ -129,7 +142,7 @@ def _rule(table: Mapping[str, Any], at: Any) -> Rule:
     unknown = set(table) - _RULE_KEYS
     if unknown:
         key = sorted(unknown)[0]
-        raise at(key, f"unknown key {key!r} (a rule has types, priority and action)")
+        raise at(key, f"unknown key {key!r} (a rule has types, priority, action and run)")
     types = None
     if "types" in table:
         checked = _types(table["types"])
@@ -142,14 +155,22 @@ def _rule(table: Mapping[str, Any], at: Any) -> Rule:
     if types is None and priority is None:
         raise at("action", "a rule needs 'types' and/or 'priority' to match on")
     if "action" not in table:
-        raise at(None, "a rule needs an 'action' (read, mute or alert)")
+        raise at(None, "a rule needs an 'action' (read, mute, alert or run)")
     try:
         action = Action(table["action"])
     except ValueError:
         raise at(
-            "action", f"'action' must be read, mute or alert, got {table['action']!r}"
+            "action", f"'action' must be read, mute, alert or run, got {table['action']!r}"
         ) from None
-    return Rule(types, priority, action)
+    run = table.get("run")
+    if action is Action.RUN:
+        if not isinstance(run, str) or not run.strip():
+            raise at("run" if "run" in table else "action", "a run rule needs 'run', a command")
+        if len(run) > RUN_LIMIT or "\0" in run:
+            raise at("run", f"'run' must be one command line (at most {RUN_LIMIT} characters)")
+    elif run is not None:
+        raise at("run", "'run' belongs to a rule with action = \"run\"")
+    return Rule(types, priority, action, run=run)
 
 
 def parse_rules(value: object, text: str, source: str) -> tuple[Rule, ...]:
@@ -173,7 +194,7 @@ def parse_rules(value: object, text: str, source: str) -> tuple[Rule, ...]:
 
 
 def _with_line(rule: Rule, line: int | None) -> Rule:
-    return Rule(rule.types, rule.priority, rule.action, line)
+    return Rule(rule.types, rule.priority, rule.action, line, rule.run)
 
 
 def parse_attention(data: Mapping[str, Any], text: str, source: str) -> AttentionRules:

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from tiri_tui import __version__
 from tiri_tui.commands import (
     act,
+    agent,
     completion,
     config,
     count,
@@ -52,6 +53,7 @@ COMMANDS: tuple[Command, ...] = tuple(
         tail,
         count,
         act,
+        agent,
     )
 )
 BY_NAME = {command.name: command for command in COMMANDS}
@@ -123,6 +125,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         resolved = resolve_settings(
             profile=args.profile,
             insecure=args.insecure,
+            no_agent=args.no_agent,
             namespace="default",
             flags=overriding_flags(args),
         )

@@ -18,6 +18,11 @@ def stop_on_session_end_or_signal(controller: NotificationController, stop: asyn
     """Set ``stop`` on SIGINT/SIGTERM, or when only a new login can help (a
     headless command then exits 2 saying so)."""
     controller.subscribe(lambda _event: stop.set() if controller.needs_login else None)
+    on_signal(stop)
+
+
+def on_signal(stop: asyncio.Event) -> None:
+    """Set ``stop`` on SIGINT/SIGTERM."""
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):

@@ -3,6 +3,7 @@ deployments do. Plain data, read by the REST and WebSocket handlers."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -59,3 +60,5 @@ class Faults:
     #: (tests assert that refreshing ahead kept it at 0).
     throttled_answers: list[float] = field(default_factory=list)
     unauthorized_answers: int = 0
+    #: Requests answered, by path (tests check who asked the server what).
+    requests: Counter[str] = field(default_factory=Counter)

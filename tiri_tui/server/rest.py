@@ -270,8 +270,9 @@ async def legacy_mark_all_read(request: web.Request) -> web.Response:
 async def throttle(
     request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
 ) -> web.StreamResponse:
-    """DRF's throttling answer, while a test has switched it on."""
+    """DRF's throttling answer, while a test has switched it on; every request counted."""
     faults = request.app[FAULTS]
+    faults.requests[request.path] += 1
     if request.path.startswith("/api/notifications/") and time.monotonic() < faults.throttle_until:
         faults.throttled_answers.append(time.monotonic())
         seconds = faults.retry_after

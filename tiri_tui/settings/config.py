@@ -171,6 +171,15 @@ class Settings:
         in_file=False,
         switch=True,
     )
+    #: Run standalone even when the profile's agent is running (`tiri-tui agent`).
+    no_agent: bool = setting(
+        False,
+        kind=bool,
+        flag="--no-agent",
+        about="connect on its own even when the profile's agent runs (tiri-tui agent)",
+        in_file=False,
+        switch=True,
+    )
     #: A directory that holds config/cache/data/log instead of the platform dirs
     #: (``TIRI_HOME``); tests and the demo use it to stay apart from real data.
     home: Path | None = None
@@ -301,6 +310,7 @@ def resolve_settings(
     *,
     profile: str | None = None,
     insecure: bool = False,
+    no_agent: bool = False,
     environ: Mapping[str, str] | None = None,
     namespace: str = "default",
     flags: Mapping[str, str | None] | None = None,
@@ -369,6 +379,9 @@ def resolve_settings(
         sources["home"] = "environment TIRI_HOME"
     values["namespace"] = namespace
     values["insecure"] = insecure
+    values["no_agent"] = no_agent
+    if no_agent:
+        sources["no_agent"] = "flag --no-agent"
     if insecure:
         sources["insecure"] = "flag --insecure"
     bundle = values.get("ca_bundle")

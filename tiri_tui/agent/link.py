@@ -1,0 +1,171 @@
+"""A face's side of the local endpoint: requests with ids, events as they come.
+
+:func:`attach` connects to the profile's agent if one is listening (None:
+there is none — the face runs standalone). Requests are answered in order;
+events go to the face's callback as controller events, so a face that
+attaches is told exactly what a standalone controller would tell it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import logging
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from tiri_tui.agent.local_protocol import LINE_LIMIT, LineError, decode, encode, event_of
+from tiri_tui.sync.events import ControllerEvent
+from tiri_tui.wire.errors import TiriError
+
+log = logging.getLogger(__name__)
+
+#: How long a face waits for the agent to answer (it answers from memory: a
+#: slow answer means a stuck agent, and the face carries on without it).
+ANSWER_TIMEOUT = 10.0
+
+
+class AgentLost(TiriError):
+    """The agent went away (it stopped, crashed, or cut this face off)."""
+
+
+class AgentRefused(TiriError):
+    """The agent answered a request with an error."""
+
+
+class AgentLink:
+    """One face's connection to the agent."""
+
+    def __init__(
+        self,
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
+        on_event: Callable[[ControllerEvent], None],
+        on_message: Callable[[dict[str, Any]], None] | None = None,
+    ) -> None:
+        self._reader = reader
+        self._writer = writer
+        self._on_event = on_event
+        self._on_message = on_message
+        self._ids = itertools.count(1)
+        self._waiting: dict[int, asyncio.Future[dict[str, Any]]] = {}
+        #: Set when the agent went away (or the link was closed).
+        self.lost = asyncio.Event()
+        self._reading = asyncio.ensure_future(self._read())
+
+    async def request(self, op: str, **arguments: Any) -> dict[str, Any]:
+        """Ask the agent; its result, AgentRefused (with its words) or AgentLost."""
+        if self.lost.is_set():
+            raise AgentLost("the agent is gone")
+        request_id = next(self._ids)
+        answer: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
+        self._waiting[request_id] = answer
+        try:
+            self._writer.write(encode({"id": request_id, "op": op, **arguments}))
+            reply = await asyncio.wait_for(answer, ANSWER_TIMEOUT)
+        except TimeoutError:
+            self.close()
+            raise AgentLost("the agent did not answer") from None
+        except ConnectionError:
+            self.close()
+            raise AgentLost("the agent is gone") from None
+        finally:
+            self._waiting.pop(request_id, None)
+        if not reply.get("ok"):
+            raise AgentRefused(str(reply.get("error", "refused")))
+        result = reply.get("result")
+        return result if isinstance(result, dict) else {}
+
+    async def _read(self) -> None:
+        try:
+            while line := await self._reader.readline():
+                self._take(decode(line))
+        except (ConnectionError, ValueError, LineError) as exc:  # ValueError: over the limit
+            log.warning("the agent's connection ended: %s", exc)
+        finally:
+            self._end()
+
+    def _take(self, message: dict[str, Any]) -> None:
+        request_id = message.get("id")
+        if isinstance(request_id, int) and request_id in self._waiting:
+            answer = self._waiting[request_id]
+            if not answer.done():
+                answer.set_result(message)
+            return
+        if message.get("event") == "refused":
+            log.warning("the agent refused this face: %s", message.get("message"))
+            return
+        if self._on_message is not None:
+            self._on_message(message)
+        event = event_of(message)  # LineError: the connection ends, the face re-attaches
+        if event is not None:
+            self._on_event(event)
+
+    def _end(self) -> None:
+        self.lost.set()
+        for answer in self._waiting.values():
+            if not answer.done():
+                answer.set_exception(AgentLost("the agent is gone"))
+        self._writer.close()
+
+    def close(self) -> None:
+        """Detach (the agent forgets this face at once)."""
+        self._reading.cancel()
+        self._end()
+
+    async def aclose(self) -> None:
+        self.close()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._reading
+
+
+async def attach(
+    path: Path,
+    on_event: Callable[[ControllerEvent], None],
+    on_message: Callable[[dict[str, Any]], None] | None = None,
+) -> AgentLink | None:
+    """A link to the agent listening at ``path``; None when none is (no socket,
+    or a stale one nobody listens on)."""
+    try:
+        reader, writer = await asyncio.open_unix_connection(str(path), limit=LINE_LIMIT)
+    except (FileNotFoundError, ConnectionRefusedError):
+        return None
+    except OSError as exc:  # permissions: somebody else's, or not ours to use
+        log.warning("cannot reach the agent at %s: %s", path, exc)
+        return None
+    return AgentLink(reader, writer, on_event, on_message)
+
+
+def hello(face: str, **arguments: Any) -> dict[str, Any]:
+    """The arguments of a face's ``hello``."""
+    return {"face": face, "pid": os.getpid(), **arguments}
+
+
+#: How long a face whose agent went away waits for it to come back (systemd
+#: restarts it within seconds) before it carries on standalone.
+REATTACH_PATIENCE = 10.0
+#: How often it looks meanwhile.
+REATTACH_INTERVAL = 0.1
+
+
+async def reattach(
+    path: Path,
+    on_event: Callable[[ControllerEvent], None],
+    on_message: Callable[[dict[str, Any]], None] | None,
+    stop: asyncio.Event,
+    patience: float = REATTACH_PATIENCE,
+) -> AgentLink | None:
+    """A link to the agent once it listens again; None if it does not within
+    ``patience`` seconds (or ``stop`` is set)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + patience
+    while not stop.is_set() and loop.time() < deadline:
+        link = await attach(path, on_event, on_message)
+        if link is not None:
+            return link
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), REATTACH_INTERVAL)
+    return None

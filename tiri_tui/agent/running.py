@@ -1,0 +1,168 @@
+"""Running the agent: the profile's lock, the endpoint, the controller, until stopped.
+
+:func:`prepare` does the blocking part (the private directory, the lock)
+before the event loop starts; :func:`serve` runs until Ctrl+C, SIGTERM or an
+``agent stop``. When the session ends (the refresh token refused) the agent
+stays: the faces are told (they exit 2 saying how to log in, as they would
+alone), and a new `tiri-tui login` is picked up without a restart.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import sys
+from collections.abc import Callable, Coroutine
+from pathlib import Path
+from typing import Any
+
+from tiri_tui.agent.endpoint import (
+    ProfileLock,
+    check_length,
+    lock_path,
+    private_dir,
+    profile_name,
+    runtime_dir,
+    socket_path,
+)
+from tiri_tui.agent.on_arrival import ArrivalCommands
+from tiri_tui.agent.service import AgentService
+from tiri_tui.attention.rules import AttentionRules
+from tiri_tui.client import TiriClient
+from tiri_tui.settings.config import Settings
+from tiri_tui.sync.controller import NotificationController
+from tiri_tui.wire.errors import NotLoggedIn
+from tiri_tui.wire.models import Notification
+
+log = logging.getLogger(__name__)
+
+#: How often an agent whose session ended looks for a new login.
+LOGIN_POLL = 2.0
+
+
+def prepare(settings: Settings) -> tuple[Path, ProfileLock]:
+    """The socket's path and the profile's lock, held (EndpointError,
+    AgentRunning). Blocking: call it before the loop, or on a thread."""
+    private_dir(runtime_dir(settings))
+    path = socket_path(settings)
+    check_length(path)
+    lock = ProfileLock(lock_path(settings), profile_name(settings))
+    lock.acquire()
+    return path, lock
+
+
+async def serve(
+    settings: Settings,
+    path: Path,
+    *,
+    stop: asyncio.Event,
+    make_client: Callable[[Settings], TiriClient] = TiriClient,
+    allowed_uid: int | None = None,
+    on_news: Callable[[Notification], None] | None = None,
+    ready: Callable[[AgentService], None] | None = None,
+) -> int:
+    """Serve the profile until ``stop`` is set or a face asks the agent to
+    stop; NotLoggedIn if there is no session to start with."""
+    uid = os.getuid() if allowed_uid is None else allowed_uid
+    commands = ArrivalCommands(settings.attention or AttentionRules())
+    try:
+        while await _serve_one_login(
+            settings, path, stop, make_client, uid, commands, on_news, ready
+        ):
+            pass
+    finally:
+        await commands.aclose()
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(path)
+    return 0
+
+
+async def _serve_one_login(
+    settings: Settings,
+    path: Path,
+    stop: asyncio.Event,
+    make_client: Callable[[Settings], TiriClient],
+    uid: int,
+    commands: ArrivalCommands,
+    on_news: Callable[[Notification], None] | None,
+    ready: Callable[[AgentService], None] | None,
+) -> bool:
+    """Serve one session; True when it ended and a new login came (serve that one)."""
+    client = make_client(settings)
+    session = client.auth.session
+    if session is None:
+        await client.aclose()
+        raise NotLoggedIn(settings.server)
+
+    def news(n: Notification) -> None:
+        commands.arrived(n)
+        if on_news is not None:
+            on_news(n)
+
+    try:
+        controller = client.open_controller()
+        service = AgentService(
+            controller,
+            profile=profile_name(settings),
+            server=settings.server,
+            account=session.email or "",
+            allowed_uid=uid,
+            on_news=news,
+        )
+        await service.listen(path)
+        try:
+            if ready is not None:
+                ready(service)
+            await controller.start()
+            asked = service.stop.wait()
+            if (
+                await _first(stop=stop.wait(), asked=asked, ended=_login_ended(controller))
+                != "ended"
+            ):
+                return False
+            # The faces are told (they exit 2 as they would alone); the agent
+            # keeps answering that a login is needed until one comes.
+            log.warning("the session ended: waiting for `tiri-tui login`")
+            print(
+                "tiri-tui agent: the session ended; waiting for `tiri-tui login`", file=sys.stderr
+            )
+            login = _new_login(settings, make_client)
+            return await _first(stop=stop.wait(), asked=service.stop.wait(), login=login) == "login"
+        finally:
+            await service.aclose()
+    finally:
+        await client.aclose()
+
+
+async def _login_ended(controller: NotificationController) -> None:
+    ended = asyncio.Event()
+    unsubscribe = controller.subscribe(lambda _e: ended.set() if controller.needs_login else None)
+    try:
+        await ended.wait()
+    finally:
+        unsubscribe()
+
+
+async def _first(**works: Coroutine[Any, Any, object]) -> str:
+    """The name of the first of ``works`` to end (the others are cancelled)."""
+    tasks = {asyncio.ensure_future(work): name for name, work in works.items()}
+    try:
+        done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+    return tasks[next(iter(done))]
+
+
+async def _new_login(settings: Settings, make_client: Callable[[Settings], TiriClient]) -> None:
+    """Until the store holds a session again."""
+    while True:
+        probe = await asyncio.to_thread(make_client, settings)
+        found = probe.auth.session is not None
+        await probe.aclose()
+        if found:
+            return
+        await asyncio.sleep(LOGIN_POLL)

@@ -1,0 +1,304 @@
+"""The agent's side of the local endpoint: one controller, many faces.
+
+It holds the profile's :class:`~tiri_tui.sync.controller.NotificationController`
+(the session, the socket, the cache and the outbox, exactly as a standalone
+dashboard holds them) and serves the faces that attach: each is answered in
+the order it asks, and the ones watching are told every controller event,
+encoded once for all of them. A face that stops reading is cut off, never
+waited for: it re-attaches and is told what it missed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from tiri_tui import __version__
+from tiri_tui.agent.endpoint import peer_uid
+from tiri_tui.agent.local_protocol import LINE_LIMIT, LineError, decode, encode, event_message
+from tiri_tui.connection.policy import ConnectionState
+from tiri_tui.sync.controller import NotificationController
+from tiri_tui.sync.events import Arrived, ControllerEvent, NotificationAdded, StateEvent
+from tiri_tui.wire.models import Notification, WireError, format_timestamp, parse_timestamp
+
+log = logging.getLogger(__name__)
+
+#: Bytes a face may leave unread before it is cut off (a burst of 10,000
+#: notifications is ~5 MB): the agent never holds its other faces up for it.
+BACKLOG_LIMIT = 32 * 1024 * 1024
+#: Rows one reply carries at most (a face asks again for more).
+ROWS_LIMIT = 10_000
+#: The longest face name kept (it is shown by `agent status`).
+FACE_NAME_LIMIT = 24
+
+
+class RequestError(Exception):
+    """A request the agent cannot answer: said back to the face."""
+
+
+class Face:
+    """One attached face: who it says it is, and its connection."""
+
+    def __init__(self, number: int, writer: asyncio.StreamWriter, since: float) -> None:
+        self.number = number
+        self.writer = writer
+        self.since = since
+        self.name = "face"
+        self.pid: int | None = None
+        self.watching = False
+
+    def send(self, line: bytes) -> None:
+        """Write ``line``, or cut the face off if it has stopped reading."""
+        transport = self.writer.transport
+        if transport.is_closing():
+            return
+        if transport.get_write_buffer_size() > BACKLOG_LIMIT:
+            log.warning("a %s face (pid %s) stopped reading: cut off", self.name, self.pid)
+            transport.abort()
+            return
+        self.writer.write(line)
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "face": self.name,
+            "pid": self.pid,
+            "since": _iso(self.since),
+            "watching": self.watching,
+        }
+
+
+class AgentService:
+    """Serves the faces of one profile from one controller.
+
+    ``allowed_uid``: the only user answered (None: whoever the directory's
+    permissions let in — where the kernel cannot say who connected);
+    ``on_news``: told of every notification new to the person (alerts,
+    commands on arrival).
+    """
+
+    def __init__(
+        self,
+        controller: NotificationController,
+        *,
+        profile: str,
+        server: str,
+        account: str,
+        allowed_uid: int | None,
+        on_news: Callable[[Notification], None] | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.controller = controller
+        self.profile = profile
+        self.server = server
+        self.account = account
+        self.allowed_uid = allowed_uid
+        self._on_news = on_news
+        self._clock = clock
+        self.started = clock()
+        self.connected_since: float | None = None
+        self.faces: dict[int, Face] = {}
+        self._numbers = 0
+        self.stop = asyncio.Event()
+        self._listener: asyncio.Server | None = None
+        self._tasks: set[asyncio.Task[Any]] = set()
+        controller.subscribe(self._on_event)
+
+    # -- lifecycle ----------------------------------------------------------------------------
+    async def listen(self, path: Path) -> None:
+        """Listen on ``path`` (a stale socket of a dead agent is replaced: the
+        profile's lock, held by the caller, proves nobody else listens there)."""
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(path)
+        self._listener = await asyncio.start_unix_server(
+            self._serve_face, path=str(path), limit=LINE_LIMIT
+        )
+        os.chmod(path, 0o600)  # the directory is 0700 already: this is the second lock
+        self._spawn(self._tell_when_loaded())
+
+    async def aclose(self) -> None:
+        """Stop listening and let every face go (they re-attach, or carry on alone)."""
+        if self._listener is not None:
+            self._listener.close()
+        for face in list(self.faces.values()):
+            face.writer.close()
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self._listener is not None:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._listener.wait_closed(), 2)
+
+    def _spawn(self, work: Any) -> None:
+        task = asyncio.ensure_future(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    # -- events to every watching face --------------------------------------------------------
+    def _on_event(self, event: ControllerEvent) -> None:
+        if isinstance(event, StateEvent):
+            if event.state is ConnectionState.CONNECTED:
+                self.connected_since = self.connected_since or self._clock()
+            else:
+                self.connected_since = None
+        elif self._on_news is not None and (
+            (isinstance(event, NotificationAdded) and (event.news or event.live))
+            or isinstance(event, Arrived)
+        ):
+            self._on_news(event.notification)
+        self.broadcast(encode(event_message(event, self.controller.current)))
+
+    def broadcast(self, line: bytes) -> None:
+        """Send ``line`` to every watching face."""
+        for face in list(self.faces.values()):
+            if face.watching:
+                face.send(line)
+
+    async def _tell_when_loaded(self) -> None:
+        await self.controller.loaded.wait()
+        self.broadcast(encode({"event": "loaded", **self._counts()}))
+
+    # -- one face -------------------------------------------------------------------------
+    async def _serve_face(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        uid = peer_uid(writer.get_extra_info("socket"))
+        if self.allowed_uid is not None and uid is not None and uid != self.allowed_uid:
+            log.warning("refused a connection from uid %d", uid)
+            writer.write(
+                encode({"event": "refused", "message": "this agent answers only its own user"})
+            )
+            writer.close()
+            return
+        self._numbers += 1
+        face = Face(self._numbers, writer, self._clock())
+        self.faces[face.number] = face
+        try:
+            while line := await reader.readline():
+                await self._answer(face, line)
+        except (ConnectionError, ValueError):  # ValueError: a line over the limit
+            pass
+        finally:
+            self.faces.pop(face.number, None)
+            writer.close()
+
+    async def _answer(self, face: Face, line: bytes) -> None:
+        request_id: Any = None
+        try:
+            message = decode(line)
+            request_id = message.get("id")
+            result = await self._result(face, message)
+        except (RequestError, LineError) as exc:
+            face.send(encode({"id": request_id, "ok": False, "error": str(exc)}))
+            return
+        # No await since the result was made: a face that began watching in
+        # `hello` gets its first event after this reply, never before it.
+        face.send(encode({"id": request_id, "ok": True, "result": result}))
+
+    async def _result(self, face: Face, message: dict[str, Any]) -> dict[str, Any]:
+        controller = self.controller
+        op = message.get("op")
+        match op:
+            case "hello":
+                face.name = _face_name(message.get("face"))
+                pid = message.get("pid")
+                face.pid = pid if isinstance(pid, int) and not isinstance(pid, bool) else None
+                result = {**self._about(), **self._counts(), "rows": self._rows(message)}
+                face.watching = message.get("watch") is True
+                return result
+            case "status":
+                return {
+                    **self._about(),
+                    **self._counts(),
+                    "faces": [f.describe() for f in self.faces.values() if f is not face],
+                }
+            case "count":
+                return self._counts()
+            case "rows":
+                return {**self._counts(), "rows": self._rows(message)}
+            case "mark":
+                read = message.get("read", True)
+                if not isinstance(read, bool):
+                    raise RequestError("'read' must be true or false")
+                mark = controller.mark_read if read else controller.mark_unread
+                return {"changed": mark(_id_of(message)) is not None}
+            case "delete":
+                return {"changed": controller.delete(_id_of(message)) is not None}
+            case "mark_all_read":
+                controller.mark_all_read()
+                return {}
+            case "refresh":
+                return {"failure": await controller.refresh()}
+            case "reconnect":
+                controller.reconnect()
+                return {}
+            case "stop":
+                self.stop.set()
+                return {}
+        raise RequestError(f"unknown op {op!r}")
+
+    def _about(self) -> dict[str, Any]:
+        return {
+            "agent": {
+                "pid": os.getpid(),
+                "version": __version__,
+                "profile": self.profile,
+                "server": self.server,
+                "account": self.account,
+                "since": _iso(self.started),
+            },
+            "connected_since": _iso(self.connected_since) if self.connected_since else None,
+        }
+
+    def _counts(self) -> dict[str, Any]:
+        c = self.controller
+        held = c.held
+        return {
+            "state": c.state.value,
+            "code": c.code.value,
+            "reason": c.reason,
+            "retry_in": c.retry_in,
+            "unread_count": c.unread_count,
+            "current": c.current,
+            "loaded": c.loaded.is_set(),
+            "needs_login": c.needs_login,
+            "held": len(held),
+            "newest": format_timestamp(held[0].created_at) if len(held) else None,
+        }
+
+    def _rows(self, message: dict[str, Any]) -> list[dict[str, Any]]:
+        """The newest rows held: ``limit`` of them, or those created at or after
+        ``newer_than`` (at most :data:`ROWS_LIMIT`)."""
+        held = self.controller.held
+        limit = message.get("limit", 0)
+        if not isinstance(limit, int) or isinstance(limit, bool) or limit < 0:
+            raise RequestError("'limit' must be a whole number")
+        since = message.get("newer_than")
+        if since is not None:
+            try:
+                limit = held.rows_since(parse_timestamp(since, "newer_than").timestamp())
+            except WireError as exc:
+                raise RequestError(str(exc)) from None
+        return [held[i].to_dict() for i in range(min(limit, ROWS_LIMIT, len(held)))]
+
+
+def _id_of(message: dict[str, Any]) -> str:
+    nid = message.get("notification")
+    if not isinstance(nid, str) or not nid:
+        raise RequestError("'notification' must be a notification's id")
+    return nid
+
+
+def _face_name(value: object) -> str:
+    if not isinstance(value, str):
+        return "face"
+    kept = "".join(ch for ch in value if ch.isalnum() or ch in "-_ ")
+    return kept[:FACE_NAME_LIMIT] or "face"
+
+
+def _iso(moment: float) -> str:
+    return datetime.fromtimestamp(moment, UTC).isoformat().replace("+00:00", "Z")
