@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import signal
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Mapping
 from pathlib import Path
 
 from tests.support.cli import spawn_cli
@@ -14,6 +14,7 @@ from tests.support.clients import make_client
 from tests.support.waiting import wait_for
 from tiri_tui.agent.endpoint import socket_path
 from tiri_tui.agent.link import attach
+from tiri_tui.agent.os_alerts import Notifier
 from tiri_tui.agent.running import prepare, serve
 from tiri_tui.agent.service import AgentService
 from tiri_tui.server import DemoServer
@@ -31,6 +32,7 @@ async def agent_in_process(
     *,
     allowed_uid: int | None = None,
     settings: Settings | None = None,
+    notifier: Notifier | None = None,
 ) -> AsyncIterator[AgentService]:
     """The profile's agent, serving until the block ends (the suite's fast timings)."""
     settings = settings or settings_for(server, home)
@@ -45,6 +47,7 @@ async def agent_in_process(
             make_client=lambda _settings: make_client(server, home),
             allowed_uid=allowed_uid,
             ready=services.append,
+            notifier=notifier,
         )
     )
     try:
@@ -91,3 +94,14 @@ async def kill(process: asyncio.subprocess.Process) -> None:
 
 async def faces_of(service: AgentService) -> list[str]:
     return sorted(face.name for face in service.faces.values())
+
+
+class FakeNotifier:
+    """The OS's notification service, as the tests see it: what was raised,
+    and each alert's buttons to press."""
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, str, dict[str, Callable[[], None]]]] = []
+
+    async def send(self, title: str, body: str, buttons: Mapping[str, Callable[[], None]]) -> None:
+        self.sent.append((title, body, dict(buttons)))

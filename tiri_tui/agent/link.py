@@ -169,3 +169,23 @@ async def reattach(
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), REATTACH_INTERVAL)
     return None
+
+
+#: How often an open dashboard looks for an agent to tell that it is open.
+PRESENCE_INTERVAL = 2.0
+
+
+async def stay_present(path: Path, face: str, interval: float = PRESENCE_INTERVAL) -> None:
+    """Keep the profile's agent, whenever one runs, told that ``face`` is open
+    (it then leaves alerting to it); until cancelled."""
+    while True:
+        link = await attach(path, lambda _event: None)
+        if link is not None:
+            try:
+                await link.request("hello", **hello(face, watch=False))
+                await link.lost.wait()
+            except (AgentLost, AgentRefused):
+                pass
+            finally:
+                await link.aclose()
+        await asyncio.sleep(interval)

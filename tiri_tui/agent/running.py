@@ -14,7 +14,9 @@ import contextlib
 import logging
 import os
 import sys
-from collections.abc import Callable, Coroutine
+import time
+from collections.abc import Callable, Coroutine, Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +30,16 @@ from tiri_tui.agent.endpoint import (
     socket_path,
 )
 from tiri_tui.agent.on_arrival import ArrivalCommands
+from tiri_tui.agent.os_alerts import (
+    DesktopNotifier,
+    Notifier,
+    OsAlerts,
+    dashboard_command,
+    open_command,
+)
 from tiri_tui.agent.service import AgentService
+from tiri_tui.attention.attention import Attention
+from tiri_tui.attention.modes import AlertMode
 from tiri_tui.attention.rules import AttentionRules
 from tiri_tui.client import TiriClient
 from tiri_tui.settings.config import Settings
@@ -62,14 +73,20 @@ async def serve(
     allowed_uid: int | None = None,
     on_news: Callable[[Notification], None] | None = None,
     ready: Callable[[AgentService], None] | None = None,
+    notifier: Notifier | None = None,
+    options: Sequence[str] = (),
 ) -> int:
     """Serve the profile until ``stop`` is set or a face asks the agent to
     stop; NotLoggedIn if there is no session to start with."""
     uid = os.getuid() if allowed_uid is None else allowed_uid
     commands = ArrivalCommands(settings.attention or AttentionRules())
+    if notifier is None and settings.desktop_alerts is not AlertMode.OFF:
+        notifier = DesktopNotifier.create()
+    opener = open_command(settings.open_command, dashboard_command(options), os.environ)
+    alerting = Alerting(settings, notifier, opener)
     try:
         while await _serve_one_login(
-            settings, path, stop, make_client, uid, commands, on_news, ready
+            settings, path, stop, make_client, uid, commands, alerting, on_news, ready
         ):
             pass
     finally:
@@ -86,6 +103,7 @@ async def _serve_one_login(
     make_client: Callable[[Settings], TiriClient],
     uid: int,
     commands: ArrivalCommands,
+    alerting: Alerting,
     on_news: Callable[[Notification], None] | None,
     ready: Callable[[AgentService], None] | None,
 ) -> bool:
@@ -98,9 +116,12 @@ async def _serve_one_login(
 
     def news(n: Notification) -> None:
         commands.arrived(n)
+        if alerts is not None:
+            alerts.arrived(n)
         if on_news is not None:
             on_news(n)
 
+    alerts: OsAlerts | None = None
     try:
         controller = client.open_controller()
         service = AgentService(
@@ -111,6 +132,7 @@ async def _serve_one_login(
             allowed_uid=uid,
             on_news=news,
         )
+        alerts = alerting.for_session(controller, service)
         await service.listen(path)
         try:
             if ready is not None:
@@ -132,8 +154,44 @@ async def _serve_one_login(
             return await _first(stop=stop.wait(), asked=service.stop.wait(), login=login) == "login"
         finally:
             await service.aclose()
+            if alerts is not None:
+                await alerts.aclose()
     finally:
         await client.aclose()
+
+
+class Alerting:
+    """What the agent's OS alerts are made of, kept across sessions."""
+
+    def __init__(
+        self, settings: Settings, notifier: Notifier | None, opener: list[str] | None
+    ) -> None:
+        self.settings = settings
+        self.notifier = notifier
+        self.opener = opener
+
+    def for_session(
+        self, controller: NotificationController, service: AgentService
+    ) -> OsAlerts | None:
+        """The alerts of one session (None: no way to raise them)."""
+        if self.notifier is None:
+            return None
+        attention = Attention(
+            self.settings.attention or AttentionRules(),
+            alerts=True,
+            alerts_ring=False,
+            bell_on_urgent=False,
+            local_time=lambda: datetime.now().astimezone().time(),
+            clock=time.monotonic,
+        )
+        return OsAlerts(
+            attention,
+            self.notifier,
+            mark_read=controller.mark_read,
+            opener=self.opener,
+            dashboards_open=service.dashboards_open,
+            clock=time.monotonic,
+        )
 
 
 async def _login_ended(controller: NotificationController) -> None:

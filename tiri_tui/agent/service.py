@@ -135,6 +135,10 @@ class AgentService:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._listener.wait_closed(), 2)
 
+    def dashboards_open(self) -> bool:
+        """Whether a dashboard of this profile is open (it alerts for itself)."""
+        return any(face.name == "dashboard" for face in self.faces.values())
+
     def _spawn(self, work: Any) -> None:
         task = asyncio.ensure_future(work)
         self._tasks.add(task)

@@ -48,7 +48,7 @@ def run(invocation: Invocation) -> int:
             flush=True,
         )
         try:
-            return await serve(settings, path, stop=stop)
+            return await serve(settings, path, stop=stop, options=given_options(invocation.args))
         finally:
             waiting.cancel()
 
@@ -183,6 +183,8 @@ def describe_status(answer: dict[str, Any]) -> list[str]:
     lines.append(f"faces attached: {len(faces)}")
     for face in faces:
         watching = " (watching)" if face.get("watching") else ""
+        if face.get("face") == "dashboard" and not face.get("watching"):
+            watching = " (its own connection; it alerts for itself)"
         lines.append(
             f"  {one_line(str(face.get('face'))):<10} pid {face.get('pid')}  "
             f"since {_when(face.get('since'))}{watching}"
