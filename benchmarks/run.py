@@ -46,6 +46,8 @@ class Plan:
     sizes: tuple[int, ...]
     list_sizes: tuple[int, ...]
     mark_all: int
+    #: Counts through the agent and standalone, interleaved.
+    count_runs: int
 
 
 FULL = Plan(
@@ -60,6 +62,7 @@ FULL = Plan(
     sizes=(0, 1_000, 10_000, 100_000),
     list_sizes=(1_000, 100_000),
     mark_all=100_000,
+    count_runs=31,
 )
 QUICK = Plan(
     stream_seconds=2,
@@ -73,6 +76,7 @@ QUICK = Plan(
     sizes=(0, 100_000),
     list_sizes=(100_000,),
     mark_all=100_000,
+    count_runs=3,
 )
 
 
@@ -411,6 +415,42 @@ async def idle(plan: Plan) -> dict[str, object]:
         )
 
 
+def agent_rows(table: Table, agent: dict) -> None:
+    """`count` through the agent, and a burst fanned out to its faces."""
+    count = agent["count"]
+    table.ratio(
+        "count through the agent, median (floor: a standalone count's request)",
+        count["agent_ms"],
+        count["standalone_ms"],
+        0.2,
+    )
+    fan = agent["fan_out"]
+    faces = fan["faces"]
+    lost = sum(face["missing"] + fan["burst"] - face["got"] for face in faces)
+    twice = sum(face["duplicates"] for face in faces)
+    table.add(
+        Row(
+            f"agent: burst of {fan['burst']:,} to {len(faces)} faces, lost / duplicated",
+            f"{lost} / {twice} (the agent got {fan['agent_got']:,})",
+            "",
+            None,
+            "0 / 0",
+            lost == 0 and twice == 0 and fan["agent_got"] == fan["burst"],
+        )
+    )
+    mine = fan["agent"]
+    for number, face in enumerate(faces, 1):
+        theirs = face["delivery"]
+        table.add(
+            Row(
+                f"agent: face {number}'s delivery in the burst p50 / p99 (floor: the agent's own)",
+                f"{fmt(theirs['p50_ms'], 'ms')} / {fmt(theirs['p99_ms'], 'ms')}",
+                f"{fmt(mine['p50_ms'], 'ms')} / {fmt(mine['p99_ms'], 'ms')}",
+                theirs["p99_ms"] / mine["p99_ms"],
+            )
+        )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m benchmarks",
@@ -437,10 +477,12 @@ def main(argv: list[str] | None = None) -> int:
         "mark_all": run_child("benchmarks.mark_all", str(plan.mark_all)),
         "startup": startup(plan.startup_runs),
         "idle": asyncio.run(idle(plan)),
+        "agent": run_child("benchmarks.agent", str(plan.burst), str(plan.count_runs)),
     }
     table = Table(judged=not args.quick)
     table.raw = raw
     build_table(plan, table, raw)  # type: ignore[arg-type]
+    agent_rows(table, raw["agent"])  # type: ignore[arg-type]
     elapsed = time.perf_counter() - started
     machine = (
         f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "

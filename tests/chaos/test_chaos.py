@@ -1,6 +1,8 @@
 """Chaos soak: nothing lost, nothing shown twice, every mark delivered, no spurious logout,
 nothing leaked.
 
+It runs twice: the tail alone, and the tail attached to a `tiri-tui agent`
+that holds the connection (the agent then meets the faults).
 CI runs about 100 faults with a new seed each run (printed: `TIRI_CHAOS_SEED=N`
 replays it). `pytest tests/chaos/test_chaos.py --soak -s` runs 1,000 faults;
 `--soak-seeds 20 --faults 300 -s` sweeps 20 seeds, a line each and a total.
@@ -32,17 +34,21 @@ def plan(request: pytest.FixtureRequest) -> tuple[list[int], int]:
     return [base], faults or 100
 
 
-async def test_chaos_soak(request, tmp_path):
+@pytest.mark.parametrize("through_agent", [False, True], ids=["alone", "through-the-agent"])
+async def test_chaos_soak(request, tmp_path, through_agent):
     seeds, faults = plan(request)
     lifetime = float(os.environ.get("TIRI_CHAOS_ACCESS_LIFETIME") or ACCESS_LIFETIME)
     print(
         f"\nchaos: {len(seeds)} seed(s) from {seeds[0]}, {faults} faults each, "
         f"{lifetime:g} s access tokens"
+        + (", the tail attached to an agent that holds the connection" if through_agent else "")
     )
     reports: list[ChaosReport] = []
     for seed in seeds:
         try:
-            report = await Chaos(faults, seed, tmp_path / f"seed-{seed}", lifetime).run()
+            report = await Chaos(
+                faults, seed, tmp_path / f"seed-{seed}", lifetime, through_agent=through_agent
+            ).run()
         except Exception as exc:  # one seed's crash must not hide the others' results
             report = ChaosReport(seed=seed, crashed=repr(exc)[:300], crash_kind=failure_kind(exc))
         reports.append(report)

@@ -8,6 +8,7 @@ import contextlib
 import json
 import os
 import stat
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -18,6 +19,7 @@ from tests.support.waiting import wait_for
 from tiri_tui.agent.endpoint import runtime_dir, socket_path
 from tiri_tui.agent.link import AgentLost, attach
 from tiri_tui.server import DEMO_EMAIL
+from tiri_tui.server.state import iso
 from tiri_tui.settings.config import resolve_settings
 
 
@@ -238,3 +240,26 @@ async def test_when_the_session_ends_faces_exit_2_and_a_new_login_brings_the_age
             assert loop.time() < deadline, "the agent did not pick the new login up"
         code, out, _ = await run_cli(home, "--server", server.url, "count")
         assert code == 0 and out == f"{server.state.unread_count(server.user())}\n"
+
+
+async def test_an_attached_tail_prints_what_the_agent_finds_later_though_older_than_its_newest(
+    server, home
+):
+    """What the agent held at attach is not new; what it finds afterwards is,
+    whatever its time (a gap fill's older finds, a page fetched again)."""
+    assert (await login(server, home))[0] == 0
+    async with agent_in_process(server, home) as agent:
+        tail = await spawn_cli(home, "--server", server.url, "tail", "--json")
+        try:
+            await wait_for(lambda: watching(agent) == ["tail"], 20, what="the tail attached")
+            await next_json(tail.stdout, lambda obj: obj.get("event") == "state")
+            newest = agent.controller.held[0].created_at
+            user = server.user()
+            late = server.state.create_notification(
+                user, title="late", created_at=iso(newest - timedelta(seconds=1))
+            )
+            assert await agent.controller.refresh() is None
+            shown = await next_json(tail.stdout, lambda obj: obj.get("event") == "notification")
+            assert shown["notification"]["id"] == late["id"]
+        finally:
+            await stop_process(tail)

@@ -42,6 +42,7 @@ OPS = (
     "status",
     "count",
     "rows",
+    "ids",
     "mark",
     "delete",
     "mark_all_read",

@@ -224,6 +224,8 @@ class AgentService:
                 return self._counts()
             case "rows":
                 return {**self._counts(), "rows": self._rows(message)}
+            case "ids":
+                return {**self._counts(), "ids": self._ids(message)}
             case "mark":
                 read = message.get("read", True)
                 if not isinstance(read, bool):
@@ -278,9 +280,7 @@ class AgentService:
         """The newest rows held: ``limit`` of them, or those created at or after
         ``newer_than`` (at most :data:`ROWS_LIMIT`)."""
         held = self.controller.held
-        limit = message.get("limit", 0)
-        if not isinstance(limit, int) or isinstance(limit, bool) or limit < 0:
-            raise RequestError("'limit' must be a whole number")
+        limit = _limit_of(message)
         since = message.get("newer_than")
         if since is not None:
             try:
@@ -288,6 +288,20 @@ class AgentService:
             except WireError as exc:
                 raise RequestError(str(exc)) from None
         return [held[i].to_dict() for i in range(min(limit, ROWS_LIMIT, len(held)))]
+
+    def _ids(self, message: dict[str, Any]) -> list[tuple[str, str]]:
+        """The ids of the ``limit`` newest rows held, each with its creation time
+        (what a face counts as seen when it attaches)."""
+        held = self.controller.held
+        count = min(_limit_of(message), ROWS_LIMIT, len(held))
+        return [(n.id, format_timestamp(n.created_at)) for n in (held[i] for i in range(count))]
+
+
+def _limit_of(message: dict[str, Any]) -> int:
+    limit = message.get("limit", 0)
+    if not isinstance(limit, int) or isinstance(limit, bool) or limit < 0:
+        raise RequestError("'limit' must be a whole number")
+    return limit
 
 
 def _id_of(message: dict[str, Any]) -> str:

@@ -55,20 +55,17 @@ class PrintedIds:
 
     def add(self, n: Notification) -> None:
         """Remember ``n`` as printed (or as not new)."""
-        self._ids[n.id] = n.created_at
-        self._saw(n.created_at)
+        self.add_id(n.id, n.created_at)
+
+    def add_id(self, nid: str, created_at: datetime) -> None:
+        """Remember an id as printed (or as not new), by its creation time."""
+        self._ids[nid] = created_at
+        self._saw(created_at)
         while len(self._ids) > self._limit:
             oldest = next(iter(self._ids))
             forgotten = self._ids.pop(oldest)
             if self._floor is None or forgotten > self._floor:
                 self._floor = forgotten
-
-    def cover(self, until: datetime) -> None:
-        """Count everything created up to ``until`` as printed (what existed
-        when a face attached: the agent says how new its newest row is)."""
-        if self._floor is None or until > self._floor:
-            self._floor = until
-        self._saw(until)
 
     def _saw(self, moment: datetime) -> None:
         if self.newest is None or moment > self.newest:

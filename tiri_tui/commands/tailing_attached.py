@@ -17,7 +17,7 @@ from typing import Any
 from tiri_tui.agent.endpoint import socket_path
 from tiri_tui.agent.link import AgentLink, AgentLost, AgentRefused, attach, hello, reattach
 from tiri_tui.agent.local_protocol import LineError, event_of, rows_of
-from tiri_tui.commands.tail_printer import EXIT_SESSION, TailPrinter, catch_up
+from tiri_tui.commands.tail_printer import EXIT_SESSION, PRINTED_MEMORY, TailPrinter, catch_up
 from tiri_tui.settings.config import Settings
 from tiri_tui.sync.events import ControllerEvent, NotificationAdded, StateEvent
 from tiri_tui.wire.models import Notification, format_timestamp, parse_timestamp
@@ -108,8 +108,15 @@ async def _catch_up(
         answer = await link.request("rows", limit=backlog)
         for n in reversed(rows_of(answer)):
             printer.notification(n, backlog=True)
-        if answer.get("newest"):  # what exists now is not news to this face
-            printer.printed.cover(parse_timestamp(answer["newest"], "newest"))
+        # What the agent holds now is not news to this face (as a standalone
+        # tail counts what it holds after its first load): oldest first, so
+        # that the memory's floor rises only past rows older than all kept.
+        answer = await link.request("ids", limit=PRINTED_MEMORY)
+        try:
+            for nid, created in reversed(answer.get("ids", [])):
+                printer.printed.add_id(str(nid), parse_timestamp(created, "created_at"))
+        except (ValueError, TypeError) as exc:
+            raise LineError(f"a malformed id: {exc}") from None
     printer.live = True
     return answer
 

@@ -114,9 +114,17 @@ class Chaos:
     """One soak: ``faults`` faults drawn from ``seed``, in ``workdir``."""
 
     def __init__(
-        self, faults: int, seed: int, workdir: Path, access_lifetime: float = ACCESS_LIFETIME
+        self,
+        faults: int,
+        seed: int,
+        workdir: Path,
+        access_lifetime: float = ACCESS_LIFETIME,
+        *,
+        through_agent: bool = False,
     ) -> None:
         self.count = faults
+        #: The tail attaches to an agent (in the middle: it meets the faults).
+        self.through_agent = through_agent
         self.access_lifetime = access_lifetime
         self.fault_rng = random.Random(seed)
         self.world_rng = random.Random(seed ^ 0x5EED)
@@ -178,11 +186,15 @@ class Chaos:
             cleanup.push_async_callback(self.proxy.stop)
             fds_before = open_fds()
             tasks_before = len(asyncio.all_tasks())
-            self.tail = TailProcess(self.workdir / "tail", self.proxy.url, TAIL_CONFIG)
+            self.tail = TailProcess(
+                self.workdir / "tail", self.proxy.url, TAIL_CONFIG, through_agent=self.through_agent
+            )
             cleanup.push_async_callback(self.tail.stop)
             self.tail_login = self.server.state.login_of(await self.tail.log_in())
             await self.tail.start()
             await self.tail.wait_connected(15)
+            if self.through_agent and await self.tail.faces_of_agent() != ["tail"]:
+                raise ProductFailure("chaos: the tail did not attach to the agent")
             self.client = TiriClient(
                 Settings(server=self.proxy.url, home=self.workdir / "client"),
                 realtime=REALTIME,
@@ -223,6 +235,8 @@ class Chaos:
             self._count_task_failures()
             self.report.leaked_tasks += self.controller.live_tasks()
             await self.tail.stop()
+            if any(code != 0 for code in self.tail.agent_exits):
+                self.report.task_failures.append(f"the agent exited {self.tail.agent_exits}")
             try:
                 await _until(lambda: self.proxy.open_links == 0, 10, "proxy links to close")
             except ProductFailure as exc:

@@ -24,9 +24,17 @@ class CliLoginFailed(Exception):
 class TailProcess:
     """Runs of `tail --json` (one list of parsed lines per run)."""
 
-    def __init__(self, home: Path, server_url: str, config: str) -> None:
+    def __init__(
+        self, home: Path, server_url: str, config: str, *, through_agent: bool = False
+    ) -> None:
         self.home = home
         self.server_url = server_url
+        #: Each run attaches to a `tiri-tui agent` of the same home (which
+        #: holds the connection through the proxy, and meets the faults).
+        self.through_agent = through_agent
+        self.agent: asyncio.subprocess.Process | None = None
+        self._agent_stderr: asyncio.Task[None] | None = None
+        self.agent_exits: list[int] = []
         (home / "config").mkdir(parents=True)
         (home / "config" / "config.toml").write_text(config)
         self.runs: list[list[dict]] = []
@@ -52,6 +60,8 @@ class TailProcess:
 
     async def start(self, backlog: int = 0) -> None:
         """Start a run printing the newest ``backlog`` as it begins."""
+        if self.through_agent:
+            await self._agent_serving()
         args = ["--server", self.server_url, "tail", "--json"]
         if backlog:
             args += ["-n", str(backlog)]
@@ -85,7 +95,7 @@ class TailProcess:
                 await asyncio.sleep(0.01)
 
     async def stop(self) -> None:
-        """Interrupt every run still going (Ctrl+C) and wait for them."""
+        """Interrupt every run still going (Ctrl+C) and wait for them, then the agent."""
         for process in self._processes:
             if process.returncode is None:
                 process.send_signal(2)
@@ -93,6 +103,55 @@ class TailProcess:
         for reader in (self._reader, self._stderr_reader):
             if reader is not None:
                 await reader
+        if self.agent is not None and self.agent.returncode is None:
+            self.agent.send_signal(15)
+            self.agent_exits.append(await asyncio.wait_for(self.agent.wait(), 15))
+        if self._agent_stderr is not None:
+            await self._agent_stderr
+
+    async def faces_of_agent(self) -> list[str]:
+        """The faces attached to the agent and watching it (by name)."""
+        from tiri_tui.agent.endpoint import socket_path
+        from tiri_tui.agent.link import attach
+        from tiri_tui.settings.config import Settings
+
+        link = await attach(
+            socket_path(Settings(server=self.server_url, home=self.home)), lambda _e: None
+        )
+        if link is None:
+            return []
+        try:
+            about = await link.request("status")
+        finally:
+            await link.aclose()
+        return [face["face"] for face in about.get("faces", []) if face.get("watching")]
+
+    async def _agent_serving(self) -> None:
+        """The agent running, with a session (it picks a new login up by itself:
+        a run started before it has would only be told to log in)."""
+        from tiri_tui.agent.endpoint import socket_path
+        from tiri_tui.agent.link import AgentLost, AgentRefused, attach
+        from tiri_tui.settings.config import Settings
+
+        if self.agent is None or self.agent.returncode is not None:
+            if self.agent is not None:
+                self.agent_exits.append(self.agent.returncode or 0)
+            self.agent = await spawn_cli(self.home, "--server", self.server_url, "agent")
+            self._agent_stderr = asyncio.create_task(self._drain_stderr(self.agent))
+        path = socket_path(Settings(server=self.server_url, home=self.home))
+        async with asyncio.timeout(30):
+            while True:
+                link = await attach(path, lambda _event: None)
+                if link is not None:
+                    try:
+                        about = await link.request("status")
+                        if about.get("loaded") and not about.get("needs_login"):
+                            return
+                    except (AgentLost, AgentRefused):
+                        pass
+                    finally:
+                        await link.aclose()
+                await asyncio.sleep(0.05)
 
     async def _drain_stderr(self, process: asyncio.subprocess.Process) -> None:
         assert process.stderr is not None
