@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import io
 import json
 import os
+import signal
 import stat
 from datetime import timedelta
 from typing import Any
@@ -15,9 +17,11 @@ import pytest
 
 from tests.support.agents import agent_in_process, kill, settings_for, spawn_agent
 from tests.support.cli import login, run_cli, spawn_cli
+from tests.support.clients import make_client
 from tests.support.waiting import wait_for
 from tiri_tui.agent.endpoint import runtime_dir, socket_path
 from tiri_tui.agent.link import AgentLost, attach
+from tiri_tui.commands.tailing import run_tail
 from tiri_tui.server import DEMO_EMAIL
 from tiri_tui.server.state import iso
 from tiri_tui.settings.config import resolve_settings
@@ -263,3 +267,109 @@ async def test_an_attached_tail_prints_what_the_agent_finds_later_though_older_t
             assert shown["notification"]["id"] == late["id"]
         finally:
             await stop_process(tail)
+
+
+async def test_a_tail_whose_agent_does_not_come_back_carries_on_alone_missing_nothing(
+    server, home, monkeypatch
+):
+    assert (await login(server, home))[0] == 0
+    monkeypatch.setattr("tiri_tui.agent.link.REATTACH_PATIENCE", 0.3)
+    out, stop = io.StringIO(), asyncio.Event()
+    client = make_client(server, home)
+    printed = lambda: [  # noqa: E731
+        json.loads(line)["notification"]["title"]
+        for line in out.getvalue().splitlines()
+        if '"event":"notification"' in line
+    ]
+    async with agent_in_process(server, home) as agent:
+        task = asyncio.create_task(run_tail(client, as_json=True, newest=0, out=out, stop=stop))
+        await wait_for(lambda: watching(agent) == ["tail"], 10, what="the tail attached")
+        await server.create_notification(title="through the agent")
+        await wait_for(lambda: printed() == ["through the agent"], 10)
+    # The agent stopped for good; this one comes while the tail is without it.
+    server.state.create_notification(server.user(), title="while nobody listened")
+    await wait_for(lambda: len(server.hub.sockets(server.user())) == 1, 10, what="its own socket")
+    await server.create_notification(title="to the tail alone")
+    await wait_for(lambda: len(printed()) == 3, 10, what="all three")
+    stop.set()
+    assert await task == 0
+    await client.aclose()
+    assert printed() == ["through the agent", "while nobody listened", "to the tail alone"]
+
+
+async def test_a_row_pushed_because_it_was_read_elsewhere_runs_no_command(
+    server, home, tmp_path, monkeypatch
+):
+    assert (await login(server, home))[0] == 0
+    ran = tmp_path / "ran"
+    monkeypatch.setenv("RAN", str(ran))
+    user = server.user()
+    unheld = min(user.notifications, key=lambda n: n["created_at"])  # beyond page 1
+    (home / "config" / "config.toml").write_text(
+        f'[[rules]]\ntypes = ["{unheld["notification_type"]}", "welcome_email"]\n'
+        'action = "run"\nrun = \'printf "%s\\n" "$TIRI_TITLE" >> "$RAN"\'\n'
+    )
+    settings, _ = resolve_settings(environ={"TIRI_HOME": str(home)}, server=server.url)
+    async with agent_in_process(server, home, settings=settings) as agent:
+        assert unheld["id"] not in agent.controller.held
+        if unheld["is_read"]:
+            server.state.set_read(user, unheld["id"], False)
+        read = server.state.set_read(user, unheld["id"], True)
+        await server.broadcast_changes(user, [read])  # as a mark on the website pushes it
+        await wait_for(lambda: unheld["id"] in agent.controller.held, 5, what="the pushed row")
+        fresh = await server.create_notification(
+            title="really new", notification_type="welcome_email"
+        )
+        await wait_for(lambda: ran.exists() and "really new" in ran.read_text(), 10)
+    assert ran.read_text() == "really new\n"  # not the old row read elsewhere
+    assert fresh["title"] == "really new"
+
+
+async def test_a_title_that_is_not_unicode_text_reaches_an_attached_tail(server, home):
+    assert (await login(server, home))[0] == 0
+    async with agent_in_process(server, home) as agent:
+        tail = await spawn_cli(home, "--server", server.url, "tail", "--json")
+        try:
+            await wait_for(lambda: watching(agent) == ["tail"], 20, what="the tail attached")
+            await server.create_notification(title="half \ud800 a pair")
+            shown = await next_json(tail.stdout, lambda obj: obj.get("event") == "notification")
+            assert shown["notification"]["title"] == "half \ufffd a pair"
+            assert watching(agent) == ["tail"]  # still attached: the line did not end it
+        finally:
+            await stop_process(tail)
+
+
+async def test_a_face_asked_for_another_server_does_not_show_the_agents(server, home):
+    assert (await login(server, home))[0] == 0
+    async with agent_in_process(server, home):
+        other = "http://127.0.0.1:9"  # nobody's: the face must not show the agent's count
+        code, out, err = await run_cli(home, "--server", other, "count")
+    assert (code, out) == (2, "") and f"--server {other} login" in err
+
+
+async def test_a_face_trusts_no_socket_in_a_directory_others_can_enter(server, home):
+    assert (await login(server, home))[0] == 0
+    settings = settings_for(server, home)
+    async with agent_in_process(server, home):
+        runtime_dir(settings).chmod(0o755)
+        assert await attach(socket_path(settings), lambda _e: None) is None
+        runtime_dir(settings).chmod(0o700)
+        link = await attach(socket_path(settings), lambda _e: None)
+        assert link is not None
+        await link.aclose()
+
+
+async def test_count_does_not_wait_past_its_timeout_for_an_agent_that_does_not_answer(server, home):
+    assert (await login(server, home))[0] == 0
+    agent = await spawn_agent(server, home)
+    agent.send_signal(signal.SIGSTOP)  # it accepts connections, and answers nothing
+    try:
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        code, out, err = await run_cli(home, "--server", server.url, "count", "--timeout", "1")
+        took = loop.time() - started
+    finally:
+        agent.send_signal(signal.SIGCONT)
+        await stop_process(agent)
+    assert (code, out) == (0, f"{server.state.unread_count(server.user())}\n"), err
+    assert took < 6  # 1 s for the agent, then the server itself (not the agent's 10 s)

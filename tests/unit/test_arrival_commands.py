@@ -136,3 +136,10 @@ def test_a_run_rule_says_what_it_runs():
     [rule] = parse_rules(tomllib.loads(text)["rules"], text, "config.toml")
     assert rule.run == "notify-send hi"
     assert rule.describe() == "type new_message → run 'notify-send hi' (by the agent)  (line 1)"
+
+
+async def test_a_command_that_closes_its_output_early_is_still_stopped_at_its_limit():
+    commands = ArrivalCommands(run_rule("exec >/dev/null 2>&1; sleep 30"), time_limit=0.3)
+    commands.arrived(notification())
+    await wait_for(lambda: commands.timed_out == 1, 10, what="the time limit")
+    assert commands.finished == 0

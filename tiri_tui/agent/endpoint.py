@@ -29,8 +29,8 @@ from tiri_tui.wire.errors import TiriError
 if TYPE_CHECKING:
     from tiri_tui.settings.config import Settings
 
-#: ``sun_path`` holds 108 bytes on Linux (104 on macOS), its NUL included.
-SOCKET_PATH_LIMIT = 103 if sys.platform == "darwin" else 107
+#: ``sun_path`` holds 108 bytes on Linux (104 on macOS and the BSDs), its NUL included.
+SOCKET_PATH_LIMIT = 107 if sys.platform.startswith("linux") else 103
 _PLAIN_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 
 
@@ -64,9 +64,15 @@ def runtime_dir(settings: Settings) -> Path:
     else:
         import platformdirs
 
-        with warnings.catch_warnings():  # it warns of its /tmp fallback: checked below
-            warnings.simplefilter("ignore")
-            base = Path(platformdirs.user_runtime_dir("tiri-tui", appauthor=False))
+        try:
+            with warnings.catch_warnings():  # it warns of its /tmp fallback: checked below
+                warnings.simplefilter("ignore")
+                base = Path(platformdirs.user_runtime_dir("tiri-tui", appauthor=False))
+        except OSError as exc:  # its /tmp fallback is somebody else's
+            raise EndpointError(
+                f"no private runtime directory for the agent ({exc.strerror or exc}): "
+                "set XDG_RUNTIME_DIR to a directory of yours"
+            ) from None
     return base if settings.namespace == "default" else base / settings.namespace
 
 
@@ -82,6 +88,15 @@ def socket_path(settings: Settings) -> Path:
     return runtime_dir(settings) / f"{_file_stem(profile_name(settings))}.sock"
 
 
+def agent_socket(settings: Settings) -> Path | None:
+    """The profile's socket for a face to look for (None: no agent can run here,
+    or no private directory for one: the face runs alone)."""
+    try:
+        return socket_path(settings)
+    except EndpointError:
+        return None
+
+
 def lock_path(settings: Settings) -> Path:
     """The profile's lock file, beside its socket."""
     return runtime_dir(settings) / f"{_file_stem(profile_name(settings))}.lock"
@@ -91,10 +106,13 @@ def private_dir(path: Path) -> Path:
     """``path``, made if missing, checked to be a directory of ours that only we
     can enter; EndpointError saying what is wrong otherwise (blocking: call it
     before the loop starts, or on a thread)."""
-    with contextlib.suppress(FileExistsError):
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        path.mkdir(mode=0o700)
-    info = os.lstat(path)
+    try:
+        with contextlib.suppress(FileExistsError):
+            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            path.mkdir(mode=0o700)
+        info = os.lstat(path)
+    except OSError as exc:
+        raise EndpointError(f"cannot use {path} for the agent: {exc.strerror or exc}") from None
     if stat.S_ISLNK(info.st_mode) or not stat.S_ISDIR(info.st_mode):
         raise EndpointError(f"{path} is not a directory: the agent will not use it")
     if info.st_uid != os.getuid():
@@ -105,6 +123,20 @@ def private_dir(path: Path) -> Path:
     if stat.S_IMODE(info.st_mode) & 0o077:
         os.chmod(path, 0o700)
     return path
+
+
+def is_private(path: Path) -> bool:
+    """Whether ``path`` is a directory of ours that only we can enter (what a
+    face checks before it trusts a socket in it; never blocks on a network)."""
+    try:
+        info = os.lstat(path)
+    except OSError:
+        return False
+    return (
+        stat.S_ISDIR(info.st_mode)
+        and info.st_uid == os.getuid()
+        and not stat.S_IMODE(info.st_mode) & 0o077
+    )
 
 
 def check_length(path: Path) -> None:
@@ -123,8 +155,9 @@ def peer_uid(sock: socket.socket) -> int | None:
     option = getattr(socket, "SO_PEERCRED", None)
     if option is None:
         return None
-    credentials = sock.getsockopt(socket.SOL_SOCKET, option, struct.calcsize("3i"))
-    _pid, uid, _gid = struct.unpack("3i", credentials)
+    # struct ucred: a signed pid, then the unsigned uid and gid.
+    credentials = sock.getsockopt(socket.SOL_SOCKET, option, struct.calcsize("iII"))
+    _pid, uid, _gid = struct.unpack("iII", credentials)
     return int(uid)
 
 
@@ -142,7 +175,10 @@ class ProfileLock:
         before the loop starts)."""
         import fcntl
 
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        except OSError as exc:
+            raise EndpointError(f"cannot open {self.path}: {exc.strerror or exc}") from None
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError as exc:
@@ -150,7 +186,7 @@ class ProfileLock:
             os.close(fd)
             if exc.errno in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK):
                 raise AgentRunning(self.profile, holder) from None
-            raise
+            raise EndpointError(f"cannot lock {self.path}: {exc.strerror or exc}") from None
         os.ftruncate(fd, 0)
         os.write(fd, f"{os.getpid()}\n".encode())
         self._fd = fd

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from tiri_tui.agent.endpoint import is_private, peer_uid
 from tiri_tui.agent.local_protocol import LINE_LIMIT, LineError, decode, encode, event_of
 from tiri_tui.sync.events import ControllerEvent
 from tiri_tui.wire.errors import TiriError
@@ -56,8 +57,11 @@ class AgentLink:
         self.lost = asyncio.Event()
         self._reading = asyncio.ensure_future(self._read())
 
-    async def request(self, op: str, **arguments: Any) -> dict[str, Any]:
-        """Ask the agent; its result, AgentRefused (with its words) or AgentLost."""
+    async def request(
+        self, op: str, *, timeout: float = ANSWER_TIMEOUT, **arguments: Any
+    ) -> dict[str, Any]:
+        """Ask the agent; its result, AgentRefused (with its words) or AgentLost
+        (also when it does not answer within ``timeout`` seconds)."""
         if self.lost.is_set():
             raise AgentLost("the agent is gone")
         request_id = next(self._ids)
@@ -65,7 +69,7 @@ class AgentLink:
         self._waiting[request_id] = answer
         try:
             self._writer.write(encode({"id": request_id, "op": op, **arguments}))
-            reply = await asyncio.wait_for(answer, ANSWER_TIMEOUT)
+            reply = await asyncio.wait_for(answer, timeout)
         except TimeoutError:
             self.close()
             raise AgentLost("the agent did not answer") from None
@@ -129,12 +133,21 @@ async def attach(
 ) -> AgentLink | None:
     """A link to the agent listening at ``path``; None when none is (no socket,
     or a stale one nobody listens on)."""
+    if not hasattr(asyncio, "open_unix_connection"):  # Windows: no agent, ever
+        return None
     try:
         reader, writer = await asyncio.open_unix_connection(str(path), limit=LINE_LIMIT)
     except (FileNotFoundError, ConnectionRefusedError):
         return None
     except OSError as exc:  # permissions: somebody else's, or not ours to use
         log.warning("cannot reach the agent at %s: %s", path, exc)
+        return None
+    # Only our own agent, in our own private directory, is trusted with what a
+    # face shows and sends (a directory in /tmp may be anyone's first).
+    uid = peer_uid(writer.get_extra_info("socket"))
+    if not is_private(path.parent) or (uid is not None and uid != os.getuid()):
+        log.warning("not attaching to %s: not a private socket of this user's", path)
+        writer.close()
         return None
     return AgentLink(reader, writer, on_event, on_message)
 
@@ -156,12 +169,12 @@ async def reattach(
     on_event: Callable[[ControllerEvent], None],
     on_message: Callable[[dict[str, Any]], None] | None,
     stop: asyncio.Event,
-    patience: float = REATTACH_PATIENCE,
+    patience: float | None = None,
 ) -> AgentLink | None:
     """A link to the agent once it listens again; None if it does not within
-    ``patience`` seconds (or ``stop`` is set)."""
+    ``patience`` seconds (:data:`REATTACH_PATIENCE`), or ``stop`` is set."""
     loop = asyncio.get_running_loop()
-    deadline = loop.time() + patience
+    deadline = loop.time() + (REATTACH_PATIENCE if patience is None else patience)
     while not stop.is_set() and loop.time() < deadline:
         link = await attach(path, on_event, on_message)
         if link is not None:

@@ -12,6 +12,7 @@ never crosses the socket. The README lists every message.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import msgspec
@@ -33,9 +34,9 @@ from tiri_tui.sync.events import (
 from tiri_tui.sync.intents import IntentAction
 from tiri_tui.wire.models import Notification, WireError
 
-#: The longest line either side reads (a reply with a page of rows fits many
-#: times over); a longer one ends the connection rather than the process.
-LINE_LIMIT = 16 * 1024 * 1024
+#: The longest line either side reads (a reply of 10,000 rows of 2 KB fits
+#: three times over); a longer one ends the connection rather than the process.
+LINE_LIMIT = 64 * 1024 * 1024
 #: What a face may ask (see the README's table).
 OPS = (
     "hello",
@@ -52,6 +53,7 @@ OPS = (
 )
 
 _encoder = msgspec.json.Encoder()
+_SURROGATES = re.compile("[\ud800-\udfff]")
 _decoder = msgspec.json.Decoder(dict[str, Any])
 
 
@@ -60,8 +62,16 @@ class LineError(ValueError):
 
 
 def encode(message: dict[str, Any]) -> bytes:
-    """One line of the protocol (ASCII-safe JSON and a newline)."""
-    return _encoder.encode(message) + b"\n"
+    """One line of the protocol (JSON and a newline)."""
+    try:
+        return _encoder.encode(message) + b"\n"
+    except UnicodeEncodeError:
+        # A lone surrogate in server text (JSON allows the escape, UTF-8 has no
+        # byte for it): the line is still sent, that character as U+FFFD.
+        import json
+
+        text = json.dumps(message, ensure_ascii=False, separators=(",", ":"))
+        return _SURROGATES.sub("\ufffd", text).encode() + b"\n"
 
 
 def decode(line: bytes) -> dict[str, Any]:

@@ -41,8 +41,9 @@ KILL_GRACE = 2.0
 def environment(n: Notification, base: Mapping[str, str]) -> dict[str, str]:
     """``base`` with the notification's fields added as ``TIRI_*`` variables.
 
-    A variable cannot hold a NUL, nor text that is not Unicode: those become
-    U+FFFD; everything else arrives exactly as the server sent it.
+    A variable cannot hold a NUL (it becomes U+FFFD) nor a lone surrogate,
+    which is not Unicode text (it becomes ``?``); everything else arrives
+    exactly as the server sent it.
     """
     extra = n.extra_data
     fields = {
@@ -128,7 +129,9 @@ class ArrivalCommands:
             start_new_session=True,  # its own group: a time-out stops what it started too
         )
         try:
-            output = await asyncio.wait_for(_read_bounded(process), self.time_limit)
+            # The limit covers its whole run: one that closes its output early
+            # (`exec >/dev/null; …`) is waited for no longer than one that prints.
+            output, code = await asyncio.wait_for(_run_to_end(process), self.time_limit)
         except asyncio.CancelledError:  # the agent is stopping: nothing it started outlives it
             await _stop(process)
             raise
@@ -142,7 +145,6 @@ class ArrivalCommands:
                 one_line(n.id),
             )
             return
-        code = await process.wait()
         self.finished += 1
         level = logging.INFO if code == 0 else logging.WARNING
         log.log(
@@ -162,13 +164,15 @@ class ArrivalCommands:
         await asyncio.gather(*self._running, return_exceptions=True)
 
 
-async def _read_bounded(process: asyncio.subprocess.Process) -> str:
+async def _run_to_end(process: asyncio.subprocess.Process) -> tuple[str, int]:
+    """What it printed (the start of it) and its exit code."""
     assert process.stdout is not None
     kept = bytearray()
     while chunk := await process.stdout.read(65536):
         if len(kept) < OUTPUT_LIMIT:
             kept += chunk[: OUTPUT_LIMIT - len(kept)]
-    return kept.decode("utf-8", "replace").strip()
+    code = await process.wait()
+    return kept.decode("utf-8", "replace").strip(), code
 
 
 async def _stop(process: asyncio.subprocess.Process) -> None:

@@ -108,7 +108,7 @@ async def _serve_one_login(
     ready: Callable[[AgentService], None] | None,
 ) -> bool:
     """Serve one session; True when it ended and a new login came (serve that one)."""
-    client = make_client(settings)
+    client = await asyncio.to_thread(make_client, settings)  # it reads the stored session
     session = client.auth.session
     if session is None:
         await client.aclose()
@@ -150,7 +150,10 @@ async def _serve_one_login(
             print(
                 "tiri-tui agent: the session ended; waiting for `tiri-tui login`", file=sys.stderr
             )
-            login = _new_login(settings, make_client)
+            # A session refused with its tokens still stored (the server refuses
+            # even a fresh access token) is not a new login: wait for another.
+            ended = client.auth.session.refresh if client.auth.session else None
+            login = _new_login(settings, make_client, ended)
             return await _first(stop=stop.wait(), asked=service.stop.wait(), login=login) == "login"
         finally:
             await service.aclose()
@@ -215,11 +218,15 @@ async def _first(**works: Coroutine[Any, Any, object]) -> str:
     return tasks[next(iter(done))]
 
 
-async def _new_login(settings: Settings, make_client: Callable[[Settings], TiriClient]) -> None:
-    """Until the store holds a session again."""
+async def _new_login(
+    settings: Settings, make_client: Callable[[Settings], TiriClient], ended: str | None
+) -> None:
+    """Until the store holds a session other than the one that ended (``ended``:
+    its refresh token)."""
     while True:
         probe = await asyncio.to_thread(make_client, settings)
-        found = probe.auth.session is not None
+        session = probe.auth.session
+        found = session is not None and session.refresh != ended
         await probe.aclose()
         if found:
             return

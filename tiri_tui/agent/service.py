@@ -151,10 +151,15 @@ class AgentService:
                 self.connected_since = self.connected_since or self._clock()
             else:
                 self.connected_since = None
-        elif self._on_news is not None and (
-            (isinstance(event, NotificationAdded) and (event.news or event.live))
-            or isinstance(event, Arrived)
+        elif (
+            self._on_news is not None
+            and (
+                (isinstance(event, NotificationAdded) and event.news) or isinstance(event, Arrived)
+            )
+            and not event.notification.is_read
         ):
+            # News only: a row pushed because it was read elsewhere is not
+            # one, whether or not this agent held it.
             self._on_news(event.notification)
         self.broadcast(encode(event_message(event, self.controller.current)))
 
@@ -199,6 +204,11 @@ class AgentService:
         except (RequestError, LineError) as exc:
             face.send(encode({"id": request_id, "ok": False, "error": str(exc)}))
             return
+        except Exception as exc:  # a request must never end the face, nor the agent
+            log.exception("a %s face's request failed", face.name)
+            error = f"the agent could not answer: {type(exc).__name__}"
+            face.send(encode({"id": request_id, "ok": False, "error": error}))
+            return
         # No await since the result was made: a face that began watching in
         # `hello` gets its first event after this reply, never before it.
         face.send(encode({"id": request_id, "ok": True, "result": result}))
@@ -221,7 +231,7 @@ class AgentService:
                     "faces": [f.describe() for f in self.faces.values() if f is not face],
                 }
             case "count":
-                return self._counts()
+                return {**self._about(), **self._counts()}
             case "rows":
                 return {**self._counts(), "rows": self._rows(message)}
             case "ids":

@@ -71,8 +71,14 @@ def has_systemd(environ: Mapping[str, str]) -> bool:
 
 
 def carried_environment(environ: Mapping[str, str]) -> dict[str, str]:
-    """What of this environment the service needs to find the same files."""
-    return {key: environ[key] for key in ("TIRI_HOME",) if environ.get(key)}
+    """What of this environment the service needs to run as this command would:
+    the settings set by variables (``TIRI_PROFILE``, ``TIRI_SERVER``…) and
+    where the configuration is."""
+    return {
+        key: value
+        for key, value in sorted(environ.items())
+        if value and (key.startswith("TIRI_") or key == "XDG_CONFIG_HOME")
+    }
 
 
 def write_unit(path: Path, text: str) -> None:

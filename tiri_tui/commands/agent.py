@@ -33,9 +33,10 @@ COMMAND = Command(
     "hold the connection for every face of a profile (and alert with no terminal open)",
     _run,
     description="Run the agent for the profile: it holds the session, the WebSocket, the "
-    "cache and the outbox, and the dashboard, tail, count and web attach to it through a "
+    "cache and the outbox, and tail, count and count --watch attach to it through a "
     "private Unix socket instead of connecting on their own (--no-agent: they don't). "
-    'It runs the commands of [[rules]] with action = "run". Exit codes: 0 stopped; '
+    "With no dashboard open it raises the OS's notifications (Mark read, Open), and it "
+    'runs the commands of [[rules]] with action = "run". Exit codes: 0 stopped; '
     "1 another agent holds the profile, or the socket cannot be made safely; 2 not logged "
     "in; 3 (status) no agent is running.",
     arguments=_arguments,

@@ -31,6 +31,9 @@ def run(invocation: Invocation) -> int:
     from tiri_tui.agent.running import prepare, serve
 
     settings = invocation.settings
+    if not hasattr(asyncio, "start_unix_server"):
+        fail("the agent needs Unix sockets (Linux, macOS, the BSDs); the faces run alone here")
+        return EXIT_ERROR
     try:
         path, lock = prepare(settings)
     except (AgentRunning, EndpointError) as exc:
@@ -80,7 +83,11 @@ def install(invocation: Invocation) -> int:
         fail("no systemd user manager here: run the agent under your own supervisor instead:")
         print("  " + " ".join(_shell_word(word) for word in command))
         return EXIT_ERROR
-    name = unit_name(lock_path(settings).stem)
+    try:
+        name = unit_name(lock_path(settings).stem)
+    except EndpointError as exc:
+        fail(str(exc))
+        return EXIT_ERROR
     path = unit_dir(os.environ) / name
     try:
         text = unit_text(profile, command, carried_environment(os.environ))
@@ -93,8 +100,29 @@ def install(invocation: Invocation) -> int:
     print("  systemctl --user daemon-reload")
     print(f"  systemctl --user enable --now {name}")
     print(f"its log: journalctl --user -u {name}")
+    print(
+        "for its Open button to reach your desktop: "
+        "systemctl --user import-environment DISPLAY WAYLAND_DISPLAY TERMINAL"
+    )
     print("whether it runs: tiri-tui agent status")
     return EXIT_OK
+
+
+def _lock_holder(settings: Any) -> int | None:
+    """The pid holding the profile's lock (0: held, pid unknown); None: free."""
+    from tiri_tui.agent.endpoint import ProfileLock, lock_path
+
+    try:
+        lock = ProfileLock(lock_path(settings), profile_name(settings))
+        if not lock.path.parent.exists():
+            return None
+        lock.acquire()
+    except AgentRunning as exc:
+        return exc.pid or 0
+    except EndpointError:
+        return None
+    lock.release()
+    return None
 
 
 def _shell_word(word: str) -> str:
@@ -105,8 +133,18 @@ def _shell_word(word: str) -> str:
 
 def status(invocation: Invocation) -> int:
     settings = invocation.settings
-    answer = asyncio.run(_ask(socket_path(settings), "status"))
+    try:
+        answer = asyncio.run(_ask(socket_path(settings), "status"))
+    except EndpointError as exc:
+        fail(str(exc))
+        return EXIT_ERROR
     if answer is None:
+        holder = _lock_holder(settings)
+        if holder is not None:
+            fail(
+                f"an agent (pid {holder or '?'}) holds profile {profile_name(settings)} but does not answer"
+            )
+            return EXIT_ERROR
         print(
             f"no agent is running for profile {profile_name(settings)} "
             "(start one: tiri-tui agent, or tiri-tui agent install)"
@@ -119,7 +157,11 @@ def status(invocation: Invocation) -> int:
 
 def stop(invocation: Invocation) -> int:
     settings = invocation.settings
-    path = socket_path(settings)
+    try:
+        path = socket_path(settings)
+    except EndpointError as exc:
+        fail(str(exc))
+        return EXIT_ERROR
     about = asyncio.run(_ask(path, "status"))
     if about is None:
         print(f"no agent is running for profile {profile_name(settings)}")

@@ -23,7 +23,7 @@ async def read_count(client: TiriClient, timeout: float) -> Reading:
     if not client.settings.no_agent:
         from tiri_tui.commands.counting_attached import count_from_agent
 
-        reading = await count_from_agent(client.settings)
+        reading = await count_from_agent(client.settings, timeout)
         if reading is not None:
             return reading
     if client.auth.session is None:

@@ -12,8 +12,8 @@ import asyncio
 import sys
 from typing import Any
 
-from tiri_tui.agent.endpoint import socket_path
-from tiri_tui.agent.link import AgentLost, AgentRefused, attach, hello, reattach
+from tiri_tui.agent.endpoint import agent_socket
+from tiri_tui.agent.link import ANSWER_TIMEOUT, AgentLost, AgentRefused, attach, hello, reattach
 from tiri_tui.commands.count_lines import Reading, Shown
 from tiri_tui.connection.policy import StateCode
 from tiri_tui.settings.config import Settings
@@ -21,30 +21,41 @@ from tiri_tui.wire.errors import login_advice
 from tiri_tui.wire.text import one_line
 
 EXIT_SESSION = 2
+#: Hellos in a row that may fail before the watch carries on alone.
+FAILED_HELLOS = 3
 
 
-async def count_from_agent(settings: Settings) -> Reading | None:
+async def count_from_agent(settings: Settings, timeout: float = ANSWER_TIMEOUT) -> Reading | None:
     """The agent's count (stale when what it holds is not the server's now);
-    None: no agent, or it does not know a count yet."""
-    link = await attach(socket_path(settings), lambda _event: None)
+    None: no agent for this server, no answer within ``timeout``, or it does
+    not know a count yet."""
+    path = agent_socket(settings)
+    link = None if path is None else await attach(path, lambda _event: None)
     if link is None:
         return None
     try:
-        answer = await link.request("count")
+        answer = await link.request("count", timeout=timeout)
     except (AgentLost, AgentRefused):
         return None
     finally:
         await link.aclose()
     count = answer.get("unread_count")
-    if not isinstance(count, int) or answer.get("needs_login"):
+    if not isinstance(count, int) or answer.get("needs_login") or not _ours(answer, settings):
         return None  # alone, the count asks the server (or says how to log in)
     return Reading(count, not answer.get("current"))
+
+
+def _ours(answer: dict[str, Any], settings: Settings) -> bool:
+    """The agent serves the server this face was asked for (`--server` may name another)."""
+    return bool(answer.get("agent", {}).get("server") == settings.server)
 
 
 async def watch_through_agent(settings: Settings, shown: Shown, stop: asyncio.Event) -> int | None:
     """Print the agent's count at each change until ``stop``: the exit code;
     None when there is no agent (or it went away for good)."""
-    path = socket_path(settings)
+    path = agent_socket(settings)
+    if path is None:
+        return None
     knows: dict[str, Any] = {}
     ended = asyncio.Event()
 
@@ -56,11 +67,18 @@ async def watch_through_agent(settings: Settings, shown: Shown, stop: asyncio.Ev
         _show(shown, knows)
 
     link = await attach(path, lambda _event: None, on_message)
+    failures = 0
     while link is not None:
         try:
-            answer = await link.request("hello", **hello("count", watch=True))
+            answer: dict[str, Any] | None = await link.request(
+                "hello", **hello("count", watch=True)
+            )
         except (AgentLost, AgentRefused):
             answer = None
+        if answer is not None and not _ours(answer, settings):
+            await link.aclose()
+            return None
+        failures = 0 if answer is not None else failures + 1
         if answer is not None:
             on_message({**answer, "event": "state" if answer.get("needs_login") else "hello"})
             waiters = [asyncio.ensure_future(e.wait()) for e in (stop, link.lost, ended)]
@@ -78,6 +96,8 @@ async def watch_through_agent(settings: Settings, shown: Shown, stop: asyncio.Ev
             return 0
         knows["current"] = False  # nobody holds the socket for this face now
         _show(shown, knows)
+        if failures >= FAILED_HELLOS:
+            break  # it answers no more: carry on alone
         link = await reattach(path, lambda _event: None, on_message, stop)
     return 0 if stop.is_set() else None
 

@@ -106,6 +106,9 @@ class TailPrinter:
         self.printed = PrintedIds()
         #: Until the initial load is done, fetched (not pushed) ones are "existing".
         self.live = False
+        #: It followed the profile's agent (what it printed and saw is its
+        #: memory, should it carry on alone).
+        self.followed = False
 
     def __call__(self, event: ControllerEvent) -> None:
         match event:

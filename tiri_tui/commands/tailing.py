@@ -45,15 +45,17 @@ async def run_tail(
     controller = client.open_controller()
     controller.subscribe(printer)
     stop_on_session_end_or_signal(controller, stop)
-    followed_an_agent = printer.live
-    printer.live = False  # the agent's faces caught up below, not one by one
+    # An agent followed until it went away for good: what came since is caught
+    # up below (its first load holds it), not counted as seen.
+    followed_an_agent = printer.followed
+    printer.live = False
     await controller.start()
     await _first_load(controller, stop)
     inbox = controller.inbox
-    if followed_an_agent and printer.printed.newest is not None:
-        catch_up(
-            printer, [inbox[i] for i in range(inbox.rows_since(printer.printed.newest.timestamp()))]
-        )
+    if followed_an_agent:
+        seen_until = printer.printed.newest
+        count = len(inbox) if seen_until is None else inbox.rows_since(seen_until.timestamp())
+        catch_up(printer, [inbox[i] for i in range(count)])
     else:
         for n in reversed([inbox[i] for i in range(min(newest, len(inbox)))]):
             printer.notification(n, backlog=True)

@@ -226,12 +226,13 @@ class TiriApp(App[None]):
         if controller is self.controller:  # not retired by a new login meanwhile
             controller.go_live()
         if self.client is not None and not self.client.settings.no_agent:
-            from tiri_tui.agent.endpoint import socket_path
+            from tiri_tui.agent.endpoint import agent_socket
             from tiri_tui.agent.link import stay_present
 
             # The profile's agent (if one runs) leaves the alerts to this dashboard.
-            path = socket_path(self.client.settings)
-            self.run_worker(stay_present(path, "dashboard"), group="agent", exclusive=True)
+            path = agent_socket(self.client.settings)
+            if path is not None:
+                self.run_worker(stay_present(path, "dashboard"), group="agent", exclusive=True)
 
     # -- login --------------------------------------------------------------------------
     @on(LoginNeeded)
