@@ -373,3 +373,24 @@ async def test_count_does_not_wait_past_its_timeout_for_an_agent_that_does_not_a
         await stop_process(agent)
     assert (code, out) == (0, f"{server.state.unread_count(server.user())}\n"), err
     assert took < 6  # 1 s for the agent, then the server itself (not the agent's 10 s)
+
+
+async def test_a_tail_attaching_to_an_agent_whose_session_ended_says_so_once_and_exits_2(
+    server, home
+):
+    assert (await login(server, home))[0] == 0
+    async with agent_in_process(server, home) as agent:
+        stored = json.loads(next((home / "config" / "sessions").glob("*.json")).read_text())
+        server.state.revoke(stored["refresh"])
+        await server.close_sockets(DEMO_EMAIL, 4001)
+        await wait_for(lambda: agent.controller.needs_login, 10, what="the session over")
+        code, out, _ = await run_cli(home, "--server", server.url, "tail", "--json")
+    lines = [json.loads(line) for line in out.splitlines()]
+    errors = [line for line in lines if line.get("event") == "error"]
+    assert code == 2
+    assert errors == [
+        {
+            "event": "error",
+            "message": f"session expired — run `tiri-tui --server {server.url} login`",
+        }
+    ]

@@ -74,9 +74,11 @@ async def tail_through_agent(
         if caught_up is not None:
             failures = 0
             held_back = None
-            if caught_up.get("needs_login"):  # it ended before this face came: say so
+            if caught_up.get("needs_login"):
+                # It ended while this face was away: say so (a first attach
+                # printed the agent's state already, this included).
                 state = event_of({**caught_up, "event": "state"})
-                if state is not None:
+                if state is not None and printer.followed:
                     printer(state)
                 ended.set()
             await _until_any(stop, link.lost, ended)
