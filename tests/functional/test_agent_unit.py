@@ -85,3 +85,28 @@ async def test_without_systemd_install_says_what_to_run_instead(tmp_path):
     assert "no systemd user manager here: run the agent under your own supervisor" in err
     assert out.strip().endswith("-m tiri_tui --profile work agent")
     assert not (tmp_path / ".config").exists()
+
+
+async def test_install_carries_the_settings_given_by_the_environment(tmp_path):
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "systemctl").write_text("#!/bin/sh\nexit 0\n")
+    (bin_dir / "systemctl").chmod(0o755)
+    home = tmp_path / "home"
+    (home / "config").mkdir(parents=True)
+    (home / "config" / "config.toml").write_text('[profiles.work]\nserver = "https://w.example"\n')
+    config = tmp_path / "xdg"
+    code, _, err = await run(
+        home,
+        "agent",
+        "install",
+        PATH=str(bin_dir),
+        XDG_CONFIG_HOME=str(config),
+        TIRI_PROFILE="work",
+        TIRI_ORIGIN="https://app.w.example",
+    )
+    assert code == 0, err
+    text = (config / "systemd" / "user" / "tiri-tui-agent-work.service").read_text()
+    assert 'Environment="TIRI_PROFILE=work"' in text  # the unit runs the profile it is named for
+    assert 'Environment="TIRI_ORIGIN=https://app.w.example"' in text
+    assert f'Environment="XDG_CONFIG_HOME={config}"' in text
