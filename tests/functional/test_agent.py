@@ -257,6 +257,9 @@ async def test_an_attached_tail_prints_what_the_agent_finds_later_though_older_t
         try:
             await wait_for(lambda: watching(agent) == ["tail"], 20, what="the tail attached")
             await next_json(tail.stdout, lambda obj: obj.get("event") == "state")
+            # Its hello, its backlog and the ids it counts as seen: caught up.
+            [face] = agent.faces.values()
+            await wait_for(lambda: face.answered >= 3, 10, what="the tail caught up")
             newest = agent.controller.held[0].created_at
             user = server.user()
             late = server.state.create_notification(

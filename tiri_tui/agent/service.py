@@ -53,6 +53,8 @@ class Face:
         self.name = "face"
         self.pid: int | None = None
         self.watching = False
+        #: Requests answered (a face attaching asks three or four, then waits).
+        self.answered = 0
 
     def send(self, line: bytes) -> None:
         """Write ``line``, or cut the face off if it has stopped reading."""
@@ -212,6 +214,7 @@ class AgentService:
         # No await since the result was made: a face that began watching in
         # `hello` gets its first event after this reply, never before it.
         face.send(encode({"id": request_id, "ok": True, "result": result}))
+        face.answered += 1
 
     async def _result(self, face: Face, message: dict[str, Any]) -> dict[str, Any]:
         controller = self.controller
