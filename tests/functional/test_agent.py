@@ -293,11 +293,13 @@ async def test_a_tail_whose_agent_does_not_come_back_carries_on_alone_missing_no
     server.state.create_notification(server.user(), title="while nobody listened")
     await wait_for(lambda: len(server.hub.sockets(server.user())) == 1, 10, what="its own socket")
     await server.create_notification(title="to the tail alone")
-    await wait_for(lambda: len(printed()) == 3, 10, what="all three")
+    await wait_for(lambda: len(printed()) == 3, 10, what=f"all three: {printed()}")
     stop.set()
     assert await task == 0
     await client.aclose()
-    assert printed() == ["through the agent", "while nobody listened", "to the tail alone"]
+    # Each once; what came while nobody listened is caught up after the first
+    # load, so a row pushed during that load may print before it.
+    assert sorted(printed()) == ["through the agent", "to the tail alone", "while nobody listened"]
 
 
 async def test_a_row_pushed_because_it_was_read_elsewhere_runs_no_command(

@@ -118,16 +118,26 @@ class ArrivalCommands:
         assert rule.run is not None
         self.started += 1
         base = os.environ if self._base_env is None else self._base_env
-        process = await asyncio.create_subprocess_exec(
-            "/bin/sh",
-            "-c",
-            rule.run,
-            stdin=asyncio.subprocess.DEVNULL,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.STDOUT,
-            env=environment(n, base),
-            start_new_session=True,  # its own group: a time-out stops what it started too
+        spawning = asyncio.ensure_future(
+            asyncio.create_subprocess_exec(
+                "/bin/sh",
+                "-c",
+                rule.run,
+                stdin=asyncio.subprocess.DEVNULL,
+                stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.STDOUT,
+                env=environment(n, base),
+                start_new_session=True,  # its own group: a time-out stops what it started too
+            )
         )
+        try:
+            process = await asyncio.shield(spawning)
+        except asyncio.CancelledError:
+            # Stopping while it starts: the shell may run already, and what it
+            # starts with it; asyncio would kill the shell alone.
+            with contextlib.suppress(Exception):
+                await _stop(await spawning)
+            raise
         try:
             # The limit covers its whole run: one that closes its output early
             # (`exec >/dev/null; …`) is waited for no longer than one that prints.

@@ -162,7 +162,9 @@ class OsAlerts:
         except OSError as exc:
             log.warning("cannot open the dashboard with %s: %s", command[0], exc)
             return
-        del process  # not waited for: its own session (asyncio reaps it)
+        # Waited for (a terminal's launcher returns at once; a dashboard run in
+        # place ends when it is closed), so that nothing is left unreaped.
+        await process.wait()
 
     async def _send(self, title: str, body: str, buttons: dict[str, Callable[[], None]]) -> None:
         try:

@@ -48,12 +48,14 @@ async def run_tail(
     # An agent followed until it went away for good: what came since is caught
     # up below (its first load holds it), not counted as seen.
     followed_an_agent = printer.followed
+    # Read before it starts: a row pushed during its first load is printed at
+    # once and must not move the point the catch-up starts from.
+    seen_until = printer.printed.newest
     printer.live = False
     await controller.start()
     await _first_load(controller, stop)
     inbox = controller.inbox
     if followed_an_agent:
-        seen_until = printer.printed.newest
         count = len(inbox) if seen_until is None else inbox.rows_since(seen_until.timestamp())
         catch_up(printer, [inbox[i] for i in range(count)])
     else:
