@@ -222,7 +222,9 @@ def describe_status(answer: dict[str, Any]) -> list[str]:
         + ("" if answer.get("current") else " (not confirmed by the server since it went down)")
     )
     faces = answer.get("faces", [])
-    lines.append(f"faces attached: {len(faces)}")
+    # A dashboard is known to the agent but holds its own connection: "faces",
+    # not "attached", so that the count is true of every line under it.
+    lines.append(f"faces: {len(faces)}")
     for face in faces:
         watching = " (watching)" if face.get("watching") else ""
         if face.get("face") == "dashboard" and not face.get("watching"):
