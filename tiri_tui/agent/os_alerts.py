@@ -151,20 +151,27 @@ class OsAlerts:
         self._spawn(self._run_opener(self._opener))
 
     async def _run_opener(self, command: list[str]) -> None:
+        # Started in the background by a shell that ends at once (the words are
+        # its arguments, "$@": never read as shell text): the window outlives
+        # the agent, and the agent waits only for that shell, so nothing it
+        # started is left unreaped when it stops.
         try:
             process = await asyncio.create_subprocess_exec(
+                "/bin/sh",
+                "-c",
+                'command -v "$1" >/dev/null || exit 127; "$@" </dev/null >/dev/null 2>&1 &',
+                "sh",
                 *command,
                 stdin=asyncio.subprocess.DEVNULL,
                 stdout=asyncio.subprocess.DEVNULL,
                 stderr=asyncio.subprocess.DEVNULL,
-                start_new_session=True,  # the window outlives the agent
+                start_new_session=True,
             )
         except OSError as exc:
-            log.warning("cannot open the dashboard with %s: %s", command[0], exc)
+            log.warning("cannot open the dashboard: %s", exc)
             return
-        # Waited for (a terminal's launcher returns at once; a dashboard run in
-        # place ends when it is closed), so that nothing is left unreaped.
-        await process.wait()
+        if await process.wait() == 127:
+            log.warning("cannot open the dashboard: no command %r", command[0])
 
     async def _send(self, title: str, body: str, buttons: dict[str, Callable[[], None]]) -> None:
         try:
