@@ -145,7 +145,8 @@ async def attach(
     # Only our own agent, in our own private directory, is trusted with what a
     # face shows and sends (a directory in /tmp may be anyone's first).
     uid = peer_uid(writer.get_extra_info("socket"))
-    if not is_private(path.parent) or (uid is not None and uid != os.getuid()):
+    private = await asyncio.to_thread(is_private, path.parent)  # a stat: off the loop
+    if not private or (uid is not None and uid != os.getuid()):
         log.warning("not attaching to %s: not a private socket of this user's", path)
         writer.close()
         return None

@@ -128,7 +128,7 @@ class Settings:
     reconcile_interval: float = setting(300.0, kind=NUMBER)
     bell: bool = setting(False, kind=bool)
     #: What the agent's alert's "Open" button runs (split like a shell's words,
-    #: never through a shell; "": the dashboard in a new terminal window).
+    #: which no shell then reads again; "": the dashboard in a new terminal window).
     open_command: str = setting("", kind=str)
     #: How a notification reaches the desktop while the terminal is not focused.
     desktop_alerts: AlertMode = setting(

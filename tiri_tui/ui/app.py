@@ -226,6 +226,7 @@ class TiriApp(App[None]):
         if controller is self.controller:  # not retired by a new login meanwhile
             controller.go_live()
         if self.client is not None and not self.client.settings.no_agent:
+            await asyncio.to_thread(import_module, "tiri_tui.agent.link")  # off the loop too
             from tiri_tui.agent.endpoint import agent_socket
             from tiri_tui.agent.link import stay_present
 
