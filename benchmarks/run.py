@@ -392,6 +392,13 @@ def build_table(plan: Plan, table: Table, raw: dict[str, dict]) -> None:
         1.35,
         "s",
     )
+    table.ratio(
+        "agent: an attached dashboard's start → first painted row (floor: a standalone one's)",
+        median(start["attached_s"]),
+        median(start["standalone_s"]),
+        1.0,
+        "s",
+    )
 
     idle = raw["idle"]
     table.add(

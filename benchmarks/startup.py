@@ -105,7 +105,10 @@ def time_to_text(argv: list[str], text: bytes, env: dict[str, str], timeout: flo
 
 
 def measure(runs: int) -> dict[str, list[float]]:
-    """Start-up of ours and of the floor app, ``runs`` times each, interleaved."""
+    """Start-up of ours and of the floor app, ``runs`` times each, interleaved;
+    then an attached dashboard's start against a standalone one (same install)."""
+    from benchmarks import agent_start
+
     ours, floor = [], []
     with throwaway_install() as venv, tempfile.TemporaryDirectory() as scratch:
         home = Path(scratch) / "home"
@@ -124,4 +127,5 @@ def measure(runs: int) -> dict[str, list[float]]:
         for _ in range(runs):
             ours.append(time_to_text(command, b"Request Accepted #0", env))
             floor.append(time_to_text([python, str(floor_script)], b"floor row painted", env))
-    return {"ours_s": ours, "floor_s": floor}
+        attached = agent_start.measure(venv, Path(scratch), runs)
+    return {"ours_s": ours, "floor_s": floor, **attached}

@@ -24,8 +24,10 @@ from tiri_tui.sync.intents import IntentAction
 from tiri_tui.sync.messages import (
     AllReadUndoWanted,
     AllReadWanted,
+    AnsweredTold,
     ConnectionChanged,
     CountArrived,
+    CountTold,
     DeleteTakenBack,
     DeleteWanted,
     Effect,
@@ -35,6 +37,7 @@ from tiri_tui.sync.messages import (
     FiltersWanted,
     FrameArrived,
     HeldSlice,
+    HeldTold,
     LiveInGap,
     MarkTakenBack,
     MarkUnreadEach,
@@ -47,8 +50,10 @@ from tiri_tui.sync.messages import (
     PageTaken,
     ReadHeld,
     ReadSlice,
+    RowGoneTold,
     RowsReplaced,
     RowsWanted,
+    RowTold,
     SaveFailed,
     SaveTaken,
     SessionEnded,
@@ -524,3 +529,62 @@ def test_a_count_asked_for_before_the_sockets_last_count_came_does_not_take_it_b
     assert core.state.unread == 16
     # One asked for since is the server's newer word.
     assert of(UnreadCountChanged, core.feed(CountArrived(14, at=11.0))) == [UnreadCountChanged(14)]
+
+
+# -- a face mirroring the agent: what the agent told ----------------------------------------
+
+
+def test_the_agents_rows_are_taken_as_told_and_a_paged_row_is_no_news():
+    rows = sample(4)
+    core = Core()
+    core.feed(HeldTold(rows[:2], "agent:n000001"))
+    added = of(NotificationAdded, core.effects)
+    assert [e.notification.id for e in added] == ["n000000", "n000001"]
+    assert not any(e.news or e.live for e in added)  # the backlog: no alert for it
+    assert core.state.paging.next_url == "agent:n000001" and core.state.paging.depth == 1
+    fresh = msgspec.structs.replace(rows[0], id="fresh", created_at=NOW + timedelta(hours=1))
+    assert core.feed(RowTold(fresh, True, True)) == [NotificationAdded(fresh, True, True)]
+    changed = rows[0].with_read(True)
+    assert core.feed(RowTold(changed, False)) == [NotificationUpdated(changed)]
+    chain = core.state.paging.chain
+    assert core.feed(OlderWanted()) == [FetchOlder("agent:n000001", chain)]
+    out = core.feed(OlderTaken(page(rows[2:], None), rows[2:], chain, lambda nid: False))
+    assert [e.paged for e in of(NotificationAdded, out)] == [True, True]
+    assert not core.state.paging.has_more
+
+
+def test_a_row_the_agent_holds_no_more_goes_from_the_list_and_from_what_is_filtered_out():
+    rows = sample(3)
+    core = Core()
+    core.feed(HeldTold(rows, None))
+    core.feed(FiltersWanted(Filters(unread_only=True)))
+    read = next(n for n in rows if n.is_read)
+    assert core.feed(RowGoneTold(read.id)) == []  # filtered out: nothing shown goes
+    assert read.id not in core.state.held
+    unread = next(n for n in rows if not n.is_read)
+    core.feed(HeldSlice(list(rows), Filters(unread_only=True)))
+    assert core.feed(RowGoneTold(unread.id)) == [NotificationRemoved(unread.id)]
+    assert unread.id not in core.state.held
+
+
+def test_a_re_attach_takes_away_what_went_meanwhile_above_the_agents_oldest_row_only():
+    rows = sample(6)
+    core = Core()
+    core.feed(HeldTold(rows[:4], "agent:n000003"))
+    chain = core.state.paging.chain
+    core.feed(OlderWanted())
+    core.feed(OlderTaken(page(rows[4:], None), rows[4:], chain, lambda nid: False))
+    # Back: n000001 was deleted meanwhile; the agent sends its newest three.
+    out = core.feed(HeldTold([rows[0], rows[2], rows[3]], "agent:n000003"))
+    assert of(NotificationRemoved, out) == [NotificationRemoved("n000001")]
+    assert core.shown_ids() == ["n000000", "n000002", "n000003", "n000004", "n000005"]
+    assert core.state.paging.chain == chain + 1  # an older page on its way continues nothing
+
+
+def test_the_agents_count_and_answer_are_taken_once():
+    core = Core()
+    assert core.feed(CountTold(7)) == [UnreadCountChanged(7)]
+    assert core.feed(CountTold(7)) == []
+    assert core.feed(AnsweredTold()) == [ServerAnswered()]
+    assert core.feed(AnsweredTold()) == []
+    assert core.state.confirmed

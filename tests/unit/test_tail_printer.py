@@ -50,3 +50,13 @@ def test_the_backlog_is_labelled_old_and_live_ones_new():
     json_printer = TailPrinter(as_json, as_json=True)
     json_printer.notification(make(3), backlog=True)
     assert json.loads(as_json.getvalue())["backlog"] is True
+
+
+def test_an_older_page_fetched_for_a_dashboard_is_not_printed_but_a_late_find_is():
+    out = io.StringIO()
+    printer = TailPrinter(out, as_json=True)
+    printer.live = True
+    printer(NotificationAdded(make(1), live=False, paged=True))  # scrolled to, elsewhere
+    printer(NotificationAdded(make(2), live=False))  # found by a fill: printed
+    printed = [json.loads(line)["notification"]["id"] for line in out.getvalue().splitlines()]
+    assert printed == ["n2"]

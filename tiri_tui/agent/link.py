@@ -57,6 +57,14 @@ class AgentLink:
         self.lost = asyncio.Event()
         self._reading = asyncio.ensure_future(self._read())
 
+    def rebind(
+        self,
+        on_event: Callable[[ControllerEvent], None],
+        on_message: Callable[[dict[str, Any]], None] | None = None,
+    ) -> None:
+        """Tell ``on_event`` (and ``on_message``) from now on."""
+        self._on_event, self._on_message = on_event, on_message
+
     async def request(
         self, op: str, *, timeout: float = ANSWER_TIMEOUT, **arguments: Any
     ) -> dict[str, Any]:

@@ -47,6 +47,9 @@ OPS = (
     "mark",
     "delete",
     "mark_all_read",
+    "undo",
+    "older",
+    "count_unread",
     "refresh",
     "reconnect",
     "stop",
@@ -101,6 +104,7 @@ def event_message(event: ControllerEvent, current: bool) -> dict[str, Any]:
                 "notification": event.notification.to_dict(),
                 "live": event.live,
                 "news": event.news,
+                "paged": event.paged,
             }
         case Arrived():
             return {
@@ -142,6 +146,7 @@ def event_of(message: dict[str, Any]) -> ControllerEvent | None:
                     Notification.from_dict(message["notification"]),
                     bool(message.get("live")),
                     bool(message.get("news")),
+                    bool(message.get("paged")),
                 )
             case "arrived":
                 return Arrived(

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 import os
 import time
 from collections.abc import Callable
@@ -20,7 +21,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import msgspec
+
 from tiri_tui import __version__
+from tiri_tui.agent import dashboard_requests
+from tiri_tui.agent.dashboard_requests import RequestError, UndoBook
 from tiri_tui.agent.endpoint import peer_uid
 from tiri_tui.agent.local_protocol import LINE_LIMIT, LineError, decode, encode, event_message
 from tiri_tui.connection.policy import ConnectionState
@@ -35,12 +40,10 @@ log = logging.getLogger(__name__)
 BACKLOG_LIMIT = 32 * 1024 * 1024
 #: Rows one reply carries at most (a face asks again for more).
 ROWS_LIMIT = 10_000
+#: Server pages the agent fetches at most for one ``older`` request.
+MAX_PAGES_PER_ANSWER = 10
 #: The longest face name kept (it is shown by `agent status`).
 FACE_NAME_LIMIT = 24
-
-
-class RequestError(Exception):
-    """A request the agent cannot answer: said back to the face."""
 
 
 class Face:
@@ -110,6 +113,7 @@ class AgentService:
         self.stop = asyncio.Event()
         self._listener: asyncio.Server | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
+        self._undo_book = UndoBook()
         controller.subscribe(self._on_event)
 
     # -- lifecycle ----------------------------------------------------------------------------
@@ -244,9 +248,22 @@ class AgentService:
                 if not isinstance(read, bool):
                     raise RequestError("'read' must be true or false")
                 mark = controller.mark_read if read else controller.mark_unread
-                return {"changed": mark(_id_of(message)) is not None}
+                nid, hold = _id_of(message), _hold_of(message)
+                before = controller.held.get(nid)
+                intent = mark(nid, hold=hold)
+                return {"changed": intent is not None, "intent": self._kept(intent, before, hold)}
             case "delete":
-                return {"changed": controller.delete(_id_of(message)) is not None}
+                nid, hold = _id_of(message), _hold_of(message)
+                before = controller.held.get(nid)
+                intent = controller.delete(nid, hold=hold)
+                return {"changed": intent is not None, "intent": self._kept(intent, before, hold)}
+            case "undo":
+                return self._undo_book.undo(controller, message.get("intents"))
+            case "older":
+                return await self._older(message)
+            case "count_unread":
+                filters = dashboard_requests.filters_of(message)
+                return {"count": await controller.count_unread(filters)}
             case "mark_all_read":
                 controller.mark_all_read()
                 return {}
@@ -259,6 +276,30 @@ class AgentService:
                 self.stop.set()
                 return {}
         raise RequestError(f"unknown op {op!r}")
+
+    def _kept(self, intent: Any, before: Notification | None, hold: float) -> int | None:
+        return self._undo_book.keep(intent, before) if hold > 0 else None
+
+    async def _older(self, message: dict[str, Any]) -> dict[str, Any]:
+        """Rows older than the face's oldest: held ones, then pages the agent
+        fetches on (its list grows for every face: they are told, as ``paged``)."""
+        controller = self.controller
+        for _ in range(MAX_PAGES_PER_ANSWER):
+            start, count, more = dashboard_requests.older(controller, message)
+            if count >= message["limit"] or not controller.has_more:
+                break
+            fetching = controller.load_more()
+            if fetching is None:
+                break
+            await fetching
+            if controller.load_more_failure is not None:
+                break
+        held = controller.held
+        return {
+            "rows": [held[i].to_dict() for i in range(start, start + count)],
+            "more": more,
+            "failure": controller.load_more_failure if count == 0 else None,
+        }
 
     def _about(self) -> dict[str, Any]:
         return {
@@ -286,7 +327,11 @@ class AgentService:
             "loaded": c.loaded.is_set(),
             "needs_login": c.needs_login,
             "held": len(held),
+            "has_more": c.has_more,
             "newest": format_timestamp(held[0].created_at) if len(held) else None,
+            "pending": c.outbox.pending_count,
+            "frames_dropped": c.frames_dropped,
+            "counters": msgspec.to_builtins(c.counters),
         }
 
     def _rows(self, message: dict[str, Any]) -> list[dict[str, Any]]:
@@ -315,6 +360,13 @@ def _limit_of(message: dict[str, Any]) -> int:
     if not isinstance(limit, int) or isinstance(limit, bool) or limit < 0:
         raise RequestError("'limit' must be a whole number")
     return limit
+
+
+def _hold_of(message: dict[str, Any]) -> float:
+    hold = message.get("hold", 0)
+    if not isinstance(hold, int | float) or isinstance(hold, bool) or not 0 <= hold <= 60:
+        raise RequestError("'hold' must be seconds, from 0 to 60")
+    return float(hold) if math.isfinite(hold) else 0.0
 
 
 def _id_of(message: dict[str, Any]) -> str:

@@ -12,6 +12,7 @@ from tiri_tui.commands.base import EXIT_OK, Command, Invocation, client
 if TYPE_CHECKING:
     from tiri_tui.client import TiriClient
     from tiri_tui.settings.config import Settings
+    from tiri_tui.sync.controller_api import Controller
 
 
 async def run_app(client: TiriClient, settings: Settings, **extra: Any) -> None:
@@ -49,9 +50,14 @@ def _run(invocation: Invocation) -> int:
 
     async def dashboard() -> None:
         async with client(settings) as opened:
-            # The cache is read on the store thread while Textual is imported.
-            prepared = opened.open_controller() if opened.auth.session is not None else None
-            if prepared is not None:
+            prepared: Controller | None = None
+            if opened.auth.session is not None and not settings.no_agent:
+                from tiri_tui.ui.attaching import attached_controller
+
+                prepared = await attached_controller(opened)  # the agent's list, if one runs
+            if prepared is None and opened.auth.session is not None:
+                # The cache is read on the store thread while Textual is imported.
+                prepared = opened.open_controller()
                 prepared.prefetch_cache()
             label = f"{settings.server} (demo)" if demo_label else None
             await run_app(opened, settings, prepared=prepared, server_label=label)

@@ -124,8 +124,10 @@ class TailPrinter:
                 )
                 if code.needs_login:
                     self._error(f"{reason} — {login_advice(self.server)}")
-            case NotificationAdded(notification=n, live=live):
-                if self.live or live:
+            case NotificationAdded(notification=n, live=live, paged=paged):
+                # An older page a dashboard scrolled to (through the agent) is
+                # no arrival: a tail never pages, and prints none of it.
+                if (self.live or live) and not paged:
                     self.notification(n)
             case NotificationUpdated(notification=n):
                 if self.live and n in self.printed:

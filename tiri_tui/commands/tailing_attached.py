@@ -53,7 +53,8 @@ async def tail_through_agent(
 
     def on_event(event: ControllerEvent) -> None:
         if held_back is not None and isinstance(event, NotificationAdded):
-            held_back.append(event)
+            if not event.paged:  # an older page: never printed (see TailPrinter)
+                held_back.append(event)
             return
         printer(event)  # a state that needs a login is printed as an error, as alone
         if isinstance(event, StateEvent) and event.code.needs_login:

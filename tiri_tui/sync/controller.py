@@ -20,8 +20,6 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import TypeVar
 
-from msgspec import Struct
-
 from tiri_tui.connection.api import TiriApi
 from tiri_tui.connection.realtime import (
     FrameDropped,
@@ -33,6 +31,7 @@ from tiri_tui.connection.realtime import (
 from tiri_tui.sync.background import Background
 from tiri_tui.sync.bulk import Bulk
 from tiri_tui.sync.cache_writer import CacheWriter
+from tiri_tui.sync.controller_api import Undone
 from tiri_tui.sync.controller_reads import ControllerReads
 from tiri_tui.sync.controller_settings import UNDO_SECONDS, ControllerSettings, Counters
 from tiri_tui.sync.core import apply
@@ -95,17 +94,10 @@ SEND_GRACE = 3.0
 CANCEL_ROUNDS = 5
 
 
-class Undone(Struct):
-    """What an undo did: taken back before it left, answered by the opposite
-    mark, or too late (a delete the server has)."""
-
-    taken_back: int = 0
-    sent_back: int = 0
-    too_late: int = 0
-
-
 class NotificationController(ControllerReads):
     """Holds the sync core's state, applies events, carries out effects."""
+
+    cache_writer: CacheWriter | None
 
     def __init__(
         self,
@@ -227,6 +219,17 @@ class NotificationController(ControllerReads):
         return None
 
     # -- lifecycle --------------------------------------------------------------------------
+    @property
+    def loaded(self) -> asyncio.Event:
+        """Set once the first page is in (or the first load failed)."""
+        return self.rest.loaded
+
+    @property
+    def cached(self) -> bool:
+        """What is shown comes from the cache, not yet confirmed by the server."""
+        writer = self.cache_writer
+        return writer is not None and writer.shown_from_cache and not self._state.confirmed
+
     async def start(self) -> None:
         """Show the cache at once, then connect and load in the background."""
         await self.show_cached()

@@ -1,18 +1,16 @@
 """What faces read of the controller: the sync core's state, as properties.
 
 The controller (:mod:`tiri_tui.sync.controller`) is the one writer; this is its
-read side, kept apart so that what a face may ask is one short list.
+read side, kept apart so that what a face may ask is one short list. A face
+mirroring the agent (:mod:`tiri_tui.agent.attached`) reads its own copy of
+the core's state through the same properties.
 """
 
 from __future__ import annotations
 
-import asyncio
-
 from tiri_tui.connection.policy import ConnectionState, StateCode
-from tiri_tui.sync.cache_writer import CacheWriter
 from tiri_tui.sync.core import can_undo_all_read
 from tiri_tui.sync.inbox import Inbox
-from tiri_tui.sync.rest_sync import RestSync
 from tiri_tui.sync.rules import Filters
 from tiri_tui.sync.state import SyncState, SyncView
 
@@ -22,8 +20,6 @@ class ControllerReads:
 
     _state: SyncState
     _closed: bool
-    rest: RestSync
-    cache_writer: CacheWriter | None
 
     @property
     def view(self) -> SyncView:
@@ -71,12 +67,6 @@ class ControllerReads:
         return self._state.session_expired
 
     @property
-    def cached(self) -> bool:
-        """What is shown comes from the cache, not yet confirmed by the server."""
-        writer = self.cache_writer
-        return writer is not None and writer.shown_from_cache and not self._state.confirmed
-
-    @property
     def has_more(self) -> bool:
         """The server has older notifications than those loaded."""
         return self._state.paging.has_more
@@ -95,11 +85,6 @@ class ControllerReads:
     def filtered_here(self) -> bool:
         """The filters apply to what was held; the server has not answered yet."""
         return self._state.filters.active and not self._state.filters_answered
-
-    @property
-    def loaded(self) -> asyncio.Event:
-        """Set once the first page is in (or the first load failed)."""
-        return self.rest.loaded
 
     @property
     def current(self) -> bool:

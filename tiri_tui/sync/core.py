@@ -15,6 +15,7 @@ protocol object is.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from datetime import datetime
 from typing import assert_never
@@ -32,9 +33,11 @@ from tiri_tui.sync.messages import (
     AllReadConfirmed,
     AllReadUndoWanted,
     AllReadWanted,
+    AnsweredTold,
     CacheShown,
     ConnectionChanged,
     CountArrived,
+    CountTold,
     DeleteTakenBack,
     DeleteWanted,
     Effect,
@@ -44,6 +47,7 @@ from tiri_tui.sync.messages import (
     FiltersWanted,
     FrameArrived,
     HeldSlice,
+    HeldTold,
     LiveInGap,
     MarkTakenBack,
     MarkUnreadEach,
@@ -56,7 +60,9 @@ from tiri_tui.sync.messages import (
     PageTaken,
     ReadHeld,
     ReadSlice,
+    RowGoneTold,
     RowsWanted,
+    RowTold,
     SaveFailed,
     SaveTaken,
     SessionEnded,
@@ -69,11 +75,13 @@ from tiri_tui.sync.rows import (
     accept,
     cache_shown,
     delete,
+    gone,
     read_slice,
     remember_live,
     remove,
     set_read,
     set_unread,
+    told,
     upsert,
 )
 from tiri_tui.sync.rules import (
@@ -178,6 +186,19 @@ def apply(state: SyncState, event: SyncEvent) -> list[Effect]:
         case SaveFailed():
             state.forgotten.update(event.forgotten)
             state.dirty = True
+        case RowTold():
+            told(state, event.notification, out, live=event.live, news=event.news)
+        case RowGoneTold():
+            gone(state, event.notification_id, out)
+        case CountTold():
+            set_unread(state, event.count, out)
+        case AnsweredTold():
+            state.confirmed = True
+            if not state.answered_since_down:
+                state.answered_since_down = True
+                out.append(ServerAnswered())
+        case HeldTold():
+            _held_told(state, event, out)
         case _:
             assert_never(event)
     _fill_wanted_rows(state, out)
@@ -295,6 +316,22 @@ def _drop_vanished(
         remove(state, nid, out)
 
 
+def _held_told(state: SyncState, event: HeldTold, out: list[Effect]) -> None:
+    """The agent's newest rows: what is held above the oldest of them and not
+    among them went while this face was away; paging starts again below them."""
+    rows = event.rows
+    low = rows[-1].created_at.timestamp() if rows else None
+    listed = {n.id for n in rows}
+    for nid in state.held.ids_created_between(low, math.inf):
+        if nid not in listed:
+            gone(state, nid, out)
+    for n in rows:
+        told(state, n, out, live=False, news=False)
+    _new_chain(state)
+    paging = state.paging
+    paging.next_url, paging.depth, paging.failure = event.next_url, 1, None
+
+
 def _older_wanted(state: SyncState, out: list[Effect]) -> None:
     paging = state.paging
     if paging.in_flight or not paging.next_url:
@@ -321,7 +358,7 @@ def _fill_wanted_rows(state: SyncState, out: list[Effect]) -> None:
 def _older_taken(state: SyncState, event: OlderTaken, out: list[Effect]) -> None:
     paging = state.paging
     paging.in_flight = False
-    accept(state, event.rows, live=False, out=out, fetched_at=event.fetched_at)
+    accept(state, event.rows, live=False, out=out, fetched_at=event.fetched_at, paged=True)
     if event.chain != paging.chain:
         return  # a page of a chain left behind: its next link is stale
     page: Page = event.page

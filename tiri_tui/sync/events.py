@@ -27,11 +27,13 @@ class StateEvent(Struct, frozen=True):
 class NotificationAdded(Struct, frozen=True):
     """A notification id seen for the first time (``live``: pushed, not fetched;
     ``news``: new to the person too — see :class:`Arrived`, which carries the
-    news the list does not show)."""
+    news the list does not show; ``paged``: an older page a face scrolled to,
+    which nobody watching for arrivals should take for one)."""
 
     notification: Notification
     live: bool
     news: bool = False
+    paged: bool = False
 
 
 class Arrived(Struct, frozen=True):

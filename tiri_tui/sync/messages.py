@@ -201,6 +201,44 @@ class SaveFailed(Struct, frozen=True):
     forgotten: frozenset[str] = field(default_factory=frozenset)
 
 
+# -- events of a face that mirrors the profile's agent (which owns the list) ----------------
+
+
+class RowTold(Struct, frozen=True):
+    """The agent holds this row now (added or changed); ``live`` and ``news``
+    as it judged them."""
+
+    notification: Notification
+    live: bool
+    news: bool = False
+
+
+class RowGoneTold(Struct, frozen=True):
+    """The agent holds this row no more (deleted, here or elsewhere)."""
+
+    notification_id: str
+
+
+class CountTold(Struct, frozen=True):
+    """The agent's unread count."""
+
+    count: int
+
+
+class AnsweredTold(Struct, frozen=True):
+    """What the agent holds is the server's now (it answered since the socket
+    went down, or the socket is up)."""
+
+
+class HeldTold(Struct, frozen=True):
+    """The agent's newest rows, as a face attaches or re-attaches: held rows
+    newer than the oldest of them that they lack are gone; older rows are
+    paged from ``next_url`` (None: the agent holds no more, nor has the server)."""
+
+    rows: list[Notification]
+    next_url: str | None
+
+
 SyncEvent = (
     CacheShown
     | FrameArrived
@@ -226,6 +264,11 @@ SyncEvent = (
     | AllReadUndoWanted
     | SaveTaken
     | SaveFailed
+    | RowTold
+    | RowGoneTold
+    | CountTold
+    | AnsweredTold
+    | HeldTold
 )
 
 # -- effects: work for the executors ---------------------------------------------------------

@@ -59,10 +59,11 @@ def accept(
     live: bool,
     out: list[Effect],
     fetched_at: float = math.inf,
+    paged: bool = False,
 ) -> None:
     """Take the server's copies (already rebased on the person's intents);
     a page's copy of a row that came live after the page was asked for is
-    older than the one shown, and is left out."""
+    older than the one shown, and is left out (``paged``: an older page)."""
     newer_than = news_since(state)
     held, shown, filters = state.held, state.shown, state.filters
     live_copies = state.live_copies
@@ -80,7 +81,25 @@ def accept(
             if news:
                 out.append(Arrived(n, live))
         else:
-            upsert(state, n, out, live=live, news=news)
+            upsert(state, n, out, live=live, news=news, paged=paged)
+
+
+def told(state: SyncState, n: Notification, out: list[Effect], *, live: bool, news: bool) -> None:
+    """Take a row as the agent holds it (a face mirroring it): news as it judged."""
+    if n.id not in state.shown and not state.filters.matches(n):
+        if state.everything is not None:
+            state.everything.upsert(n)
+        if news:
+            out.append(Arrived(n, live))
+    else:
+        upsert(state, n, out, live=live, news=news)
+
+
+def gone(state: SyncState, notification_id: str, out: list[Effect]) -> None:
+    """No longer held at all (the agent's delete, or one it found elsewhere)."""
+    if state.everything is not None:
+        state.everything.remove(notification_id)
+    remove(state, notification_id, out)
 
 
 def news_since(state: SyncState) -> datetime | None:
@@ -97,7 +116,13 @@ def news_since(state: SyncState) -> datetime | None:
 
 
 def upsert(
-    state: SyncState, n: Notification, out: list[Effect], *, live: bool = False, news: bool = False
+    state: SyncState,
+    n: Notification,
+    out: list[Effect],
+    *,
+    live: bool = False,
+    news: bool = False,
+    paged: bool = False,
 ) -> None:
     if state.everything is not None:
         state.everything.upsert(n)
@@ -105,7 +130,7 @@ def upsert(
             return
     result = state.shown.upsert(n)
     if result is Upsert.ADDED:
-        out.append(NotificationAdded(n, live, news))
+        out.append(NotificationAdded(n, live, news, paged))
     elif result is Upsert.UPDATED:
         out.append(NotificationUpdated(n))
     if result is not Upsert.UNCHANGED:

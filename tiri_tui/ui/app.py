@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from importlib import import_module
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from textual import events, on, work
 from textual.app import App, SystemCommand
@@ -23,7 +23,8 @@ from textual.screen import Screen
 from tiri_tui.attention.modes import AlertMode, describe_mode
 from tiri_tui.connection.policy import StateCode
 from tiri_tui.settings.config import security_warnings
-from tiri_tui.sync.controller import Filters, NotificationController
+from tiri_tui.sync.controller_api import Controller, MirroredController
+from tiri_tui.sync.rules import Filters
 from tiri_tui.ui.alerting import Alerting
 from tiri_tui.ui.dashboard import DashboardScreen
 from tiri_tui.ui.keymap import (
@@ -66,8 +67,8 @@ class TiriApp(App[None]):
         self,
         client: TiriClient | None = None,
         *,
-        controller: NotificationController | None = None,
-        prepared: NotificationController | None = None,
+        controller: Controller | None = None,
+        prepared: Controller | None = None,
         demo_server: object | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         bell: bool = False,
@@ -97,6 +98,10 @@ class TiriApp(App[None]):
         self.clock = clock
         #: Opened before Textual starts, so its cache is read while Textual starts.
         self._prepared = prepared
+        #: The agent went away for good: this run keeps its own connection.
+        self._standalone = False
+        #: Intents the agent never got, made again on the standalone controller.
+        self._unsent: list[tuple[str, dict[str, Any]]] = []
         if prepared is None and controller is None and client and client.auth.session:
             self._prepared = client.open_controller()
             self._prepared.prefetch_cache()
@@ -191,11 +196,18 @@ class TiriApp(App[None]):
         else:
             self._ask_to_log_in()
 
+    async def on_unmount(self) -> None:
+        # The client closes a controller it opened; the agent's list is this
+        # app's to let go (the agent then forgets this face at once).
+        if isinstance(self.controller, MirroredController):
+            await self.controller.aclose()
+
     # -- the controller's lifecycle ----------------------------------------------------------
     @work(exclusive=True, group="controller")
     async def _open_and_start(self) -> None:
         assert self.client is not None
         filters = Filters()
+        retired = self.controller is not None
         if self.controller is not None:
             # A new login after the session ended: retire the old controller
             # first; the filters in force go on with the new one.
@@ -203,8 +215,18 @@ class TiriApp(App[None]):
             filters = old.filters
             self.dashboard.unbind()
             await old.aclose()
-        controller, self._prepared = self._prepared or self.client.open_controller(), None
+        from tiri_tui.ui.attaching import open_controller, replay
+
+        controller = self._prepared or await open_controller(
+            self.client, attach=not self._standalone, after_login=retired
+        )
+        self._prepared = None
         self.controller = controller
+        if isinstance(controller, MirroredController):
+            controller.on_abandoned = self._agent_gone
+        elif self._unsent:
+            unsent, self._unsent = self._unsent, []
+            self.run_worker(replay(controller, unsent), group="replay")
         if self.client.auth.session is not None:
             self._email = self.client.auth.session.email or self._email
         self.dashboard.bind(controller)
@@ -215,8 +237,19 @@ class TiriApp(App[None]):
         # (its imports, the first request) would otherwise delay that paint.
         self.call_after_refresh(self._go_live, controller)
 
+    def _agent_gone(self, unsent: list[tuple[str, dict[str, Any]]]) -> None:
+        """The agent did not come back: this dashboard opens its own connection."""
+        self._standalone, self._unsent = True, unsent
+        self.notify(
+            "The agent went away: this dashboard now keeps its own connection",
+            severity="warning",
+            timeout=10,
+            markup=False,
+        )
+        self._open_and_start()
+
     @work(group="go-live")
-    async def _go_live(self, controller: NotificationController) -> None:
+    async def _go_live(self, controller: Controller) -> None:
         from tiri_tui.client import import_network_modules
 
         await asyncio.to_thread(import_network_modules)
@@ -225,7 +258,11 @@ class TiriApp(App[None]):
         await asyncio.to_thread(import_module, "tiri_tui.attention.delivery")
         if controller is self.controller:  # not retired by a new login meanwhile
             controller.go_live()
-        if self.client is not None and not self.client.settings.no_agent:
+        if (
+            self.client is not None
+            and not self.client.settings.no_agent
+            and not isinstance(controller, MirroredController)
+        ):
             await asyncio.to_thread(import_module, "tiri_tui.agent.link")  # off the loop too
             from tiri_tui.agent.endpoint import agent_socket
             from tiri_tui.agent.link import stay_present

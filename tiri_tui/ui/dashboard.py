@@ -22,8 +22,9 @@ from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.widgets import Footer
 
-from tiri_tui.sync.controller import Filters, NotificationController
+from tiri_tui.sync.controller_api import Controller
 from tiri_tui.sync.inbox import Inbox
+from tiri_tui.sync.rules import Filters
 from tiri_tui.ui.alerting import Alerting
 from tiri_tui.ui.filter_menu import FilterMenu
 from tiri_tui.ui.keymap import KeyId, Scope, bindings, key_name, keys_in_force
@@ -86,7 +87,7 @@ class DashboardScreen(Screen[None]):
         self.clock = clock
         self.alerting = alerting
         self.server_label = server_label
-        self.controller: NotificationController | None = None
+        self.controller: Controller | None = None
         # Not in the first frame (hidden, or read after it): mounted once it is
         # drawn, so the rows come first. The screen keeps them, for they may be
         # told something before then.
@@ -171,7 +172,7 @@ class DashboardScreen(Screen[None]):
         self.unbind()
 
     # -- the controller -------------------------------------------------------------
-    def bind(self, controller: NotificationController) -> None:
+    def bind(self, controller: Controller) -> None:
         """Show ``controller`` (replacing any other) and follow its events."""
         self.unbind()
         self.controller = controller
@@ -179,7 +180,7 @@ class DashboardScreen(Screen[None]):
         if self.is_mounted:  # else on_mount follows it
             self._follow(controller)
 
-    def _follow(self, controller: NotificationController) -> None:
+    def _follow(self, controller: Controller) -> None:
         view = self.query_one(NotificationList)
         view.source = controller.inbox
         self._unsubscribe = controller.subscribe(self.painter.on_event)

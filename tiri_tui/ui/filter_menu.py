@@ -15,7 +15,7 @@ from msgspec.structs import replace
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
-from tiri_tui.sync.controller import NotificationController
+from tiri_tui.sync.controller_api import Controller
 from tiri_tui.sync.rules import Filters
 from tiri_tui.wire.models import KNOWN_TYPES, PRIORITIES
 
@@ -31,7 +31,7 @@ class FilterMenu:
 
     def __init__(
         self,
-        controller: Callable[[], NotificationController | None],
+        controller: Callable[[], Controller | None],
         changed: Callable[[], None],
         say: Callable[[str, SeverityLevel], None],
         screen: Screen[None],

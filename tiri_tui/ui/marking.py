@@ -9,7 +9,8 @@ from collections.abc import Callable
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
-from tiri_tui.sync.controller import Intent, NotificationController, Undone
+from tiri_tui.sync.controller_api import Controller, Undone
+from tiri_tui.sync.outbox_sync import Intent
 from tiri_tui.ui.keymap import KeyId
 from tiri_tui.ui.notification_list import NotificationList
 from tiri_tui.wire.models import Notification
@@ -40,7 +41,7 @@ class MarkedRows:
     def __init__(
         self,
         view: Callable[[], NotificationList],
-        controller: Callable[[], NotificationController | None],
+        controller: Callable[[], Controller | None],
         say: Callable[[str, SeverityLevel], None],
         screen: Screen[None],
     ) -> None:

@@ -20,7 +20,7 @@ from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
 from tiri_tui.connection.policy import ConnectionState, StateCode
-from tiri_tui.sync.controller import NotificationController
+from tiri_tui.sync.controller_api import Controller
 from tiri_tui.sync.events import (
     ActionQueued,
     Arrived,
@@ -65,7 +65,7 @@ class Painter:
     def __init__(
         self,
         screen: Screen[None],
-        controller: Callable[[], NotificationController | None],
+        controller: Callable[[], Controller | None],
         *,
         filter_bar: TextLine,
         say: Callable[[str, SeverityLevel], None],
@@ -180,7 +180,7 @@ class Painter:
             self._asked_login = True
             self._screen.post_message(LoginNeeded())
 
-    def _tell_rows_settled(self, controller: NotificationController) -> None:
+    def _tell_rows_settled(self, controller: Controller) -> None:
         if self._rows_settled is None:
             return
         # Told before painting: taking a load out of the collector's scans
@@ -192,7 +192,7 @@ class Painter:
             self._cache_settled = True
             self._rows_settled()
 
-    def _paint_state(self, controller: NotificationController) -> None:
+    def _paint_state(self, controller: Controller) -> None:
         state = (controller.state, controller.reason, controller.retry_in)
         if state == self._state_shown:
             # Showing the same state again would restart the retry countdown,
@@ -219,7 +219,7 @@ class Painter:
         if failed and not controller.needs_login:
             self._say(f"{controller.reason} — press {retries} to try again now", "error")
 
-    def show_state(self, controller: NotificationController) -> None:
+    def show_state(self, controller: Controller) -> None:
         """The indicator: the state, why (the last failure's words while the
         retries go on), and the key that helps."""
         reason = controller.reason
@@ -233,7 +233,7 @@ class Painter:
             controller.state, reason, controller.retry_in, hint=hint
         )
 
-    def _signal_arrivals(self, controller: NotificationController) -> None:
+    def _signal_arrivals(self, controller: Controller) -> None:
         """Arrivals show in the list (highlighted for a moment, or counted above
         the view when the reader scrolled away), not as toasts over it; what is
         new to the person goes through the rules, the bell and the alerts."""
@@ -245,7 +245,7 @@ class Painter:
             if n.id not in muted:
                 view.mark_fresh(n.id)
 
-    def _show_filters(self, controller: NotificationController, view: NotificationList) -> None:
+    def _show_filters(self, controller: Controller, view: NotificationList) -> None:
         """The filter bar (when filters narrow the list) and the empty list's words."""
         if self._views:
             tabs = self._view_tabs()

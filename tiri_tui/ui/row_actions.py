@@ -16,7 +16,8 @@ from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.timer import Timer
 
-from tiri_tui.sync.controller import Intent, NotificationController
+from tiri_tui.sync.controller_api import Controller
+from tiri_tui.sync.outbox_sync import Intent
 from tiri_tui.ui.keymap import KeyId
 from tiri_tui.ui.marking import describe_undone
 from tiri_tui.ui.row import relative_age
@@ -32,7 +33,7 @@ class RowActions:
     def __init__(
         self,
         screen: Screen[None],
-        controller: Callable[[], NotificationController | None],
+        controller: Callable[[], Controller | None],
         current: Callable[[], Notification | None],
         say: Callable[[str, SeverityLevel], None],
         key: Callable[[KeyId], str],
@@ -102,7 +103,7 @@ class RowActions:
                 MessageLine.SECONDS, self.message_replaced
             )
 
-    def _undo_all_read(self, controller: NotificationController) -> None:
+    def _undo_all_read(self, controller: Controller) -> None:
         self._all_read_offered = False
         count = controller.undo_mark_all_read()
         self._say(f"Undone: {count:,} marked unread again", "information")

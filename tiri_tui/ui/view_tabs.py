@@ -5,7 +5,7 @@ second's worth of frames at start and a relayout at every count): the active
 view is highlighted, a click picks the view under it.
 
 "All" shows the badge's count; each saved view's count is the server's (a
-page-size-1 request per view, :meth:`NotificationController.count_unread`).
+page-size-1 request per view, :meth:`Controller.count_unread`).
 Both follow ``COUNT_DELAY`` after the unread count last moved, and at most
 ``COUNT_MAX_DELAY`` after it first moved: a stream moves it without a pause,
 and asking every second put the requests' work among the arrivals' paints.
@@ -24,7 +24,7 @@ from textual.message import Message
 from textual.widget import Widget
 
 from tiri_tui.settings.customisation import SavedView
-from tiri_tui.sync.controller import NotificationController
+from tiri_tui.sync.controller_api import Controller
 from tiri_tui.sync.rules import Filters
 from tiri_tui.wire.errors import TiriError
 from tiri_tui.wire.text import one_line
@@ -144,13 +144,13 @@ class ViewTabs(Widget):
             self.active_index = index
             self.refresh()
 
-    def counts_changed(self, controller: NotificationController) -> None:
+    def counts_changed(self, controller: Controller) -> None:
         """The unread count moved: the tabs' counts follow once it rests (or
         now and then while it never does); the badge is the live one."""
         if self._pacer.moved(self._clock()):
             self.set_timer(COUNT_DELAY, lambda: self._when_due(controller))
 
-    def _when_due(self, controller: NotificationController) -> None:
+    def _when_due(self, controller: Controller) -> None:
         wait = self._pacer.wait(self._clock())
         if wait > 0:
             self.set_timer(wait, lambda: self._when_due(controller))
@@ -164,7 +164,7 @@ class ViewTabs(Widget):
             self.refresh()
 
     @work(exclusive=True, group="view-counts")
-    async def recount(self, controller: NotificationController) -> None:
+    async def recount(self, controller: Controller) -> None:
         """Ask the server for each view's unread count."""
         for index, view in enumerate(self.views, 1):
             try:

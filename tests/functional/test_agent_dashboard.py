@@ -1,0 +1,215 @@
+"""A dashboard attached to the profile's agent: it shows the agent's list, its
+marks and deletes are the agent's intents, it pages through the agent, and
+it outlives the agent (re-attaching, or carrying on alone)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import io
+import json
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+
+from tests.support.agents import agent_in_process
+from tests.support.cli import login
+from tests.support.clients import make_client
+from tests.support.dashboards import list_text
+from tests.support.waiting import wait_for
+from tiri_tui.agent import link as agent_link
+from tiri_tui.agent.attached import AttachedController
+from tiri_tui.commands.tailing import run_tail
+from tiri_tui.server import DemoServer
+from tiri_tui.server.state import iso
+from tiri_tui.sync.controller import NotificationController
+from tiri_tui.sync.controller_api import Controller
+from tiri_tui.sync.rules import Filters
+from tiri_tui.ui.app import TiriApp
+from tiri_tui.ui.attaching import attached_controller
+
+
+@contextlib.asynccontextmanager
+async def attached_dashboard(
+    server: DemoServer, home, size: tuple[int, int] = (100, 30)
+) -> AsyncIterator[tuple[TiriApp, object]]:
+    """The dashboard as `tiri-tui` opens it while an agent runs: attached."""
+    client = make_client(server, home)
+    try:
+        prepared = await attached_controller(client)
+        assert isinstance(prepared, AttachedController), "the dashboard did not attach"
+        app = TiriApp(client, prepared=prepared, bell=False)
+        async with app.run_test(size=size) as pilot:
+            await wait_for(lambda: app.controller is not None and app.controller.loaded.is_set())
+            yield app, pilot
+    finally:
+        await client.aclose()
+
+
+def shown(controller: Controller | None) -> list[str]:
+    assert controller is not None
+    return [n.id for n in controller.inbox]
+
+
+def held_ids(controller: NotificationController) -> list[str]:
+    return [n.id for n in controller.held]
+
+
+async def test_an_attached_dashboard_shows_the_agents_list_and_the_server_sees_one_socket(
+    server, home
+):
+    assert (await login(server, home))[0] == 0
+    async with agent_in_process(server, home) as agent:
+        user = server.user()
+        async with attached_dashboard(server, home) as (app, _pilot):
+            assert isinstance(app.controller, AttachedController)
+            await wait_for(lambda: [f.name for f in agent.faces.values()] == ["dashboard"])
+            await wait_for(lambda: shown(app.controller)[:20] == held_ids(agent.controller)[:20])
+            created = await server.create_notification(title="through the agent")
+            await wait_for(lambda: created["id"] in shown(app.controller), 10)
+            await wait_for(lambda: "through the agent" in list_text(app))
+            await wait_for(lambda: app.controller.unread_count == server.state.unread_count(user))
+            assert len(server.hub.sockets(user)) == 1  # the agent's: none of the dashboard's
+            # Deleted on another device: gone here too, told by the agent.
+            victim = held_ids(agent.controller)[3]
+            server.state.delete(user, victim)
+            await agent.controller.refresh()
+            await wait_for(lambda: victim not in shown(app.controller), 10)
+        # Closed: the agent forgets it at once.
+        await wait_for(lambda: not agent.faces, 10, what="the dashboard forgotten")
+
+
+async def test_marks_and_deletes_of_an_attached_dashboard_go_through_the_agents_outbox(
+    server, home
+):
+    assert (await login(server, home))[0] == 0
+    async with agent_in_process(server, home) as agent:
+        user = server.user()
+        async with attached_dashboard(server, home) as (app, pilot):
+            controller = app.controller
+            assert isinstance(controller, AttachedController)
+            first = await server.create_notification(title="to be marked with m")
+            await wait_for(lambda: shown(controller)[:1] == [first["id"]], 10)
+            await pilot.press("g", "m")  # the first row (the newest), marked read
+            # At once here, then at the server (after the undo window), then
+            # told back by the agent.
+            assert controller.held.get(first["id"]).is_read  # type: ignore[union-attr]
+            await wait_for(lambda: user.by_id[first["id"]]["is_read"], 10)
+            await wait_for(lambda: agent.controller.held.get(first["id"]).is_read, 10)  # type: ignore[union-attr]
+            # A delete undone inside its window never reaches the server.
+            second = next(n for n in controller.inbox if not n.is_read)
+            intent = controller.delete(second.id, hold=30)
+            assert intent is not None and second.id not in shown(controller)
+            await wait_for(lambda: second.id not in held_ids(agent.controller), 10)
+            undone = controller.undo([(intent, second)])
+            assert (undone.taken_back, undone.too_late) == (1, 0)
+            assert second.id in shown(controller)
+            await wait_for(lambda: second.id in held_ids(agent.controller), 10)
+            await wait_for(lambda: agent.controller.outbox.pending_count == 0, 10)
+            assert second.id in user.by_id
+            # Mark all read: every face sees it, the server has it.
+            await controller.mark_all_read()
+            await wait_for(lambda: server.state.unread_count(user) == 0, 10)
+            await wait_for(lambda: controller.unread_count == 0, 10)
+
+
+async def test_an_attached_dashboard_pages_through_the_agent_and_a_tail_prints_none_of_it(
+    server, home
+):
+    month_ago = datetime.now(UTC) - timedelta(days=30)
+    for i in range(80):  # older than the seed: only paging reaches them
+        server.state.create_notification(
+            server.user(), title=f"old {i}", created_at=iso(month_ago - timedelta(minutes=i))
+        )
+    assert (await login(server, home))[0] == 0
+    async with agent_in_process(server, home) as agent:
+        out = io.StringIO()
+        stop = asyncio.Event()
+        tail_client = make_client(server, home)
+        tail = asyncio.create_task(
+            run_tail(tail_client, as_json=True, newest=0, out=out, stop=stop)
+        )
+        await wait_for(lambda: [f.name for f in agent.faces.values() if f.watching] == ["tail"])
+        async with attached_dashboard(server, home) as (app, _pilot):
+            controller = app.controller
+            assert controller is not None
+            total = len(server.user().notifications)
+            assert len(agent.controller.held) < total  # the agent holds its first pages only
+            controller.want_rows(total + 10)
+            await wait_for(lambda: len(controller.inbox) == total, 20, what="every row paged in")
+            assert not controller.has_more
+            assert shown(controller) == [n["id"] for n in server.user().notifications]
+            # Filters apply to what is mirrored: unread only, then all again.
+            await controller.set_filters(Filters(unread_only=True))  # type: ignore[misc]
+            unread = [n["id"] for n in server.user().notifications if not n["is_read"]]
+            await wait_for(lambda: shown(controller) == unread, 10)
+            await controller.set_filters(Filters())  # type: ignore[misc]
+            await wait_for(lambda: len(controller.inbox) == total, 10)
+            created = await server.create_notification(title="news while paging")
+            await wait_for(lambda: created["id"] in out.getvalue(), 10, what="the tail following")
+        stop.set()
+        assert await asyncio.wait_for(tail, 10) == 0
+        await tail_client.aclose()
+        printed = [json.loads(line) for line in out.getvalue().splitlines()]
+        titles = [p["notification"]["title"] for p in printed if p["event"] == "notification"]
+        # The pages the agent fetched for the dashboard are no news.
+        assert not [title for title in titles if title.startswith("old ")]
+
+
+async def test_an_attached_dashboard_outlives_the_agent_restarting_and_misses_nothing(server, home):
+    assert (await login(server, home))[0] == 0
+    user = server.user()
+    first_agent = agent_in_process(server, home)
+    agent = await first_agent.__aenter__()
+    client = make_client(server, home)
+    try:
+        prepared = await attached_controller(client)
+        assert isinstance(prepared, AttachedController)
+        app = TiriApp(client, prepared=prepared, bell=False)
+        async with app.run_test(size=(100, 30)):
+            await wait_for(lambda: app.controller is not None and app.controller.loaded.is_set())
+            controller = app.controller
+            gone = shown(controller)[2]
+            await first_agent.__aexit__(None, None, None)  # the agent stops under the dashboard
+            await wait_for(lambda: controller.state.value == "connecting", 10)
+            # While it is away: one made, one deleted elsewhere, one marked here.
+            created = await server.create_notification(title="while the agent was away")
+            server.state.delete(user, gone)
+            marked = next(n for n in controller.inbox if not n.is_read and n.id != gone)
+            assert controller.mark_read(marked.id, hold=0) is not None
+            async with agent_in_process(server, home) as agent:
+                await wait_for(lambda: [f.name for f in agent.faces.values()] == ["dashboard"], 15)
+                assert app.controller is controller  # re-attached, not standalone
+                await wait_for(lambda: created["id"] in shown(controller), 10)
+                await wait_for(lambda: gone not in shown(controller), 10)
+                await wait_for(lambda: user.by_id[marked.id]["is_read"], 10)
+                ids = shown(controller)
+                assert len(ids) == len(set(ids))  # nothing shown twice
+                await wait_for(lambda: controller.unread_count == server.state.unread_count(user))
+    finally:
+        await client.aclose()
+
+
+async def test_a_dashboard_whose_agent_does_not_come_back_carries_on_alone(
+    server, home, monkeypatch
+):
+    monkeypatch.setattr(agent_link, "REATTACH_PATIENCE", 0.5)
+    assert (await login(server, home))[0] == 0
+    user = server.user()
+    first_agent = agent_in_process(server, home)
+    await first_agent.__aenter__()
+    client = make_client(server, home)
+    try:
+        prepared = await attached_controller(client)
+        app = TiriApp(client, prepared=prepared, bell=False)
+        async with app.run_test(size=(100, 30)):
+            await wait_for(lambda: app.controller is not None and app.controller.loaded.is_set())
+            attached = app.controller
+            await first_agent.__aexit__(None, None, None)
+            await wait_for(lambda: isinstance(app.controller, NotificationController), 10)
+            standalone = app.controller
+            assert attached is not standalone and attached.closing  # type: ignore[union-attr]
+            await wait_for(lambda: len(server.hub.sockets(user)) == 1, 10, what="its own socket")
+            created = await server.create_notification(title="to the dashboard alone")
+            await wait_for(lambda: created["id"] in shown(standalone), 10)
+    finally:
+        await client.aclose()
