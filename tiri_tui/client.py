@@ -137,6 +137,14 @@ class TiriClient:
         slug = self.settings.account_slug(session.user_id or session.email)
         return self.settings.cache_dir / f"{slug}.sqlite3"
 
+    def outbox_path(self) -> Path:
+        """Where the logged-in account's intents wait for the server."""
+        session = self.auth.session
+        if session is None:
+            raise NotLoggedIn(self.settings.server)
+        slug = self.settings.account_slug(session.user_id or session.email)
+        return self.settings.data_dir / f"{slug}-outbox.sqlite3"
+
     def cached_unread_count(self) -> int | None:
         """The unread count the cache last saved (blocking: call it on a thread)."""
         if self.auth.session is None or not self._cache_path().exists():
@@ -152,9 +160,8 @@ class TiriClient:
         session = self.auth.session
         if session is None:
             raise NotLoggedIn(self.settings.server)
-        slug = self.settings.account_slug(session.user_id or session.email)
         cache = NotificationCache(self._cache_path())
-        outbox = Outbox(self.settings.data_dir / f"{slug}-outbox.sqlite3")
+        outbox = Outbox(self.outbox_path())
         self._stores += [cache, outbox]
 
         def make_worker(on_event: Callable[[RealtimeEvent], None]) -> RealtimeWorker:

@@ -9,6 +9,8 @@ the page's terminal gets it.
 
 from __future__ import annotations
 
+import asyncio
+import gc
 import re
 import shutil
 import time
@@ -55,6 +57,10 @@ async def browser():
         chromium = await driver.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
         yield chromium
         await chromium.close()
+    # Playwright's driver process leaves its stdin transport open until it is
+    # collected: collected now, while this test's loop runs, not in a later test.
+    gc.collect()
+    await asyncio.sleep(0)
 
 
 async def shown(page) -> str:

@@ -213,3 +213,59 @@ async def test_a_dashboard_whose_agent_does_not_come_back_carries_on_alone(
             await wait_for(lambda: created["id"] in shown(standalone), 10)
     finally:
         await client.aclose()
+
+
+async def test_marks_made_while_the_agent_is_away_wait_and_an_undo_takes_one_back_unsent(
+    server, home
+):
+    assert (await login(server, home))[0] == 0
+    user = server.user()
+    first_agent = agent_in_process(server, home)
+    await first_agent.__aenter__()
+    client = make_client(server, home)
+    try:
+        prepared = await attached_controller(client)
+        assert isinstance(prepared, AttachedController)
+        app = TiriApp(client, prepared=prepared, bell=False)
+        async with app.run_test(size=(100, 30)):
+            await wait_for(lambda: app.controller is not None and app.controller.loaded.is_set())
+            controller = app.controller
+            await first_agent.__aexit__(None, None, None)
+            await wait_for(lambda: controller.state.value == "connecting", 10)
+            kept, taken_back = [n for n in controller.inbox if not n.is_read][:2]
+            controller.mark_read(kept.id, hold=0)
+            intent = controller.mark_read(taken_back.id, hold=30)
+            assert intent is not None
+            await wait_for(lambda: len(prepared.outbox.waiting) == 2)
+            assert controller.undo([(intent, taken_back)]).taken_back == 1
+            assert not controller.held.get(taken_back.id).is_read  # type: ignore[union-attr]
+            async with agent_in_process(server, home) as agent:
+                await wait_for(lambda: user.by_id[kept.id]["is_read"], 15, what="handed over")
+                await wait_for(lambda: not prepared.outbox.waiting)
+                await wait_for(lambda: agent.controller.outbox.pending_count == 0)
+                assert not user.by_id[taken_back.id]["is_read"]  # never sent
+    finally:
+        await client.aclose()
+
+
+async def test_a_dashboard_quitting_while_the_agent_is_away_leaves_its_marks_for_the_agent(
+    server, home
+):
+    assert (await login(server, home))[0] == 0
+    user = server.user()
+    first_agent = agent_in_process(server, home)
+    await first_agent.__aenter__()
+    async with attached_dashboard(server, home) as (app, _pilot):
+        controller = app.controller
+        assert controller is not None
+        await first_agent.__aexit__(None, None, None)
+        await wait_for(lambda: controller.state.value == "connecting", 10)
+        marked = next(n for n in controller.inbox if not n.is_read)
+        controller.mark_read(marked.id, hold=0)
+        deleted = next(n for n in controller.inbox if n.id != marked.id)
+        controller.delete(deleted.id, hold=0)
+    # Quit before the agent came back: on disk, for the agent to send.
+    assert not user.by_id[marked.id]["is_read"] and deleted.id in user.by_id
+    async with agent_in_process(server, home):
+        await wait_for(lambda: user.by_id[marked.id]["is_read"], 15, what="the mark sent")
+        await wait_for(lambda: deleted.id not in user.by_id, 15, what="the delete sent")

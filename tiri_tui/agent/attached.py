@@ -26,16 +26,23 @@ from typing import Any, TypeVar
 
 import msgspec
 
+from tiri_tui.agent.attached_intents import AttachedIntents
 from tiri_tui.agent.link import (
-    REATTACH_INTERVAL,
     AgentLink,
     AgentLost,
     AgentRefused,
-    attach,
     hello,
     reattach,
 )
-from tiri_tui.agent.local_protocol import LineError, rows_of
+from tiri_tui.agent.local_protocol import LineError
+from tiri_tui.agent.mirroring import (
+    SAID_AS_IT_IS,
+    figures_of,
+    hello_events,
+    older_page,
+    oldest_id,
+    told,
+)
 from tiri_tui.connection.policy import ConnectionState, StateCode
 from tiri_tui.sync.background import Background
 from tiri_tui.sync.bulk import Bulk
@@ -45,29 +52,19 @@ from tiri_tui.sync.controller_settings import ControllerSettings, Counters
 from tiri_tui.sync.core import apply
 from tiri_tui.sync.events import (
     TOLD,
-    Arrived,
     ControllerEvent,
-    NotificationAdded,
-    NotificationRemoved,
-    NotificationUpdated,
-    ServerAnswered,
-    StateEvent,
-    UnreadCountChanged,
 )
 from tiri_tui.sync.intents import IntentAction
 from tiri_tui.sync.messages import (
     AllReadUndoWanted,
     AllReadWanted,
-    AnsweredTold,
     ConnectionChanged,
-    CountTold,
     DeleteTakenBack,
     DeleteWanted,
     Effect,
     FetchOlder,
     FilterHeld,
     FiltersWanted,
-    HeldTold,
     MarkTakenBack,
     MarkUnreadEach,
     MarkWanted,
@@ -80,14 +77,13 @@ from tiri_tui.sync.messages import (
     RowGoneTold,
     RowsReplaced,
     RowsWanted,
-    RowTold,
     Submit,
     SyncEvent,
 )
 from tiri_tui.sync.outbox_sync import Intent
 from tiri_tui.sync.rules import Filters
 from tiri_tui.sync.state import SyncState
-from tiri_tui.wire.models import Notification, Page, format_timestamp
+from tiri_tui.wire.models import Notification, format_timestamp
 
 log = logging.getLogger(__name__)
 
@@ -106,25 +102,13 @@ FIGURES_INTERVAL = 5.0
 AGENT_PAGE = "agent:"
 
 
-class AgentIntents:
-    """The intents handed to the agent (the status line's figure, and undo keys)."""
-
-    def __init__(self) -> None:
-        self.pending_count = 0
-        #: Each intent made with an undo window: the agent's key for it, once answered.
-        self.keys: dict[int, asyncio.Future[int | None]] = {}
-
-
-#: What a face sends for an intent it made (the op and its arguments).
-Unsent = tuple[str, dict[str, Any]]
-
-
 class AttachedController(ControllerReads):
     """The agent's list, mirrored for one dashboard; intents go to the agent.
 
     ``on_abandoned`` is called once the agent has gone for good, with the
-    intents it never received (the owner replays them on a standalone
-    controller)."""
+    intents it never received (the owner makes them again on a standalone
+    controller); ``outbox_path``: the profile's outbox, where those go if
+    the dashboard quits first."""
 
     def __init__(
         self,
@@ -134,7 +118,8 @@ class AttachedController(ControllerReads):
         server: str,
         settings: ControllerSettings,
         early: list[ControllerEvent] | None = None,
-        on_abandoned: Callable[[list[Unsent]], None] = lambda unsent: None,
+        outbox_path: Path | None = None,
+        on_abandoned: Callable[[list[Submit]], None] = lambda unsent: None,
     ) -> None:
         self.settings = settings
         self._state = SyncState()
@@ -153,8 +138,12 @@ class AttachedController(ControllerReads):
         self._stop = asyncio.Event()
         #: Agent events that came before the dashboard was ready for them.
         self._early: list[ControllerEvent] | None = early if early is not None else []
-        self._intents = AgentIntents()
-        self._unsent: list[Unsent] = []
+        self._intents = AttachedIntents(
+            lambda: self._link,
+            self._spawn,
+            outbox_path,
+            on_too_late=self._gone,
+        )
         self._older: asyncio.Task[None] | None = None
         self._filtering: asyncio.Task[None] | None = None
         self._reading: asyncio.Task[None] | None = None
@@ -164,7 +153,7 @@ class AttachedController(ControllerReads):
 
     # -- what the screen reads beyond the core's state ---------------------------------------
     @property
-    def outbox(self) -> AgentIntents:
+    def outbox(self) -> AttachedIntents:
         return self._intents
 
     @property
@@ -250,7 +239,8 @@ class AttachedController(ControllerReads):
         self._stop.set()
         self._background.close()
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._hand_over_unsent(), 3)
+            await asyncio.wait_for(self._intents.hand_over(), 3)
+        await self._intents.keep_on_disk()
         await self._link.aclose()
         await self._background.cancel_all(5, 1.0)
         self._background.shutdown()
@@ -260,66 +250,33 @@ class AttachedController(ControllerReads):
 
     # -- what the agent says -----------------------------------------------------------------
     def _take_hello(self, answer: dict[str, Any]) -> None:
-        rows = rows_of(answer)
-        more = len(rows) < int(answer.get("held", 0)) or bool(answer.get("has_more"))
-        self.dispatch(HeldTold(rows, _next_url(rows) if more else None))
+        for event in hello_events(answer):
+            self.dispatch(event)
         self._take_figures(answer)
-        retry_in = answer.get("retry_in")
-        self.dispatch(
-            ConnectionChanged(
-                ConnectionState(answer["state"]),
-                StateCode(answer["code"]),
-                str(answer.get("reason", "")),
-                float(retry_in) if isinstance(retry_in, int | float) else None,
-            )
-        )
-        if answer.get("current"):
-            self.dispatch(AnsweredTold())
         if answer.get("loaded"):
             self._loaded.set()
 
     def _take_figures(self, answer: dict[str, Any]) -> None:
-        count = answer.get("unread_count")
-        if isinstance(count, int):
-            self.dispatch(CountTold(count))
-        pending = answer.get("pending")
-        self._intents.pending_count = pending if isinstance(pending, int) else 0
-        dropped = answer.get("frames_dropped")
-        self.frames_dropped = dropped if isinstance(dropped, int) else 0
-        with contextlib.suppress(msgspec.ValidationError):
-            self.counters = msgspec.convert(answer.get("counters", {}), Counters)
+        figures = figures_of(answer)
+        self._intents.pending_count = figures.pending
+        self.frames_dropped, self.counters = figures.frames_dropped, figures.counters
 
     def _on_agent_message(self, message: dict[str, Any]) -> None:
         if message.get("event") == "loaded":
             self._loaded.set()
             self._agent_loaded.set()
+        elif isinstance(message.get("pending"), int):
+            self._intents.pending_count = message["pending"]
 
     def _on_agent_event(self, event: ControllerEvent) -> None:
         if self._early is not None:
             self._early.append(event)
             return
-        match event:
-            case StateEvent():
-                self.dispatch(
-                    ConnectionChanged(event.state, event.code, event.reason, event.retry_in)
-                )
-            case NotificationAdded():
-                # An older page the agent fetched (for this face or another)
-                # comes to this one through its own ``older`` answers, in order.
-                if not event.paged:
-                    self.dispatch(RowTold(event.notification, event.live, event.news))
-            case Arrived():
-                self.dispatch(RowTold(event.notification, event.live, True))
-            case NotificationUpdated():
-                self.dispatch(RowTold(event.notification, False))
-            case NotificationRemoved():
-                self.dispatch(RowGoneTold(event.notification_id))
-            case UnreadCountChanged():
-                self.dispatch(CountTold(event.unread_count))
-            case ServerAnswered():
-                self.dispatch(AnsweredTold())
-            case _:
-                self.emit(event)  # server errors, queued intents: said as they are
+        change = told(event)
+        if change is not None:
+            self.dispatch(change)
+        elif isinstance(event, SAID_AS_IT_IS):
+            self.emit(event)
 
     async def _ask_figures(self) -> None:
         while not self._closed:
@@ -351,12 +308,11 @@ class AttachedController(ControllerReads):
                     await link.aclose()
                 if not self._closed:
                     log.warning("the agent did not come back: the dashboard carries on alone")
-                    unsent, self._unsent = self._unsent, []
-                    self.on_abandoned(unsent)
+                    self.on_abandoned(self._intents.abandon())
                 return
             self._link = link
             self._take_hello(answer)
-            await self._hand_over_unsent()
+            await self._intents.hand_over()
 
     async def _hello(self, link: AgentLink) -> dict[str, Any] | None:
         """The agent's answer to a re-attach, once it holds its list again: a
@@ -381,60 +337,16 @@ class AttachedController(ControllerReads):
             return None
         return answer
 
-    async def _hand_over_unsent(self) -> None:
-        while self._unsent and not self._link.lost.is_set():
-            op, arguments = self._unsent[0]
-            try:
-                await self._link.request(op, **arguments)
-            except AgentRefused as exc:
-                log.warning("the agent refused a %s: %s", op, exc)
-            except AgentLost:
-                return
-            self._unsent.pop(0)
-
     # -- intents -----------------------------------------------------------------------------
+    def _gone(self, notification_id: str) -> None:
+        """A delete the agent had sent after all when its undo reached it."""
+        self.dispatch(RowGoneTold(notification_id))
+
     def _submit(self, effect: Submit, hold: float) -> Intent:
         intent = Intent(effect.action, effect.notification_id, effect.was_unread)
         intent.hold_until = time.monotonic() + hold
-        match effect.action:
-            case IntentAction.MARK_READ | IntentAction.MARK_UNREAD:
-                read = effect.action is IntentAction.MARK_READ
-                request: Unsent = (
-                    "mark",
-                    {"notification": effect.notification_id, "read": read, "hold": hold},
-                )
-            case IntentAction.DELETE:
-                request = ("delete", {"notification": effect.notification_id, "hold": hold})
-            case IntentAction.MARK_ALL_READ:
-                request = ("mark_all_read", {})
-        key: asyncio.Future[int | None] = asyncio.get_running_loop().create_future()
-        if hold > 0:
-            self._intents.keys[id(intent)] = key
-        self._spawn(self._send(request, key), "intent")
+        self._intents.submit(effect, hold, intent)
         return intent
-
-    async def _send(self, request: Unsent, key: asyncio.Future[int | None]) -> None:
-        op, arguments = request
-        if self._unsent or self._link.lost.is_set():
-            self._unsent.append(
-                (op, {**arguments, "hold": 0} if "hold" in arguments else arguments)
-            )
-            key.set_result(None)
-            return
-        try:
-            answer = await self._link.request(op, **arguments)
-        except AgentRefused as exc:
-            log.warning("the agent refused a %s: %s", op, exc)
-            answer = {}
-        except AgentLost:
-            # Whether the agent took it cannot be known; a mark sent twice
-            # changes nothing, and a delete twice finds it gone.
-            self._unsent.append(
-                (op, {**arguments, "hold": 0} if "hold" in arguments else arguments)
-            )
-            answer = {}
-        intent_key = answer.get("intent")
-        key.set_result(intent_key if isinstance(intent_key, int) else None)
 
     def mark_read(self, notification_id: str, *, hold: float = 0.0) -> Intent | None:
         if self._closed:
@@ -454,15 +366,15 @@ class AttachedController(ControllerReads):
     def undo(self, done: Sequence[tuple[Intent, Notification]]) -> Undone:
         """Take back intents: those still in their window (with a margin for
         the way to the agent) are restored here at once and taken back by the
-        agent; a mark past it is answered by the opposite mark; a delete past
-        it is too late."""
+        agent (or never handed over); a mark past it is answered by the
+        opposite mark; a delete past it is too late."""
         undone = Undone()
-        keys: list[asyncio.Future[int | None]] = []
         now = time.monotonic()
         for intent, before in done:
-            key = self._intents.keys.pop(id(intent), None)
-            if key is not None and now < intent.hold_until - UNDO_MARGIN:
-                keys.append(key)
+            if (
+                now < intent.hold_until - UNDO_MARGIN
+                and self._intents.take_back(intent) is not None
+            ):
                 if intent.action is IntentAction.DELETE:
                     self.dispatch(DeleteTakenBack(before))
                 else:
@@ -472,19 +384,7 @@ class AttachedController(ControllerReads):
                 undone.too_late += 1
             elif (self.mark_read if before.is_read else self.mark_unread)(before.id):
                 undone.sent_back += 1
-        if keys:
-            self._spawn(self._undo(keys), "undo")
         return undone
-
-    async def _undo(self, keys: list[asyncio.Future[int | None]]) -> None:
-        known = [key for future in keys if (key := await future) is not None]
-        if not known:
-            return
-        with contextlib.suppress(AgentLost, AgentRefused):
-            answer = await self._link.request("undo", intents=known)
-            for nid in answer.get("too_late", []):
-                # Sent already after all (the margin was not enough): as the agent holds it.
-                self.dispatch(RowGoneTold(str(nid)))
 
     def mark_all_read(self) -> asyncio.Task[None]:
         if self._closed:
@@ -543,7 +443,7 @@ class AttachedController(ControllerReads):
         self.dispatch(PageOneAnswered())
 
     async def _fetch_older(self, url: str, chain: int) -> None:
-        oldest = self._state.held.get(url.removeprefix(AGENT_PAGE))
+        oldest = self._state.held.get(oldest_id(url))
         if oldest is None and len(self._state.held):
             oldest = self._state.held[len(self._state.held) - 1]
         if oldest is None:
@@ -557,59 +457,11 @@ class AttachedController(ControllerReads):
                 before=format_timestamp(oldest.created_at),
                 limit=self.settings.page_size,
             )
-            rows = rows_of(answer)
+            page, rows = older_page(answer)
         except (AgentLost, AgentRefused, LineError) as exc:
             self.dispatch(OlderFailed(chain, str(exc), final=False))
             return
         if not rows and answer.get("failure"):
             self.dispatch(OlderFailed(chain, str(answer["failure"]), final=False))
             return
-        more = bool(answer.get("more")) and bool(rows)
-        page = Page(0, _next_url(rows) if more else None, None, rows, [])
         self.dispatch(OlderTaken(page, rows, chain, lambda _nid: False))
-
-
-def _next_url(rows: list[Notification]) -> str | None:
-    return f"{AGENT_PAGE}{rows[-1].id}" if rows else None
-
-
-async def attach_dashboard(
-    path: Path, server: str, settings: ControllerSettings, *, patience: float = 0.0
-) -> AttachedController | None:
-    """A dashboard attached to the agent listening at ``path``, if one is, it
-    serves ``server`` and its session is live (None: the dashboard runs
-    standalone). ``patience``: seconds to wait for an agent whose session
-    ended to take up a new login (it looks every couple of seconds)."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + patience
-    while True:
-        controller, ended = await _attach_once(path, server, settings)
-        if controller is not None or not ended or loop.time() >= deadline:
-            return controller
-        await asyncio.sleep(REATTACH_INTERVAL)
-
-
-async def _attach_once(
-    path: Path, server: str, settings: ControllerSettings
-) -> tuple[AttachedController | None, bool]:
-    """The attached dashboard (or None), and whether the agent's session ended."""
-    early: list[ControllerEvent] = []  # what comes before the controller is made
-    loaded: list[dict[str, Any]] = []
-    link = await attach(path, early.append, loaded.append)
-    if link is None:
-        return None, False
-    controller: AttachedController | None = None
-    ended = False
-    try:
-        answer = await link.request("hello", **hello("dashboard", watch=True, limit=FIRST_ROWS))
-        # An agent waiting for a login would only say that a login is needed.
-        ended = bool(answer.get("needs_login"))
-        if answer.get("agent", {}).get("server") == server and not ended:
-            if any(message.get("event") == "loaded" for message in loaded):
-                answer = {**answer, "loaded": True}
-            controller = AttachedController(link, answer, path, server, settings, early)
-    except (AgentLost, AgentRefused, LineError) as exc:
-        log.warning("not attaching to the agent: %s", exc)
-    if controller is None:
-        await link.aclose()
-    return controller, ended

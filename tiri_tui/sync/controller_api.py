@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Sequence
-from typing import Any, Protocol, runtime_checkable
+from typing import Protocol, runtime_checkable
 
 from msgspec import Struct
 
@@ -18,6 +18,7 @@ from tiri_tui.connection.policy import ConnectionState, StateCode
 from tiri_tui.sync.controller_settings import ControllerSettings, Counters
 from tiri_tui.sync.events import ControllerEvent
 from tiri_tui.sync.inbox import Inbox
+from tiri_tui.sync.messages import Submit
 from tiri_tui.sync.outbox_sync import Intent
 from tiri_tui.sync.rules import Filters
 from tiri_tui.wire.models import Notification
@@ -112,4 +113,4 @@ class MirroredController(Controller, Protocol):
     """A controller that mirrors another process's (the agent's): it can go
     away, and says so once, with the intents it could not hand over."""
 
-    on_abandoned: Callable[[list[tuple[str, dict[str, Any]]]], None]
+    on_abandoned: Callable[[list[Submit]], None]

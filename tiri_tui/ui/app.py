@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from importlib import import_module
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from textual import events, on, work
 from textual.app import App, SystemCommand
@@ -24,6 +24,7 @@ from tiri_tui.attention.modes import AlertMode, describe_mode
 from tiri_tui.connection.policy import StateCode
 from tiri_tui.settings.config import security_warnings
 from tiri_tui.sync.controller_api import Controller, MirroredController
+from tiri_tui.sync.messages import Submit
 from tiri_tui.sync.rules import Filters
 from tiri_tui.ui.alerting import Alerting
 from tiri_tui.ui.dashboard import DashboardScreen
@@ -101,7 +102,7 @@ class TiriApp(App[None]):
         #: The agent went away for good: this run keeps its own connection.
         self._standalone = False
         #: Intents the agent never got, made again on the standalone controller.
-        self._unsent: list[tuple[str, dict[str, Any]]] = []
+        self._unsent: list[Submit] = []
         if prepared is None and controller is None and client and client.auth.session:
             self._prepared = client.open_controller()
             self._prepared.prefetch_cache()
@@ -237,7 +238,7 @@ class TiriApp(App[None]):
         # (its imports, the first request) would otherwise delay that paint.
         self.call_after_refresh(self._go_live, controller)
 
-    def _agent_gone(self, unsent: list[tuple[str, dict[str, Any]]]) -> None:
+    def _agent_gone(self, unsent: list[Submit]) -> None:
         """The agent did not come back: this dashboard opens its own connection."""
         self._standalone, self._unsent = True, unsent
         self.notify(

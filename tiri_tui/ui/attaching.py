@@ -11,9 +11,11 @@ from __future__ import annotations
 import asyncio
 import logging
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from tiri_tui.sync.controller_api import Controller, MirroredController
+from tiri_tui.sync.intents import IntentAction
+from tiri_tui.sync.messages import Submit
 
 if TYPE_CHECKING:
     from tiri_tui.client import TiriClient
@@ -51,23 +53,31 @@ async def attached_controller(
     path = await asyncio.to_thread(listening)
     if path is None:
         return None  # no agent: nothing more is imported on the way to the first paint
-    from tiri_tui.agent.attached import attach_dashboard
+    from tiri_tui.agent.attach import attach_dashboard
 
-    settings = client.controller_settings
-    return await attach_dashboard(path, client.settings.server, settings, patience=patience)
+    return await attach_dashboard(
+        path,
+        client.settings.server,
+        client.controller_settings,
+        outbox_path=client.outbox_path(),
+        patience=patience,
+    )
 
 
-async def replay(controller: Controller, unsent: list[tuple[str, dict[str, Any]]]) -> None:
+async def replay(controller: Controller, unsent: list[Submit]) -> None:
     """Make again, on a standalone controller, the intents the agent never got
     (once its first load is in: the rows they act on are held by then)."""
     await controller.loaded.wait()
-    for op, arguments in unsent:
-        nid = arguments.get("notification")
-        if op == "mark" and isinstance(nid, str):
-            (controller.mark_read if arguments.get("read", True) else controller.mark_unread)(nid)
-        elif op == "delete" and isinstance(nid, str):
-            controller.delete(nid)
-        elif op == "mark_all_read":
-            controller.mark_all_read()
-        else:
-            log.warning("an intent for the agent not made again: %s", op)
+    for intent in unsent:
+        nid = intent.notification_id
+        match intent.action:
+            case IntentAction.MARK_READ if nid is not None:
+                controller.mark_read(nid)
+            case IntentAction.MARK_UNREAD if nid is not None:
+                controller.mark_unread(nid)
+            case IntentAction.DELETE if nid is not None:
+                controller.delete(nid)
+            case IntentAction.MARK_ALL_READ:
+                controller.mark_all_read()
+            case _:
+                log.warning("an intent for the agent not made again: %s", intent.action.value)
