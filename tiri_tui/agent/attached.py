@@ -45,44 +45,31 @@ from tiri_tui.agent.mirroring import (
 )
 from tiri_tui.connection.policy import ConnectionState, StateCode
 from tiri_tui.sync.background import Background
-from tiri_tui.sync.bulk import Bulk
 from tiri_tui.sync.controller_api import Undone
-from tiri_tui.sync.controller_reads import ControllerReads
 from tiri_tui.sync.controller_settings import ControllerSettings, Counters
-from tiri_tui.sync.core import apply
+from tiri_tui.sync.core_holder import CoreHolder
 from tiri_tui.sync.events import (
-    TOLD,
     ControllerEvent,
 )
 from tiri_tui.sync.intents import IntentAction
 from tiri_tui.sync.messages import (
-    AllReadUndoWanted,
-    AllReadWanted,
+    Command,
     ConnectionChanged,
     DeleteTakenBack,
     DeleteWanted,
-    Effect,
     FetchOlder,
-    FilterHeld,
-    FiltersWanted,
     MarkTakenBack,
-    MarkUnreadEach,
     MarkWanted,
-    Noted,
     OlderFailed,
     OlderTaken,
     OlderWanted,
     PageOneAnswered,
-    ReadHeld,
     RowGoneTold,
-    RowsReplaced,
     RowsWanted,
     Submit,
-    SyncEvent,
 )
 from tiri_tui.sync.outbox_sync import Intent
 from tiri_tui.sync.rules import Filters
-from tiri_tui.sync.state import SyncState
 from tiri_tui.wire.models import Notification, format_timestamp
 
 log = logging.getLogger(__name__)
@@ -102,7 +89,7 @@ FIGURES_INTERVAL = 5.0
 AGENT_PAGE = "agent:"
 
 
-class AttachedController(ControllerReads):
+class AttachedController(CoreHolder):
     """The agent's list, mirrored for one dashboard; intents go to the agent.
 
     ``on_abandoned`` is called once the agent has gone for good, with the
@@ -122,16 +109,13 @@ class AttachedController(ControllerReads):
         on_abandoned: Callable[[list[Submit]], None] = lambda unsent: None,
     ) -> None:
         self.settings = settings
-        self._state = SyncState()
-        self._closed = False
+        super().__init__()
         self._link = link
         self._answer: dict[str, Any] | None = answer
         self._path = path
         self._server = server
         self.on_abandoned = on_abandoned
-        self._observers: list[Callable[[ControllerEvent], None]] = []
         self._background = Background()
-        self._bulk = Bulk(self.dispatch)
         self._loaded = asyncio.Event()
         #: The agent (as last attached) has shown its cache and loaded page 1.
         self._agent_loaded = asyncio.Event()
@@ -145,8 +129,6 @@ class AttachedController(ControllerReads):
             on_too_late=self._gone,
         )
         self._older: asyncio.Task[None] | None = None
-        self._filtering: asyncio.Task[None] | None = None
-        self._reading: asyncio.Task[None] | None = None
         self.counters = Counters()
         self.frames_dropped = 0
         link.rebind(self._on_agent_event, self._on_agent_message)
@@ -164,52 +146,13 @@ class AttachedController(ControllerReads):
     def cached(self) -> bool:
         return False  # the agent's rows are the server's, or as current as it can say
 
-    # -- observation ----------------------------------------------------------------------------
-    def subscribe(self, observer: Callable[[ControllerEvent], None]) -> Callable[[], None]:
-        self._observers.append(observer)
-        return lambda: self._observers.remove(observer)
-
-    def emit(self, event: ControllerEvent) -> None:
-        for observer in list(self._observers):
-            try:
-                observer(event)
-            except Exception:
-                log.exception("an observer failed on %s", type(event).__name__)
-
-    def dispatch(self, event: SyncEvent, *, hold: float = 0.0) -> Intent | None:
-        """Apply ``event`` to the mirrored state, carry out what the core decided."""
-        queued: Intent | None = None
-        for effect in apply(self._state, event):
-            queued = self._carry_out(effect, hold) or queued
-        return queued
-
-    def _carry_out(self, effect: Effect, hold: float) -> Intent | None:
-        if type(effect) in TOLD:
-            self.emit(effect)  # type: ignore[arg-type]
-            return None
+    # -- the work the core asks for --------------------------------------------------------------
+    def _carry_out(self, effect: Command, hold: float) -> Intent | None:
         match effect:
             case Submit():
                 return self._submit(effect, hold)
             case FetchOlder():
                 self._older = self._spawn(self._fetch_older(effect.url, effect.chain), "older")
-            case FilterHeld():
-                if self._filtering is not None:
-                    self._filtering.cancel()
-                self._filtering = self._spawn(
-                    self._bulk.filter_held(effect.everything, effect.filters, self._filtered),
-                    "filter",
-                )
-            case ReadHeld():
-                self._reading = self._spawn(
-                    self._bulk.read_held(self._state.held.ids(), effect.before), "all-read"
-                )
-            case MarkUnreadEach():
-                for nid in effect.ids:
-                    self.mark_unread(nid)
-            case RowsReplaced():
-                self._bulk.replaced(effect.count)
-            case Noted():
-                log.warning("%s", effect.text)
             case _:
                 pass  # the socket, its gaps and the session are the agent's
         return None
@@ -386,19 +329,6 @@ class AttachedController(ControllerReads):
                 undone.sent_back += 1
         return undone
 
-    def mark_all_read(self) -> asyncio.Task[None]:
-        if self._closed:
-            return asyncio.ensure_future(asyncio.sleep(0))
-        self._reading = None
-        self.dispatch(AllReadWanted())
-        assert self._reading is not None  # the core asks for the rows to be read
-        return self._reading
-
-    def undo_mark_all_read(self) -> int:
-        count = len(self._state.last_all_read or ()) if self.can_undo_mark_all_read() else 0
-        self.dispatch(AllReadUndoWanted())
-        return count
-
     def reconnect(self) -> None:
         self._spawn(self._ask("reconnect"), "reconnect")
 
@@ -431,12 +361,6 @@ class AttachedController(ControllerReads):
         if not isinstance(count, int):
             raise LineError("the agent's count is not a number")
         return count
-
-    def set_filters(self, filters: Filters) -> asyncio.Task[None] | None:
-        if filters == self.filters:
-            return None
-        self.dispatch(FiltersWanted(filters))
-        return self._filtering
 
     async def _filtered(self) -> None:
         # What the agent holds is filtered; older rows come as the list asks.

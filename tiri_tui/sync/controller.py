@@ -16,9 +16,9 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from datetime import datetime
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from tiri_tui.connection.api import TiriApi
 from tiri_tui.connection.realtime import (
@@ -29,46 +29,34 @@ from tiri_tui.connection.realtime import (
     StateChanged,
 )
 from tiri_tui.sync.background import Background
-from tiri_tui.sync.bulk import Bulk
 from tiri_tui.sync.cache_writer import CacheWriter
 from tiri_tui.sync.controller_api import Undone
-from tiri_tui.sync.controller_reads import ControllerReads
 from tiri_tui.sync.controller_settings import UNDO_SECONDS, ControllerSettings, Counters
-from tiri_tui.sync.core import apply
-from tiri_tui.sync.events import TOLD, ActionQueued, ControllerEvent, ServerError
+from tiri_tui.sync.core_holder import CoreHolder
+from tiri_tui.sync.events import ActionQueued, ServerError
 from tiri_tui.sync.intents import IntentAction
 from tiri_tui.sync.messages import (
     AllReadConfirmed,
-    AllReadUndoWanted,
-    AllReadWanted,
+    Command,
     ConnectionChanged,
     CountArrived,
     DeleteTakenBack,
     DeleteWanted,
-    Effect,
     FetchOlder,
-    FilterHeld,
-    FiltersWanted,
     FrameArrived,
     LiveInGap,
     MarkTakenBack,
-    MarkUnreadEach,
     MarkWanted,
-    Noted,
     OlderWanted,
-    ReadHeld,
-    RowsReplaced,
     RowsWanted,
     SessionEnded,
     SocketUp,
     StopSession,
     Submit,
-    SyncEvent,
 )
 from tiri_tui.sync.outbox_sync import Intent, OutboxSync
 from tiri_tui.sync.rest_sync import RestSync
 from tiri_tui.sync.rules import Filters
-from tiri_tui.sync.state import SyncState
 from tiri_tui.sync.store import NotificationCache, Outbox
 from tiri_tui.wire.errors import TiriError
 from tiri_tui.wire.models import Notification
@@ -94,7 +82,7 @@ SEND_GRACE = 3.0
 CANCEL_ROUNDS = 5
 
 
-class NotificationController(ControllerReads):
+class NotificationController(CoreHolder):
     """Holds the sync core's state, applies events, carries out effects."""
 
     cache_writer: CacheWriter | None
@@ -107,16 +95,11 @@ class NotificationController(ControllerReads):
         cache: NotificationCache | None = None,
         settings: ControllerSettings | None = None,
     ) -> None:
+        super().__init__()
         self.settings = settings or ControllerSettings()
-        self._state = SyncState()
-        self._filtering: asyncio.Task[None] | None = None
         self._older: asyncio.Task[None] | None = None
-        self._reading: asyncio.Task[None] | None = None
         self.counters = Counters()
-        self._closed = False
-        self._observers: list[Callable[[ControllerEvent], None]] = []
         self._background = Background()
-        self._bulk = Bulk(self.dispatch)
         self.spawn, self.run_io = self._background.spawn, self._background.run_io
         self.outbox = OutboxSync(
             outbox,
@@ -147,37 +130,8 @@ class NotificationController(ControllerReads):
             )
         )
 
-    # -- observation -----------------------------------------------------------------------
-    def subscribe(self, observer: Callable[[ControllerEvent], None]) -> Callable[[], None]:
-        """Call ``observer`` with every event; returns a function that unsubscribes."""
-        self._observers.append(observer)
-        return lambda: self._observers.remove(observer)
-
-    def emit(self, event: ControllerEvent) -> None:
-        """Tell every observer (an observer's failure never breaks the controller)."""
-        for observer in list(self._observers):
-            try:
-                observer(event)
-            except Exception:
-                log.exception("an observer failed on %s", type(event).__name__)
-
-    # -- the one place the state changes ---------------------------------------------------------
-    def dispatch(self, event: SyncEvent, *, hold: float = 0.0) -> Intent | None:
-        """Apply ``event`` to the core's state and carry out what it decided;
-        the intent queued, if it queued one (``hold``: its undo window).
-
-        The executors report here (the REST walker is given this method); a
-        face sends intents through the methods below, which say what they did.
-        """
-        queued: Intent | None = None
-        for effect in apply(self._state, event):
-            queued = self._carry_out(effect, hold) or queued
-        return queued
-
-    def _carry_out(self, effect: Effect, hold: float) -> Intent | None:
-        if type(effect) in TOLD:  # most effects (two a frame): looked up before the match
-            self.emit(effect)  # type: ignore[arg-type]
-            return None
+    # -- the work the core asks for --------------------------------------------------------------
+    def _carry_out(self, effect: Command, hold: float) -> Intent | None:
         match effect:
             case Submit():
                 return self.outbox.submit(
@@ -185,22 +139,6 @@ class NotificationController(ControllerReads):
                 )
             case FetchOlder():
                 self._older = self.rest.fetch_older(effect.url, effect.chain)
-            case FilterHeld():
-                if self._filtering is not None:
-                    self._filtering.cancel()
-                self._filtering = self.spawn(
-                    self._bulk.filter_held(
-                        effect.everything, effect.filters, self.rest.reload_page_one
-                    ),
-                    "tiri-filter",
-                )
-            case ReadHeld():
-                self._reading = self.spawn(
-                    self._bulk.read_held(self._state.held.ids(), effect.before), "tiri-all-read"
-                )
-            case MarkUnreadEach():
-                for nid in effect.ids:
-                    self.mark_unread(nid)
             case SocketUp():
                 self.counters.connects += 1
                 self.counters.reconnects = self.counters.connects - 1
@@ -210,13 +148,15 @@ class NotificationController(ControllerReads):
             case StopSession():
                 self.rest.stop()
                 self.worker.disconnect()
-            case RowsReplaced():
-                self._bulk.replaced(effect.count)
-            case Noted():
-                log.warning("%s", effect.text)
             case _:
-                self.emit(effect)
+                pass  # the work on what is held: done by the holder
         return None
+
+    def _spawn(self, work: Coroutine[Any, Any, T], name: str) -> asyncio.Task[T]:
+        return self.spawn(work, f"tiri-{name}")
+
+    async def _filtered(self) -> None:
+        await self.rest.reload_page_one()  # the server refines what was held
 
     # -- lifecycle --------------------------------------------------------------------------
     @property
@@ -350,29 +290,6 @@ class NotificationController(ControllerReads):
                 undone.sent_back += 1
         return undone
 
-    def undo_mark_all_read(self) -> int:
-        """Mark unread again what the last "mark all read" turned read, if it
-        was few enough to send one mark each; how many."""
-        if not self.can_undo_mark_all_read():
-            self.dispatch(AllReadUndoWanted())  # forgets it all the same
-            return 0
-        count = len(self._state.last_all_read or ())
-        self.dispatch(AllReadUndoWanted())
-        return count
-
-    def mark_all_read(self) -> asyncio.Task[None]:
-        """Mark everything read (optimistic) and send it through the outbox.
-
-        The count is 0 at once; the rows turn read in time slices, so 100,000
-        unread never freeze the screen. Returns the task that turns them.
-        """
-        if self._refused("mark all read"):
-            return asyncio.ensure_future(asyncio.sleep(0))
-        self._reading = None
-        self.dispatch(AllReadWanted())
-        assert self._reading is not None  # the core asks for the rows to be read
-        return self._reading
-
     def delete(self, notification_id: str, *, hold: float = 0.0) -> Intent | None:
         """Delete now (optimistic) and send it through the outbox (``hold``: as
         for :meth:`mark_read`); None: not held here."""
@@ -410,20 +327,6 @@ class NotificationController(ControllerReads):
         """The server's count of unread notifications these filters show (a saved
         view's tab)."""
         return await self.rest.count_unread(filters)
-
-    def set_filters(self, filters: Filters) -> asyncio.Task[None] | None:
-        """Filter what is held at once (in slices), then let the server refine it."""
-        if filters == self.filters:
-            return None
-        self.dispatch(FiltersWanted(filters))
-        return self._filtering
-
-    def _refused(self, intent: str) -> bool:
-        """A closing controller takes no intent: it could not reach the disk
-        before the outbox closes (a face unbinds from it before closing it)."""
-        if self._closed:
-            log.warning("%s ignored: the controller is closing", intent)
-        return self._closed
 
     # -- realtime events -----------------------------------------------------------------------
     def _on_realtime(self, event: RealtimeEvent) -> None:
