@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from benchmarks.common import ROOT
-from benchmarks.startup import time_to_text
+from benchmarks.terminal_timing import time_to_text
 from tiri_tui.server import DEMO_EMAIL, DEMO_PASSWORD
 
 #: The newest row, the one both dashboards paint first (the server's burst of one).

@@ -10,22 +10,16 @@ An editable install re-compiles the project's modules at every start here
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import os
-import pty
-import re
-import select
-import struct
 import subprocess
 import sys
 import tempfile
-import termios
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from benchmarks.common import ROOT
+from benchmarks.terminal_timing import time_to_text
 
 FLOOR_APP = """
 from textual.app import App
@@ -37,9 +31,6 @@ class Floor(App):
 
 Floor().run()
 """
-_ESCAPES = re.compile(
-    rb"\x1b\[[0-9;?<>=]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(\x07|\x1b\\\\)|\x1b[()][A-Z0-9]"
-)
 
 
 @contextlib.contextmanager
@@ -75,33 +66,6 @@ def prepared_home(home: Path, rows: int = 1000) -> str:
     cache.replace(notifications(rows), rows // 3)
     cache.close()
     return settings.server
-
-
-def time_to_text(argv: list[str], text: bytes, env: dict[str, str], timeout: float = 30) -> float:
-    """Seconds from exec to ``text`` appearing on a 120×40 pseudo-terminal."""
-    pid, fd = pty.fork()
-    if pid == 0:  # the child: exec at once
-        os.execve(argv[0], argv, env)
-    started = time.perf_counter()
-    fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
-    seen = b""
-    try:
-        while time.perf_counter() - started < timeout:
-            ready, _, _ = select.select([fd], [], [], 0.05)
-            if not ready:
-                continue
-            try:
-                chunk = os.read(fd, 65536)
-            except OSError:
-                break
-            seen += chunk
-            if text in _ESCAPES.sub(b"", seen):
-                return time.perf_counter() - started
-        raise RuntimeError(f"{argv[0]} never painted {text!r}")
-    finally:
-        os.kill(pid, 9)
-        os.waitpid(pid, 0)
-        os.close(fd)
 
 
 def measure(runs: int) -> dict[str, list[float]]:

@@ -11,7 +11,7 @@ import json
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
-from tests.support.agents import agent_in_process
+from tests.support.agents import FakeNotifier, agent_in_process
 from tests.support.cli import login
 from tests.support.clients import make_client
 from tests.support.dashboards import list_text
@@ -23,6 +23,7 @@ from tiri_tui.server import DemoServer
 from tiri_tui.server.state import iso
 from tiri_tui.sync.controller import NotificationController
 from tiri_tui.sync.controller_api import Controller
+from tiri_tui.sync.events import NotificationAdded
 from tiri_tui.sync.rules import Filters
 from tiri_tui.ui.app import TiriApp
 from tiri_tui.ui.attaching import attached_controller
@@ -269,3 +270,27 @@ async def test_a_dashboard_quitting_while_the_agent_is_away_leaves_its_marks_for
     async with agent_in_process(server, home):
         await wait_for(lambda: user.by_id[marked.id]["is_read"], 15, what="the mark sent")
         await wait_for(lambda: deleted.id not in user.by_id, 15, what="the delete sent")
+
+
+async def test_no_os_alert_while_an_attached_dashboard_is_open_and_it_alerts_itself(server, home):
+    assert (await login(server, home))[0] == 0
+    notifier = FakeNotifier()
+    async with agent_in_process(server, home, notifier=notifier) as agent:
+        async with attached_dashboard(server, home) as (app, _pilot):
+            controller = app.controller
+            assert controller is not None
+            arrivals: list[NotificationAdded] = []
+            controller.subscribe(
+                lambda e: arrivals.append(e) if isinstance(e, NotificationAdded) else None
+            )
+            first = await server.create_notification(title="while the dashboard is attached")
+            await wait_for(lambda: first["id"] in shown(controller), 10)
+            # News to the dashboard's own alerts, as the agent judged it.
+            assert [(e.notification.id, e.live, e.news) for e in arrivals] == [
+                (first["id"], True, True)
+            ]
+        await wait_for(lambda: not agent.dashboards_open(), 10, what="the dashboard gone")
+        await server.create_notification(title="once it is closed")
+        await wait_for(lambda: notifier.sent, 10, what="an OS alert")
+    [(_, body, _)] = notifier.sent
+    assert "once it is closed" in body
