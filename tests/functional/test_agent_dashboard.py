@@ -11,7 +11,7 @@ import json
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
-from tests.support.agents import FakeNotifier, agent_in_process
+from tests.support.agents import FakeNotifier, agent_in_process, kill, spawn_agent
 from tests.support.cli import login
 from tests.support.clients import make_client
 from tests.support.dashboards import list_text
@@ -294,3 +294,33 @@ async def test_no_os_alert_while_an_attached_dashboard_is_open_and_it_alerts_its
         await wait_for(lambda: notifier.sent, 10, what="an OS alert")
     [(_, body, _)] = notifier.sent
     assert "once it is closed" in body
+
+
+async def test_an_attached_dashboard_outlives_its_agent_killed_and_restarted(server, home):
+    assert (await login(server, home))[0] == 0
+    user = server.user()
+    process = await spawn_agent(server, home)
+    client = make_client(server, home)
+    try:
+        prepared = await attached_controller(client)
+        assert isinstance(prepared, AttachedController)
+        app = TiriApp(client, prepared=prepared, bell=False)
+        async with app.run_test(size=(100, 30)):
+            await wait_for(lambda: app.controller is not None and app.controller.loaded.is_set())
+            controller = app.controller
+            before = await server.create_notification(title="before the crash")
+            await wait_for(lambda: before["id"] in shown(controller), 10)
+            await kill(process)  # SIGKILL: no goodbye
+            await wait_for(lambda: controller.state.value == "connecting", 10)
+            during = await server.create_notification(title="while it was dead")
+            process = await spawn_agent(server, home)
+            await wait_for(lambda: during["id"] in shown(controller), 20, what="caught up")
+            assert app.controller is controller  # re-attached, not standalone
+            after = await server.create_notification(title="after the restart")
+            await wait_for(lambda: after["id"] in shown(controller), 10)
+            ids = shown(controller)
+            assert len(ids) == len(set(ids))
+            assert sorted(ids) == sorted(n["id"] for n in user.notifications[: len(ids)])
+    finally:
+        await kill(process)
+        await client.aclose()
