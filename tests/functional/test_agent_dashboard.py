@@ -8,7 +8,7 @@ import asyncio
 import contextlib
 import io
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 
 from tests.support.agents import FakeNotifier, agent_in_process, kill, spawn_agent
@@ -44,6 +44,25 @@ async def attached_dashboard(
             yield app, pilot
     finally:
         await client.aclose()
+
+
+@contextlib.asynccontextmanager
+async def stoppable_agent(server: DemoServer, home) -> AsyncIterator[Callable[[], Awaitable[None]]]:
+    """The profile's agent, and a way to stop it under the faces (once)."""
+    running = agent_in_process(server, home)
+    await running.__aenter__()
+    stopped = False
+
+    async def stop() -> None:
+        nonlocal stopped
+        if not stopped:
+            stopped = True
+            await running.__aexit__(None, None, None)
+
+    try:
+        yield stop
+    finally:
+        await stop()
 
 
 def shown(controller: Controller | None) -> list[str]:
@@ -159,35 +178,29 @@ async def test_an_attached_dashboard_pages_through_the_agent_and_a_tail_prints_n
 async def test_an_attached_dashboard_outlives_the_agent_restarting_and_misses_nothing(server, home):
     assert (await login(server, home))[0] == 0
     user = server.user()
-    first_agent = agent_in_process(server, home)
-    agent = await first_agent.__aenter__()
-    client = make_client(server, home)
-    try:
-        prepared = await attached_controller(client)
-        assert isinstance(prepared, AttachedController)
-        app = TiriApp(client, prepared=prepared, bell=False)
-        async with app.run_test(size=(100, 30)):
-            await wait_for(lambda: app.controller is not None and app.controller.loaded.is_set())
-            controller = app.controller
-            gone = shown(controller)[2]
-            await first_agent.__aexit__(None, None, None)  # the agent stops under the dashboard
-            await wait_for(lambda: controller.state.value == "connecting", 10)
-            # While it is away: one made, one deleted elsewhere, one marked here.
-            created = await server.create_notification(title="while the agent was away")
-            server.state.delete(user, gone)
-            marked = next(n for n in controller.inbox if not n.is_read and n.id != gone)
-            assert controller.mark_read(marked.id, hold=0) is not None
-            async with agent_in_process(server, home) as agent:
-                await wait_for(lambda: [f.name for f in agent.faces.values()] == ["dashboard"], 15)
-                assert app.controller is controller  # re-attached, not standalone
-                await wait_for(lambda: created["id"] in shown(controller), 10)
-                await wait_for(lambda: gone not in shown(controller), 10)
-                await wait_for(lambda: user.by_id[marked.id]["is_read"], 10)
-                ids = shown(controller)
-                assert len(ids) == len(set(ids))  # nothing shown twice
-                await wait_for(lambda: controller.unread_count == server.state.unread_count(user))
-    finally:
-        await client.aclose()
+    async with (
+        stoppable_agent(server, home) as stop_agent,
+        attached_dashboard(server, home) as (app, _pilot),
+    ):
+        controller = app.controller
+        assert controller is not None
+        gone = shown(controller)[2]
+        await stop_agent()  # the agent stops under the dashboard
+        await wait_for(lambda: controller.state.value == "connecting", 10)
+        # While it is away: one made, one deleted elsewhere, one marked here.
+        created = await server.create_notification(title="while the agent was away")
+        server.state.delete(user, gone)
+        marked = next(n for n in controller.inbox if not n.is_read and n.id != gone)
+        assert controller.mark_read(marked.id, hold=0) is not None
+        async with agent_in_process(server, home) as agent:
+            await wait_for(lambda: [f.name for f in agent.faces.values()] == ["dashboard"], 15)
+            assert app.controller is controller  # re-attached, not standalone
+            await wait_for(lambda: created["id"] in shown(controller), 10)
+            await wait_for(lambda: gone not in shown(controller), 10)
+            await wait_for(lambda: user.by_id[marked.id]["is_read"], 10)
+            ids = shown(controller)
+            assert len(ids) == len(set(ids))  # nothing shown twice
+            await wait_for(lambda: controller.unread_count == server.state.unread_count(user))
 
 
 async def test_a_dashboard_whose_agent_does_not_come_back_carries_on_alone(
@@ -196,24 +209,18 @@ async def test_a_dashboard_whose_agent_does_not_come_back_carries_on_alone(
     monkeypatch.setattr(agent_link, "REATTACH_PATIENCE", 0.5)
     assert (await login(server, home))[0] == 0
     user = server.user()
-    first_agent = agent_in_process(server, home)
-    await first_agent.__aenter__()
-    client = make_client(server, home)
-    try:
-        prepared = await attached_controller(client)
-        app = TiriApp(client, prepared=prepared, bell=False)
-        async with app.run_test(size=(100, 30)):
-            await wait_for(lambda: app.controller is not None and app.controller.loaded.is_set())
-            attached = app.controller
-            await first_agent.__aexit__(None, None, None)
-            await wait_for(lambda: isinstance(app.controller, NotificationController), 10)
-            standalone = app.controller
-            assert attached is not standalone and attached.closing  # type: ignore[union-attr]
-            await wait_for(lambda: len(server.hub.sockets(user)) == 1, 10, what="its own socket")
-            created = await server.create_notification(title="to the dashboard alone")
-            await wait_for(lambda: created["id"] in shown(standalone), 10)
-    finally:
-        await client.aclose()
+    async with (
+        stoppable_agent(server, home) as stop_agent,
+        attached_dashboard(server, home) as (app, _pilot),
+    ):
+        attached = app.controller
+        await stop_agent()
+        await wait_for(lambda: isinstance(app.controller, NotificationController), 10)
+        standalone = app.controller
+        assert attached is not standalone and attached.closing  # type: ignore[union-attr]
+        await wait_for(lambda: len(server.hub.sockets(user)) == 1, 10, what="its own socket")
+        created = await server.create_notification(title="to the dashboard alone")
+        await wait_for(lambda: created["id"] in shown(standalone), 10)
 
 
 async def test_marks_made_while_the_agent_is_away_wait_and_an_undo_takes_one_back_unsent(
@@ -221,32 +228,26 @@ async def test_marks_made_while_the_agent_is_away_wait_and_an_undo_takes_one_bac
 ):
     assert (await login(server, home))[0] == 0
     user = server.user()
-    first_agent = agent_in_process(server, home)
-    await first_agent.__aenter__()
-    client = make_client(server, home)
-    try:
-        prepared = await attached_controller(client)
-        assert isinstance(prepared, AttachedController)
-        app = TiriApp(client, prepared=prepared, bell=False)
-        async with app.run_test(size=(100, 30)):
-            await wait_for(lambda: app.controller is not None and app.controller.loaded.is_set())
-            controller = app.controller
-            await first_agent.__aexit__(None, None, None)
-            await wait_for(lambda: controller.state.value == "connecting", 10)
-            kept, taken_back = [n for n in controller.inbox if not n.is_read][:2]
-            controller.mark_read(kept.id, hold=0)
-            intent = controller.mark_read(taken_back.id, hold=30)
-            assert intent is not None
-            await wait_for(lambda: len(prepared.outbox.waiting) == 2)
-            assert controller.undo([(intent, taken_back)]).taken_back == 1
-            assert not controller.held.get(taken_back.id).is_read  # type: ignore[union-attr]
-            async with agent_in_process(server, home) as agent:
-                await wait_for(lambda: user.by_id[kept.id]["is_read"], 15, what="handed over")
-                await wait_for(lambda: not prepared.outbox.waiting)
-                await wait_for(lambda: agent.controller.outbox.pending_count == 0)
-                assert not user.by_id[taken_back.id]["is_read"]  # never sent
-    finally:
-        await client.aclose()
+    async with (
+        stoppable_agent(server, home) as stop_agent,
+        attached_dashboard(server, home) as (app, _pilot),
+    ):
+        controller = app.controller
+        assert isinstance(controller, AttachedController)
+        await stop_agent()
+        await wait_for(lambda: controller.state.value == "connecting", 10)
+        kept, taken_back = [n for n in controller.inbox if not n.is_read][:2]
+        controller.mark_read(kept.id, hold=0)
+        intent = controller.mark_read(taken_back.id, hold=30)
+        assert intent is not None
+        await wait_for(lambda: len(controller.outbox.waiting) == 2)
+        assert controller.undo([(intent, taken_back)]).taken_back == 1
+        assert not controller.held.get(taken_back.id).is_read  # type: ignore[union-attr]
+        async with agent_in_process(server, home) as agent:
+            await wait_for(lambda: user.by_id[kept.id]["is_read"], 15, what="handed over")
+            await wait_for(lambda: not controller.outbox.waiting)
+            await wait_for(lambda: agent.controller.outbox.pending_count == 0)
+            assert not user.by_id[taken_back.id]["is_read"]  # never sent
 
 
 async def test_a_dashboard_quitting_while_the_agent_is_away_leaves_its_marks_for_the_agent(
@@ -254,17 +255,16 @@ async def test_a_dashboard_quitting_while_the_agent_is_away_leaves_its_marks_for
 ):
     assert (await login(server, home))[0] == 0
     user = server.user()
-    first_agent = agent_in_process(server, home)
-    await first_agent.__aenter__()
-    async with attached_dashboard(server, home) as (app, _pilot):
-        controller = app.controller
-        assert controller is not None
-        await first_agent.__aexit__(None, None, None)
-        await wait_for(lambda: controller.state.value == "connecting", 10)
-        marked = next(n for n in controller.inbox if not n.is_read)
-        controller.mark_read(marked.id, hold=0)
-        deleted = next(n for n in controller.inbox if n.id != marked.id)
-        controller.delete(deleted.id, hold=0)
+    async with stoppable_agent(server, home) as stop_agent:
+        async with attached_dashboard(server, home) as (app, _pilot):
+            controller = app.controller
+            assert controller is not None
+            await stop_agent()
+            await wait_for(lambda: controller.state.value == "connecting", 10)
+            marked = next(n for n in controller.inbox if not n.is_read)
+            controller.mark_read(marked.id, hold=0)
+            deleted = next(n for n in controller.inbox if n.id != marked.id)
+            controller.delete(deleted.id, hold=0)
     # Quit before the agent came back: on disk, for the agent to send.
     assert not user.by_id[marked.id]["is_read"] and deleted.id in user.by_id
     async with agent_in_process(server, home):
@@ -300,14 +300,10 @@ async def test_an_attached_dashboard_outlives_its_agent_killed_and_restarted(ser
     assert (await login(server, home))[0] == 0
     user = server.user()
     process = await spawn_agent(server, home)
-    client = make_client(server, home)
     try:
-        prepared = await attached_controller(client)
-        assert isinstance(prepared, AttachedController)
-        app = TiriApp(client, prepared=prepared, bell=False)
-        async with app.run_test(size=(100, 30)):
-            await wait_for(lambda: app.controller is not None and app.controller.loaded.is_set())
+        async with attached_dashboard(server, home) as (app, _pilot):
             controller = app.controller
+            assert controller is not None
             before = await server.create_notification(title="before the crash")
             await wait_for(lambda: before["id"] in shown(controller), 10)
             await kill(process)  # SIGKILL: no goodbye
@@ -323,4 +319,3 @@ async def test_an_attached_dashboard_outlives_its_agent_killed_and_restarted(ser
             assert sorted(ids) == sorted(n["id"] for n in user.notifications[: len(ids)])
     finally:
         await kill(process)
-        await client.aclose()

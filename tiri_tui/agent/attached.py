@@ -20,7 +20,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -45,20 +45,16 @@ from tiri_tui.agent.mirroring import (
 )
 from tiri_tui.connection.policy import ConnectionState, StateCode
 from tiri_tui.sync.background import Background
-from tiri_tui.sync.controller_api import Undone
 from tiri_tui.sync.controller_settings import ControllerSettings, Counters
 from tiri_tui.sync.core_holder import CoreHolder
 from tiri_tui.sync.events import (
     ControllerEvent,
 )
-from tiri_tui.sync.intents import IntentAction
 from tiri_tui.sync.messages import (
     Command,
     ConnectionChanged,
-    DeleteTakenBack,
     DeleteWanted,
     FetchOlder,
-    MarkTakenBack,
     MarkWanted,
     OlderFailed,
     OlderTaken,
@@ -70,7 +66,7 @@ from tiri_tui.sync.messages import (
 )
 from tiri_tui.sync.outbox_sync import Intent
 from tiri_tui.sync.rules import Filters
-from tiri_tui.wire.models import Notification, format_timestamp
+from tiri_tui.wire.models import format_timestamp
 
 log = logging.getLogger(__name__)
 
@@ -306,28 +302,13 @@ class AttachedController(CoreHolder):
             return None
         return self.dispatch(DeleteWanted(notification_id), hold=hold)
 
-    def undo(self, done: Sequence[tuple[Intent, Notification]]) -> Undone:
-        """Take back intents: those still in their window (with a margin for
-        the way to the agent) are restored here at once and taken back by the
-        agent (or never handed over); a mark past it is answered by the
-        opposite mark; a delete past it is too late."""
-        undone = Undone()
-        now = time.monotonic()
-        for intent, before in done:
-            if (
-                now < intent.hold_until - UNDO_MARGIN
-                and self._intents.take_back(intent) is not None
-            ):
-                if intent.action is IntentAction.DELETE:
-                    self.dispatch(DeleteTakenBack(before))
-                else:
-                    self.dispatch(MarkTakenBack(before.id, before.is_read))
-                undone.taken_back += 1
-            elif intent.action is IntentAction.DELETE:
-                undone.too_late += 1
-            elif (self.mark_read if before.is_read else self.mark_unread)(before.id):
-                undone.sent_back += 1
-        return undone
+    def _take_back(self, intent: Intent) -> bool:
+        # Within its window, with a margin for the way to the agent: restored
+        # here at once, and taken back by the agent (or never handed over).
+        return (
+            time.monotonic() < intent.hold_until - UNDO_MARGIN
+            and self._intents.take_back(intent) is not None
+        )
 
     def reconnect(self) -> None:
         self._spawn(self._ask("reconnect"), "reconnect")

@@ -16,7 +16,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import Callable, Coroutine
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -34,18 +34,15 @@ from tiri_tui.sync.controller_api import Undone
 from tiri_tui.sync.controller_settings import UNDO_SECONDS, ControllerSettings, Counters
 from tiri_tui.sync.core_holder import CoreHolder
 from tiri_tui.sync.events import ActionQueued, ServerError
-from tiri_tui.sync.intents import IntentAction
 from tiri_tui.sync.messages import (
     AllReadConfirmed,
     Command,
     ConnectionChanged,
     CountArrived,
-    DeleteTakenBack,
     DeleteWanted,
     FetchOlder,
     FrameArrived,
     LiveInGap,
-    MarkTakenBack,
     MarkWanted,
     OlderWanted,
     RowsWanted,
@@ -59,7 +56,6 @@ from tiri_tui.sync.rest_sync import RestSync
 from tiri_tui.sync.rules import Filters
 from tiri_tui.sync.store import NotificationCache, Outbox
 from tiri_tui.wire.errors import TiriError
-from tiri_tui.wire.models import Notification
 from tiri_tui.wire.protocol import ErrorFrame, GetUnreadCount, NotificationFrame, UnreadCountFrame
 
 __all__ = [
@@ -272,23 +268,8 @@ class NotificationController(CoreHolder):
             return None
         return self.dispatch(MarkWanted(notification_id, False), hold=hold)
 
-    def undo(self, done: Sequence[tuple[Intent, Notification]]) -> Undone:
-        """Take back intents (each with its row as it was before): one that has
-        not left is cancelled and its row restored; a mark that left is
-        answered by the opposite mark; a delete that left stays done."""
-        undone = Undone()
-        for intent, before in done:
-            if self.outbox.cancel(intent):
-                if intent.action is IntentAction.DELETE:
-                    self.dispatch(DeleteTakenBack(before))
-                else:
-                    self.dispatch(MarkTakenBack(before.id, before.is_read))
-                undone.taken_back += 1
-            elif intent.action is IntentAction.DELETE:
-                undone.too_late += 1
-            elif (self.mark_read if before.is_read else self.mark_unread)(before.id):
-                undone.sent_back += 1
-        return undone
+    def _take_back(self, intent: Intent) -> bool:
+        return self.outbox.cancel(intent)
 
     def delete(self, notification_id: str, *, hold: float = 0.0) -> Intent | None:
         """Delete now (optimistic) and send it through the outbox (``hold``: as

@@ -10,19 +10,23 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Sequence
 from typing import Any, TypeVar
 
 from tiri_tui.sync.bulk import Bulk
+from tiri_tui.sync.controller_api import Undone
 from tiri_tui.sync.controller_reads import ControllerReads
 from tiri_tui.sync.core import apply
 from tiri_tui.sync.events import TOLD, ControllerEvent
+from tiri_tui.sync.intents import IntentAction
 from tiri_tui.sync.messages import (
     AllReadUndoWanted,
     AllReadWanted,
     Command,
+    DeleteTakenBack,
     FilterHeld,
     FiltersWanted,
+    MarkTakenBack,
     MarkUnreadEach,
     Noted,
     ReadHeld,
@@ -32,6 +36,7 @@ from tiri_tui.sync.messages import (
 from tiri_tui.sync.outbox_sync import Intent
 from tiri_tui.sync.rules import Filters
 from tiri_tui.sync.state import SyncState
+from tiri_tui.wire.models import Notification
 
 log = logging.getLogger(__name__)
 
@@ -121,8 +126,33 @@ class CoreHolder(ControllerReads):
             log.warning("%s ignored: the list's owner is closing", intent)
         return self._closed
 
+    def _take_back(self, intent: Intent) -> bool:
+        """Cancel ``intent`` before it leaves; False: it has left."""
+        raise NotImplementedError
+
+    def mark_read(self, notification_id: str, *, hold: float = 0.0) -> Intent | None:
+        raise NotImplementedError
+
     def mark_unread(self, notification_id: str, *, hold: float = 0.0) -> Intent | None:
         raise NotImplementedError
+
+    def undo(self, done: Sequence[tuple[Intent, Notification]]) -> Undone:
+        """Take back intents (each with its row as it was before): one that has
+        not left is cancelled and its row restored; a mark that left is
+        answered by the opposite mark; a delete that left stays done."""
+        undone = Undone()
+        for intent, before in done:
+            if self._take_back(intent):
+                if intent.action is IntentAction.DELETE:
+                    self.dispatch(DeleteTakenBack(before))
+                else:
+                    self.dispatch(MarkTakenBack(before.id, before.is_read))
+                undone.taken_back += 1
+            elif intent.action is IntentAction.DELETE:
+                undone.too_late += 1
+            elif (self.mark_read if before.is_read else self.mark_unread)(before.id):
+                undone.sent_back += 1
+        return undone
 
     # -- intents on everything held --------------------------------------------------------------
     def mark_all_read(self) -> asyncio.Task[None]:
