@@ -319,3 +319,51 @@ async def test_an_attached_dashboard_outlives_its_agent_killed_and_restarted(ser
             assert sorted(ids) == sorted(n["id"] for n in user.notifications[: len(ids)])
     finally:
         await kill(process)
+
+
+async def test_an_attached_dashboard_pages_on_under_a_filter_set_before_any_paging(server, home):
+    month_ago = datetime.now(UTC) - timedelta(days=30)
+    for i in range(60):  # older than the seed, every other one unread
+        server.state.create_notification(
+            server.user(),
+            title=f"old {i}",
+            is_read=i % 2 == 0,
+            created_at=iso(month_ago - timedelta(minutes=i)),
+        )
+    assert (await login(server, home))[0] == 0
+    async with agent_in_process(server, home), attached_dashboard(server, home) as (app, _):
+        controller = app.controller
+        assert controller is not None
+        await controller.set_filters(Filters(unread_only=True))  # type: ignore[misc]
+        unread = [n["id"] for n in server.user().notifications if not n["is_read"]]
+        controller.want_rows(len(unread) + 10)
+        await wait_for(lambda: shown(controller) == unread, 20, what="every unread row paged in")
+        await controller.set_filters(Filters())  # type: ignore[misc]
+        total = len(server.user().notifications)
+        controller.want_rows(total + 10)
+        await wait_for(lambda: len(controller.inbox) == total, 20, what="every row again")
+
+
+async def test_a_delete_handed_over_after_the_agent_came_back_keeps_its_undo_window(server, home):
+    assert (await login(server, home))[0] == 0
+    user = server.user()
+    async with (
+        stoppable_agent(server, home) as stop_agent,
+        attached_dashboard(server, home) as (app, _pilot),
+    ):
+        controller = app.controller
+        assert isinstance(controller, AttachedController)
+        await stop_agent()
+        await wait_for(lambda: controller.state.value == "connecting", 10)
+        victim = controller.inbox[1]
+        intent = controller.delete(victim.id, hold=30)
+        assert intent is not None
+        async with agent_in_process(server, home) as agent:
+            await wait_for(lambda: not controller.outbox.waiting, 15, what="handed over")
+            await wait_for(lambda: victim.id not in agent.controller.held, 10)
+            undone = controller.undo([(intent, victim)])
+            assert (undone.taken_back, undone.too_late) == (1, 0)
+            await wait_for(lambda: victim.id in agent.controller.held, 10, what="taken back")
+            await wait_for(lambda: agent.controller.outbox.pending_count == 0)
+            assert victim.id in user.by_id  # the server never heard of it
+            assert victim.id in shown(controller)

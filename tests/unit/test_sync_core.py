@@ -48,6 +48,7 @@ from tiri_tui.sync.messages import (
     OlderWanted,
     PageOneAnswered,
     PageTaken,
+    PagingTold,
     ReadHeld,
     ReadSlice,
     RowGoneTold,
@@ -579,6 +580,27 @@ def test_a_re_attach_takes_away_what_went_meanwhile_above_the_agents_oldest_row_
     assert of(NotificationRemoved, out) == [NotificationRemoved("n000001")]
     assert core.shown_ids() == ["n000000", "n000002", "n000003", "n000004", "n000005"]
     assert core.state.paging.chain == chain + 1  # an older page on its way continues nothing
+
+
+def test_a_change_to_a_row_this_face_never_paged_to_is_not_taken():
+    rows = sample(4)
+    core = Core()
+    core.feed(HeldTold(rows[:2], "agent:n000001"))
+    assert core.feed(RowTold(rows[3].with_read(True), False, changed=True)) == []
+    assert rows[3].id not in core.state.held  # no hole below what is held
+    changed = rows[1].with_read(not rows[1].is_read)
+    assert core.feed(RowTold(changed, False, changed=True)) == [NotificationUpdated(changed)]
+
+
+def test_paging_goes_on_from_the_agent_after_the_filters_change():
+    rows = sample(3)
+    core = Core()
+    core.feed(HeldTold(rows, "agent:n000002"))
+    core.feed(FiltersWanted(Filters(unread_only=True)))
+    assert not core.state.paging.has_more  # a new chain: no link of its own
+    core.feed(RowsWanted(10))
+    out = core.feed(PagingTold("agent:n000002"))
+    assert out == [FetchOlder("agent:n000002", core.state.paging.chain)]
 
 
 def test_the_agents_count_and_answer_are_taken_once():

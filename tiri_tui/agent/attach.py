@@ -7,9 +7,11 @@ import logging
 from pathlib import Path
 from typing import Any
 
+from tiri_tui import __version__
 from tiri_tui.agent.attached import FIRST_ROWS, AttachedController
 from tiri_tui.agent.link import REATTACH_INTERVAL, AgentLost, AgentRefused, attach, hello
 from tiri_tui.agent.local_protocol import LineError
+from tiri_tui.agent.mirroring import read_hello
 from tiri_tui.sync.controller_settings import ControllerSettings
 from tiri_tui.sync.events import ControllerEvent
 
@@ -52,12 +54,13 @@ async def _attach_once(
         answer = await link.request("hello", **hello("dashboard", watch=True, limit=FIRST_ROWS))
         # An agent waiting for a login would only say that a login is needed.
         ended = bool(answer.get("needs_login"))
-        if answer.get("agent", {}).get("server") == server and not ended:
-            if any(message.get("event") == "loaded" for message in loaded):
-                answer = {**answer, "loaded": True}
-            controller = AttachedController(
-                link, answer, path, server, settings, early, outbox_path
-            )
+        if any(message.get("event") == "loaded" for message in loaded):
+            answer = {**answer, "loaded": True}
+        told = read_hello(answer, server, __version__)
+        if isinstance(told, str):
+            log.warning("not attaching to the agent: %s", told)
+        elif not ended:
+            controller = AttachedController(link, told, path, server, settings, early, outbox_path)
     except (AgentLost, AgentRefused, LineError) as exc:
         log.warning("not attaching to the agent: %s", exc)
     if controller is None:

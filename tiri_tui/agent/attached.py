@@ -26,6 +26,7 @@ from typing import Any, TypeVar
 
 import msgspec
 
+from tiri_tui import __version__
 from tiri_tui.agent.attached_intents import AttachedIntents
 from tiri_tui.agent.link import (
     AgentLink,
@@ -37,29 +38,33 @@ from tiri_tui.agent.link import (
 from tiri_tui.agent.local_protocol import LineError
 from tiri_tui.agent.mirroring import (
     SAID_AS_IT_IS,
+    AgentHello,
+    Figures,
     figures_of,
-    hello_events,
+    next_url,
     older_page,
     oldest_id,
+    read_hello,
     told,
 )
 from tiri_tui.connection.policy import ConnectionState, StateCode
 from tiri_tui.sync.background import Background
 from tiri_tui.sync.controller_settings import ControllerSettings, Counters
 from tiri_tui.sync.core_holder import CoreHolder
-from tiri_tui.sync.events import (
-    ControllerEvent,
-)
+from tiri_tui.sync.events import ActionQueued, ControllerEvent
+from tiri_tui.sync.intents import IntentAction
 from tiri_tui.sync.messages import (
     Command,
     ConnectionChanged,
     DeleteWanted,
     FetchOlder,
+    MarkTakenBack,
     MarkWanted,
     OlderFailed,
     OlderTaken,
     OlderWanted,
     PageOneAnswered,
+    PagingTold,
     RowGoneTold,
     RowsWanted,
     Submit,
@@ -81,33 +86,31 @@ REATTACH_ROWS = 10_000
 UNDO_MARGIN = 1.0
 #: How often the status line's figures (the agent's counters) are asked for.
 FIGURES_INTERVAL = 5.0
-#: What a face's paging link to the agent looks like (``agent:<oldest id>``).
-AGENT_PAGE = "agent:"
 
 
 class AttachedController(CoreHolder):
     """The agent's list, mirrored for one dashboard; intents go to the agent.
 
-    ``on_abandoned`` is called once the agent has gone for good, with the
-    intents it never received (the owner makes them again on a standalone
-    controller); ``outbox_path``: the profile's outbox, where those go if
-    the dashboard quits first."""
+    ``on_abandoned`` is called once the agent has gone for good (the owner
+    opens a standalone controller); ``outbox_path``: the profile's outbox,
+    where the intents the agent never got go then, or when the dashboard
+    quits while the agent is away."""
 
     def __init__(
         self,
         link: AgentLink,
-        answer: dict[str, Any],
+        told: AgentHello,
         path: Path,
         server: str,
         settings: ControllerSettings,
         early: list[ControllerEvent] | None = None,
         outbox_path: Path | None = None,
-        on_abandoned: Callable[[list[Submit]], None] = lambda unsent: None,
+        on_abandoned: Callable[[], None] = lambda: None,
     ) -> None:
         self.settings = settings
         super().__init__()
         self._link = link
-        self._answer: dict[str, Any] | None = answer
+        self._told: AgentHello | None = told
         self._path = path
         self._server = server
         self.on_abandoned = on_abandoned
@@ -122,7 +125,7 @@ class AttachedController(CoreHolder):
             lambda: self._link,
             self._spawn,
             outbox_path,
-            on_too_late=self._gone,
+            not_taken_back=self._not_taken_back,
         )
         self._older: asyncio.Task[None] | None = None
         self.counters = Counters()
@@ -159,9 +162,9 @@ class AttachedController(CoreHolder):
 
     async def show_cached(self) -> None:
         """Show the agent's rows, then what it said since."""
-        answer, self._answer = self._answer, None
-        if answer is not None:
-            self._take_hello(answer)
+        told, self._told = self._told, None
+        if told is not None:
+            self._take_hello(told)
         early, self._early = self._early or [], None
         for event in early:
             self._on_agent_event(event)
@@ -188,16 +191,15 @@ class AttachedController(CoreHolder):
         return self._background.spawn(work, f"tiri-attached-{name}")
 
     # -- what the agent says -----------------------------------------------------------------
-    def _take_hello(self, answer: dict[str, Any]) -> None:
-        for event in hello_events(answer):
+    def _take_hello(self, told: AgentHello) -> None:
+        for event in told.events:
             self.dispatch(event)
-        self._take_figures(answer)
-        if answer.get("loaded"):
+        self._take_figures(told.figures)
+        if told.loaded:
             self._loaded.set()
 
-    def _take_figures(self, answer: dict[str, Any]) -> None:
-        figures = figures_of(answer)
-        self._intents.pending_count = figures.pending
+    def _take_figures(self, figures: Figures) -> None:
+        self._intents.agent_pending = figures.pending
         self.frames_dropped, self.counters = figures.frames_dropped, figures.counters
 
     def _on_agent_message(self, message: dict[str, Any]) -> None:
@@ -205,7 +207,7 @@ class AttachedController(CoreHolder):
             self._loaded.set()
             self._agent_loaded.set()
         elif isinstance(message.get("pending"), int):
-            self._intents.pending_count = message["pending"]
+            self._intents.agent_pending = message["pending"]
 
     def _on_agent_event(self, event: ControllerEvent) -> None:
         if self._early is not None:
@@ -221,7 +223,7 @@ class AttachedController(CoreHolder):
         while not self._closed:
             await asyncio.sleep(FIGURES_INTERVAL)
             with contextlib.suppress(AgentLost, AgentRefused):
-                self._take_figures(await self._link.request("count"))
+                self._take_figures(figures_of(await self._link.request("count")))
 
     # -- the agent going away ----------------------------------------------------------------
     async def _keep_attached(self) -> None:
@@ -241,45 +243,63 @@ class AttachedController(CoreHolder):
             link = await reattach(
                 self._path, self._on_agent_event, self._on_agent_message, self._stop
             )
-            answer = None if link is None else await self._hello(link)
-            if link is None or answer is None:
+            told = None if link is None else await self._hello(link)
+            if link is None or told is None:
                 if link is not None:
                     await link.aclose()
                 if not self._closed:
                     log.warning("the agent did not come back: the dashboard carries on alone")
-                    self.on_abandoned(self._intents.abandon())
+                    # On disk first: the standalone controller that takes
+                    # over sends them (and nothing is lost if the person
+                    # quits before it has loaded).
+                    await self._intents.keep_on_disk()
+                    self.on_abandoned()
                 return
             self._link = link
-            self._take_hello(answer)
+            self._take_hello(told)
             await self._intents.hand_over()
 
-    async def _hello(self, link: AgentLink) -> dict[str, Any] | None:
+    async def _hello(self, link: AgentLink) -> AgentHello | None:
         """The agent's answer to a re-attach, once it holds its list again: a
         restarted agent listens before its cache is read, and what it holds
         then would take every row away here, and a mark handed over then
-        would find no row to mark."""
+        would find no row to mark. None: not this dashboard's agent now."""
         limit = min(max(len(self._state.held), FIRST_ROWS), REATTACH_ROWS)
         try:
             answer = await link.request("hello", **hello("dashboard", watch=True, limit=limit))
-            if answer.get("agent", {}).get("server") != self._server:
-                return None  # another server's agent now: not this dashboard's
             if not answer.get("loaded") and not answer.get("needs_login"):
-                lost = asyncio.ensure_future(link.lost.wait())
-                loaded = asyncio.ensure_future(self._agent_loaded.wait())
+                waits = [
+                    asyncio.ensure_future(event.wait())
+                    for event in (link.lost, self._agent_loaded, self._stop)
+                ]
                 try:
-                    await asyncio.wait([lost, loaded], return_when=asyncio.FIRST_COMPLETED)
+                    await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
                 finally:
-                    lost.cancel()
-                    loaded.cancel()
+                    for wait in waits:
+                        wait.cancel()
+                if self._stop.is_set():
+                    return None  # quitting
                 answer = {**answer, **await link.request("rows", limit=limit), "loaded": True}
         except (AgentLost, AgentRefused, LineError):
             return None
-        return answer
+        told = read_hello(answer, self._server, __version__)
+        if isinstance(told, str):
+            log.warning("not attaching to the agent again: %s", told)
+            return None
+        return told
 
     # -- intents -----------------------------------------------------------------------------
-    def _gone(self, notification_id: str) -> None:
-        """A delete the agent had sent after all when its undo reached it."""
-        self.dispatch(RowGoneTold(notification_id))
+    def _not_taken_back(self, intent: Submit) -> None:
+        """An undo was promised, but the intent went to the server all the
+        same: shown done again, and said."""
+        nid = intent.notification_id
+        if nid is None:
+            return
+        if intent.action is IntentAction.DELETE:
+            self.dispatch(RowGoneTold(nid))
+        else:
+            self.dispatch(MarkTakenBack(nid, intent.action is IntentAction.MARK_READ))
+        self.emit(ActionQueued(intent.action, "not undone after all: the agent had sent it"))
 
     def _submit(self, effect: Submit, hold: float) -> Intent:
         intent = Intent(effect.action, effect.notification_id, effect.was_unread)
@@ -340,12 +360,16 @@ class AttachedController(CoreHolder):
         )
         count = answer.get("count")
         if not isinstance(count, int):
-            raise LineError("the agent's count is not a number")
+            raise AgentRefused("the agent's count is not a number")
         return count
 
     async def _filtered(self) -> None:
-        # What the agent holds is filtered; older rows come as the list asks.
+        # What is mirrored is filtered: the answer is as complete as it gets,
+        # and paging goes on below the oldest row held (the agent's list does
+        # not depend on the filters) as the list asks for rows.
         self.dispatch(PageOneAnswered())
+        held = self._state.held
+        self.dispatch(PagingTold(next_url([held[len(held) - 1]]) if len(held) else None))
 
     async def _fetch_older(self, url: str, chain: int) -> None:
         oldest = self._state.held.get(oldest_id(url))

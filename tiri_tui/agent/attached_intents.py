@@ -2,11 +2,12 @@
 
 Each intent the mirrored core decides (a ``Submit``) is handed to the agent,
 whose outbox carries it to the server. While the agent is away they wait
-here, in order, and are handed over when it is back; if it does not come
-back they go to the standalone controller that takes over; if the dashboard
-quits first they are written to the profile's outbox on disk, which the
-agent sends from when it starts. An intent made with an undo window keeps
-the agent's key for it, so an undo takes back exactly that one.
+here, in order, and are handed over when it is back, with what is left of
+their undo window; if it does not come back, or the dashboard quits first,
+they are written to the profile's outbox on disk, which the standalone
+controller that takes over (or the agent, when it starts) sends. An intent
+made with an undo window keeps the agent's key for it, so an undo takes back
+exactly that one — or, when that cannot be done, the dashboard says so.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Coroutine
 from pathlib import Path
@@ -44,59 +46,85 @@ def request_of(effect: Submit, hold: float) -> tuple[str, dict[str, Any]]:
 
 
 class Handed:
-    """One intent made here: what it was, and the agent's key for its undo."""
+    """One intent made here: what it was, until when it may be taken back,
+    and the agent's key for its undo (None: none to ask for)."""
 
-    def __init__(self, effect: Submit) -> None:
+    def __init__(self, effect: Submit, hold_until: float) -> None:
         self.effect = effect
+        self.hold_until = hold_until
         self.key: asyncio.Future[int | None] = asyncio.get_running_loop().create_future()
+
+    def hold(self) -> float:
+        """What is left of its undo window."""
+        return max(0.0, self.hold_until - time.monotonic())
+
+    def keyed(self, key: object) -> None:
+        if not self.key.done():
+            self.key.set_result(key if isinstance(key, int) else None)
 
 
 class AttachedIntents:
-    """Hands intents to the agent (``link()``: the link in use), keeps them while
-    it is away; ``pending_count`` is the agent's outbox, for the status line;
-    ``on_too_late``: a delete the agent had sent after all when its undo came."""
+    """Hands intents to the agent (``link()``: the link in use) and keeps them,
+    in order, while it is away.
+
+    ``not_taken_back`` hears of an intent an undo was promised for that went
+    to the server all the same (the agent had sent it, or could not be asked):
+    the dashboard shows it done again, and says so.
+    """
 
     def __init__(
         self,
         link: Callable[[], AgentLink],
         spawn: Callable[[Coroutine[Any, Any, None], str], object],
         outbox_path: Path | None,
-        on_too_late: Callable[[str], None],
+        not_taken_back: Callable[[Submit], None],
     ) -> None:
         self._link = link
-        self._on_too_late = on_too_late
         self._spawn = spawn
         self._outbox_path = outbox_path
-        self.pending_count = 0
+        self._not_taken_back = not_taken_back
+        #: The agent's outbox, as it last said.
+        self.agent_pending = 0
         #: Not handed over yet (the agent is away), oldest first.
-        self.waiting: list[Submit] = []
+        self.waiting: list[Handed] = []
         self._handed: OrderedDict[int, Handed] = OrderedDict()
+        self._handing_over = asyncio.Lock()
+
+    @property
+    def pending_count(self) -> int:
+        """Intents on their way: in the agent's outbox, and waiting here."""
+        return self.agent_pending + len(self.waiting)
 
     def submit(self, effect: Submit, hold: float, intent: Intent) -> None:
         """Hand ``effect`` (``intent`` here) to the agent, or keep it until it is back."""
-        handed = Handed(effect)
+        handed = Handed(effect, time.monotonic() + hold)
         self._handed[id(intent)] = handed
         while len(self._handed) > UNDO_MEMORY:
             self._handed.popitem(last=False)
-        self._spawn(self._send(handed, hold), "intent")
+        self._spawn(self._send(handed), "intent")
 
-    async def _send(self, handed: Handed, hold: float) -> None:
+    async def _send(self, handed: Handed) -> None:
         if self.waiting or self._link().lost.is_set():
-            self.waiting.append(handed.effect)  # in order, behind those waiting
-            handed.key.set_result(None)
-            return
-        op, arguments = request_of(handed.effect, hold)
-        answer: dict[str, Any] = {}
+            self.waiting.append(handed)  # in order, behind those waiting
+        elif not await self._hand(handed):
+            self.waiting.append(handed)
+            if not self._link().lost.is_set():  # a new link came meanwhile
+                self._spawn(self.hand_over(), "hand-over")
+
+    async def _hand(self, handed: Handed) -> bool:
+        """Hand one intent to the agent, with what is left of its window;
+        False when the agent went away first (whether it got it cannot be
+        known: sent again, a mark changes nothing and a delete finds the row gone)."""
+        op, arguments = request_of(handed.effect, handed.hold())
         try:
             answer = await self._link().request(op, **arguments)
         except AgentRefused as exc:
             log.warning("the agent refused a %s: %s", op, exc)
+            answer = {}
         except AgentLost:
-            # Whether it got there cannot be known: sent again, a mark changes
-            # nothing and a delete finds the row gone.
-            self.waiting.append(handed.effect)
-        key = answer.get("intent")
-        handed.key.set_result(key if isinstance(key, int) else None)
+            return False
+        handed.keyed(answer.get("intent"))
+        return True
 
     def take_back(self, intent: Intent) -> bool | None:
         """Take an intent back before it leaves: True when it never left here,
@@ -104,43 +132,36 @@ class AttachedIntents:
         handed = self._handed.pop(id(intent), None)
         if handed is None:
             return None
-        for index, waiting in enumerate(self.waiting):
-            if waiting is handed.effect:
-                del self.waiting[index]
-                return True
+        if handed in self.waiting:
+            self.waiting.remove(handed)
+            handed.keyed(None)
+            return True
         self._spawn(self._undo_at_agent(handed), "undo")
         return False
 
     async def _undo_at_agent(self, handed: Handed) -> None:
-        key = await handed.key
-        if key is None:
-            return
-        with contextlib.suppress(AgentLost, AgentRefused):
-            answer = await self._link().request("undo", intents=[key])
-            for nid in answer.get("too_late", []):
-                self._on_too_late(str(nid))
+        key = await handed.key  # known once it is handed over
+        undone = False
+        if key is not None:
+            with contextlib.suppress(AgentLost, AgentRefused):
+                answer = await self._link().request("undo", intents=[key])
+                undone = bool(answer.get("taken_back") or answer.get("sent_back"))
+        if not undone:
+            self._not_taken_back(handed.effect)
 
     async def hand_over(self) -> None:
         """Hand the waiting intents to the agent, oldest first (it is back)."""
-        while self.waiting and not self._link().lost.is_set():
-            op, arguments = request_of(self.waiting[0], 0.0)
-            try:
-                await self._link().request(op, **arguments)
-            except AgentRefused as exc:
-                log.warning("the agent refused a %s: %s", op, exc)
-            except AgentLost:
-                return
-            self.waiting.pop(0)
-
-    def abandon(self) -> list[Submit]:
-        """The waiting intents, for a standalone controller to make again."""
-        waiting, self.waiting = self.waiting, []
-        return waiting
+        async with self._handing_over:  # one at a time: each is sent once
+            while self.waiting and not self._link().lost.is_set():
+                if not await self._hand(self.waiting[0]):
+                    return
+                self.waiting.pop(0).keyed(None)
 
     async def keep_on_disk(self) -> None:
-        """The dashboard quits with intents the agent never got: into the
-        profile's outbox, which the agent sends from when it starts."""
-        waiting = self.abandon()
+        """The agent is gone for good, or the dashboard quits while it is away:
+        the waiting intents go into the profile's outbox, which the agent (or
+        the standalone controller that takes over) sends from when it starts."""
+        waiting, self.waiting = [h.effect for h in self.waiting], []
         if not waiting or self._outbox_path is None:
             return
         path = self._outbox_path
@@ -154,4 +175,4 @@ class AttachedIntents:
                 outbox.close()
 
         await asyncio.to_thread(queue)
-        log.warning("%d intents the agent never got are queued for it on disk", len(waiting))
+        log.warning("%d intents the agent never got are queued on disk", len(waiting))

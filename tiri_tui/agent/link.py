@@ -24,6 +24,8 @@ from tiri_tui.wire.errors import TiriError
 
 log = logging.getLogger(__name__)
 
+#: Lines taken from the agent before the face's loop is let in.
+LINES_PER_TURN = 100
 #: How long a face waits for the agent to answer (it answers from memory: a
 #: slow answer means a stuck agent, and the face carries on without it).
 ANSWER_TIMEOUT = 10.0
@@ -92,9 +94,15 @@ class AgentLink:
         return result if isinstance(result, dict) else {}
 
     async def _read(self) -> None:
+        taken = 0
         try:
             while line := await self._reader.readline():
                 self._take(decode(line))
+                taken += 1
+                if taken % LINES_PER_TURN == 0:
+                    # A burst (the agent marking 100,000 rows read) is read
+                    # without waiting: let the face's keys and paints in.
+                    await asyncio.sleep(0)
         except (ConnectionError, ValueError, LineError) as exc:  # ValueError: over the limit
             log.warning("the agent's connection ended: %s", exc)
         finally:

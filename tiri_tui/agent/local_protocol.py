@@ -2,10 +2,11 @@
 
 A face sends requests, each with an ``id`` it chose and an ``op``; the agent
 answers each with ``{"id": …, "ok": true, "result": {…}}`` or ``{"id": …,
-"ok": false, "error": "…"}``, in the order asked. A face that asked to watch
-(``hello`` with ``"watch": true``) is also sent events, lines with an
-``event`` and no ``id``: the ones `tail --json` prints, and a few of the
-agent's own. Every string in a line is JSON-escaped, so nothing a server sent
+"ok": false, "error": "…"}``, in the order asked (those that wait for the
+server — ``older``, ``refresh``, ``count_unread`` — when they are done). A
+face that asked to watch (``hello`` with ``"watch": true``) is also sent
+events, lines with an ``event`` and no ``id``: the ones `tail --json`
+prints, and a few of the agent's own. Every string in a line is JSON-escaped, so nothing a server sent
 can break a line or reach a terminal as a control sequence. The access token
 never crosses the socket. The README lists every message.
 """

@@ -14,7 +14,7 @@ from typing import Any
 import msgspec
 from msgspec import Struct, field
 
-from tiri_tui.agent.local_protocol import rows_of
+from tiri_tui.agent.local_protocol import LineError, rows_of
 from tiri_tui.connection.policy import ConnectionState, StateCode
 from tiri_tui.sync.controller_settings import Counters
 from tiri_tui.sync.events import (
@@ -86,6 +86,36 @@ def hello_events(answer: dict[str, Any]) -> list[SyncEvent]:
     return events
 
 
+class AgentHello(Struct, frozen=True):
+    """What an agent's ``hello`` (or ``rows``) answer tells a dashboard."""
+
+    events: list[SyncEvent]
+    figures: Figures
+    loaded: bool
+
+
+def read_hello(answer: dict[str, Any], server: str, version: str) -> AgentHello | str:
+    """The answer, read; or why this dashboard does not attach to that agent
+    (another server's, another version's — it may not know the requests a
+    dashboard makes — or an answer that cannot be read)."""
+    agent = answer.get("agent")
+    if not isinstance(agent, dict):
+        return "its answer is not an agent's"
+    if agent.get("server") != server:
+        return "it serves another server"
+    if agent.get("version") != version:
+        return f"it runs tiri-tui {agent.get('version')}, this is {version}"
+    try:
+        events = hello_events(answer)
+    except (LineError, KeyError, ValueError, TypeError) as exc:
+        return f"its answer could not be read: {exc}"
+    if answer.get("needs_login"):
+        # An agent waiting for a login holds nothing to show: what is shown
+        # stays, and the login form says why nothing more comes.
+        events = [event for event in events if not isinstance(event, HeldTold)]
+    return AgentHello(events, figures_of(answer), bool(answer.get("loaded")))
+
+
 def figures_of(answer: dict[str, Any]) -> Figures:
     """The status line's figures in an answer (what is malformed counts as 0)."""
     pending, dropped = answer.get("pending"), answer.get("frames_dropped")
@@ -117,7 +147,7 @@ def told(event: ControllerEvent) -> SyncEvent | None:
         case Arrived():
             return RowTold(event.notification, event.live, True)
         case NotificationUpdated():
-            return RowTold(event.notification, False)
+            return RowTold(event.notification, False, changed=True)
         case NotificationRemoved():
             return RowGoneTold(event.notification_id)
         case UnreadCountChanged():

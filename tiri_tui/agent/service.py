@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import math
 import os
 import time
 from collections.abc import Callable
@@ -31,6 +30,7 @@ from tiri_tui.agent.local_protocol import LINE_LIMIT, LineError, decode, encode,
 from tiri_tui.connection.policy import ConnectionState
 from tiri_tui.sync.controller import NotificationController
 from tiri_tui.sync.events import Arrived, ControllerEvent, NotificationAdded, StateEvent
+from tiri_tui.sync.intents import IntentAction
 from tiri_tui.wire.models import Notification, WireError, format_timestamp, parse_timestamp
 
 log = logging.getLogger(__name__)
@@ -40,6 +40,8 @@ log = logging.getLogger(__name__)
 BACKLOG_LIMIT = 32 * 1024 * 1024
 #: Rows one reply carries at most (a face asks again for more).
 ROWS_LIMIT = 10_000
+#: Requests that wait for the server: answered when done, not in turn.
+WAITING_OPS = frozenset({"older", "refresh", "count_unread"})
 #: Server pages the agent fetches at most for one ``older`` request.
 MAX_PAGES_PER_ANSWER = 10
 #: The longest face name kept (it is shown by `agent status`).
@@ -194,7 +196,12 @@ class AgentService:
         self.faces[face.number] = face
         try:
             while line := await reader.readline():
-                await self._answer(face, line)
+                if _op_of(line) in WAITING_OPS:
+                    # Answered in a task of its own: a mark sent after it
+                    # is not held up while the server is asked.
+                    self._spawn(self._answer(face, line))
+                else:
+                    await self._answer(face, line)
         except (ConnectionError, ValueError):  # ValueError: a line over the limit
             pass
         finally:
@@ -249,12 +256,17 @@ class AgentService:
                     raise RequestError("'read' must be true or false")
                 mark = controller.mark_read if read else controller.mark_unread
                 nid, hold = _id_of(message), _hold_of(message)
+                action = IntentAction.MARK_READ if read else IntentAction.MARK_UNREAD
                 before = controller.held.get(nid)
+                if before is None:  # a row a face holds and this agent does not
+                    return {"changed": controller.send_unheld(action, nid, hold=hold)}
                 intent = mark(nid, hold=hold)
                 return {"changed": intent is not None, "intent": self._kept(intent, before, hold)}
             case "delete":
                 nid, hold = _id_of(message), _hold_of(message)
                 before = controller.held.get(nid)
+                if before is None:
+                    return {"changed": controller.send_unheld(IntentAction.DELETE, nid, hold=hold)}
                 intent = controller.delete(nid, hold=hold)
                 return {"changed": intent is not None, "intent": self._kept(intent, before, hold)}
             case "undo":
@@ -285,7 +297,7 @@ class AgentService:
         fetches on (its list grows for every face: they are told, as ``paged``)."""
         controller = self.controller
         for _ in range(MAX_PAGES_PER_ANSWER):
-            start, count, more = dashboard_requests.older(controller, message)
+            _start, count, _more = dashboard_requests.older(controller, message)
             if count >= message["limit"] or not controller.has_more:
                 break
             fetching = controller.load_more()
@@ -294,6 +306,9 @@ class AgentService:
             await fetching
             if controller.load_more_failure is not None:
                 break
+        # Where the face's oldest row is now (rows may have come and gone
+        # while pages were fetched), and what lies below it.
+        start, count, more = dashboard_requests.older(controller, message)
         held = controller.held
         return {
             "rows": [held[i].to_dict() for i in range(start, start + count)],
@@ -362,11 +377,18 @@ def _limit_of(message: dict[str, Any]) -> int:
     return limit
 
 
+def _op_of(line: bytes) -> object:
+    try:
+        return decode(line).get("op")
+    except LineError:
+        return None
+
+
 def _hold_of(message: dict[str, Any]) -> float:
     hold = message.get("hold", 0)
     if not isinstance(hold, int | float) or isinstance(hold, bool) or not 0 <= hold <= 60:
         raise RequestError("'hold' must be seconds, from 0 to 60")
-    return float(hold) if math.isfinite(hold) else 0.0
+    return float(hold)
 
 
 def _id_of(message: dict[str, Any]) -> str:

@@ -34,6 +34,7 @@ from tiri_tui.sync.controller_api import Undone
 from tiri_tui.sync.controller_settings import UNDO_SECONDS, ControllerSettings, Counters
 from tiri_tui.sync.core_holder import CoreHolder
 from tiri_tui.sync.events import ActionQueued, ServerError
+from tiri_tui.sync.intents import IntentAction
 from tiri_tui.sync.messages import (
     AllReadConfirmed,
     Command,
@@ -267,6 +268,15 @@ class NotificationController(CoreHolder):
         if self._refused("mark"):
             return None
         return self.dispatch(MarkWanted(notification_id, False), hold=hold)
+
+    def send_unheld(self, action: IntentAction, notification_id: str, *, hold: float) -> bool:
+        """An intent on a row this controller does not hold (a face attached to
+        the agent holds it: paged before the agent restarted with less): to
+        the outbox as it is, nothing here to change. False when closing."""
+        if self._refused(action.words):
+            return False
+        self.outbox.submit(action, notification_id, hold=hold)
+        return True
 
     def _take_back(self, intent: Intent) -> bool:
         return self.outbox.cancel(intent)

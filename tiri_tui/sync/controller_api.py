@@ -18,7 +18,6 @@ from tiri_tui.connection.policy import ConnectionState, StateCode
 from tiri_tui.sync.controller_settings import ControllerSettings, Counters
 from tiri_tui.sync.events import ControllerEvent
 from tiri_tui.sync.inbox import Inbox
-from tiri_tui.sync.messages import Submit
 from tiri_tui.sync.outbox_sync import Intent
 from tiri_tui.sync.rules import Filters
 from tiri_tui.wire.models import Notification
@@ -111,6 +110,7 @@ class Controller(Protocol):
 @runtime_checkable
 class MirroredController(Controller, Protocol):
     """A controller that mirrors another process's (the agent's): it can go
-    away, and says so once, with the intents it could not hand over."""
+    away for good, and says so once (what it could not hand over is on disk
+    by then, for the controller that takes over)."""
 
-    on_abandoned: Callable[[list[Submit]], None]
+    on_abandoned: Callable[[], None]

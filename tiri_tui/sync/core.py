@@ -58,6 +58,7 @@ from tiri_tui.sync.messages import (
     OlderWanted,
     PageOneAnswered,
     PageTaken,
+    PagingTold,
     ReadHeld,
     ReadSlice,
     RowGoneTold,
@@ -187,7 +188,8 @@ def apply(state: SyncState, event: SyncEvent) -> list[Effect]:
             state.forgotten.update(event.forgotten)
             state.dirty = True
         case RowTold():
-            told(state, event.notification, out, live=event.live, news=event.news)
+            if not event.changed or event.notification.id in state.held:
+                told(state, event.notification, out, live=event.live, news=event.news)
         case RowGoneTold():
             gone(state, event.notification_id, out)
         case CountTold():
@@ -199,6 +201,9 @@ def apply(state: SyncState, event: SyncEvent) -> list[Effect]:
                 out.append(ServerAnswered())
         case HeldTold():
             _held_told(state, event, out)
+        case PagingTold():
+            paging = state.paging
+            paging.next_url, paging.depth = event.next_url, max(paging.depth, 1)
         case _:
             assert_never(event)
     _fill_wanted_rows(state, out)
@@ -364,7 +369,7 @@ def _older_taken(state: SyncState, event: OlderTaken, out: list[Effect]) -> None
     page: Page = event.page
     looping = page.next is not None and page.next in paging.followed
     if looping:
-        out.append(Noted("the server's next link leads back to a page already loaded; stopping"))
+        out.append(Noted("the next link leads back to a page already loaded; stopping"))
     paging.next_url = None if looping else page.next
     paging.depth += 1
     _drop_vanished(state, paging.coverage.add(page), frozenset(), event.pending, out)

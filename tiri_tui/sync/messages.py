@@ -206,11 +206,14 @@ class SaveFailed(Struct, frozen=True):
 
 class RowTold(Struct, frozen=True):
     """The agent holds this row now (added or changed); ``live`` and ``news``
-    as it judged them."""
+    as it judged them. ``changed``: a row it already held changed — taken
+    only if held here too (a row below what this face paged to would leave a
+    hole above it)."""
 
     notification: Notification
     live: bool
     news: bool = False
+    changed: bool = False
 
 
 class RowGoneTold(Struct, frozen=True):
@@ -236,6 +239,13 @@ class HeldTold(Struct, frozen=True):
     paged from ``next_url`` (None: the agent holds no more, nor has the server)."""
 
     rows: list[Notification]
+    next_url: str | None
+
+
+class PagingTold(Struct, frozen=True):
+    """Older rows than those held lie beyond ``next_url`` (the agent's: its
+    list does not depend on a face's filters): paging goes on from there."""
+
     next_url: str | None
 
 
@@ -269,6 +279,7 @@ SyncEvent = (
     | CountTold
     | AnsweredTold
     | HeldTold
+    | PagingTold
 )
 
 # -- effects: work for the executors ---------------------------------------------------------

@@ -24,7 +24,6 @@ from tiri_tui.attention.modes import AlertMode, describe_mode
 from tiri_tui.connection.policy import StateCode
 from tiri_tui.settings.config import security_warnings
 from tiri_tui.sync.controller_api import Controller, MirroredController
-from tiri_tui.sync.messages import Submit
 from tiri_tui.sync.rules import Filters
 from tiri_tui.ui.alerting import Alerting
 from tiri_tui.ui.dashboard import DashboardScreen
@@ -101,8 +100,6 @@ class TiriApp(App[None]):
         self._prepared = prepared
         #: The agent went away for good: this run keeps its own connection.
         self._standalone = False
-        #: Intents the agent never got, made again on the standalone controller.
-        self._unsent: list[Submit] = []
         if prepared is None and controller is None and client and client.auth.session:
             self._prepared = client.open_controller()
             self._prepared.prefetch_cache()
@@ -216,7 +213,7 @@ class TiriApp(App[None]):
             filters = old.filters
             self.dashboard.unbind()
             await old.aclose()
-        from tiri_tui.ui.attaching import open_controller, replay
+        from tiri_tui.ui.attaching import open_controller
 
         controller = self._prepared or await open_controller(
             self.client, attach=not self._standalone, after_login=retired
@@ -225,9 +222,6 @@ class TiriApp(App[None]):
         self.controller = controller
         if isinstance(controller, MirroredController):
             controller.on_abandoned = self._agent_gone
-        elif self._unsent:
-            unsent, self._unsent = self._unsent, []
-            self.run_worker(replay(controller, unsent), group="replay")
         if self.client.auth.session is not None:
             self._email = self.client.auth.session.email or self._email
         self.dashboard.bind(controller)
@@ -238,9 +232,10 @@ class TiriApp(App[None]):
         # (its imports, the first request) would otherwise delay that paint.
         self.call_after_refresh(self._go_live, controller)
 
-    def _agent_gone(self, unsent: list[Submit]) -> None:
-        """The agent did not come back: this dashboard opens its own connection."""
-        self._standalone, self._unsent = True, unsent
+    def _agent_gone(self) -> None:
+        """The agent did not come back: this dashboard opens its own connection
+        (the intents the agent never got are in the outbox it opens)."""
+        self._standalone = True
         self.notify(
             "The agent went away: this dashboard now keeps its own connection",
             severity="warning",

@@ -2,8 +2,8 @@
 
 A dashboard attaches to the agent (:mod:`tiri_tui.agent.attached`) unless
 ``--no-agent`` says not to, or the agent already went away for good in this
-run; otherwise it opens its own, as it always did. Intents the agent never
-received when it went away are made again on the standalone controller.
+run; otherwise it opens its own, as it always did (and sends from the
+profile's outbox what the agent never got, if it went away).
 """
 
 from __future__ import annotations
@@ -14,8 +14,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from tiri_tui.sync.controller_api import Controller, MirroredController
-from tiri_tui.sync.intents import IntentAction
-from tiri_tui.sync.messages import Submit
 
 if TYPE_CHECKING:
     from tiri_tui.client import TiriClient
@@ -62,22 +60,3 @@ async def attached_controller(
         outbox_path=client.outbox_path(),
         patience=patience,
     )
-
-
-async def replay(controller: Controller, unsent: list[Submit]) -> None:
-    """Make again, on a standalone controller, the intents the agent never got
-    (once its first load is in: the rows they act on are held by then)."""
-    await controller.loaded.wait()
-    for intent in unsent:
-        nid = intent.notification_id
-        match intent.action:
-            case IntentAction.MARK_READ if nid is not None:
-                controller.mark_read(nid)
-            case IntentAction.MARK_UNREAD if nid is not None:
-                controller.mark_unread(nid)
-            case IntentAction.DELETE if nid is not None:
-                controller.delete(nid)
-            case IntentAction.MARK_ALL_READ:
-                controller.mark_all_read()
-            case _:
-                log.warning("an intent for the agent not made again: %s", intent.action.value)
