@@ -11,13 +11,21 @@ import json
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 
-from tests.support.agents import FakeNotifier, agent_in_process, kill, spawn_agent
+from tests.support.agents import (
+    FakeNotifier,
+    agent_in_process,
+    kill,
+    settings_for,
+    spawn_agent,
+)
 from tests.support.cli import login
 from tests.support.clients import make_client
 from tests.support.dashboards import list_text
 from tests.support.waiting import wait_for
 from tiri_tui.agent import link as agent_link
 from tiri_tui.agent.attached import AttachedController
+from tiri_tui.agent.endpoint import socket_path
+from tiri_tui.agent.link import attach
 from tiri_tui.commands.tailing import run_tail
 from tiri_tui.server import DemoServer
 from tiri_tui.server.state import iso
@@ -367,3 +375,24 @@ async def test_a_delete_handed_over_after_the_agent_came_back_keeps_its_undo_win
             await wait_for(lambda: agent.controller.outbox.pending_count == 0)
             assert victim.id in user.by_id  # the server never heard of it
             assert victim.id in shown(controller)
+
+
+async def test_the_agent_sends_a_mark_on_a_row_only_a_face_holds(server, home):
+    assert (await login(server, home))[0] == 0
+    user = server.user()
+    # Far older than anything the agent loads: only a face that paged there holds it.
+    old = server.state.create_notification(
+        user, title="paged long ago", created_at=iso(datetime.now(UTC) - timedelta(days=400))
+    )
+    async with agent_in_process(server, home) as agent:
+        assert old["id"] not in agent.controller.held
+        link = await attach(socket_path(settings_for(server, home)), lambda _event: None)
+        assert link is not None
+        try:
+            answer = await link.request("mark", notification=old["id"], read=True, hold=0)
+            assert answer["changed"] is True
+            await wait_for(lambda: user.by_id[old["id"]]["is_read"], 10, what="sent")
+            answer = await link.request("delete", notification=old["id"], hold=0)
+            await wait_for(lambda: old["id"] not in user.by_id, 10, what="deleted")
+        finally:
+            await link.aclose()
