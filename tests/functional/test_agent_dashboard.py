@@ -31,7 +31,7 @@ from tiri_tui.server import DemoServer
 from tiri_tui.server.state import iso
 from tiri_tui.sync.controller import NotificationController
 from tiri_tui.sync.controller_api import Controller
-from tiri_tui.sync.events import NotificationAdded
+from tiri_tui.sync.events import ActionQueued, NotificationAdded
 from tiri_tui.sync.rules import Filters
 from tiri_tui.ui.app import TiriApp
 from tiri_tui.ui.attaching import attached_controller
@@ -396,3 +396,36 @@ async def test_the_agent_sends_a_mark_on_a_row_only_a_face_holds(server, home):
             await wait_for(lambda: old["id"] not in user.by_id, 10, what="deleted")
         finally:
             await link.aclose()
+
+
+async def test_an_undo_the_restarted_agent_cannot_honour_is_shown_undone_no_more(server, home):
+    assert (await login(server, home))[0] == 0
+    user = server.user()
+    async with (
+        stoppable_agent(server, home) as stop_agent,
+        attached_dashboard(server, home) as (app, _pilot),
+    ):
+        controller = app.controller
+        assert isinstance(controller, AttachedController)
+        notices: list[ActionQueued] = []
+        controller.subscribe(lambda e: notices.append(e) if isinstance(e, ActionQueued) else None)
+        victim = controller.inbox[1]
+        intent = controller.delete(victim.id, hold=30)  # on the first agent's disk, with a key
+        assert intent is not None
+        await wait_for(lambda: controller.outbox.agent_pending == 1, 10, what="at the agent")
+        await stop_agent()
+        async with agent_in_process(server, home) as agent:
+            await wait_for(lambda: [f.name for f in agent.faces.values()] == ["dashboard"], 15)
+            await wait_for(lambda: victim.id not in user.by_id, 10, what="sent from its disk")
+            # The new agent numbers its keys afresh: its first one names a mark
+            # made now, which the old key must not take back.
+            other = next(n for n in controller.inbox if not n.is_read and n.id != victim.id)
+            assert controller.mark_read(other.id, hold=30) is not None
+            await wait_for(lambda: agent.controller.outbox.pending_count == 1, 10)
+            assert controller.undo([(intent, victim)]).taken_back == 1
+            await wait_for(lambda: notices, 10, what="the notice")
+            assert [(n.action.value, "not undone" in n.reason) for n in notices] == [
+                ("delete", True)
+            ]
+            assert victim.id not in shown(controller)  # shown as it is: gone
+            assert agent.controller.outbox.pending_count == 1  # the mark still on its way

@@ -58,7 +58,6 @@ from tiri_tui.sync.messages import (
     ConnectionChanged,
     DeleteWanted,
     FetchOlder,
-    MarkTakenBack,
     MarkWanted,
     OlderFailed,
     OlderTaken,
@@ -165,11 +164,15 @@ class AttachedController(CoreHolder):
         told, self._told = self._told, None
         if told is not None:
             self._take_hello(told)
+        self._tell_early()
+        self._spawn(self._keep_attached(), "attached")
+        self._spawn(self._ask_figures(), "figures")
+
+    def _tell_early(self) -> None:
+        """Apply what the agent said while its snapshot was on its way."""
         early, self._early = self._early or [], None
         for event in early:
             self._on_agent_event(event)
-        self._spawn(self._keep_attached(), "attached")
-        self._spawn(self._ask_figures(), "figures")
 
     def go_live(self) -> None:
         """Nothing to start: the agent is live."""
@@ -240,11 +243,15 @@ class AttachedController(CoreHolder):
                 )
             )
             self._agent_loaded.clear()
+            # What the agent says from here on waits for its snapshot: told
+            # after it, it is applied after it (the snapshot is the older news).
+            self._early = []
             link = await reattach(
                 self._path, self._on_agent_event, self._on_agent_message, self._stop
             )
             told = None if link is None else await self._hello(link)
             if link is None or told is None:
+                self._early = None
                 if link is not None:
                     await link.aclose()
                 if not self._closed:
@@ -257,6 +264,7 @@ class AttachedController(CoreHolder):
                 return
             self._link = link
             self._take_hello(told)
+            self._tell_early()
             await self._intents.hand_over()
 
     async def _hello(self, link: AgentLink) -> AgentHello | None:
@@ -290,16 +298,28 @@ class AttachedController(CoreHolder):
 
     # -- intents -----------------------------------------------------------------------------
     def _not_taken_back(self, intent: Submit) -> None:
-        """An undo was promised, but the intent went to the server all the
-        same: shown done again, and said."""
+        """An undo was promised, but the agent could not take the intent back
+        (it had sent it, or was not there to ask): a mark is answered by the
+        opposite one, as a standalone undo does once a mark has left; a delete
+        is shown done again, and said."""
         nid = intent.notification_id
         if nid is None:
             return
-        if intent.action is IntentAction.DELETE:
-            self.dispatch(RowGoneTold(nid))
-        else:
-            self.dispatch(MarkTakenBack(nid, intent.action is IntentAction.MARK_READ))
-        self.emit(ActionQueued(intent.action, "not undone after all: the agent had sent it"))
+        match intent.action:
+            case IntentAction.MARK_READ | IntentAction.MARK_UNREAD:
+                opposite = (
+                    IntentAction.MARK_UNREAD
+                    if intent.action is IntentAction.MARK_READ
+                    else IntentAction.MARK_READ
+                )
+                self._submit(Submit(opposite, nid), 0.0)
+            case IntentAction.DELETE:
+                self.dispatch(RowGoneTold(nid))
+                self.emit(
+                    ActionQueued(intent.action, "not undone: the agent could not take it back")
+                )
+            case IntentAction.MARK_ALL_READ:
+                pass  # undone by marking each row unread again, never taken back
 
     def _submit(self, effect: Submit, hold: float) -> Intent:
         intent = Intent(effect.action, effect.notification_id, effect.was_unread)
@@ -378,19 +398,24 @@ class AttachedController(CoreHolder):
         if oldest is None:
             self.dispatch(OlderFailed(chain, None, final=True))
             return
+
+        def take(answer: dict[str, Any]) -> None:
+            # As soon as it is read: a change the agent told after it (the
+            # row deleted, marked) is applied after the page, not lost before it.
+            page, rows = older_page(answer)
+            if not rows and answer.get("failure"):
+                self.dispatch(OlderFailed(chain, str(answer["failure"]), final=False))
+            else:
+                self.dispatch(OlderTaken(page, rows, chain, lambda _nid: False))
+
         try:
-            answer = await self._link.request(
+            await self._link.request(
                 "older",
                 timeout=60,
+                then=take,
                 notification=oldest.id,
                 before=format_timestamp(oldest.created_at),
                 limit=self.settings.page_size,
             )
-            page, rows = older_page(answer)
         except (AgentLost, AgentRefused, LineError) as exc:
             self.dispatch(OlderFailed(chain, str(exc), final=False))
-            return
-        if not rows and answer.get("failure"):
-            self.dispatch(OlderFailed(chain, str(answer["failure"]), final=False))
-            return
-        self.dispatch(OlderTaken(page, rows, chain, lambda _nid: False))

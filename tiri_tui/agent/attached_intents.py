@@ -53,13 +53,16 @@ class Handed:
         self.effect = effect
         self.hold_until = hold_until
         self.key: asyncio.Future[int | None] = asyncio.get_running_loop().create_future()
+        #: The link the key came over: another agent's keys name other intents.
+        self.keyed_by: object = None
 
     def hold(self) -> float:
         """What is left of its undo window."""
         return max(0.0, self.hold_until - time.monotonic())
 
-    def keyed(self, key: object) -> None:
+    def keyed(self, key: object, link: object = None) -> None:
         if not self.key.done():
+            self.keyed_by = link
             self.key.set_result(key if isinstance(key, int) else None)
 
 
@@ -116,14 +119,15 @@ class AttachedIntents:
         False when the agent went away first (whether it got it cannot be
         known: sent again, a mark changes nothing and a delete finds the row gone)."""
         op, arguments = request_of(handed.effect, handed.hold())
+        link = self._link()
         try:
-            answer = await self._link().request(op, **arguments)
+            answer = await link.request(op, **arguments)
         except AgentRefused as exc:
             log.warning("the agent refused a %s: %s", op, exc)
             answer = {}
         except AgentLost:
             return False
-        handed.keyed(answer.get("intent"))
+        handed.keyed(answer.get("intent"), link)
         return True
 
     def take_back(self, intent: Intent) -> bool | None:
@@ -142,7 +146,7 @@ class AttachedIntents:
     async def _undo_at_agent(self, handed: Handed) -> None:
         key = await handed.key  # known once it is handed over
         undone = False
-        if key is not None:
+        if key is not None and handed.keyed_by is self._link():
             with contextlib.suppress(AgentLost, AgentRefused):
                 answer = await self._link().request("undo", intents=[key])
                 undone = bool(answer.get("taken_back") or answer.get("sent_back"))
@@ -153,15 +157,21 @@ class AttachedIntents:
         """Hand the waiting intents to the agent, oldest first (it is back)."""
         async with self._handing_over:  # one at a time: each is sent once
             while self.waiting and not self._link().lost.is_set():
-                if not await self._hand(self.waiting[0]):
+                # Out of the waiting list while it is on its way: an undo
+                # meanwhile asks the agent, which has it (or will have).
+                handed = self.waiting.pop(0)
+                if not await self._hand(handed):
+                    self.waiting.insert(0, handed)
                     return
-                self.waiting.pop(0).keyed(None)
 
     async def keep_on_disk(self) -> None:
         """The agent is gone for good, or the dashboard quits while it is away:
         the waiting intents go into the profile's outbox, which the agent (or
         the standalone controller that takes over) sends from when it starts."""
-        waiting, self.waiting = [h.effect for h in self.waiting], []
+        handed, self.waiting = self.waiting, []
+        for one in handed:
+            one.keyed(None)  # an undo asked of these now says it could not be done
+        waiting = [one.effect for one in handed]
         if not waiting or self._outbox_path is None:
             return
         path = self._outbox_path

@@ -1,9 +1,10 @@
 """A face's side of the local endpoint: requests with ids, events as they come.
 
 :func:`attach` connects to the profile's agent if one is listening (None:
-there is none — the face runs standalone). Requests are answered in order;
-events go to the face's callback as controller events, so a face that
-attaches is told exactly what a standalone controller would tell it.
+there is none — the face runs standalone). Requests are answered by id (in
+order, but for those that wait for the server); events go to the face's
+callback as controller events, so a face that attaches is told exactly what
+a standalone controller would tell it.
 """
 
 from __future__ import annotations
@@ -55,6 +56,7 @@ class AgentLink:
         self._on_message = on_message
         self._ids = itertools.count(1)
         self._waiting: dict[int, asyncio.Future[dict[str, Any]]] = {}
+        self._then: dict[int, Callable[[dict[str, Any]], None]] = {}
         #: Set when the agent went away (or the link was closed).
         self.lost = asyncio.Event()
         self._reading = asyncio.ensure_future(self._read())
@@ -68,15 +70,26 @@ class AgentLink:
         self._on_event, self._on_message = on_event, on_message
 
     async def request(
-        self, op: str, *, timeout: float = ANSWER_TIMEOUT, **arguments: Any
+        self,
+        op: str,
+        *,
+        timeout: float = ANSWER_TIMEOUT,
+        then: Callable[[dict[str, Any]], None] | None = None,
+        **arguments: Any,
     ) -> dict[str, Any]:
         """Ask the agent; its result, AgentRefused (with its words) or AgentLost
-        (also when it does not answer within ``timeout`` seconds)."""
+        (also when it does not answer within ``timeout`` seconds).
+
+        ``then`` is given the result as soon as it is read, before any event
+        read after it: what the answer shows is applied before what changed
+        since (the caller resumes only a turn or two of the loop later)."""
         if self.lost.is_set():
             raise AgentLost("the agent is gone")
         request_id = next(self._ids)
         answer: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
         self._waiting[request_id] = answer
+        if then is not None:
+            self._then[request_id] = then
         try:
             self._writer.write(encode({"id": request_id, "op": op, **arguments}))
             reply = await asyncio.wait_for(answer, timeout)
@@ -88,6 +101,7 @@ class AgentLink:
             raise AgentLost("the agent is gone") from None
         finally:
             self._waiting.pop(request_id, None)
+            self._then.pop(request_id, None)
         if not reply.get("ok"):
             raise AgentRefused(str(reply.get("error", "refused")))
         result = reply.get("result")
@@ -112,8 +126,17 @@ class AgentLink:
         request_id = message.get("id")
         if isinstance(request_id, int) and request_id in self._waiting:
             answer = self._waiting[request_id]
-            if not answer.done():
-                answer.set_result(message)
+            then = self._then.pop(request_id, None)
+            if answer.done():
+                return
+            if then is not None and message.get("ok"):
+                result = message.get("result")
+                try:
+                    then(result if isinstance(result, dict) else {})
+                except Exception as exc:  # the caller's to handle, as a failed answer
+                    answer.set_exception(exc)
+                    return
+            answer.set_result(message)
             return
         if message.get("event") == "refused":
             log.warning("the agent refused this face: %s", message.get("message"))

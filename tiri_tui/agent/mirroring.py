@@ -111,8 +111,8 @@ def read_hello(answer: dict[str, Any], server: str, version: str) -> AgentHello 
         return f"its answer could not be read: {exc}"
     if answer.get("needs_login"):
         # An agent waiting for a login holds nothing to show: what is shown
-        # stays, and the login form says why nothing more comes.
-        events = [event for event in events if not isinstance(event, HeldTold)]
+        # stays as it was, and the login form says why nothing more comes.
+        events = [event for event in events if isinstance(event, ConnectionChanged)]
     return AgentHello(events, figures_of(answer), bool(answer.get("loaded")))
 
 
