@@ -22,6 +22,7 @@ from tests.support.cli import login
 from tests.support.clients import make_client
 from tests.support.dashboards import list_text
 from tests.support.waiting import wait_for
+from tiri_tui.agent import attached as attached_module
 from tiri_tui.agent import link as agent_link
 from tiri_tui.agent.attached import AttachedController
 from tiri_tui.agent.endpoint import socket_path
@@ -398,7 +399,10 @@ async def test_the_agent_sends_a_mark_on_a_row_only_a_face_holds(server, home):
             await link.aclose()
 
 
-async def test_an_undo_the_restarted_agent_cannot_honour_is_shown_undone_no_more(server, home):
+async def test_an_undo_the_restarted_agent_cannot_honour_is_shown_undone_no_more(
+    server, home, monkeypatch
+):
+    monkeypatch.setattr(attached_module, "FIGURES_INTERVAL", 0.2)
     assert (await login(server, home))[0] == 0
     user = server.user()
     async with (
@@ -409,7 +413,7 @@ async def test_an_undo_the_restarted_agent_cannot_honour_is_shown_undone_no_more
         assert isinstance(controller, AttachedController)
         notices: list[ActionQueued] = []
         controller.subscribe(lambda e: notices.append(e) if isinstance(e, ActionQueued) else None)
-        victim = controller.inbox[1]
+        victim = next(n for n in controller.inbox if not n.is_read)  # counted back in by the undo
         intent = controller.delete(victim.id, hold=30)  # on the first agent's disk, with a key
         assert intent is not None
         await wait_for(lambda: controller.outbox.agent_pending == 1, 10, what="at the agent")
@@ -429,3 +433,5 @@ async def test_an_undo_the_restarted_agent_cannot_honour_is_shown_undone_no_more
             ]
             assert victim.id not in shown(controller)  # shown as it is: gone
             assert agent.controller.outbox.pending_count == 1  # the mark still on its way
+            # The badge is the agent's again (the undo had counted the row back in).
+            await wait_for(lambda: controller.unread_count == agent.controller.unread_count, 10)

@@ -56,6 +56,7 @@ from tiri_tui.sync.intents import IntentAction
 from tiri_tui.sync.messages import (
     Command,
     ConnectionChanged,
+    CountTold,
     DeleteWanted,
     FetchOlder,
     MarkWanted,
@@ -226,7 +227,13 @@ class AttachedController(CoreHolder):
         while not self._closed:
             await asyncio.sleep(FIGURES_INTERVAL)
             with contextlib.suppress(AgentLost, AgentRefused):
-                self._take_figures(figures_of(await self._link.request("count")))
+                answer = await self._link.request("count")
+                self._take_figures(figures_of(answer))
+                # The agent's count, again: a change made here that it could
+                # not honour (an undo too late) is not left on the badge.
+                count = answer.get("unread_count")
+                if isinstance(count, int) and not isinstance(count, bool):
+                    self.dispatch(CountTold(count))
 
     # -- the agent going away ----------------------------------------------------------------
     async def _keep_attached(self) -> None:
