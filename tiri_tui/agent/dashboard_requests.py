@@ -16,6 +16,7 @@ from typing import Any
 
 import msgspec
 
+from tiri_tui.agent.answers import RequestError
 from tiri_tui.sync.controller import Intent, NotificationController
 from tiri_tui.sync.rules import Filters
 from tiri_tui.wire.models import Notification, WireError, parse_timestamp
@@ -24,10 +25,6 @@ from tiri_tui.wire.models import Notification, WireError, parse_timestamp
 UNDO_MEMORY = 1_000
 #: The most rows one ``older`` answer carries.
 OLDER_LIMIT = 1_000
-
-
-class RequestError(Exception):
-    """A request the agent cannot answer: said back to the face."""
 
 
 class UndoBook:

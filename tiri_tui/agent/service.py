@@ -20,26 +20,23 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import msgspec
-
 from tiri_tui import __version__
-from tiri_tui.agent import dashboard_requests
-from tiri_tui.agent.dashboard_requests import RequestError, UndoBook
+from tiri_tui.agent import answers, dashboard_requests
+from tiri_tui.agent.answers import RequestError
+from tiri_tui.agent.dashboard_requests import UndoBook
 from tiri_tui.agent.endpoint import peer_uid
 from tiri_tui.agent.local_protocol import LINE_LIMIT, LineError, decode, encode, event_message
 from tiri_tui.connection.policy import ConnectionState
 from tiri_tui.sync.controller import NotificationController
 from tiri_tui.sync.events import Arrived, ControllerEvent, NotificationAdded, StateEvent
 from tiri_tui.sync.intents import IntentAction
-from tiri_tui.wire.models import Notification, WireError, format_timestamp, parse_timestamp
+from tiri_tui.wire.models import Notification
 
 log = logging.getLogger(__name__)
 
 #: Bytes a face may leave unread before it is cut off (a burst of 10,000
 #: notifications is ~5 MB): the agent never holds its other faces up for it.
 BACKLOG_LIMIT = 32 * 1024 * 1024
-#: Rows one reply carries at most (a face asks again for more).
-ROWS_LIMIT = 10_000
 #: Requests that wait for the server: answered when done, not in turn.
 WAITING_OPS = frozenset({"older", "refresh", "count_unread"})
 #: Server pages the agent fetches at most for one ``older`` request.
@@ -179,7 +176,7 @@ class AgentService:
 
     async def _tell_when_loaded(self) -> None:
         await self.controller.loaded.wait()
-        self.broadcast(encode({"event": "loaded", **self._counts()}))
+        self.broadcast(encode({"event": "loaded", **answers.counts(self.controller)}))
 
     # -- one face -------------------------------------------------------------------------
     async def _serve_face(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -235,27 +232,37 @@ class AgentService:
                 face.name = _face_name(message.get("face"))
                 pid = message.get("pid")
                 face.pid = pid if isinstance(pid, int) and not isinstance(pid, bool) else None
-                result = {**self._about(), **self._counts(), "rows": self._rows(message)}
+                result = {
+                    **self._about(),
+                    **answers.counts(self.controller),
+                    "rows": answers.rows(self.controller, message),
+                }
                 face.watching = message.get("watch") is True
                 return result
             case "status":
                 return {
                     **self._about(),
-                    **self._counts(),
+                    **answers.counts(self.controller),
                     "faces": [f.describe() for f in self.faces.values() if f is not face],
                 }
             case "count":
-                return {**self._about(), **self._counts()}
+                return {**self._about(), **answers.counts(self.controller)}
             case "rows":
-                return {**self._counts(), "rows": self._rows(message)}
+                return {
+                    **answers.counts(self.controller),
+                    "rows": answers.rows(self.controller, message),
+                }
             case "ids":
-                return {**self._counts(), "ids": self._ids(message)}
+                return {
+                    **answers.counts(self.controller),
+                    "ids": answers.ids(self.controller, message),
+                }
             case "mark":
                 read = message.get("read", True)
                 if not isinstance(read, bool):
                     raise RequestError("'read' must be true or false")
                 mark = controller.mark_read if read else controller.mark_unread
-                nid, hold = _id_of(message), _hold_of(message)
+                nid, hold = answers.id_of(message), answers.hold_of(message)
                 action = IntentAction.MARK_READ if read else IntentAction.MARK_UNREAD
                 before = controller.held.get(nid)
                 if before is None:  # a row a face holds and this agent does not
@@ -263,7 +270,7 @@ class AgentService:
                 intent = mark(nid, hold=hold)
                 return {"changed": intent is not None, "intent": self._kept(intent, before, hold)}
             case "delete":
-                nid, hold = _id_of(message), _hold_of(message)
+                nid, hold = answers.id_of(message), answers.hold_of(message)
                 before = controller.held.get(nid)
                 if before is None:
                     return {"changed": controller.send_unheld(IntentAction.DELETE, nid, hold=hold)}
@@ -329,73 +336,12 @@ class AgentService:
             "connected_since": _iso(self.connected_since) if self.connected_since else None,
         }
 
-    def _counts(self) -> dict[str, Any]:
-        c = self.controller
-        held = c.held
-        return {
-            "state": c.state.value,
-            "code": c.code.value,
-            "reason": c.reason,
-            "retry_in": c.retry_in,
-            "unread_count": c.unread_count,
-            "current": c.current,
-            "loaded": c.loaded.is_set(),
-            "needs_login": c.needs_login,
-            "held": len(held),
-            "has_more": c.has_more,
-            "newest": format_timestamp(held[0].created_at) if len(held) else None,
-            "pending": c.outbox.pending_count,
-            "frames_dropped": c.frames_dropped,
-            "counters": msgspec.to_builtins(c.counters),
-        }
-
-    def _rows(self, message: dict[str, Any]) -> list[dict[str, Any]]:
-        """The newest rows held: ``limit`` of them, or those created at or after
-        ``newer_than`` (at most :data:`ROWS_LIMIT`)."""
-        held = self.controller.held
-        limit = _limit_of(message)
-        since = message.get("newer_than")
-        if since is not None:
-            try:
-                limit = held.rows_since(parse_timestamp(since, "newer_than").timestamp())
-            except WireError as exc:
-                raise RequestError(str(exc)) from None
-        return [held[i].to_dict() for i in range(min(limit, ROWS_LIMIT, len(held)))]
-
-    def _ids(self, message: dict[str, Any]) -> list[tuple[str, str]]:
-        """The ids of the ``limit`` newest rows held, each with its creation time
-        (what a face counts as seen when it attaches)."""
-        held = self.controller.held
-        count = min(_limit_of(message), ROWS_LIMIT, len(held))
-        return [(n.id, format_timestamp(n.created_at)) for n in (held[i] for i in range(count))]
-
-
-def _limit_of(message: dict[str, Any]) -> int:
-    limit = message.get("limit", 0)
-    if not isinstance(limit, int) or isinstance(limit, bool) or limit < 0:
-        raise RequestError("'limit' must be a whole number")
-    return limit
-
 
 def _op_of(line: bytes) -> object:
     try:
         return decode(line).get("op")
     except LineError:
         return None
-
-
-def _hold_of(message: dict[str, Any]) -> float:
-    hold = message.get("hold", 0)
-    if not isinstance(hold, int | float) or isinstance(hold, bool) or not 0 <= hold <= 60:
-        raise RequestError("'hold' must be seconds, from 0 to 60")
-    return float(hold)
-
-
-def _id_of(message: dict[str, Any]) -> str:
-    nid = message.get("notification")
-    if not isinstance(nid, str) or not nid:
-        raise RequestError("'notification' must be a notification's id")
-    return nid
 
 
 def _face_name(value: object) -> str:
