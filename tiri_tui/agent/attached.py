@@ -27,6 +27,7 @@ from typing import Any, TypeVar
 import msgspec
 
 from tiri_tui import __version__
+from tiri_tui.agent import link as agent_link
 from tiri_tui.agent.attached_intents import AttachedIntents
 from tiri_tui.agent.link import (
     AgentLink,
@@ -249,18 +250,9 @@ class AttachedController(CoreHolder):
                     None,
                 )
             )
-            self._agent_loaded.clear()
-            # What the agent says from here on waits for its snapshot: told
-            # after it, it is applied after it (the snapshot is the older news).
-            self._early = []
-            link = await reattach(
-                self._path, self._on_agent_event, self._on_agent_message, self._stop
-            )
-            told = None if link is None else await self._hello(link)
-            if link is None or told is None:
+            found = await self._find_again()
+            if found is None:
                 self._early = None
-                if link is not None:
-                    await link.aclose()
                 if not self._closed:
                     log.warning("the agent did not come back: the dashboard carries on alone")
                     # On disk first: the standalone controller that takes
@@ -269,16 +261,47 @@ class AttachedController(CoreHolder):
                     await self._intents.keep_on_disk()
                     self.on_abandoned()
                 return
-            self._link = link
+            told, self._link = found
             self._take_hello(told)
             self._tell_early()
             await self._intents.hand_over()
 
-    async def _hello(self, link: AgentLink) -> AgentHello | None:
+    async def _find_again(self) -> tuple[AgentHello, AgentLink] | None:
+        """The agent again, and what it holds; None if none answers within the
+        patience, or one answers that is not this dashboard's."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + agent_link.REATTACH_PATIENCE
+        # What the agent says from here on waits for its snapshot: told after
+        # it, it is applied after it (the snapshot is the older news).
+        self._early = []
+        while not self._closed:
+            self._agent_loaded.clear()
+            link = await reattach(
+                self._path,
+                self._on_agent_event,
+                self._on_agent_message,
+                self._stop,
+                patience=max(0.0, deadline - loop.time()),
+            )
+            if link is None:
+                return None
+            told = await self._hello(link)
+            if isinstance(told, AgentHello):
+                return told, link
+            await link.aclose()
+            # A dying agent's socket may still take a connection and then
+            # drop it: only a refusal, or the end of the patience, is final.
+            if told is not None or loop.time() >= deadline:
+                return None
+            self._early = []  # what that one said is not this snapshot's
+        return None
+
+    async def _hello(self, link: AgentLink) -> AgentHello | str | None:
         """The agent's answer to a re-attach, once it holds its list again: a
         restarted agent listens before its cache is read, and what it holds
         then would take every row away here, and a mark handed over then
-        would find no row to mark. None: not this dashboard's agent now."""
+        would find no row to mark. Words: why it is not this dashboard's
+        agent now; None: it went away (or the dashboard quits) meanwhile."""
         limit = min(max(len(self._state.held), FIRST_ROWS), REATTACH_ROWS)
         try:
             answer = await link.request("hello", **hello("dashboard", watch=True, limit=limit))
@@ -300,7 +323,6 @@ class AttachedController(CoreHolder):
         told = read_hello(answer, self._server, __version__)
         if isinstance(told, str):
             log.warning("not attaching to the agent again: %s", told)
-            return None
         return told
 
     # -- intents -----------------------------------------------------------------------------

@@ -28,15 +28,16 @@ OLDER_LIMIT = 1_000
 
 
 class UndoBook:
-    """Intents made with an undo window, each with its row as it was, by key."""
+    """Intents made with an undo window, each with its row as it was (None: a
+    row the agent does not hold), by key."""
 
     def __init__(self) -> None:
         self._keys = itertools.count(1)
-        self._kept: OrderedDict[int, tuple[Intent, Notification]] = OrderedDict()
+        self._kept: OrderedDict[int, tuple[Intent, Notification | None]] = OrderedDict()
 
     def keep(self, intent: Intent | None, before: Notification | None) -> int | None:
         """The key of ``intent`` (None: nothing to take back)."""
-        if intent is None or before is None:
+        if intent is None:
             return None
         key = next(self._keys)
         self._kept[key] = (intent, before)
@@ -49,18 +50,22 @@ class UndoBook:
         and the ids of deletes it was too late for."""
         if not isinstance(keys, list) or not all(isinstance(k, int) for k in keys):
             raise RequestError("'intents' must be a list of keys")
-        done = [kept for key in keys if (kept := self._kept.pop(key, None)) is not None]
+        found = [kept for key in keys if (kept := self._kept.pop(key, None)) is not None]
+        done = [(intent, before) for intent, before in found if before is not None]
         undone = controller.undo(done)
+        # A row the agent does not hold: its intent only, taken back if it has not left.
+        unheld = [intent for intent, before in found if before is None]
+        taken = sum(controller.take_back_unheld(intent) for intent in unheld)
         too_late = [
             before.id
             for intent, before in done
             if intent.action.value == "delete" and before.id not in controller.held
         ]
         return {
-            "taken_back": undone.taken_back,
+            "taken_back": undone.taken_back + taken,
             "sent_back": undone.sent_back,
             "too_late": too_late,
-            "forgotten": len(keys) - len(done),
+            "forgotten": len(keys) - len(found),
         }
 
 

@@ -15,7 +15,7 @@ import contextlib
 import logging
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -144,10 +144,11 @@ class AgentService:
         """Whether a dashboard of this profile is open (it alerts for itself)."""
         return any(face.name == "dashboard" for face in self.faces.values())
 
-    def _spawn(self, work: Any) -> None:
-        task = asyncio.ensure_future(work)
+    def _spawn(self, work: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
+        task = asyncio.create_task(work)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+        return task
 
     # -- events to every watching face --------------------------------------------------------
     def _on_event(self, event: ControllerEvent) -> None:
@@ -191,18 +192,23 @@ class AgentService:
         self._numbers += 1
         face = Face(self._numbers, writer, self._clock())
         self.faces[face.number] = face
+        waiting: set[asyncio.Task[Any]] = set()
         try:
             while line := await reader.readline():
                 if _op_of(line) in WAITING_OPS:
                     # Answered in a task of its own: a mark sent after it
                     # is not held up while the server is asked.
-                    self._spawn(self._answer(face, line))
+                    task = self._spawn(self._answer(face, line))
+                    waiting.add(task)
+                    task.add_done_callback(waiting.discard)
                 else:
                     await self._answer(face, line)
         except (ConnectionError, ValueError):  # ValueError: a line over the limit
             pass
         finally:
             self.faces.pop(face.number, None)
+            for task in waiting:  # nobody is left to tell
+                task.cancel()
             writer.close()
 
     async def _answer(self, face: Face, line: bytes) -> None:
@@ -266,14 +272,16 @@ class AgentService:
                 action = IntentAction.MARK_READ if read else IntentAction.MARK_UNREAD
                 before = controller.held.get(nid)
                 if before is None:  # a row a face holds and this agent does not
-                    return {"changed": controller.send_unheld(action, nid, hold=hold)}
+                    intent = controller.send_unheld(action, nid, hold=hold)
+                    return {"changed": intent is not None, "intent": self._kept(intent, None, hold)}
                 intent = mark(nid, hold=hold)
                 return {"changed": intent is not None, "intent": self._kept(intent, before, hold)}
             case "delete":
                 nid, hold = answers.id_of(message), answers.hold_of(message)
                 before = controller.held.get(nid)
                 if before is None:
-                    return {"changed": controller.send_unheld(IntentAction.DELETE, nid, hold=hold)}
+                    intent = controller.send_unheld(IntentAction.DELETE, nid, hold=hold)
+                    return {"changed": intent is not None, "intent": self._kept(intent, None, hold)}
                 intent = controller.delete(nid, hold=hold)
                 return {"changed": intent is not None, "intent": self._kept(intent, before, hold)}
             case "undo":

@@ -269,14 +269,19 @@ class NotificationController(CoreHolder):
             return None
         return self.dispatch(MarkWanted(notification_id, False), hold=hold)
 
-    def send_unheld(self, action: IntentAction, notification_id: str, *, hold: float) -> bool:
+    def send_unheld(
+        self, action: IntentAction, notification_id: str, *, hold: float
+    ) -> Intent | None:
         """An intent on a row this controller does not hold (a face attached to
         the agent holds it: paged before the agent restarted with less): to
-        the outbox as it is, nothing here to change. False when closing."""
+        the outbox as it is, nothing here to change. None when closing."""
         if self._refused(action.words):
-            return False
-        self.outbox.submit(action, notification_id, hold=hold)
-        return True
+            return None
+        return self.outbox.submit(action, notification_id, hold=hold)
+
+    def take_back_unheld(self, intent: Intent) -> bool:
+        """Cancel an intent :meth:`send_unheld` queued, if it has not left."""
+        return self.outbox.cancel(intent)
 
     def _take_back(self, intent: Intent) -> bool:
         return self.outbox.cancel(intent)
