@@ -74,6 +74,18 @@ async def stoppable_agent(server: DemoServer, home) -> AsyncIterator[Callable[[]
         await stop()
 
 
+@contextlib.asynccontextmanager
+async def dashboard_over_an_agent(
+    server: DemoServer, home
+) -> AsyncIterator[tuple[TiriApp, Callable[[], Awaitable[None]]]]:
+    """An agent the test may stop, and a dashboard attached to it."""
+    async with (
+        stoppable_agent(server, home) as stop_agent,
+        attached_dashboard(server, home) as (app, _pilot),
+    ):
+        yield app, stop_agent
+
+
 def shown(controller: Controller | None) -> list[str]:
     assert controller is not None
     return [n.id for n in controller.inbox]
@@ -187,10 +199,7 @@ async def test_an_attached_dashboard_pages_through_the_agent_and_a_tail_prints_n
 async def test_an_attached_dashboard_outlives_the_agent_restarting_and_misses_nothing(server, home):
     assert (await login(server, home))[0] == 0
     user = server.user()
-    async with (
-        stoppable_agent(server, home) as stop_agent,
-        attached_dashboard(server, home) as (app, _pilot),
-    ):
+    async with dashboard_over_an_agent(server, home) as (app, stop_agent):
         controller = app.controller
         assert controller is not None
         gone = shown(controller)[2]
@@ -218,10 +227,7 @@ async def test_a_dashboard_whose_agent_does_not_come_back_carries_on_alone(
     monkeypatch.setattr(agent_link, "REATTACH_PATIENCE", 0.5)
     assert (await login(server, home))[0] == 0
     user = server.user()
-    async with (
-        stoppable_agent(server, home) as stop_agent,
-        attached_dashboard(server, home) as (app, _pilot),
-    ):
+    async with dashboard_over_an_agent(server, home) as (app, stop_agent):
         attached = app.controller
         await stop_agent()
         await wait_for(lambda: isinstance(app.controller, NotificationController), 10)
@@ -237,10 +243,7 @@ async def test_marks_made_while_the_agent_is_away_wait_and_an_undo_takes_one_bac
 ):
     assert (await login(server, home))[0] == 0
     user = server.user()
-    async with (
-        stoppable_agent(server, home) as stop_agent,
-        attached_dashboard(server, home) as (app, _pilot),
-    ):
+    async with dashboard_over_an_agent(server, home) as (app, stop_agent):
         controller = app.controller
         assert isinstance(controller, AttachedController)
         await stop_agent()
@@ -356,10 +359,7 @@ async def test_an_attached_dashboard_pages_on_under_a_filter_set_before_any_pagi
 async def test_a_delete_handed_over_after_the_agent_came_back_keeps_its_undo_window(server, home):
     assert (await login(server, home))[0] == 0
     user = server.user()
-    async with (
-        stoppable_agent(server, home) as stop_agent,
-        attached_dashboard(server, home) as (app, _pilot),
-    ):
+    async with dashboard_over_an_agent(server, home) as (app, stop_agent):
         controller = app.controller
         assert isinstance(controller, AttachedController)
         await stop_agent()
@@ -405,10 +405,7 @@ async def test_an_undo_the_restarted_agent_cannot_honour_is_shown_undone_no_more
     monkeypatch.setattr(attached_module, "FIGURES_INTERVAL", 0.2)
     assert (await login(server, home))[0] == 0
     user = server.user()
-    async with (
-        stoppable_agent(server, home) as stop_agent,
-        attached_dashboard(server, home) as (app, _pilot),
-    ):
+    async with dashboard_over_an_agent(server, home) as (app, stop_agent):
         controller = app.controller
         assert isinstance(controller, AttachedController)
         notices: list[ActionQueued] = []
