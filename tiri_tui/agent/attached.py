@@ -26,15 +26,12 @@ from typing import Any, TypeVar
 
 import msgspec
 
-from tiri_tui import __version__
-from tiri_tui.agent import link as agent_link
 from tiri_tui.agent.attached_intents import AttachedIntents
+from tiri_tui.agent.finding import AgentFinder
 from tiri_tui.agent.link import (
     AgentLink,
     AgentLost,
     AgentRefused,
-    hello,
-    reattach,
 )
 from tiri_tui.agent.local_protocol import LineError
 from tiri_tui.agent.mirroring import (
@@ -45,7 +42,6 @@ from tiri_tui.agent.mirroring import (
     next_url,
     older_page,
     oldest_id,
-    read_hello,
     told,
 )
 from tiri_tui.connection.policy import ConnectionState, StateCode
@@ -120,6 +116,14 @@ class AttachedController(CoreHolder):
         #: The agent (as last attached) has shown its cache and loaded page 1.
         self._agent_loaded = asyncio.Event()
         self._stop = asyncio.Event()
+        self._finder = AgentFinder(
+            path,
+            server,
+            self._on_agent_event,
+            self._on_agent_message,
+            stop=self._stop,
+            loaded=self._agent_loaded,
+        )
         #: Agent events that came before the dashboard was ready for them.
         self._early: list[ControllerEvent] | None = early if early is not None else []
         self._intents = AttachedIntents(
@@ -267,63 +271,15 @@ class AttachedController(CoreHolder):
             await self._intents.hand_over()
 
     async def _find_again(self) -> tuple[AgentHello, AgentLink] | None:
-        """The agent again, and what it holds; None if none answers within the
-        patience, or one answers that is not this dashboard's."""
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + agent_link.REATTACH_PATIENCE
-        # What the agent says from here on waits for its snapshot: told after
-        # it, it is applied after it (the snapshot is the older news).
-        self._early = []
-        while not self._closed:
-            self._agent_loaded.clear()
-            link = await reattach(
-                self._path,
-                self._on_agent_event,
-                self._on_agent_message,
-                self._stop,
-                patience=max(0.0, deadline - loop.time()),
-            )
-            if link is None:
-                return None
-            told = await self._hello(link)
-            if isinstance(told, AgentHello):
-                return told, link
-            await link.aclose()
-            # A dying agent's socket may still take a connection and then
-            # drop it: only a refusal, or the end of the patience, is final.
-            if told is not None or loop.time() >= deadline:
-                return None
-            self._early = []  # what that one said is not this snapshot's
-        return None
+        """The agent again, and what it holds (see :class:`AgentFinder`)."""
 
-    async def _hello(self, link: AgentLink) -> AgentHello | str | None:
-        """The agent's answer to a re-attach, once it holds its list again: a
-        restarted agent listens before its cache is read, and what it holds
-        then would take every row away here, and a mark handed over then
-        would find no row to mark. Words: why it is not this dashboard's
-        agent now; None: it went away (or the dashboard quits) meanwhile."""
-        limit = min(max(len(self._state.held), FIRST_ROWS), REATTACH_ROWS)
-        try:
-            answer = await link.request("hello", **hello("dashboard", watch=True, limit=limit))
-            if not answer.get("loaded") and not answer.get("needs_login"):
-                waits = [
-                    asyncio.ensure_future(event.wait())
-                    for event in (link.lost, self._agent_loaded, self._stop)
-                ]
-                try:
-                    await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
-                finally:
-                    for wait in waits:
-                        wait.cancel()
-                if self._stop.is_set():
-                    return None  # quitting
-                answer = {**answer, **await link.request("rows", limit=limit), "loaded": True}
-        except (AgentLost, AgentRefused, LineError):
-            return None
-        told = read_hello(answer, self._server, __version__)
-        if isinstance(told, str):
-            log.warning("not attaching to the agent again: %s", told)
-        return told
+        def retrying() -> None:
+            # What the agent says from here on waits for its snapshot: told
+            # after it, it is applied after it (the snapshot is the older news).
+            self._early = []
+
+        rows = min(max(len(self._state.held), FIRST_ROWS), REATTACH_ROWS)
+        return await self._finder.find_again(rows, retrying)
 
     # -- intents -----------------------------------------------------------------------------
     def _not_taken_back(self, intent: Submit) -> None:
