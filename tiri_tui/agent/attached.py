@@ -212,11 +212,12 @@ class AttachedController(CoreHolder):
         self.frames_dropped, self.counters = figures.frames_dropped, figures.counters
 
     def _on_agent_message(self, message: dict[str, Any]) -> None:
+        # Of the agent's own events, only `loaded` says where it stands (its
+        # figures with it); the rest come through `_on_agent_event`.
         if message.get("event") == "loaded":
+            self._take_figures(figures_of(message))
             self._loaded.set()
             self._agent_loaded.set()
-        elif isinstance(message.get("pending"), int):
-            self._intents.agent_pending = message["pending"]
 
     def _on_agent_event(self, event: ControllerEvent) -> None:
         if self._early is not None:
