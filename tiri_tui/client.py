@@ -155,6 +155,17 @@ class TiriClient:
         finally:
             cache.close()
 
+    def forget_read_cached(self) -> int:
+        """Remove the read notifications from the cache, as the server just did
+        (blocking: call it on a thread); how many."""
+        if self.auth.session is None or not self._cache_path().exists():
+            return 0
+        cache = NotificationCache(self._cache_path())
+        try:
+            return cache.forget_read()
+        finally:
+            cache.close()
+
     def open_controller(self) -> NotificationController:
         """Build the controller for the logged-in account (raise NotLoggedIn if none)."""
         session = self.auth.session

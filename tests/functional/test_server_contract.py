@@ -199,11 +199,57 @@ async def test_detail_mark_read_twice_unread_delete(server, http, tokens):
     assert (await http.post(item + "mark_as_read/", headers=auth)).status_code == 404
 
 
-async def test_unread_count_has_extra_keys(server, http, tokens):
-    response = await http.get(COLLECTION + "unread_count/", headers=bearer(tokens["access"]))
-    body = response.json()
-    assert body["unread_count"] == server.state.unread_count(server.user())
-    assert isinstance(body["unread_by_type"], dict)
+async def test_unread_count_adds_the_breakdown_only_when_asked(server, http, tokens):
+    auth = bearer(tokens["access"])
+    plain = (await http.get(COLLECTION + "unread_count/", headers=auth)).json()
+    assert plain == {"unread_count": server.state.unread_count(server.user())}
+    asked = await http.get(
+        COLLECTION + "unread_count/", params={"include_breakdown": "true"}, headers=auth
+    )
+    body = asked.json()
+    assert sum(body["type_breakdown"].values()) == body["unread_count"] > 0
+    assert body["latest_unread_at"]
+    server.faults.offer_breakdown = False
+    ignored = await http.get(
+        COLLECTION + "unread_count/", params={"include_breakdown": "true"}, headers=auth
+    )
+    assert "type_breakdown" not in ignored.json()
+
+
+async def test_clear_read_deletes_every_read_one_and_can_be_missing(server, http, tokens):
+    auth = bearer(tokens["access"])
+    user = server.user()
+    read = sum(1 for n in user.notifications if n["is_read"])
+    unread = server.state.unread_count(user)
+    assert read > 0
+    answered = await http.post(COLLECTION + "clear_read/", headers=auth)
+    assert answered.status_code == 200 and answered.json()["deleted_count"] == read
+    assert len(user.notifications) == unread == len(user.by_id)
+    server.faults.offer_clear_read = False
+    assert (await http.post(COLLECTION + "clear_read/", headers=auth)).status_code == 404
+
+
+PREFERENCES = "/api/notifications/preferences/notification_preferences/"
+
+
+async def test_preferences_read_and_written_whole_with_drf_errors(server, http, tokens):
+    auth = bearer(tokens["access"])
+    first = (await http.get(PREFERENCES, headers=auth)).json()
+    assert first["quiet_hours_start"] is None and "new_message" in first["enabled_types"]
+    changed = {
+        **first,
+        "quiet_hours_start": "22:00",
+        "quiet_hours_end": "07:30",
+        "push_enabled": False,
+    }
+    saved = await http.put(PREFERENCES, json=changed, headers=auth)
+    assert saved.status_code == 200
+    assert saved.json()["quiet_hours_start"] == "22:00:00" and saved.json()["push_enabled"] is False
+    bad = await http.put(PREFERENCES, json={**first, "quiet_hours_end": "25:00"}, headers=auth)
+    assert bad.status_code == 400 and "quiet_hours_end" in bad.json()
+    assert (await http.get(PREFERENCES, headers=auth)).json()["quiet_hours_end"] == "07:30:00"
+    server.faults.offer_preferences = False
+    assert (await http.get(PREFERENCES, headers=auth)).status_code == 404
 
 
 async def test_bulk_mark_all_read_and_the_legacy_route(server, http, tokens):

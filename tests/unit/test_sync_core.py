@@ -25,6 +25,8 @@ from tiri_tui.sync.messages import (
     AllReadUndoWanted,
     AllReadWanted,
     AnsweredTold,
+    ClearedSlice,
+    ClearHeld,
     ConnectionChanged,
     CountArrived,
     CountTold,
@@ -49,6 +51,7 @@ from tiri_tui.sync.messages import (
     PageOneAnswered,
     PageTaken,
     PagingTold,
+    ReadCleared,
     ReadHeld,
     ReadSlice,
     RowGoneTold,
@@ -421,6 +424,32 @@ def test_the_servers_mark_all_reads_only_what_was_created_by_then():
     core.feed(ReadSlice([n.id for n in rows], rows[2].created_at))
     assert [n.is_read for n in core.state.shown] == [False, False, True, True]
     assert core.state.last_all_read is None  # not the person's: nothing to undo
+
+
+def test_clearing_read_removes_only_the_read_rows_held_and_the_cache_forgets_them():
+    rows = [n.with_read(i % 2 == 0) for i, n in enumerate(sample(6))]
+    core = Core()
+    core.take_page(rows)
+    core.state.unread = 3
+    assert core.feed(ReadCleared()) == [ClearHeld()]
+    out = core.feed(ClearedSlice([n.id for n in rows]))
+    read = [n.id for n in rows if n.is_read]
+    assert [e.notification_id for e in of(NotificationRemoved, out)] == read
+    assert core.shown_ids() == [n.id for n in rows if not n.is_read]
+    assert set(read) <= core.state.forgotten and core.state.unread == 3
+    assert of(Submit, out) == []  # the server did it: nothing to send
+
+
+def test_clearing_read_under_a_filter_removes_the_read_rows_it_hides_too():
+    rows = [n.with_read(i < 3) for i, n in enumerate(sample(6))]
+    core = Core()
+    core.take_page(rows)
+    core.feed(FiltersWanted(Filters(unread_only=True)))
+    core.feed(HeldSlice(list(rows), Filters(unread_only=True)))
+    assert core.state.everything is not None and len(core.state.everything) == 6
+    core.feed(ClearedSlice([n.id for n in rows]))
+    assert len(core.state.everything) == 3
+    assert {n.id for n in rows[:3]} <= core.state.forgotten
 
 
 # -- filters ---------------------------------------------------------------------------------

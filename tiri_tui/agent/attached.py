@@ -26,6 +26,7 @@ from typing import Any, TypeVar
 
 import msgspec
 
+from tiri_tui.agent import attached_account
 from tiri_tui.agent.attached_intents import AttachedIntents
 from tiri_tui.agent.finding import AgentFinder
 from tiri_tui.agent.link import (
@@ -44,6 +45,7 @@ from tiri_tui.agent.mirroring import (
     oldest_id,
     told,
 )
+from tiri_tui.connection.account import Breakdown
 from tiri_tui.connection.policy import ConnectionState, StateCode
 from tiri_tui.sync.background import Background
 from tiri_tui.sync.controller_settings import ControllerSettings, Counters
@@ -68,6 +70,7 @@ from tiri_tui.sync.messages import (
 )
 from tiri_tui.sync.outbox_sync import Intent
 from tiri_tui.sync.rules import Filters
+from tiri_tui.wire.account import Preferences
 from tiri_tui.wire.models import format_timestamp
 
 log = logging.getLogger(__name__)
@@ -368,6 +371,19 @@ class AttachedController(CoreHolder):
         if not isinstance(count, int):
             raise AgentRefused("the agent's count is not a number")
         return count
+
+    async def unread_breakdown(self) -> Breakdown:
+        return await attached_account.breakdown(self._link)
+
+    async def count_read(self) -> int:
+        return await attached_account.count_read(self._link)
+
+    async def clear_read(self) -> int | None:
+        # The agent's rows go, and it tells every face (this one too) which.
+        return await attached_account.clear_read(self._link)
+
+    async def preferences(self) -> Preferences:
+        return await attached_account.preferences(self._link)
 
     async def _filtered(self) -> None:
         # What is mirrored is filtered: the answer is as complete as it gets,

@@ -37,7 +37,12 @@ class AgentLost(TiriError):
 
 
 class AgentRefused(TiriError):
-    """The agent answered a request with an error."""
+    """The agent answered a request with an error (``kind``: the name of the
+    error it met at the server, when it was one; the message is its words)."""
+
+    def __init__(self, message: str, kind: str | None = None) -> None:
+        super().__init__(message)
+        self.kind = kind
 
 
 class AgentLink:
@@ -103,7 +108,10 @@ class AgentLink:
             self._waiting.pop(request_id, None)
             self._then.pop(request_id, None)
         if not reply.get("ok"):
-            raise AgentRefused(str(reply.get("error", "refused")))
+            kind = reply.get("kind")
+            raise AgentRefused(
+                str(reply.get("error", "refused")), kind if isinstance(kind, str) else None
+            )
         result = reply.get("result")
         return result if isinstance(result, dict) else {}
 

@@ -30,6 +30,7 @@ from tiri_tui.connection.policy import ConnectionState
 from tiri_tui.sync.controller import NotificationController
 from tiri_tui.sync.events import Arrived, ControllerEvent, NotificationAdded, StateEvent
 from tiri_tui.sync.intents import IntentAction
+from tiri_tui.wire.errors import TiriError
 from tiri_tui.wire.models import Notification
 
 log = logging.getLogger(__name__)
@@ -38,7 +39,9 @@ log = logging.getLogger(__name__)
 #: notifications is ~5 MB): the agent never holds its other faces up for it.
 BACKLOG_LIMIT = 32 * 1024 * 1024
 #: Requests that wait for the server: answered when done, not in turn.
-WAITING_OPS = frozenset({"older", "refresh", "count_unread"})
+WAITING_OPS = frozenset(
+    {"older", "refresh", "count_unread", "breakdown", "count_read", "clear_read", "preferences"}
+)
 #: Server pages the agent fetches at most for one ``older`` request.
 MAX_PAGES_PER_ANSWER = 10
 #: The longest face name kept (it is shown by `agent status`).
@@ -220,6 +223,10 @@ class AgentService:
         except (RequestError, LineError) as exc:
             face.send(encode({"id": request_id, "ok": False, "error": str(exc)}))
             return
+        except TiriError as exc:  # the server's answer, passed on in its own words
+            kind = type(exc).__name__
+            face.send(encode({"id": request_id, "ok": False, "error": str(exc), "kind": kind}))
+            return
         except Exception as exc:  # a request must never end the face, nor the agent
             log.exception("a %s face's request failed", face.name)
             error = f"the agent could not answer: {type(exc).__name__}"
@@ -294,6 +301,15 @@ class AgentService:
             case "mark_all_read":
                 controller.mark_all_read()
                 return {}
+            case "breakdown":
+                breakdown = await controller.unread_breakdown()
+                return {"count": breakdown.count, "by_type": breakdown.by_type}
+            case "count_read":
+                return {"count": await controller.count_read()}
+            case "clear_read":
+                return {"deleted": await controller.clear_read()}
+            case "preferences":
+                return {"preferences": (await controller.preferences()).raw}
             case "refresh":
                 return {"failure": await controller.refresh()}
             case "reconnect":

@@ -15,6 +15,7 @@ from tiri_tui import __version__
 from tiri_tui.commands import (
     act,
     agent,
+    clear_read,
     completion,
     config,
     count,
@@ -52,6 +53,7 @@ COMMANDS: tuple[Command, ...] = tuple(
         rules,
         tail,
         count,
+        clear_read,
         act,
         agent,
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
-from tiri_tui.commands.base import EXIT_OK, Command, Invocation, with_client
+from tiri_tui.commands.base import EXIT_ERROR, EXIT_OK, Command, Invocation, fail, with_client
 
 if TYPE_CHECKING:
     from tiri_tui.client import TiriClient
@@ -24,6 +24,13 @@ def _arguments(count: argparse.ArgumentParser) -> None:
         help="keep connected and print a line at every change (waybar exec, i3blocks persist)",
     )
     count.add_argument(
+        "--breakdown",
+        action="store_true",
+        help="add the unread count by type, as the server splits it (plain: a line per type; "
+        "json: a breakdown object, null when the server sends none; waybar: in the tooltip; "
+        "tmux: the three largest); not with --watch",
+    )
+    count.add_argument(
         "--timeout",
         type=float,
         default=3.0,
@@ -37,10 +44,16 @@ def _run(invocation: Invocation) -> int:
 
     args = invocation.args
 
+    if args.watch and args.breakdown:
+        fail("--breakdown is read once: use it without --watch (waybar: an interval)")
+        return EXIT_ERROR
+
     async def count(client: TiriClient) -> int:
         if args.watch:
             return await watch(client, args.format)
-        print(render(await read_count(client, max(0.1, args.timeout)), args.format))
+        timeout = max(0.1, args.timeout)
+        reading = await read_count(client, timeout, breakdown=args.breakdown)
+        print(render(reading, args.format, breakdown=args.breakdown))
         return EXIT_OK
 
     return with_client(invocation.settings, count)

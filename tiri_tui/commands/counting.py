@@ -17,18 +17,24 @@ from tiri_tui.commands.headless import LineOutput, on_signal, stop_on_session_en
 from tiri_tui.wire.errors import LoginRequired, NotLoggedIn, TiriError, login_advice
 
 
-async def read_count(client: TiriClient, timeout: float) -> Reading:
+async def read_count(client: TiriClient, timeout: float, *, breakdown: bool = False) -> Reading:
     """The agent's count if one runs and knows it; else the server's, else the
-    cache's last one (stale); NotLoggedIn if no session."""
+    cache's last one (stale); NotLoggedIn if no session. ``breakdown``: with
+    the server's split by type (none when it sends none)."""
     if not client.settings.no_agent:
         from tiri_tui.commands.counting_attached import count_from_agent
 
-        reading = await count_from_agent(client.settings, timeout)
+        reading = await count_from_agent(client.settings, timeout, breakdown=breakdown)
         if reading is not None:
             return reading
     if client.auth.session is None:
         raise NotLoggedIn(client.settings.server)
     try:
+        if breakdown:
+            from tiri_tui.connection.account import AccountApi
+
+            split = await asyncio.wait_for(AccountApi(client.api).unread_breakdown(), timeout)
+            return Reading(split.count, False, split.by_type)
         return Reading(await asyncio.wait_for(client.api.unread_count(), timeout), False)
     except LoginRequired:
         raise

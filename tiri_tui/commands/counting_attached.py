@@ -9,9 +9,11 @@ back. If it does not come back, the watch carries on standalone.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sys
 from typing import Any
 
+from tiri_tui.agent import attached_account
 from tiri_tui.agent.endpoint import agent_socket
 from tiri_tui.agent.link import ANSWER_TIMEOUT, AgentLost, AgentRefused, attach, hello, reattach
 from tiri_tui.commands.count_lines import Reading, Shown
@@ -25,24 +27,32 @@ EXIT_SESSION = 2
 FAILED_HELLOS = 3
 
 
-async def count_from_agent(settings: Settings, timeout: float = ANSWER_TIMEOUT) -> Reading | None:
+async def count_from_agent(
+    settings: Settings, timeout: float = ANSWER_TIMEOUT, *, breakdown: bool = False
+) -> Reading | None:
     """The agent's count (stale when what it holds is not the server's now);
     None: no agent for this server, no answer within ``timeout``, or it does
-    not know a count yet."""
+    not know a count yet. ``breakdown``: the agent asks the server for the
+    split by type too (when that fails, the agent's count without it)."""
     path = agent_socket(settings)
     link = None if path is None else await attach(path, lambda _event: None)
     if link is None:
         return None
     try:
         answer = await link.request("count", timeout=timeout)
+        count = answer.get("unread_count")
+        if not isinstance(count, int) or answer.get("needs_login") or not _ours(answer, settings):
+            return None  # alone, the count asks the server (or says how to log in)
+        reading = Reading(count, not answer.get("current"))
+        if breakdown:
+            with contextlib.suppress(AgentRefused, TimeoutError):
+                split = await asyncio.wait_for(attached_account.breakdown(link), timeout)
+                reading = Reading(split.count, False, split.by_type)
+        return reading
     except (AgentLost, AgentRefused):
         return None
     finally:
         await link.aclose()
-    count = answer.get("unread_count")
-    if not isinstance(count, int) or answer.get("needs_login") or not _ours(answer, settings):
-        return None  # alone, the count asks the server (or says how to log in)
-    return Reading(count, not answer.get("current"))
 
 
 def _ours(answer: dict[str, Any], settings: Settings) -> bool:

@@ -74,6 +74,42 @@ def _words(body: object, fallback: str) -> str:
     return message_from_body(body) or fallback
 
 
+async def read_classified(api: TiriApi, path: str, params: dict[str, str] | None = None) -> Any:
+    """GET through the gate; a route the server lacks is :class:`ActionUnavailable`."""
+    try:
+        return await api.call("GET", path, params=params)
+    except RateLimited:
+        raise
+    except ApiError as exc:
+        if exc.status in _MISSING:
+            raise _unavailable(exc) from None
+        raise
+
+
+async def change_once(api: TiriApi, method: str, path: str, body: dict[str, Any] | None) -> Any:
+    """Send a call that changes the world once, classified (see the module);
+    the answer's body."""
+    try:
+        return await api.call(method, path, json=body, accept=(200, 201, 202, 204))
+    except RateLimited:
+        raise
+    except NotSent as exc:
+        raise ActionNotSent(f"not sent: {exc}") from None
+    except ServerUnreachable as exc:
+        raise OutcomeUnknown(f"no answer, so it may or may not have been done ({exc})") from None
+    except ApiError as exc:
+        if exc.status in _MISSING:
+            raise _unavailable(exc) from None
+        if exc.status in _REFUSING:
+            words = exc.detail or f"refused ({exc.status})"
+            raise ActionRefused(words, already="already" in words.lower()) from None
+        if exc.status >= 500:
+            raise OutcomeUnknown(
+                f"the server failed ({exc.status}), so it may or may not have been done"
+            ) from None
+        raise
+
+
 class ActingApi:
     """The actions of one logged-in session (over its :class:`TiriApi`)."""
 
@@ -82,38 +118,11 @@ class ActingApi:
 
     # -- the gate, classified ------------------------------------------------------------------
     async def _read(self, path: str, params: dict[str, str] | None = None) -> Any:
-        try:
-            return await self._api.call("GET", path, params=params)
-        except RateLimited:
-            raise
-        except ApiError as exc:
-            if exc.status in _MISSING:
-                raise _unavailable(exc) from None
-            raise
+        return await read_classified(self._api, path, params)
 
     async def _post(self, path: str, body: dict[str, Any]) -> Any:
         """POST once, classified (see the module); the answer's body."""
-        try:
-            return await self._api.call("POST", path, json=body, accept=(200, 201, 202, 204))
-        except RateLimited:
-            raise
-        except NotSent as exc:
-            raise ActionNotSent(f"not sent: {exc}") from None
-        except ServerUnreachable as exc:
-            raise OutcomeUnknown(
-                f"no answer, so it may or may not have been done ({exc})"
-            ) from None
-        except ApiError as exc:
-            if exc.status in _MISSING:
-                raise _unavailable(exc) from None
-            if exc.status in _REFUSING:
-                words = exc.detail or f"refused ({exc.status})"
-                raise ActionRefused(words, already="already" in words.lower()) from None
-            if exc.status >= 500:
-                raise OutcomeUnknown(
-                    f"the server failed ({exc.status}), so it may or may not have been done"
-                ) from None
-            raise
+        return await change_once(self._api, "POST", path, body)
 
     async def _write(self, path: str, body: dict[str, Any], done: str) -> str:
         """POST once; the server's words on success (``done`` when it says none)."""

@@ -21,7 +21,7 @@ from typing import Any, Self
 
 from aiohttp import web
 
-from tiri_tui.server import acting, app_keys, rest, websocket
+from tiri_tui.server import account_routes, acting, app_keys, rest, websocket
 from tiri_tui.server.faults import Faults
 from tiri_tui.server.hub import Hub
 from tiri_tui.server.seed import DEMO_EMAIL, make_notification_fields, seed_demo_user
@@ -85,6 +85,7 @@ class DemoServer:
         app[app_keys.HUB] = self.hub
         app[app_keys.FAULTS] = self.faults
         app[app_keys.WORLD] = self.world
+        account_routes.add_routes(app)
         rest.add_routes(app)
         acting.add_routes(app)
         app.router.add_get(websocket.WS_PATH, websocket.notifications_socket)

@@ -45,6 +45,11 @@ class Faults:
     retry_after: int = 1
     #: False: a deployment without the routes for acting on a notification (404).
     offer_acting_routes: bool = True
+    #: False: a server that ignores ``include_breakdown`` (no ``type_breakdown``).
+    offer_breakdown: bool = True
+    #: False: a server without ``clear_read/`` (404), or without the preferences route.
+    offer_clear_read: bool = True
+    offer_preferences: bool = True
     #: How many of the next calls that change the world are applied and then
     #: get no answer (the connection cut): the client cannot know the outcome.
     cut_acting_answers: int = 0

@@ -232,14 +232,6 @@ async def delete(request: web.Request) -> web.Response:
     return web.Response(status=204)
 
 
-async def unread_count(request: web.Request) -> web.Response:
-    """The count, plus the per-type breakdown real deployments add."""
-    state, user = request.app[STATE], user_of(request)
-    return answer(
-        {"unread_count": state.unread_count(user), "unread_by_type": state.unread_by_type(user)}
-    )
-
-
 async def _mark_all(request: web.Request, user: User) -> web.Response:
     changed = request.app[STATE].mark_all_read(user)
     await _broadcast(request, user, changed)
@@ -289,7 +281,6 @@ def add_routes(app: web.Application) -> None:
     app.router.add_post("/api/auth/token/refresh/", refresh)
     app.router.add_post("/api/auth/logout/", logout)
     app.router.add_get(COLLECTION, list_notifications)
-    app.router.add_get(COLLECTION + "unread_count/", unread_count)
     app.router.add_post(COLLECTION + "bulk_actions/", bulk_actions)
     app.router.add_post(COLLECTION + "mark_all_read/", legacy_mark_all_read)
     app.router.add_get(COLLECTION + "{id}/", detail)

@@ -15,7 +15,17 @@ from typing import Any
 
 import jwt
 
-from tiri_tui.wire.models import parse_timestamp
+from tiri_tui.wire.models import KNOWN_TYPES, parse_timestamp
+
+#: A new account's preferences: every channel on, every known type wanted, no quiet hours.
+DEFAULT_PREFERENCES: dict[str, Any] = {
+    "email_enabled": True,
+    "push_enabled": True,
+    "sms_enabled": False,
+    "enabled_types": list(KNOWN_TYPES),
+    "quiet_hours_start": None,
+    "quiet_hours_end": None,
+}
 
 
 class TokenInvalid(Exception):
@@ -33,6 +43,8 @@ class User:
     #: Newest first; each item is the Notification wire dict.
     notifications: list[dict[str, Any]] = field(default_factory=list)
     by_id: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: The preferences the phone and the dashboard share (the Tiri backend's defaults).
+    preferences: dict[str, Any] = field(default_factory=lambda: dict(DEFAULT_PREFERENCES))
 
     def public(self) -> dict[str, Any]:
         """The ``user`` object of the login answer."""
@@ -212,7 +224,7 @@ class ServerState:
         return sum(1 for n in user.notifications if not n.get("is_read"))
 
     def unread_by_type(self, user: User) -> dict[str, int]:
-        """Unread counts per notification type (an extra key real servers add)."""
+        """Unread counts per notification type (the ``type_breakdown``)."""
         counts: dict[str, int] = {}
         for n in user.notifications:
             if not n.get("is_read"):
@@ -245,6 +257,14 @@ class ServerState:
             return False
         user.notifications.remove(notification)
         return True
+
+    def clear_read(self, user: User) -> int:
+        """Delete every read notification; how many went."""
+        kept = [n for n in user.notifications if not n.get("is_read")]
+        gone = len(user.notifications) - len(kept)
+        user.notifications = kept
+        user.by_id = {n["id"]: n for n in kept}
+        return gone
 
     def query(
         self,

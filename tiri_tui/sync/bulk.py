@@ -1,9 +1,10 @@
-"""Long runs of work on what is held, in slices: filtering it, marking it all read.
+"""Long runs of work on what is held, in slices: filtering it, marking it all
+read, removing the read rows the server cleared.
 
-An executor of the sync core's ``FilterHeld`` and ``ReadHeld``: it offers the
-rows to the core a slice at a time (``HeldSlice``, ``ReadSlice``) and lets the
-event loop in every few milliseconds, so 100,000 rows never freeze keys or
-paints. The core decides what each slice changes.
+An executor of the sync core's ``FilterHeld``, ``ReadHeld`` and ``ClearHeld``:
+it offers the rows to the core a slice at a time (``HeldSlice``, ``ReadSlice``,
+``ClearedSlice``) and lets the event loop in every few milliseconds, so 100,000
+rows never freeze keys or paints. The core decides what each slice changes.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from datetime import datetime
 
 from tiri_tui.connection.pacing import let_others_run
 from tiri_tui.sync.inbox import Inbox
-from tiri_tui.sync.messages import HeldSlice, ReadSlice, SyncEvent
+from tiri_tui.sync.messages import ClearedSlice, HeldSlice, ReadSlice, SyncEvent
 from tiri_tui.sync.rules import Filters
 
 #: Longest run of work on the event loop before yielding (a frame is 16 ms).
@@ -52,6 +53,15 @@ class Bulk:
                     await let_others_run()
                     slice_ends = time.perf_counter() + SLICE_SECONDS
         await then()
+
+    async def clear_held(self, ids: list[str]) -> None:
+        """Offer every held id to the core to remove the read ones (cleared)."""
+        slice_ends = time.perf_counter() + SLICE_SECONDS
+        for start in range(0, len(ids), SLICE_ROWS):
+            self._report(ClearedSlice(ids[start : start + SLICE_ROWS]))
+            if time.perf_counter() > slice_ends:
+                await let_others_run()
+                slice_ends = time.perf_counter() + SLICE_SECONDS
 
     async def read_held(self, ids: list[str], before: datetime | None) -> None:
         """Turn these held rows read (those created by ``before``, if given)."""

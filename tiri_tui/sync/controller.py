@@ -20,6 +20,7 @@ from collections.abc import Callable, Coroutine
 from datetime import datetime
 from typing import Any, TypeVar
 
+from tiri_tui.connection.account import AccountApi, Breakdown
 from tiri_tui.connection.api import TiriApi
 from tiri_tui.connection.realtime import (
     FrameDropped,
@@ -56,7 +57,8 @@ from tiri_tui.sync.outbox_sync import Intent, OutboxSync
 from tiri_tui.sync.rest_sync import RestSync
 from tiri_tui.sync.rules import Filters
 from tiri_tui.sync.store import NotificationCache, Outbox
-from tiri_tui.wire.errors import TiriError
+from tiri_tui.wire.account import Preferences
+from tiri_tui.wire.errors import ActionNotSent, TiriError
 from tiri_tui.wire.protocol import ErrorFrame, GetUnreadCount, NotificationFrame, UnreadCountFrame
 
 __all__ = [
@@ -117,6 +119,7 @@ class NotificationController(CoreHolder):
             ask_count=self._ask_count,
         )
         self.worker = worker_factory(self._on_realtime)
+        self._api, self._account = api, AccountApi(api)
         #: Every REST call that finds only a new login helps ends the session.
         self._stop_watching_login = api.when_login_required(self.end_session)
         self.cache_writer = (
@@ -323,6 +326,33 @@ class NotificationController(CoreHolder):
         """The server's count of unread notifications these filters show (a saved
         view's tab)."""
         return await self.rest.count_unread(filters)
+
+    # -- the account ------------------------------------------------------------------------------
+    async def unread_breakdown(self) -> Breakdown:
+        """The server's unread count by type (``by_type`` None: it sends none)."""
+        return await self._account.unread_breakdown()
+
+    async def count_read(self) -> int:
+        """How many read notifications the server holds (what clearing would delete)."""
+        return (await self._api.list(page_size=1, is_read=True)).count
+
+    async def clear_read(self) -> int | None:
+        """Delete every read notification on the server, then here (the cache
+        follows): how many the server says went. Refused while marks wait to
+        be sent: the server would keep rows turned read here meanwhile."""
+        waiting = self.outbox.pending_count
+        if waiting:
+            raise ActionNotSent(
+                f"not sent: {waiting} change{'s' if waiting != 1 else ''} still on the way "
+                "to the server; clear again once the outbox is empty"
+            )
+        deleted = await self._account.clear_read()
+        self.read_cleared()
+        return deleted
+
+    async def preferences(self) -> Preferences:
+        """The person's preferences on the server (ActionUnavailable: it keeps none)."""
+        return await self._account.preferences()
 
     # -- realtime events -----------------------------------------------------------------------
     def _on_realtime(self, event: RealtimeEvent) -> None:

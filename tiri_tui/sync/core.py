@@ -35,6 +35,8 @@ from tiri_tui.sync.messages import (
     AllReadWanted,
     AnsweredTold,
     CacheShown,
+    ClearedSlice,
+    ClearHeld,
     ConnectionChanged,
     CountArrived,
     CountTold,
@@ -59,6 +61,7 @@ from tiri_tui.sync.messages import (
     PageOneAnswered,
     PageTaken,
     PagingTold,
+    ReadCleared,
     ReadHeld,
     ReadSlice,
     RowGoneTold,
@@ -75,6 +78,7 @@ from tiri_tui.sync.messages import (
 from tiri_tui.sync.rows import (
     accept,
     cache_shown,
+    cleared_slice,
     delete,
     gone,
     read_slice,
@@ -177,6 +181,10 @@ def apply(state: SyncState, event: SyncEvent) -> list[Effect]:
             out.append(ReadHeld(event.before))
         case ReadSlice():
             read_slice(state, event, out)
+        case ReadCleared():
+            out.append(ClearHeld())
+        case ClearedSlice():
+            cleared_slice(state, event, out)
         case AllReadUndoWanted():
             ids, state.last_all_read = state.last_all_read, None
             if ids is not None and len(ids) <= UNDO_LIMIT:

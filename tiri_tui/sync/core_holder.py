@@ -22,6 +22,7 @@ from tiri_tui.sync.intents import IntentAction
 from tiri_tui.sync.messages import (
     AllReadUndoWanted,
     AllReadWanted,
+    ClearHeld,
     Command,
     DeleteTakenBack,
     FilterHeld,
@@ -29,6 +30,7 @@ from tiri_tui.sync.messages import (
     MarkTakenBack,
     MarkUnreadEach,
     Noted,
+    ReadCleared,
     ReadHeld,
     RowsReplaced,
     SyncEvent,
@@ -55,6 +57,7 @@ class CoreHolder(ControllerReads):
         self._bulk = Bulk(self.dispatch)
         self._filtering: asyncio.Task[None] | None = None
         self._reading: asyncio.Task[None] | None = None
+        self._clearing: asyncio.Task[None] | None = None
 
     def subscribe(self, observer: Callable[[ControllerEvent], None]) -> Callable[[], None]:
         """Call ``observer`` with every event; returns a function that unsubscribes."""
@@ -95,6 +98,10 @@ class CoreHolder(ControllerReads):
             case ReadHeld():
                 work = self._bulk.read_held(self._state.held.ids(), command.before)
                 self._reading = self._spawn(work, "all-read")
+            case ClearHeld():
+                self._clearing = self._spawn(
+                    self._bulk.clear_held(self._state.held.ids()), "clear-read"
+                )
             case MarkUnreadEach():
                 for nid in command.ids:
                     self.mark_unread(nid)
@@ -167,6 +174,14 @@ class CoreHolder(ControllerReads):
         self.dispatch(AllReadWanted())
         assert self._reading is not None  # the core asks for the rows to be read
         return self._reading
+
+    def read_cleared(self) -> asyncio.Task[None]:
+        """The server deleted every read notification: the read rows held go,
+        in slices (the cache follows). Returns the task that removes them."""
+        self._clearing = None
+        self.dispatch(ReadCleared())
+        assert self._clearing is not None  # the core asks for the rows to go
+        return self._clearing
 
     def undo_mark_all_read(self) -> int:
         """Mark unread again what the last "mark all read" turned read, if it

@@ -186,6 +186,16 @@ class ReadSlice(Struct, frozen=True):
     before: datetime | None
 
 
+class ReadCleared(Struct, frozen=True):
+    """The server deleted every read notification: so go the read ones held."""
+
+
+class ClearedSlice(Struct, frozen=True):
+    """A slice of held ids whose read rows go (the server cleared them)."""
+
+    ids: list[str]
+
+
 class AllReadUndoWanted(Struct, frozen=True):
     """Take back the last "mark all read" (one mark each, if few enough)."""
 
@@ -271,6 +281,8 @@ SyncEvent = (
     | AllReadWanted
     | AllReadConfirmed
     | ReadSlice
+    | ReadCleared
+    | ClearedSlice
     | AllReadUndoWanted
     | SaveTaken
     | SaveFailed
@@ -314,6 +326,10 @@ class ReadHeld(Struct, frozen=True):
     before: datetime | None
 
 
+class ClearHeld(Struct, frozen=True):
+    """Remove every read row held, in slices (the server cleared them)."""
+
+
 class MarkUnreadEach(Struct, frozen=True):
     """Mark these unread again, one intent each (an undo of "mark all read")."""
 
@@ -350,6 +366,7 @@ Command = (
     | FetchOlder
     | FilterHeld
     | ReadHeld
+    | ClearHeld
     | MarkUnreadEach
     | SocketUp
     | LiveInGap

@@ -19,7 +19,14 @@ from tiri_tui.sync.events import (
 )
 from tiri_tui.sync.inbox import Upsert
 from tiri_tui.sync.intents import IntentAction
-from tiri_tui.sync.messages import CacheShown, Effect, ReadSlice, RowsReplaced, Submit
+from tiri_tui.sync.messages import (
+    CacheShown,
+    ClearedSlice,
+    Effect,
+    ReadSlice,
+    RowsReplaced,
+    Submit,
+)
 from tiri_tui.sync.state import SyncState
 from tiri_tui.wire.models import Notification
 
@@ -198,3 +205,18 @@ def read_slice(state: SyncState, event: ReadSlice, out: list[Effect]) -> None:
                 state.last_all_read.append(nid)  # what an undo would restore
     if replaced:
         out.append(RowsReplaced(replaced))
+
+
+def cleared_slice(state: SyncState, event: ClearedSlice, out: list[Effect]) -> None:
+    """The read rows among these ids go: the server deleted them (the count
+    does not move: only read ones go). Each is forgotten by the cache too."""
+    held = state.held
+    for nid in event.ids:
+        n = held.get(nid)
+        if n is None or not n.is_read:
+            continue
+        if state.everything is not None:
+            state.everything.remove(nid)
+        if state.shown.remove(nid) is not None:
+            out.append(NotificationRemoved(nid))
+        forget(state, nid)

@@ -155,6 +155,14 @@ class NotificationCache(_Database):
                     (self.limit,),
                 )
 
+    def forget_read(self) -> int:
+        """Remove every read notification (the server cleared them): how many."""
+        with self._transaction():
+            cursor = self._db.execute(
+                "DELETE FROM notifications WHERE json_extract(body, '$.is_read') = 1"
+            )
+        return cursor.rowcount
+
 
 class OutboxEntry(Struct, frozen=True):
     """One intent that has not reached the server yet."""

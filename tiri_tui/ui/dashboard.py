@@ -37,6 +37,7 @@ from tiri_tui.wire.models import Notification
 if TYPE_CHECKING:
     from tiri_tui.connection.acting import ActingApi
     from tiri_tui.settings.customisation import SavedView
+    from tiri_tui.ui.clearing import ReadClearing
     from tiri_tui.ui.view_tabs import ViewTabs
 
 from tiri_tui.ui.top_bar import TopBar
@@ -84,6 +85,7 @@ class DashboardScreen(Screen[None]):
             self, lambda: self.controller, lambda: self.current, self.say, self.key, clock
         )
         self.marks.key, self.marks.offer_undo = self.key, self.row_actions.offer
+        self._clearing: ReadClearing | None = None
         self.clock = clock
         self.alerting = alerting
         self.server_label = server_label
@@ -373,6 +375,15 @@ class DashboardScreen(Screen[None]):
 
     def action_mark_all_read(self) -> None:
         self.row_actions.mark_all_read()
+
+    def action_clear_read(self) -> None:
+        from tiri_tui.ui.clearing import ReadClearing  # loaded when first used
+
+        if self._clearing is None:
+            self._clearing = ReadClearing(
+                self, lambda: self.controller, self.say, lambda: self.key(KeyId.REFRESH)
+            )
+        self._clearing.ask()
 
     def action_undo(self) -> None:
         self.row_actions.undo()

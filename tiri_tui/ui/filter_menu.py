@@ -6,6 +6,7 @@ what it holds at once and asks the server for the rest.
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter
 from collections.abc import Callable
 from itertools import islice
@@ -17,13 +18,17 @@ from textual.screen import Screen
 
 from tiri_tui.sync.controller_api import Controller
 from tiri_tui.sync.rules import Filters
+from tiri_tui.wire.errors import TiriError
 from tiri_tui.wire.models import KNOWN_TYPES, PRIORITIES
 
 if TYPE_CHECKING:
     from tiri_tui.settings.customisation import SavedView
+    from tiri_tui.ui.screens import TypePickerScreen
 
 #: The pickers count what is held among the newest this many (never a pass over 100,000).
 COUNTED = 2000
+#: Seconds the type picker waits for the server's unread counts by type.
+BREAKDOWN_WAIT = 10.0
 
 
 class FilterMenu:
@@ -87,7 +92,20 @@ class FilterMenu:
                 self.refilter(lambda f: replace(f, notification_type=kind))
 
         current = controller.filters.notification_type
-        self._screen.app.push_screen(TypePickerScreen(types, current), picked)
+        picker = TypePickerScreen(types, current)
+        self._screen.app.push_screen(picker, picked)
+        self._screen.run_worker(self._unread_by_type(controller, picker), group="breakdown")
+
+    @staticmethod
+    async def _unread_by_type(controller: Controller, picker: TypePickerScreen) -> None:
+        """The server's unread count per type, beside each type once it answers;
+        a server that sends none (or cannot be reached) leaves the held counts."""
+        try:
+            breakdown = await asyncio.wait_for(controller.unread_breakdown(), BREAKDOWN_WAIT)
+        except (TiriError, TimeoutError, OSError):
+            return
+        if breakdown.by_type is not None and picker.is_attached:
+            picker.show_unread(breakdown.by_type)
 
     def pick_priority(self) -> None:
         from tiri_tui.ui.screens import ALL_TYPES, TypePickerScreen

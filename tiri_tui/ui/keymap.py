@@ -49,6 +49,7 @@ class KeyId(StrEnum):
     MARK_READ = "mark_read"
     MARK_UNREAD = "mark_unread"
     MARK_ALL_READ = "mark_all_read"
+    CLEAR_READ = "clear_read"
     DELETE = "delete"
     TOGGLE_MARK = "toggle_mark"
     MARK_SHOWN = "mark_shown"
@@ -202,6 +203,16 @@ KEYS: tuple[Key, ...] = (
         "M",
         footer=True,
         command="Mark all read",
+    ),
+    Key(
+        KeyId.CLEAR_READ,
+        "D",
+        "clear_read",
+        "Clear read",
+        "delete every read notification on the server (asks, saying how many)",
+        Scope.DASHBOARD,
+        "D",
+        command="Clear read notifications (delete every read one)",
     ),
     Key(
         KeyId.DELETE,

@@ -221,18 +221,41 @@ class TypePickerScreen(Dialog[str | None]):
         self.types = order or sorted(self.counts)
         self.current = current
         self.noun = noun
+        #: The server's unread count per type, once it answers (None: not yet, or never).
+        self.unread: dict[str, int] | None = None
 
     def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label(f"Filter by {self.noun}", classes="dialog-title")
+            yield OptionList(*self._options(), id="type-options")
+
+    def _options(self) -> list[Option]:
         plural = "priorities" if self.noun == "priority" else f"{self.noun}s"
         options = [Option(f"All {plural}", id=ALL_TYPES)]
         for t in self.types:
-            count = self.counts[t]
+            count, unread = self.counts.get(t, 0), (self.unread or {}).get(t, 0)
             label = Text(one_line(t.replace("_", " "), 40))
-            label.append(f"  {count:,} held" if count else "", style="dim")
+            said = [f"{unread:,} unread"] if unread else []
+            said += [f"{count:,} held"] if count else []
+            label.append(f"  {' · '.join(said)}" if said else "", style="dim")
             options.append(Option(label, id=f"type:{t}"))
-        with Vertical(classes="dialog"):
-            yield Label(f"Filter by {self.noun}", classes="dialog-title")
-            yield OptionList(*options, id="type-options")
+        return options
+
+    def show_unread(self, by_type: Mapping[str, int]) -> None:
+        """The server's unread count of each type (its breakdown): said beside
+        each, types held nowhere here added (the highlight stays where it is)."""
+        self.unread = dict(by_type)
+        # A name made inert (with "?") names no type a filter could match.
+        extra = [t for t in by_type if t not in self.counts and "?" not in t]
+        self.types = sorted([*self.types, *extra]) if extra else self.types
+        found = self.query("#type-options").results(OptionList)
+        options = next(found, None)
+        if options is None:  # not composed yet: compose reads them
+            return
+        highlighted = options.highlighted
+        options.clear_options()
+        options.add_options(self._options())
+        options.highlighted = highlighted
 
     @on(OptionList.OptionSelected)
     def picked(self, event: OptionList.OptionSelected) -> None:

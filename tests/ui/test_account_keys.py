@@ -1,0 +1,132 @@
+"""The account-wide keys of the dashboard: D clears the read notifications
+(after a question stating the server's count), and the type filter shows the
+server's unread count of each type."""
+
+from __future__ import annotations
+
+import pytest
+from msgspec.structs import replace
+
+from tests.support.clients import FAST_CONTROLLER, make_client
+from tests.support.dashboards import SIZE, until_live
+from tests.support.waiting import wait_for
+from tiri_tui.server import DEMO_EMAIL, DEMO_PASSWORD
+from tiri_tui.ui.app import TiriApp
+from tiri_tui.ui.notification_list import NotificationList
+from tiri_tui.ui.screens import ConfirmScreen, TypePickerScreen
+from tiri_tui.ui.widgets import MessageLine
+
+
+@pytest.fixture
+async def dashboard(server, client):
+    app = TiriApp(client, bell=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await until_live(app)
+        await wait_for(lambda: len(app.query_one(NotificationList).source) >= 20)
+        await pilot.pause()
+        yield app, pilot
+
+
+def said(app: TiriApp) -> str:
+    return str(app.screen.query_one(MessageLine).render())
+
+
+def read_on_server(server) -> int:
+    return sum(1 for n in server.user().notifications if n["is_read"])
+
+
+async def test_d_asks_with_the_servers_count_then_clears_and_the_list_follows(server, dashboard):
+    app, pilot = dashboard
+    read = read_on_server(server)
+    assert read > 0 and any(n.is_read for n in app.controller.held)
+    await pilot.press("D")
+    await wait_for(lambda: isinstance(app.screen, ConfirmScreen), what="the question")
+    assert f"Delete the {read} read notifications on the server" in app.screen.question
+    await pilot.press("n")
+    await wait_for(lambda: "nothing deleted" in said(app))
+    assert read_on_server(server) == read
+    await pilot.press("D")
+    await wait_for(lambda: isinstance(app.screen, ConfirmScreen), what="the question again")
+    await pilot.press("y")
+    await wait_for(lambda: f"Cleared {read:,} read notifications from the server" in said(app))
+    assert read_on_server(server) == 0
+    await wait_for(lambda: not any(n.is_read for n in app.controller.held), what="rows gone")
+    view = app.query_one(NotificationList)
+    assert all(not n.is_read for n in view.source)
+    await pilot.press("D")
+    await wait_for(lambda: "nothing to clear" in said(app))
+    assert not isinstance(app.screen, ConfirmScreen)
+
+
+async def test_d_on_a_server_without_clear_read_says_so_and_deletes_nothing(server, dashboard):
+    app, pilot = dashboard
+    server.faults.offer_clear_read = False
+    read = read_on_server(server)
+    await pilot.press("D")
+    await wait_for(lambda: isinstance(app.screen, ConfirmScreen))
+    await pilot.press("y")
+    await wait_for(lambda: "this server cannot clear read notifications" in said(app))
+    assert read_on_server(server) == read
+    assert any(n.is_read for n in app.controller.held)
+
+
+async def test_d_right_after_a_mark_says_the_mark_is_still_on_its_way(server, home):
+    # The real undo window: the mark waits in the outbox while D is pressed.
+    slow = replace(FAST_CONTROLLER, undo_window=60.0)
+    tiri = make_client(server, home, controller=slow)
+    await tiri.auth.login(DEMO_EMAIL, DEMO_PASSWORD)
+    app = TiriApp(tiri, bell=False)
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await until_live(app)
+            view = app.query_one(NotificationList)
+            await wait_for(lambda: len(view.source) >= 20)
+            view.move_to(next(i for i, n in enumerate(view.source) if not n.is_read))
+            await pilot.press("m")
+            await pilot.press("D")
+            await wait_for(lambda: isinstance(app.screen, ConfirmScreen))
+            read = read_on_server(server)
+            await pilot.press("y")
+            await wait_for(lambda: "1 change still on the way" in said(app))
+            assert read_on_server(server) == read
+    finally:
+        await tiri.aclose()
+
+
+def prompts(app: TiriApp) -> list[str]:
+    options = app.screen.query_one("#type-options")
+    return [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
+
+
+async def test_the_type_filter_shows_the_servers_unread_count_of_each_type(server, dashboard):
+    app, pilot = dashboard
+    for _ in range(3):
+        await server.create_notification(notification_type="referral_approved")
+    await server.create_notification(notification_type="brand_new_type")
+    wanted = server.state.unread_by_type(server.user())
+    await pilot.press("t")
+    await wait_for(lambda: isinstance(app.screen, TypePickerScreen))
+    await wait_for(lambda: app.screen.unread is not None, what="the server's counts")
+    await pilot.pause()
+    shown = prompts(app)
+    referral = next(p for p in shown if p.startswith("referral approved"))
+    assert f"{wanted['referral_approved']} unread" in referral
+    assert any(p.startswith("brand new type") and "1 unread" in p for p in shown)
+    await pilot.press("escape")
+
+
+async def test_the_type_filter_keeps_held_counts_when_the_server_sends_no_breakdown(
+    server, dashboard
+):
+    app, pilot = dashboard
+    server.faults.offer_breakdown = False
+    await pilot.press("t")
+    await wait_for(lambda: isinstance(app.screen, TypePickerScreen))
+    await wait_for(
+        lambda: server.faults.requests["/api/notifications/notifications/unread_count/"] > 0
+    )
+    await pilot.pause()
+    assert app.screen.unread is None
+    shown = prompts(app)
+    assert any("held" in p for p in shown) and not any("unread" in p for p in shown)
+    await pilot.press("escape")
