@@ -145,6 +145,17 @@ class TiriClient:
         slug = self.settings.account_slug(session.user_id or session.email)
         return self.settings.data_dir / f"{slug}-outbox.sqlite3"
 
+    def known_preferences_path(self) -> Path:
+        """Where the logged-in account's preferences on the server, as last read, are kept."""
+        session = self.auth.session
+        if session is None:
+            raise NotLoggedIn(self.settings.server)
+        from tiri_tui.settings.server_preferences import known_path
+
+        return known_path(
+            self.settings.data_dir, self.settings.account_slug(session.user_id or session.email)
+        )
+
     def cached_unread_count(self) -> int | None:
         """The unread count the cache last saved (blocking: call it on a thread)."""
         if self.auth.session is None or not self._cache_path().exists():

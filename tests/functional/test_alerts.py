@@ -199,7 +199,7 @@ async def test_tiri_tui_rules_shows_what_is_in_force(home):
     assert code == 0, err
     assert out.splitlines()[:3] == [
         "alerts: osc777",
-        "quiet hours: 22:00-07:00",
+        "quiet hours: 22:00-07:00  (config.toml)",
         "rule 1: type new_message → mute  (line 3)",
     ]
 

@@ -130,3 +130,57 @@ async def test_the_type_filter_keeps_held_counts_when_the_server_sends_no_breakd
     shown = prompts(app)
     assert any("held" in p for p in shown) and not any("unread" in p for p in shown)
     await pilot.press("escape")
+
+
+PREFERENCES = "/api/notifications/preferences/notification_preferences/"
+
+
+async def test_the_dashboard_keeps_the_servers_quiet_hours_and_says_where_from(server, home):
+    server.user().preferences.update(quiet_hours_start="22:00", quiet_hours_end="07:00")
+    tiri = make_client(server, home)
+    await tiri.auth.login(DEMO_EMAIL, DEMO_PASSWORD)
+    app = TiriApp(tiri, bell=False)
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await until_live(app)
+            attention = app.dashboard.alerting.attention
+            await wait_for(lambda: attention.server_quiet_hours is not None, what="the hours")
+            assert str(attention.quiet_hours) == "22:00-07:00"
+            await pilot.press("question_mark")
+            await wait_for(lambda: app.screen.__class__.__name__ == "HelpScreen")
+            assert any("the server's preferences" in line for line in app.screen.alerts)
+    finally:
+        await tiri.aclose()
+
+
+async def said_in_one_run(server, tiri, run: int) -> list[str]:
+    """Everything the dashboard said until it asked the server for the
+    preferences for the ``run``th time."""
+    app = TiriApp(tiri, bell=False)
+    told: list[str] = []
+    async with app.run_test(size=SIZE) as pilot:
+        say = app.dashboard.say
+
+        def recorded(text: str, severity="information") -> None:
+            told.append(text)
+            say(text, severity)
+
+        app.dashboard.say = recorded  # type: ignore[method-assign]
+        await until_live(app)
+        await wait_for(lambda: server.faults.requests[PREFERENCES] == run, what="asked")
+        await pilot.pause()
+        assert app.dashboard.alerting.attention.server_quiet_hours is None
+    return told
+
+
+async def test_a_server_without_preferences_is_said_once_and_not_at_the_next_start(server, home):
+    server.faults.offer_preferences = False
+    tiri = make_client(server, home)
+    await tiri.auth.login(DEMO_EMAIL, DEMO_PASSWORD)
+    try:
+        for run, expected in ((1, 1), (2, 0)):
+            told = await said_in_one_run(server, tiri, run)
+            lacking = [t for t in told if "keeps no notification preferences" in t]
+            assert len(lacking) == expected, (run, told)
+    finally:
+        await tiri.aclose()

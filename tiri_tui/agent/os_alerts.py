@@ -97,7 +97,8 @@ class OsAlerts:
         dashboards_open: Callable[[], bool],
         clock: Callable[[], float],
     ) -> None:
-        self._attention = attention
+        #: The decisions it follows (the agent tells it the server's quiet hours).
+        self.attention = attention
         self._notifier = notifier
         self._mark_read = mark_read
         self._opener = opener
@@ -114,7 +115,7 @@ class OsAlerts:
         """``n`` is new to the person."""
         if self._dashboards_open():
             return  # the dashboard treats it (its rules, its alerts)
-        treatment = self._attention.arrived(n)
+        treatment = self.attention.arrived(n)
         if treatment.mark_read:
             self._mark_read(n.id)
         elif treatment.highlight:
@@ -122,7 +123,7 @@ class OsAlerts:
         self._arm()
 
     def _arm(self) -> None:
-        due = self._attention.due
+        due = self.attention.due
         if due is None or self._timer is not None:
             return
         loop = asyncio.get_running_loop()
@@ -130,7 +131,7 @@ class OsAlerts:
 
     def _raise(self) -> None:
         self._timer = None
-        alert = self._attention.take()
+        alert = self.attention.take()
         ids, self._waiting = self._waiting, []
         if alert is not None and not self._dashboards_open():
             title = bare(alert.title, TITLE_WIDTH).translate(_NO_MARKUP)

@@ -43,6 +43,7 @@ from tiri_tui.attention.modes import AlertMode
 from tiri_tui.attention.rules import AttentionRules
 from tiri_tui.client import TiriClient
 from tiri_tui.settings.config import Settings
+from tiri_tui.settings.server_preferences import KnownPreferences, follow_server_preferences
 from tiri_tui.sync.controller import NotificationController
 from tiri_tui.wire.errors import NotLoggedIn
 from tiri_tui.wire.models import Notification
@@ -133,6 +134,7 @@ async def _serve_one_login(
             on_news=news,
         )
         alerts = alerting.for_session(controller, service)
+        following = None if alerts is None else _follow_preferences(client, controller, alerts)
         await service.listen(path)
         try:
             if ready is not None:
@@ -156,11 +158,31 @@ async def _serve_one_login(
             login = _new_login(settings, make_client, ended)
             return await _first(stop=stop.wait(), asked=service.stop.wait(), login=login) == "login"
         finally:
+            if following is not None:
+                following.cancel()
             await service.aclose()
             if alerts is not None:
                 await alerts.aclose()
     finally:
         await client.aclose()
+
+
+def _follow_preferences(
+    client: TiriClient, controller: NotificationController, alerts: OsAlerts
+) -> asyncio.Task[None]:
+    """The server's quiet hours in force for the OS alerts when config.toml
+    sets none (read again every few minutes: a change on the phone is followed)."""
+
+    def use(known: KnownPreferences | None) -> None:
+        alerts.attention.use_server_quiet_hours(known.quiet if known and known.offered else None)
+
+    def missing() -> None:
+        log.warning("this server keeps no notification preferences: quiet hours from config.toml")
+
+    work = follow_server_preferences(
+        controller.preferences, client.known_preferences_path(), use, missing
+    )
+    return asyncio.create_task(work, name="tiri-agent-preferences")
 
 
 class Alerting:

@@ -14,7 +14,7 @@ from datetime import time
 from msgspec import Struct
 
 from tiri_tui.attention.batching import Alert, AlertBatcher
-from tiri_tui.attention.rules import Action, AttentionRules
+from tiri_tui.attention.rules import Action, AttentionRules, QuietHours
 from tiri_tui.wire.models import Notification
 
 
@@ -60,6 +60,19 @@ class Attention:
         self.focused: bool | None = None
         self._quiet = False
         self._quiet_checked = -QUIET_RECHECK
+        #: The quiet hours of the person's preferences on the server (shared
+        #: with the phone): in force when config.toml sets none.
+        self.server_quiet_hours: QuietHours | None = None
+
+    def use_server_quiet_hours(self, hours: QuietHours | None) -> None:
+        """The server's quiet hours changed (read at start, or again later)."""
+        self.server_quiet_hours = hours
+        self._quiet_checked = -QUIET_RECHECK  # judged afresh at the next arrival
+
+    @property
+    def quiet_hours(self) -> QuietHours | None:
+        """The quiet hours in force: config.toml's, else the server's."""
+        return self.rules.quiet_hours or self.server_quiet_hours
 
     def focus_changed(self, focused: bool) -> None:
         """The terminal reported focus: an alert still settling is dropped once
@@ -71,7 +84,7 @@ class Attention:
     @property
     def quiet(self) -> bool:
         """Inside the quiet hours now (read from the wall clock once a second at most)."""
-        hours = self.rules.quiet_hours
+        hours = self.quiet_hours
         if hours is None:
             return False
         now = self._clock()

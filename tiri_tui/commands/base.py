@@ -85,6 +85,20 @@ def client(settings: Settings) -> TiriClient:
     return TiriClient(settings)
 
 
+def quiet_hours_known(settings: Settings) -> tuple[str | None, str]:
+    """The quiet hours in force and where they come from, in words: config.toml's,
+    else the server's preferences as last read for the logged-in account (no
+    request is made)."""
+    from tiri_tui.settings.server_preferences import load_known, quiet_hours_in_force
+
+    opened = client(settings)  # reads the stored session
+    known = load_known(opened.known_preferences_path()) if opened.auth.session else None
+    hours, source = quiet_hours_in_force(settings.attention, known)
+    if opened.auth.session is None and hours is None:
+        source = "none: not logged in, so the server's preferences are not known"
+    return (None if hours is None else str(hours)), source
+
+
 def with_client(settings: Settings, work: Callable[[TiriClient], Awaitable[int]]) -> int:
     """Run ``work`` with a client; a session only a login can bring back is exit 2."""
     from tiri_tui.wire.errors import LoginRequired

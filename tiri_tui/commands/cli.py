@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import sys
 from collections.abc import Sequence
 
 from tiri_tui import __version__
@@ -25,6 +26,7 @@ from tiri_tui.commands import (
     gc_tuning,
     login,
     logout,
+    prefs,
     rules,
     serve,
     tail,
@@ -54,6 +56,7 @@ COMMANDS: tuple[Command, ...] = tuple(
         tail,
         count,
         clear_read,
+        prefs,
         act,
         agent,
     )
@@ -117,7 +120,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         import argcomplete
 
         argcomplete.autocomplete(parser)
-    args = parser.parse_args(argv)
+    args = parser.parse_args(prefs.literal_type_changes(sys.argv[1:] if argv is None else argv))
     command = BY_NAME[args.command or "dashboard"]
     if not command.opens_dashboard:
         gc_tuning.resume()

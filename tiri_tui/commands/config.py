@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from tiri_tui.commands.base import EXIT_OK, Command, Invocation, Needs
+from tiri_tui.commands.base import EXIT_OK, Command, Invocation, Needs, quiet_hours_known
 
 
 def _arguments(config: argparse.ArgumentParser) -> None:
@@ -23,6 +23,8 @@ def _run(invocation: Invocation) -> int:
     keymap_of(settings.customisation)  # what the start would refuse (KeymapError: exit 1)
     for name, value, source in describe_settings(settings, invocation.sources):
         print(f"{name} = {value}  ({source})")
+    hours, source = quiet_hours_known(settings)
+    print(f"quiet_hours = {hours or '(none)'}  ({source})")
     print(f"# file: {path}" + ("" if path.exists() else " (not there: every setting is a default)"))
     return EXIT_OK
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from tiri_tui.commands.base import EXIT_OK, Command, Invocation, Needs
+from tiri_tui.commands.base import EXIT_OK, Command, Invocation, Needs, quiet_hours_known
 
 
 def _run(invocation: Invocation) -> int:
@@ -15,7 +15,9 @@ def _run(invocation: Invocation) -> int:
     mode = pick_mode(settings.desktop_alerts, os.environ)
     picked = settings.desktop_alerts is AlertMode.AUTO
     print(describe_mode(mode, os.environ, picked=picked))
-    for line in (settings.attention or AttentionRules()).describe():
+    hours, source = quiet_hours_known(settings)
+    print(f"quiet hours: {hours or 'none'}  ({source})")
+    for line in (settings.attention or AttentionRules()).describe()[1:]:
         print(line)
     print(f"config: {settings.config_dir / 'config.toml'}")
     return EXIT_OK

@@ -254,6 +254,7 @@ class TiriApp(App[None]):
         await asyncio.to_thread(import_module, "tiri_tui.attention.delivery")
         if controller is self.controller:  # not retired by a new login meanwhile
             controller.go_live()
+            self.run_worker(self._follow_preferences(controller), group="prefs", exclusive=True)
         if (
             self.client is not None
             and not self.client.settings.no_agent
@@ -267,6 +268,30 @@ class TiriApp(App[None]):
             path = agent_socket(self.client.settings)
             if path is not None:
                 self.run_worker(stay_present(path, "dashboard"), group="agent", exclusive=True)
+
+    async def _follow_preferences(self, controller: Controller) -> None:
+        """The server's quiet hours (shared with the phone) in force when
+        config.toml sets none; a server that keeps none is said once."""
+        from tiri_tui.settings.server_preferences import KnownPreferences, follow_server_preferences
+
+        if self.client is None or self.client.auth.session is None:
+            return
+        path = self.client.known_preferences_path()
+        attention = self.dashboard.alerting.attention
+
+        def use(known: KnownPreferences | None) -> None:
+            attention.use_server_quiet_hours(known.quiet if known and known.offered else None)
+
+        def missing() -> None:
+            self.dashboard.say(
+                "This server keeps no notification preferences: quiet hours come from "
+                "config.toml alone",
+                "information",
+            )
+
+        await follow_server_preferences(
+            controller.preferences, path, use, missing, alive=lambda: controller is self.controller
+        )
 
     # -- login --------------------------------------------------------------------------
     @on(LoginNeeded)
@@ -317,6 +342,11 @@ class TiriApp(App[None]):
 
         attention = self.dashboard.alerting.attention
         alerts = [describe_mode(self.alert_mode, os.environ), *attention.rules.describe()]
+        if attention.rules.quiet_hours is None and attention.server_quiet_hours is not None:
+            alerts[1] = (
+                f"quiet hours: {attention.server_quiet_hours} "
+                "(the server's preferences, shared with the phone)"
+            )
         commands = [(c.key, c.name) for c in self.user_actions.commands]
         self.push_screen(HelpScreen(alerts, help_rows(self.keymap) + commands, self.keymap))
 
