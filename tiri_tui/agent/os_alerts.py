@@ -19,6 +19,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Protocol
 
 from tiri_tui.attention.attention import Attention
+from tiri_tui.attention.do_not_disturb import Away
 from tiri_tui.attention.sequences import BODY_WIDTH, TITLE_WIDTH
 from tiri_tui.wire.models import Notification
 from tiri_tui.wire.text import bare
@@ -142,6 +143,18 @@ class OsAlerts:
             self.raised += 1
             self._spawn(self._send(title, body, buttons))
         self._arm()
+
+    def caught_up(self, away: Away) -> None:
+        """Do not disturb ended: one alert says what came meanwhile (an open
+        dashboard says it itself)."""
+        alert = self.attention.catch_up(away)
+        if alert is None or self._dashboards_open():
+            return
+        title = bare(alert.title, TITLE_WIDTH).translate(_NO_MARKUP)
+        body = bare(alert.body, BODY_WIDTH).translate(_NO_MARKUP)
+        buttons: dict[str, Callable[[], None]] = {} if self._opener is None else {OPEN: self._open}
+        self.raised += 1
+        self._spawn(self._send(title, body, buttons))
 
     def _mark_all(self, ids: list[str]) -> None:
         for nid in ids:

@@ -43,6 +43,7 @@ from tiri_tui.attention.modes import AlertMode
 from tiri_tui.attention.rules import AttentionRules
 from tiri_tui.client import TiriClient
 from tiri_tui.settings.config import Settings
+from tiri_tui.settings.do_not_disturb_file import follow_state, state_path
 from tiri_tui.settings.server_preferences import KnownPreferences, follow_server_preferences
 from tiri_tui.sync.controller import NotificationController
 from tiri_tui.wire.errors import NotLoggedIn
@@ -134,7 +135,9 @@ async def _serve_one_login(
             on_news=news,
         )
         alerts = alerting.for_session(controller, service)
-        following = None if alerts is None else _follow_preferences(client, controller, alerts)
+        following = [] if alerts is None else _follow(settings, client, controller, alerts)
+        if alerts is not None:
+            service.silenced = lambda: alerts is not None and alerts.attention.silenced
         await service.listen(path)
         try:
             if ready is not None:
@@ -158,8 +161,8 @@ async def _serve_one_login(
             login = _new_login(settings, make_client, ended)
             return await _first(stop=stop.wait(), asked=service.stop.wait(), login=login) == "login"
         finally:
-            if following is not None:
-                following.cancel()
+            for task in following:
+                task.cancel()
             await service.aclose()
             if alerts is not None:
                 await alerts.aclose()
@@ -167,11 +170,12 @@ async def _serve_one_login(
         await client.aclose()
 
 
-def _follow_preferences(
-    client: TiriClient, controller: NotificationController, alerts: OsAlerts
-) -> asyncio.Task[None]:
-    """The server's quiet hours in force for the OS alerts when config.toml
-    sets none (read again every few minutes: a change on the phone is followed)."""
+def _follow(
+    settings: Settings, client: TiriClient, controller: NotificationController, alerts: OsAlerts
+) -> list[asyncio.Task[None]]:
+    """The OS alerts kept in what the person asked elsewhere: the server's quiet
+    hours when config.toml sets none (read again every few minutes: a change
+    on the phone is followed), and the machine's do not disturb."""
 
     def use(known: KnownPreferences | None) -> None:
         alerts.attention.use_server_quiet_hours(known.quiet if known and known.offered else None)
@@ -182,7 +186,16 @@ def _follow_preferences(
     work = follow_server_preferences(
         controller.preferences, client.known_preferences_path(), use, missing
     )
-    return asyncio.create_task(work, name="tiri-agent-preferences")
+    silence = follow_state(
+        state_path(settings.data_dir),
+        alerts.attention,
+        changed=lambda _s: None,
+        over=alerts.caught_up,
+    )
+    return [
+        asyncio.create_task(work, name="tiri-agent-preferences"),
+        asyncio.create_task(silence, name="tiri-agent-do-not-disturb"),
+    ]
 
 
 class Alerting:

@@ -116,6 +116,9 @@ class AgentService:
         self._listener: asyncio.Server | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
         self._undo_book = UndoBook()
+        #: Whether its OS alerts keep quiet for do not disturb (`agent status`
+        #: says so); set by whoever gives it alerts.
+        self.silenced: Callable[[], bool] = lambda: False
         controller.subscribe(self._on_event)
 
     # -- lifecycle ----------------------------------------------------------------------------
@@ -256,6 +259,7 @@ class AgentService:
                 return {
                     **self._about(),
                     **answers.counts(self.controller),
+                    "do_not_disturb": self.silenced(),
                     "faces": [f.describe() for f in self.faces.values() if f is not face],
                 }
             case "count":

@@ -1,6 +1,7 @@
 """Deciding, for each new notification, whether it reaches the person and how.
 
-The rules come first (the first match wins); then quiet hours; then whether
+The rules come first (the first match wins); then quiet hours and do not
+disturb (what arrives meanwhile is counted for the catch-up); then whether
 the person is looking. Focus is known only from the terminal's reports: until
 one arrives the dashboard counts as *not* looked at (a terminal that never
 reports focus still alerts, rather than never).
@@ -10,10 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import time
+from time import time as time_now
 
 from msgspec import Struct
 
 from tiri_tui.attention.batching import Alert, AlertBatcher
+from tiri_tui.attention.do_not_disturb import Away, DoNotDisturb
 from tiri_tui.attention.rules import Action, AttentionRules, QuietHours
 from tiri_tui.wire.models import Notification
 
@@ -48,6 +51,7 @@ class Attention:
         local_time: Callable[[], time],
         clock: Callable[[], float],
         batcher: AlertBatcher | None = None,
+        wall: Callable[[], float] = time_now,
     ) -> None:
         """``alerts``: a way to alert is on; ``alerts_ring``: that way is the bell
         (a rule's bell would ring twice); ``bell_on_urgent``: the ``bell`` setting."""
@@ -63,11 +67,47 @@ class Attention:
         #: The quiet hours of the person's preferences on the server (shared
         #: with the phone): in force when config.toml sets none.
         self.server_quiet_hours: QuietHours | None = None
+        #: Do not disturb as every face on the machine shares it (None: off).
+        self.do_not_disturb: DoNotDisturb | None = None
+        self._wall = wall
+        self._silenced = False
+        self._away = Away()
 
     def use_server_quiet_hours(self, hours: QuietHours | None) -> None:
         """The server's quiet hours changed (read at start, or again later)."""
         self.server_quiet_hours = hours
         self._quiet_checked = -QUIET_RECHECK  # judged afresh at the next arrival
+
+    @property
+    def silenced(self) -> bool:
+        """Do not disturb is on (as last checked: :meth:`check_do_not_disturb`)."""
+        return self._silenced
+
+    def use_do_not_disturb(self, state: DoNotDisturb | None) -> Away | None:
+        """The shared state changed (this face, another, or a script): the
+        catch-up when that ended it."""
+        self.do_not_disturb = state
+        return self.check_do_not_disturb()
+
+    def check_do_not_disturb(self) -> Away | None:
+        """Whether it is still on (its time may have run out): what arrived
+        meanwhile, once, when it has just ended."""
+        state = self.do_not_disturb
+        if state is not None and state.active(self._wall()):
+            self._silenced = True
+            return None
+        if not self._silenced:
+            return None
+        self._silenced = False
+        away, self._away = self._away, Away()
+        return away
+
+    def catch_up(self, away: Away) -> Alert | None:
+        """The one alert that says what came while it was on (None: nothing
+        came, or this face raises no alerts)."""
+        if not self._alerts or away.newest is None:
+            return None
+        return Alert(away.new, away.newest, text=away.line())
 
     @property
     def quiet_hours(self) -> QuietHours | None:
@@ -95,8 +135,10 @@ class Attention:
     def arrived(self, n: Notification) -> Treatment:
         """``n`` is new to the person (live, or found by a gap fill; unread)."""
         action = self.rules.action_for(n) if self.rules.rules else None
+        if self._silenced and action not in (Action.READ, Action.MUTE):
+            self._away.add(n)  # said in the catch-up, urgent or not
         if action is None or action is Action.RUN:  # the agent runs it; alerts as ever
-            quiet = self.quiet
+            quiet = self._silenced or self.quiet
             if self._alerts and not quiet and self.focused is not True:
                 self._batcher.add(n, self._clock())
             ring = self._bell_on_urgent and n.priority == "urgent" and not quiet

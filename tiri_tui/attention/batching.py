@@ -50,15 +50,21 @@ class Alert(Struct, frozen=True):
     newest: Notification
     #: A rule asked for it (``action = "alert"``): the bell rings with it.
     insistent: bool = False
+    #: Words of our own that stand for it (do not disturb's catch-up).
+    text: str | None = None
 
     @property
     def title(self) -> str:
-        return "Tiri: urgent" if self.newest.priority == "urgent" else "Tiri"
+        if self.text is None and self.newest.priority == "urgent":
+            return "Tiri: urgent"
+        return "Tiri"
 
     @property
     def body(self) -> str:
         """``3 new notifications — <the newest described>``, or the one described,
         cut to ``BODY_WIDTH`` (the sequence builders keep ``;`` out of OSC 777's fields)."""
+        if self.text is not None:
+            return bare(self.text, BODY_WIDTH)
         if self.count == 1:
             return bare(describe(self.newest), BODY_WIDTH)
         return bare(f"{self.count:,} new notifications — {describe(self.newest)}", BODY_WIDTH)

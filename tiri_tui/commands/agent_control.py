@@ -221,6 +221,8 @@ def describe_status(answer: dict[str, Any]) -> list[str]:
         f"unread: {'?' if unread is None else unread} · held: {answer.get('held', 0)}"
         + ("" if answer.get("current") else " (not confirmed by the server since it went down)")
     )
+    if answer.get("do_not_disturb"):
+        lines.append("alerts: do not disturb is on (`tiri-tui dnd status`)")
     faces = answer.get("faces", [])
     # A dashboard is known to the agent but holds its own connection: "faces",
     # not "attached", so that the count is true of every line under it.

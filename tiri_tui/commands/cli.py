@@ -22,6 +22,7 @@ from tiri_tui.commands import (
     count,
     dashboard,
     demo,
+    dnd,
     doctor,
     gc_tuning,
     login,
@@ -57,6 +58,7 @@ COMMANDS: tuple[Command, ...] = tuple(
         count,
         clear_read,
         prefs,
+        dnd,
         act,
         agent,
     )

@@ -19,6 +19,7 @@ from tiri_tui.wire.models import Notification
 
 if TYPE_CHECKING:
     from tiri_tui.attention.attention import Attention
+    from tiri_tui.attention.batching import Alert
     from tiri_tui.attention.delivery import Delivery
 
 #: The bell rings at most once per this many seconds.
@@ -50,6 +51,12 @@ class Alerting:
     def attention(self) -> Attention:
         return self._parts()[0]
 
+    @property
+    def attention_if_built(self) -> Attention | None:
+        """The decider if it is made already (the header asks every second,
+        from the first frame: it must not build it)."""
+        return None if self._built is None else self._built[0]
+
     def _parts(self) -> tuple[Attention, Delivery]:
         if self._built is None:
             self._built = self._build()
@@ -77,6 +84,10 @@ class Alerting:
             self._ring()
         self._arm()
         return muted
+
+    def send_now(self, alert: Alert) -> None:
+        """Raise ``alert`` at once (do not disturb's catch-up: not coalesced)."""
+        self._parts()[1].send(alert)
 
     def _arm(self) -> None:
         due = self.attention.due

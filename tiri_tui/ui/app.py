@@ -38,6 +38,7 @@ from tiri_tui.ui.keymap import (
     shown,
 )
 from tiri_tui.ui.painter import LoginNeeded
+from tiri_tui.ui.top_bar import TopBar
 from tiri_tui.ui.user_actions import UserActions
 from tiri_tui.wire.errors import TiriError
 from tiri_tui.wire.text import one_line
@@ -255,6 +256,9 @@ class TiriApp(App[None]):
         if controller is self.controller:  # not retired by a new login meanwhile
             controller.go_live()
             self.run_worker(self._follow_preferences(controller), group="prefs", exclusive=True)
+        if self.client is not None:
+            top = self.dashboard.query_one(TopBar)
+            self.dashboard.do_not_disturb.follow(self.client.settings.data_dir, top.redraw)
         if (
             self.client is not None
             and not self.client.settings.no_agent

@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     from tiri_tui.ui.clearing import ReadClearing
     from tiri_tui.ui.view_tabs import ViewTabs
 
+from tiri_tui.ui.do_not_disturb import DoNotDisturbFace
 from tiri_tui.ui.top_bar import TopBar
 from tiri_tui.ui.widgets import (
     DetailPane,
@@ -86,6 +87,9 @@ class DashboardScreen(Screen[None]):
         )
         self.marks.key, self.marks.offer_undo = self.key, self.row_actions.offer
         self._clearing: ReadClearing | None = None
+        self.do_not_disturb = DoNotDisturbFace(
+            self, alerting, self.say, lambda: self.key(KeyId.DO_NOT_DISTURB)
+        )
         self.clock = clock
         self.alerting = alerting
         self.server_label = server_label
@@ -164,6 +168,7 @@ class DashboardScreen(Screen[None]):
         # Metrics change with every frame received; people read them at a calmer pace.
         self.set_interval(STATUS_INTERVAL, self.painter.refresh_status)
         self.alerting.start(self.set_timer)
+        self.query_one(TopBar).silence = self.do_not_disturb.header
         if self.controller is not None:
             self._follow(self.controller)
             # Now, not queued: rows held before the mount (the cache's, at
@@ -384,6 +389,9 @@ class DashboardScreen(Screen[None]):
                 self, lambda: self.controller, self.say, lambda: self.key(KeyId.REFRESH)
             )
         self._clearing.ask()
+
+    def action_do_not_disturb(self) -> None:
+        self.do_not_disturb.toggle()
 
     def action_undo(self) -> None:
         self.row_actions.undo()

@@ -65,6 +65,7 @@ class KeyId(StrEnum):
     FILTER_TYPE = "filter_type"
     FILTER_PRIORITY = "filter_priority"
     METRICS = "metrics"
+    DO_NOT_DISTURB = "do_not_disturb"
     PALETTE = "palette"
     HELP = "help"
     QUIT = "quit"
@@ -389,6 +390,16 @@ KEYS: tuple[Key, ...] = (
         "command palette",
         Scope.APP,
         "ctrl+p",
+    ),
+    Key(
+        KeyId.DO_NOT_DISTURB,
+        "Z",
+        "do_not_disturb",
+        "Quiet",
+        "do not disturb: silence alerts for a while, in every face (again: off)",
+        Scope.DASHBOARD,
+        "Z",
+        command="Do not disturb (on for a while, or off)",
     ),
     Key(KeyId.HELP, "question_mark", "help", "Help", "this help", Scope.APP, "?", footer=True),
     Key(

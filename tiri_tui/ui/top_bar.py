@@ -58,6 +58,9 @@ class TopBar(Widget):
         self.hint = ""
         self._retry_at: float | None = None
         self._drawn: tuple[str, str] = ("", "")
+        #: Do not disturb's words with the time left (``dnd 52m``; empty: off),
+        #: asked at every tick: the time left moves.
+        self.silence: Callable[[], str] = lambda: ""
 
     def on_mount(self) -> None:
         # The countdown moves every second; the line is drawn again only when it did.
@@ -85,9 +88,10 @@ class TopBar(Widget):
 
     @property
     def badge(self) -> str:
-        """The badge's words: `` 12 unread ``."""
+        """The badge's words: `` 12 unread `` (`` 12 unread · dnd 52m ``)."""
         label = "…" if self._count is None else f"{self._count:,}"
-        return f" {label} unread{' (cached)' if self._cached else ''} "
+        silence = self.silence()
+        return f" {label} unread{' (cached)' if self._cached else ''}{' · ' + silence if silence else ''} "
 
     @property
     def indicator(self) -> str:
@@ -104,6 +108,10 @@ class TopBar(Widget):
         if failing and self.reason and self.reason != self.state.value:
             text += f" · {one_line(self.reason, 72)}"
         return text + " "
+
+    def redraw(self) -> None:
+        """Draw again if what it says changed (do not disturb turned on or off)."""
+        self._tick()
 
     def _tick(self) -> None:
         drawn = (self.badge, self.indicator)
