@@ -4,11 +4,14 @@ without them, alone and through the agent."""
 
 from __future__ import annotations
 
+import asyncio
 import json
+import signal
 
 from tests.support.agents import agent_in_process
 from tests.support.cli import login, run_cli
 from tests.support.clients import make_client
+from tests.support.terminal import in_terminal
 from tests.support.waiting import wait_for
 from tiri_tui.commands.count_lines import Reading, render
 from tiri_tui.connection.account import AccountApi
@@ -87,10 +90,15 @@ def test_the_breakdown_lines_are_built_from_counts_and_inert_names():
     assert json.loads(render(Reading(3, True), "json", breakdown=True))["breakdown"] is None
 
 
-async def test_count_breakdown_through_the_agent_asks_nothing_itself(server, home):
+async def test_count_breakdown_through_the_agent_is_the_agents_even_with_the_server_down(
+    server, home
+):
     assert (await login(server, home))[0] == 0
     async with agent_in_process(server, home) as agent:
         await wait_for(lambda: agent.controller.in_sync, 10, what="the agent's gap closed")
+        # Only the agent can answer now: this face has no session to ask with.
+        for stored in home.rglob("session-*.json"):
+            stored.unlink()
         code, out, err = await run_cli(
             home, "--server", server.url, "count", "--breakdown", "--format", "json"
         )
@@ -98,7 +106,14 @@ async def test_count_breakdown_through_the_agent_asks_nothing_itself(server, hom
         assert json.loads(out)["breakdown"] == dict(
             sorted(unread_by_type(server).items(), key=lambda item: (-item[1], item[0]))
         )
-        assert server.faults.requests["/api/auth/token/refresh/"] == 0  # no session of its own
+        await server.stop()
+        code, out, err = await run_cli(
+            home, "--server", server.url, "count", "--breakdown", "--format", "waybar"
+        )
+        assert code == 0 and "Traceback" not in err, err
+        bar = json.loads(out)  # the agent's count, without the split it could not ask for
+        assert bar["text"] == str(agent.controller.unread_count)
+        assert bar["tooltip"].count("\n") == 0
 
 
 async def test_clear_read_deletes_every_read_one_and_the_cache_follows(server, home):
@@ -174,3 +189,15 @@ async def test_a_controller_refuses_to_clear_while_marks_wait_to_be_sent(server,
         assert count.count == server.state.unread_count(server.user(DEMO_EMAIL))
     finally:
         await client.aclose()
+
+
+async def test_ctrl_c_at_the_clear_read_question_ends_it_at_once_deleting_nothing(server, home):
+    assert (await login(server, home))[0] == 0
+    read = read_ids(server)
+    async with in_terminal("--server", server.url, "clear-read", home=home) as terminal:
+        await terminal.wait_for_output(b"for good? [y/N]")
+        terminal.process.send_signal(signal.SIGINT)  # ctrl+c, as a terminal sends it
+        await terminal.wait_for_output(b"nothing deleted")
+        code = await asyncio.wait_for(asyncio.to_thread(terminal.process.wait), 5)
+    assert code == 1 and read_ids(server) == read
+    assert b"Traceback" not in terminal.output

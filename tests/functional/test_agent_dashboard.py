@@ -443,3 +443,41 @@ async def test_an_undo_the_restarted_agent_cannot_honour_is_shown_undone_no_more
             assert agent.controller.outbox.pending_count == 1  # the mark still on its way
             # The badge is the agent's again (the undo had counted the row back in).
             await wait_for(lambda: controller.unread_count == agent.controller.unread_count, 10)
+
+
+async def test_d_in_an_attached_dashboard_clears_through_the_agent_and_every_face_follows(
+    server, home
+):
+    from tiri_tui.ui.screens import ConfirmScreen
+
+    assert (await login(server, home))[0] == 0
+    async with agent_in_process(server, home) as agent:
+        async with (
+            attached_dashboard(server, home) as (app, pilot),
+            attached_dashboard(server, home) as (other, _),
+        ):
+            read = sum(1 for n in server.user().notifications if n["is_read"])
+            await wait_for(lambda: any(n.is_read for n in app.controller.held), 10)
+            await pilot.press("D")
+            await wait_for(lambda: isinstance(app.screen, ConfirmScreen), what="the question")
+            assert f"Delete the {read} read notifications on the server" in app.screen.question
+            await pilot.press("y")
+            await wait_for(lambda: not any(n["is_read"] for n in server.user().notifications))
+            for face in (app, other):
+                await wait_for(lambda face=face: not any(n.is_read for n in face.controller.held))
+            assert not any(n.is_read for n in agent.controller.held)
+            server.faults.offer_clear_read = False
+            user = server.user()
+            server.state.set_read(user, user.notifications[0]["id"], True)
+            await pilot.press("D")
+            await wait_for(lambda: isinstance(app.screen, ConfirmScreen))
+            assert "Delete the 1 read notification on the server" in app.screen.question
+            await pilot.press("y")
+            # The agent met the missing route: said as a standalone face says it.
+            await wait_for(
+                lambda: (
+                    "Clear read: this server cannot clear read notifications"
+                    in str(app.screen.query_one("#message").render())
+                ),
+                what="said in words",
+            )

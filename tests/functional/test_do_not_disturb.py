@@ -6,6 +6,7 @@ one alert."""
 from __future__ import annotations
 
 import json
+import time
 
 from tests.functional.test_alerts import BEL, OSC9, handled
 from tests.support.agents import FakeNotifier, agent_in_process
@@ -74,10 +75,12 @@ async def test_the_agent_keeps_quiet_then_raises_one_catch_up_alert(server, home
     notifier = FakeNotifier()
     path = state_path(Settings(server=server.url, home=home).data_dir)
     async with agent_in_process(server, home, notifier=notifier) as agent:
-        write_state(path, DoNotDisturb(0.0, None))
-        await wait_for(agent.silenced, 5, what="silenced within a second")
+        write_state(path, DoNotDisturb(time.time(), None))
+        await wait_for(
+            lambda: agent.alerts_in_force()["do_not_disturb"], 5, what="silenced within a second"
+        )
         await wait_for(lambda: agent.controller.in_sync, 10)
-        first = await server.create_notification(title="while away")
+        first = await server.create_notification(title="while away", priority="normal")
         await wait_for(lambda: first["id"] in agent.controller.held, 5)
         _, out, _ = await run_cli(home, "--server", server.url, "agent", "status")
         assert "do not disturb is on" in out

@@ -104,6 +104,9 @@ async def test_the_agent_keeps_quiet_in_the_servers_quiet_hours(server, home):
     preferences = "/api/notifications/preferences/notification_preferences/"
     async with agent_in_process(server, home, settings=settings, notifier=notifier) as agent:
         await wait_for(lambda: server.faults.requests[preferences], 5, what="the preferences read")
+        await wait_for(lambda: agent.alerts_in_force()["quiet_hours"], 5, what="the hours kept")
+        code, out, _ = await run_cli(home, "--server", server.url, "agent", "status")
+        assert code == 0 and "alerts: quiet hours" in out and "(the server's preferences)" in out
         await wait_for(lambda: agent.controller.in_sync, 10)
         await server.create_notification(title="in the quiet hours", priority="normal")
         await server.create_notification(title="urgent all the same", priority="urgent")

@@ -15,6 +15,7 @@ from tiri_tui.ui.app import TiriApp
 from tiri_tui.ui.notification_list import NotificationList
 from tiri_tui.ui.screens import ConfirmScreen, TypePickerScreen
 from tiri_tui.ui.widgets import MessageLine
+from tiri_tui.wire.account import shown_type
 
 
 @pytest.fixture
@@ -184,3 +185,21 @@ async def test_a_server_without_preferences_is_said_once_and_not_at_the_next_sta
             assert len(lacking) == expected, (run, told)
     finally:
         await tiri.aclose()
+
+
+async def test_the_highlight_stays_on_its_type_when_the_servers_counts_add_types(server, dashboard):
+    app, pilot = dashboard
+    server.faults.offer_breakdown = False  # the counts come when the test says
+    await pilot.press("t")
+    await wait_for(lambda: isinstance(app.screen, TypePickerScreen))
+    await pilot.pause()
+    options = app.screen.query_one("#type-options")
+    options.highlighted = options.get_option_index("type:request_accepted")
+    long_name = shown_type("x" * 60)  # as the server's breakdown reaches the picker: cut
+    app.screen.show_unread({"aaa_first_of_all": 2, "request_accepted": 1, long_name: 4})
+    await pilot.pause()
+    assert options.get_option_at_index(options.highlighted).id == "type:request_accepted"
+    ids = [options.get_option_at_index(i).id for i in range(options.option_count)]
+    assert "type:aaa_first_of_all" in ids and not any("xxxx" in (i or "") for i in ids)
+    await pilot.press("enter")
+    assert app.controller.filters.notification_type == "request_accepted"

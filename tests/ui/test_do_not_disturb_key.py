@@ -10,7 +10,8 @@ import pytest
 
 from tests.support.dashboards import SIZE, until_live
 from tests.support.waiting import wait_for
-from tiri_tui.settings.do_not_disturb_file import read_state, state_path
+from tiri_tui.attention.do_not_disturb import DoNotDisturb
+from tiri_tui.settings.do_not_disturb_file import read_state, state_path, write_state
 from tiri_tui.ui.app import TiriApp
 from tiri_tui.ui.do_not_disturb_screen import DoNotDisturbScreen
 from tiri_tui.ui.top_bar import TopBar
@@ -29,7 +30,7 @@ def said(app: TiriApp) -> str:
     return str(app.screen.query_one(MessageLine).render())
 
 
-async def test_x_turns_it_on_for_an_hour_shows_it_and_x_again_turns_it_off(dashboard, server):
+async def test_z_turns_it_on_for_an_hour_shows_it_and_z_again_turns_it_off(dashboard, server):
     app, pilot = dashboard
     path = state_path(app.client.settings.data_dir)
     await pilot.press("Z")
@@ -41,6 +42,10 @@ async def test_x_turns_it_on_for_an_hour_shows_it_and_x_again_turns_it_off(dashb
     await wait_for(lambda: "Do not disturb: on for 1h — Z turns it off" in said(app))
     top = app.query_one(TopBar)
     await wait_for(lambda: "· dnd 1h" in top.badge, what="the header")
+    await pilot.press("question_mark")
+    await wait_for(lambda: hasattr(app.screen, "alerts"))
+    assert "do not disturb: on, 1h left (Z turns it off)" in app.screen.alerts
+    await pilot.press("escape")
     await arrival_while_on(app, server)
     await pilot.press("Z")
     await wait_for(lambda: read_state(path) is None, what="turned off")
@@ -74,3 +79,15 @@ async def test_a_time_typed_in_and_what_is_refused(dashboard):
     await wait_for(lambda: read_state(path) is None)
     await pilot.press("Z", "escape")
     assert read_state(path) is None
+
+
+async def test_a_dashboard_opened_while_it_was_on_counts_what_came_before_it_opened(server, client):
+    path = state_path(client.settings.data_dir)
+    write_state(path, DoNotDisturb(time.time() - 1, None))
+    await server.create_notification(title="came before the dashboard opened")
+    app = TiriApp(client, bell=False)
+    async with app.run_test(size=SIZE):
+        await until_live(app)
+        await wait_for(lambda: app.dashboard.alerting.attention.silenced, what="it is on")
+        write_state(path, None)  # off from elsewhere (a script)
+        await wait_for(lambda: "While you were away: 1 new" in said(app), what="the catch-up")

@@ -13,11 +13,13 @@ from tests.support.fakes import sample
 from tiri_tui.attention.attention import Attention
 from tiri_tui.attention.do_not_disturb import (
     DoNotDisturb,
+    away_from_held,
     duration,
     in_words,
     next_time_of_day,
 )
 from tiri_tui.attention.rules import Action, AttentionRules, Rule
+from tiri_tui.sync.inbox import Inbox
 
 LONDON = ZoneInfo("Europe/London")
 
@@ -125,3 +127,28 @@ def test_turned_off_elsewhere_ends_it_with_the_catch_up_and_muted_ones_are_not_c
         and away.line() == "Do not disturb is over: nothing new while you were away"
     )
     assert decide.catch_up(away) is None  # nothing to alert for
+
+
+def test_after_the_laptop_slept_past_its_end_arrivals_alert_and_the_next_look_says_it():
+    clocks = Clocks()
+    decide = attention(clocks)
+    decide.use_do_not_disturb(DoNotDisturb(clocks.wall, clocks.wall + 3600))
+    decide.arrived(arrival("before the sleep"))
+    clocks.wall += 8 * 3600  # the wall clock moved on; nothing ran meanwhile
+    decide.arrived(arrival("after waking"))
+    assert decide.due is not None  # alerted: its end has passed
+    away = decide.check_do_not_disturb()  # the face's next look
+    assert away is not None and away.since == 1_000_000.0 and away.new == 1
+
+
+def test_what_came_is_counted_from_the_list_held_unread_since_it_began():
+    held = Inbox()
+    rows = sample(5)  # one a minute apart, the newest first
+    for i, n in enumerate(rows):
+        held.upsert(
+            msgspec.structs.replace(n, is_read=i == 1, priority="urgent" if i == 0 else "normal")
+        )
+    since = rows[3].created_at.timestamp()  # the three newest came after (and the fourth at)
+    away = away_from_held(held, since)
+    assert (away.new, away.urgent, away.newest.id) == (3, 1, rows[0].id)  # one of four was read
+    assert away.line() == "While you were away: 3 new, 1 urgent"

@@ -26,7 +26,9 @@ from tiri_tui.sync.messages import (
     AllReadWanted,
     AnsweredTold,
     ClearedSlice,
+    ClearEnded,
     ClearHeld,
+    ClearStarted,
     ConnectionChanged,
     CountArrived,
     CountTold,
@@ -639,3 +641,17 @@ def test_the_agents_count_and_answer_are_taken_once():
     assert core.feed(AnsweredTold()) == [ServerAnswered()]
     assert core.feed(AnsweredTold()) == []
     assert core.state.confirmed
+
+
+def test_a_row_turned_read_while_a_clear_is_on_its_way_stays():
+    rows = [n.with_read(i < 2) for i, n in enumerate(sample(4))]
+    core = Core()
+    core.take_page(rows)
+    core.feed(ClearStarted())
+    core.feed(MarkWanted(rows[2].id, True))  # marked read after the clear was sent
+    core.feed(RowTold(rows[3].with_read(True), live=True, news=False))  # read on the phone
+    core.feed(ReadCleared())
+    core.feed(ClearedSlice([n.id for n in rows]))
+    assert core.shown_ids() == [rows[2].id, rows[3].id]  # the server kept them
+    core.feed(ClearEnded())
+    assert not core.state.clearing and not core.state.kept_from_clear

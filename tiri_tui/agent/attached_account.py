@@ -9,14 +9,17 @@ in the server's words, so a face says it as it would standalone.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from tiri_tui.agent.link import AgentLink, AgentRefused
+from tiri_tui.agent.link import AgentLink, AgentLost, AgentRefused
 from tiri_tui.connection.account import Breakdown
 from tiri_tui.wire.account import Preferences, preferences_from, shown_type
 from tiri_tui.wire.errors import (
     ActionNotSent,
+    ActionRefused,
     ActionUnavailable,
+    LoginRequired,
     OutcomeUnknown,
     ServerUnreachable,
     TiriError,
@@ -25,19 +28,23 @@ from tiri_tui.wire.models import WireError
 
 #: How long a face waits for the agent to ask the server (it may be slow).
 SERVER_WAIT = 60.0
-_KINDS: dict[str, type[TiriError]] = {
+_KINDS: dict[str, Callable[[str], TiriError]] = {
     "ActionUnavailable": ActionUnavailable,
     "ActionNotSent": ActionNotSent,
     "OutcomeUnknown": OutcomeUnknown,
+    "ActionRefused": lambda words: ActionRefused(words, already="already" in words.lower()),
     "ServerUnreachable": ServerUnreachable,
-    "NotSent": ServerUnreachable,
+    "LoginRequired": LoginRequired,
 }
 
 
 def as_met(refused: AgentRefused) -> TiriError:
-    """The error the agent met, as the kind it was (else the refusal itself)."""
-    kind = _KINDS.get(refused.kind or "")
-    return refused if kind is None else kind(str(refused))
+    """The error the agent met, as the nearest kind this face knows (else the
+    refusal itself, a TiriError all the same)."""
+    for kind in refused.kinds:
+        if kind in _KINDS:
+            return _KINDS[kind](str(refused))
+    return refused
 
 
 async def _ask(link: AgentLink, op: str) -> dict[str, Any]:
@@ -68,7 +75,15 @@ async def count_read(link: AgentLink) -> int:
 
 
 async def clear_read(link: AgentLink) -> int | None:
-    deleted = (await _ask(link, "clear_read")).get("deleted")
+    try:
+        answer = await _ask(link, "clear_read")
+    except AgentLost:
+        # It may have sent the call before it went: the outcome is not known.
+        raise OutcomeUnknown(
+            "the agent went away before it answered: the read notifications may or may not "
+            "be cleared"
+        ) from None
+    deleted = answer.get("deleted")
     return deleted if isinstance(deleted, int) and not isinstance(deleted, bool) else None
 
 

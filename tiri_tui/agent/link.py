@@ -37,12 +37,14 @@ class AgentLost(TiriError):
 
 
 class AgentRefused(TiriError):
-    """The agent answered a request with an error (``kind``: the name of the
-    error it met at the server, when it was one; the message is its words)."""
+    """The agent answered a request with an error (``kinds``: the names of the
+    error it met at the server and of what it is a case of, when it was one;
+    the message is its words)."""
 
-    def __init__(self, message: str, kind: str | None = None) -> None:
+    def __init__(self, message: str, kinds: tuple[str, ...] = ()) -> None:
         super().__init__(message)
-        self.kind = kind
+        #: The error's kind first, then the kinds it is a case of.
+        self.kinds = kinds
 
 
 class AgentLink:
@@ -108,10 +110,9 @@ class AgentLink:
             self._waiting.pop(request_id, None)
             self._then.pop(request_id, None)
         if not reply.get("ok"):
-            kind = reply.get("kind")
-            raise AgentRefused(
-                str(reply.get("error", "refused")), kind if isinstance(kind, str) else None
-            )
+            kinds = reply.get("kinds", [reply.get("kind")])
+            named = tuple(k for k in kinds if isinstance(k, str)) if isinstance(kinds, list) else ()
+            raise AgentRefused(str(reply.get("error", "refused")), named)
         result = reply.get("result")
         return result if isinstance(result, dict) else {}
 

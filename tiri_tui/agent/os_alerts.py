@@ -19,8 +19,9 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Protocol
 
 from tiri_tui.attention.attention import Attention
-from tiri_tui.attention.do_not_disturb import Away
+from tiri_tui.attention.do_not_disturb import Away, away_from_held
 from tiri_tui.attention.sequences import BODY_WIDTH, TITLE_WIDTH
+from tiri_tui.sync.inbox import Inbox
 from tiri_tui.wire.models import Notification
 from tiri_tui.wire.text import bare
 
@@ -97,6 +98,7 @@ class OsAlerts:
         opener: list[str] | None,
         dashboards_open: Callable[[], bool],
         clock: Callable[[], float],
+        held: Callable[[], Inbox],
     ) -> None:
         #: The decisions it follows (the agent tells it the server's quiet hours).
         self.attention = attention
@@ -105,6 +107,7 @@ class OsAlerts:
         self._opener = opener
         self._dashboards_open = dashboards_open
         self._clock = clock
+        self._held = held
         #: What the next alert stands for (its Mark read button marks these).
         self._waiting: list[str] = []
         self._timer: asyncio.TimerHandle | None = None
@@ -144,10 +147,21 @@ class OsAlerts:
             self._spawn(self._send(title, body, buttons))
         self._arm()
 
-    def caught_up(self, away: Away) -> None:
-        """Do not disturb ended: one alert says what came meanwhile (an open
-        dashboard says it itself)."""
-        alert = self.attention.catch_up(away)
+    def in_force(self) -> dict[str, object]:
+        """What these alerts keep to now, for `agent status`."""
+        hours = self.attention.quiet_hours
+        return {
+            "do_not_disturb": self.attention.silenced,
+            "quiet_hours": None if hours is None else str(hours),
+            "quiet_hours_from": (
+                "config.toml" if self.attention.rules.quiet_hours else "the server's preferences"
+            ),
+        }
+
+    def caught_up(self, seen: Away) -> None:
+        """Do not disturb ended: one alert says what came meanwhile, counted
+        from what the agent holds (an open dashboard says it itself)."""
+        alert = self.attention.catch_up(away_from_held(self._held(), seen.since))
         if alert is None or self._dashboards_open():
             return
         title = bare(alert.title, TITLE_WIDTH).translate(_NO_MARKUP)

@@ -135,11 +135,13 @@ async def _serve_one_login(
             on_news=news,
         )
         alerts = alerting.for_session(controller, service)
-        following = [] if alerts is None else _follow(settings, client, controller, alerts)
+        following: list[asyncio.Task[None]] = []
         if alerts is not None:
-            service.silenced = lambda: alerts is not None and alerts.attention.silenced
+            service.alerts_in_force = alerts.in_force
         await service.listen(path)
         try:
+            if alerts is not None:
+                following = _follow(settings, client, controller, alerts)
             if ready is not None:
                 ready(service)
             await controller.start()
@@ -163,6 +165,7 @@ async def _serve_one_login(
         finally:
             for task in following:
                 task.cancel()
+            await asyncio.gather(*following, return_exceptions=True)
             await service.aclose()
             if alerts is not None:
                 await alerts.aclose()
@@ -229,6 +232,7 @@ class Alerting:
             opener=self.opener,
             dashboards_open=service.dashboards_open,
             clock=time.monotonic,
+            held=lambda: controller.held,
         )
 
 

@@ -116,9 +116,9 @@ class AgentService:
         self._listener: asyncio.Server | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
         self._undo_book = UndoBook()
-        #: Whether its OS alerts keep quiet for do not disturb (`agent status`
-        #: says so); set by whoever gives it alerts.
-        self.silenced: Callable[[], bool] = lambda: False
+        #: What its OS alerts keep to (`agent status` says it): whoever gives
+        #: it alerts tells it how to ask (``do_not_disturb``, ``quiet_hours``).
+        self.alerts_in_force: Callable[[], dict[str, Any]] = dict
         controller.subscribe(self._on_event)
 
     # -- lifecycle ----------------------------------------------------------------------------
@@ -227,8 +227,11 @@ class AgentService:
             face.send(encode({"id": request_id, "ok": False, "error": str(exc)}))
             return
         except TiriError as exc:  # the server's answer, passed on in its own words
-            kind = type(exc).__name__
-            face.send(encode({"id": request_id, "ok": False, "error": str(exc), "kind": kind}))
+            # Its kind and the kinds it is a case of: a face rebuilds the
+            # nearest one it knows (SessionExpired is a LoginRequired).
+            kinds = [k.__name__ for k in type(exc).__mro__ if issubclass(k, TiriError)]
+            answer = {"id": request_id, "ok": False, "error": str(exc), "kind": kinds[0]}
+            face.send(encode({**answer, "kinds": kinds}))
             return
         except Exception as exc:  # a request must never end the face, nor the agent
             log.exception("a %s face's request failed", face.name)
@@ -259,7 +262,7 @@ class AgentService:
                 return {
                     **self._about(),
                     **answers.counts(self.controller),
-                    "do_not_disturb": self.silenced(),
+                    "alerts": self.alerts_in_force(),
                     "faces": [f.describe() for f in self.faces.values() if f is not face],
                 }
             case "count":

@@ -89,11 +89,17 @@ class Attention:
         self.do_not_disturb = state
         return self.check_do_not_disturb()
 
+    def _still_on(self) -> bool:
+        state = self.do_not_disturb
+        return state is not None and state.active(self._wall())
+
     def check_do_not_disturb(self) -> Away | None:
         """Whether it is still on (its time may have run out): what arrived
         meanwhile, once, when it has just ended."""
-        state = self.do_not_disturb
-        if state is not None and state.active(self._wall()):
+        if self._still_on():
+            if not self._silenced:
+                assert self.do_not_disturb is not None
+                self._away = Away(since=self.do_not_disturb.since)
             self._silenced = True
             return None
         if not self._silenced:
@@ -135,10 +141,13 @@ class Attention:
     def arrived(self, n: Notification) -> Treatment:
         """``n`` is new to the person (live, or found by a gap fill; unread)."""
         action = self.rules.action_for(n) if self.rules.rules else None
-        if self._silenced and action not in (Action.READ, Action.MUTE):
+        # Its end is on the wall clock (a laptop may have slept past it); the
+        # face's next look says the catch-up.
+        silenced = self._silenced and self._still_on()
+        if silenced and action not in (Action.READ, Action.MUTE):
             self._away.add(n)  # said in the catch-up, urgent or not
         if action is None or action is Action.RUN:  # the agent runs it; alerts as ever
-            quiet = self._silenced or self.quiet
+            quiet = silenced or self.quiet
             if self._alerts and not quiet and self.focused is not True:
                 self._batcher.add(n, self._clock())
             ring = self._bell_on_urgent and n.priority == "urgent" and not quiet

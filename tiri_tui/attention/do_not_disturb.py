@@ -15,6 +15,7 @@ from datetime import datetime, time, timedelta
 
 from msgspec import Struct
 
+from tiri_tui.sync.inbox import Inbox
 from tiri_tui.wire.models import Notification
 
 _DURATION = re.compile(r"(?:(\d+)d)?\s*(?:(\d+)h)?\s*(?:(\d+)m(?:in)?)?", re.IGNORECASE)
@@ -97,12 +98,19 @@ def _local(naive: datetime, like: datetime) -> datetime:
     return naive.astimezone()  # the system's zone, on that date
 
 
-class Away(Struct):
-    """What arrived while it was on (counted by the face that saw it)."""
+#: The rows a catch-up looks through at most (a week away may hold more).
+COUNTED = 10_000
 
+
+class Away(Struct):
+    """What came while it was on, from ``since`` (Unix seconds)."""
+
+    since: float = 0.0
     new: int = 0
     urgent: int = 0
     newest: Notification | None = None
+    #: More came than were looked through (said as ``10,000+``).
+    more: bool = False
 
     def add(self, n: Notification) -> None:
         self.new += 1
@@ -114,5 +122,20 @@ class Away(Struct):
         """The catch-up: ``While you were away: 14 new, 2 urgent``."""
         if not self.new:
             return "Do not disturb is over: nothing new while you were away"
-        urgent = f", {self.urgent:,} urgent" if self.urgent else ""
-        return f"While you were away: {self.new:,} new{urgent}"
+        plus = "+" if self.more else ""
+        urgent = f", {self.urgent:,}{plus} urgent" if self.urgent else ""
+        return f"While you were away: {self.new:,}{plus} new{urgent}"
+
+
+def away_from_held(held: Inbox, since: float) -> Away:
+    """What the list holds that came since ``since`` and is still unread: the
+    same count in every face, whenever it was opened (the rows are newest
+    first: one bisection finds them, and only they are looked at)."""
+    away = Away(since=since)
+    came = held.rows_since(since)
+    for position in range(min(came, COUNTED)):
+        n = held[position]
+        if not n.is_read:
+            away.add(n)
+    away.more = came > COUNTED
+    return away

@@ -104,6 +104,7 @@ def _confirmed(count: int, server: str) -> bool:
         answer = input(f"Delete the {count:,} read {plural} on {server}, for good? [y/N] ")
     except (EOFError, KeyboardInterrupt):
         print()
+        fail("nothing deleted")
         return False
     if answer.strip().lower() in ("y", "yes"):
         return True
@@ -111,17 +112,29 @@ def _confirmed(count: int, server: str) -> bool:
     return False
 
 
-async def _clear_read(client: TiriClient, yes: bool) -> int:
-    server = client.settings.server
+async def _counted(client: TiriClient, counts: list[int]) -> int:
+    """Ask how many read notifications the server holds (into ``counts``)."""
+    return await _classified(client, lambda clearer: _count(clearer, counts))
+
+
+async def _count(clearer: _Clearer, counts: list[int]) -> None:
+    counts.append(await clearer.count_read())
+
+
+async def _cleared(client: TiriClient) -> int:
+    async def clear(clearer: _Clearer) -> None:
+        deleted = await clearer.clear_read()
+        said = "the read notifications" if deleted is None else f"{deleted:,} read notifications"
+        print(f"Cleared {said} from {client.settings.server}.")
+
+    return await _classified(client, clear)
+
+
+async def _classified(client: TiriClient, work: Callable[[_Clearer], Awaitable[None]]) -> int:
+    """Run ``work`` with whoever clears; what went wrong said, as an exit code."""
     try:
         async with _clearer(client) as clearer:
-            count = await clearer.count_read()
-            if count == 0:
-                print(f"No read notifications on {server}: nothing to clear.")
-                return EXIT_OK
-            if not yes and not await asyncio.to_thread(_confirmed, count, server):
-                return EXIT_ERROR
-            deleted = await clearer.clear_read()
+            await work(clearer)
     except ActionUnavailable as exc:
         fail(one_line(str(exc)))
         return EXIT_UNAVAILABLE
@@ -130,12 +143,20 @@ async def _clear_read(client: TiriClient, yes: bool) -> int:
     except TiriError as exc:  # unreachable, refused, no answer: said, never a traceback
         fail(f"clear read: {one_line(str(exc))}")
         return EXIT_ERROR
-    said = "the read notifications" if deleted is None else f"{deleted:,} read notifications"
-    print(f"Cleared {said} from {server}.")
     return EXIT_OK
 
 
 def run_clear_read(settings: Settings, *, yes: bool) -> int:
     """`tiri-tui clear-read` (exit 0 cleared or nothing to clear, 1 not done,
-    2 not logged in, 3 the server cannot)."""
-    return with_client(settings, lambda client: _clear_read(client, yes))
+    2 not logged in, 3 the server cannot). The question is asked between two
+    runs of the event loop, so ctrl+c at it ends the command at once."""
+    counts: list[int] = []
+    code = with_client(settings, lambda client: _counted(client, counts))
+    if code != EXIT_OK:
+        return code
+    if counts[0] == 0:
+        print(f"No read notifications on {settings.server}: nothing to clear.")
+        return EXIT_OK
+    if not yes and not _confirmed(counts[0], settings.server):
+        return EXIT_ERROR
+    return with_client(settings, _cleared)

@@ -221,7 +221,15 @@ def describe_status(answer: dict[str, Any]) -> list[str]:
         f"unread: {'?' if unread is None else unread} · held: {answer.get('held', 0)}"
         + ("" if answer.get("current") else " (not confirmed by the server since it went down)")
     )
-    if answer.get("do_not_disturb"):
+    told = answer.get("alerts")
+    alerts: dict[str, Any] = told if isinstance(told, dict) else {}
+    if alerts.get("quiet_hours"):
+        hours, source = (
+            one_line(str(alerts["quiet_hours"])),
+            one_line(str(alerts.get("quiet_hours_from"))),
+        )
+        lines.append(f"alerts: quiet hours {hours} ({source})")
+    if alerts.get("do_not_disturb"):
         lines.append("alerts: do not disturb is on (`tiri-tui dnd status`)")
     faces = answer.get("faces", [])
     # A dashboard is known to the agent but holds its own connection: "faces",

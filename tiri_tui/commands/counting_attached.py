@@ -19,7 +19,7 @@ from tiri_tui.agent.link import ANSWER_TIMEOUT, AgentLost, AgentRefused, attach,
 from tiri_tui.commands.count_lines import Reading, Shown
 from tiri_tui.connection.policy import StateCode
 from tiri_tui.settings.config import Settings
-from tiri_tui.wire.errors import login_advice
+from tiri_tui.wire.errors import TiriError, login_advice
 from tiri_tui.wire.text import one_line
 
 EXIT_SESSION = 2
@@ -45,7 +45,9 @@ async def count_from_agent(
             return None  # alone, the count asks the server (or says how to log in)
         reading = Reading(count, not answer.get("current"))
         if breakdown:
-            with contextlib.suppress(AgentRefused, TimeoutError):
+            # The agent could not ask the server (or not in time): its count,
+            # without the split, as a standalone count would have its cache's.
+            with contextlib.suppress(TiriError, TimeoutError):
                 split = await asyncio.wait_for(attached_account.breakdown(link), timeout)
                 reading = Reading(split.count, False, split.by_type)
         return reading

@@ -6,8 +6,13 @@ import argparse
 import json
 import time
 from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tiri_tui.commands.base import EXIT_ERROR, EXIT_OK, Command, Invocation, Needs, fail
+
+if TYPE_CHECKING:
+    from tiri_tui.attention.do_not_disturb import DoNotDisturb
 
 _DESCRIPTION = """\
 Silence alerts and the bell for a while, in every running dashboard, web tab
@@ -44,9 +49,20 @@ def _clock(moment: float) -> str:
     return datetime.fromtimestamp(moment).astimezone().strftime("%a %H:%M")
 
 
+def _written(path: Path, state: DoNotDisturb | None) -> bool:
+    from tiri_tui.settings.do_not_disturb_file import write_state
+
+    try:
+        write_state(path, state)
+    except OSError as exc:
+        fail(f"cannot write {path}: {exc.strerror or exc}")
+        return False
+    return True
+
+
 def _run(invocation: Invocation) -> int:
     from tiri_tui.attention.do_not_disturb import DoNotDisturb, duration, next_time_of_day
-    from tiri_tui.settings.do_not_disturb_file import read_state, state_path, write_state
+    from tiri_tui.settings.do_not_disturb_file import read_state, state_path
 
     args = invocation.args
     path = state_path(invocation.settings.data_dir)
@@ -68,7 +84,8 @@ def _run(invocation: Invocation) -> int:
         # Still on: it goes on from when it began (one catch-up for the whole span).
         since = current.since if on_now and current is not None else now
         state = DoNotDisturb(since, until)
-        write_state(path, state)
+        if not _written(path, state):
+            return EXIT_ERROR
         ends = (
             "until turned off"
             if until is None
@@ -77,7 +94,8 @@ def _run(invocation: Invocation) -> int:
         print(f"Do not disturb: on {ends}. `tiri-tui dnd off` lifts it.")
         return EXIT_OK
     if action == "off":
-        write_state(path, None)
+        if not _written(path, None):
+            return EXIT_ERROR
         print("Do not disturb: off." if on_now else "Do not disturb was not on.")
         return EXIT_OK
     if args.json:

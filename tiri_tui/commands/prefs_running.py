@@ -9,13 +9,19 @@ import asyncio
 import json
 import textwrap
 from datetime import datetime
+from pathlib import Path
 
 from tiri_tui.attention.rules import RulesError, parse_quiet_hours
 from tiri_tui.client import TiriClient
 from tiri_tui.commands.base import EXIT_ERROR, EXIT_OK, fail, with_client
 from tiri_tui.connection.account import AccountApi
 from tiri_tui.settings.config import Settings
-from tiri_tui.settings.server_preferences import known_from, not_offered, save_known
+from tiri_tui.settings.server_preferences import (
+    KnownPreferences,
+    known_from,
+    not_offered,
+    save_known,
+)
 from tiri_tui.wire.account import Preferences, with_flag, with_quiet_hours, with_types
 from tiri_tui.wire.errors import ActionUnavailable, LoginRequired, NotLoggedIn, TiriError
 from tiri_tui.wire.models import KNOWN_TYPES
@@ -102,6 +108,16 @@ async def _prefs(client: TiriClient, args: argparse.Namespace) -> int:
     account, path = AccountApi(client.api), client.known_preferences_path()
     try:
         prefs = await account.preferences()
+    except ActionUnavailable as exc:
+        await _keep(path, not_offered(datetime.now()))
+        fail(f"{one_line(str(exc))}: quiet hours come from config.toml alone")
+        return EXIT_UNAVAILABLE
+    except LoginRequired:
+        raise
+    except TiriError as exc:
+        fail(f"prefs: {one_line(str(exc))}")
+        return EXIT_ERROR
+    try:
         change = change_of(args, prefs)
         if change is not None:
             for name in _unknown_types(args, prefs):
@@ -112,21 +128,30 @@ async def _prefs(client: TiriClient, args: argparse.Namespace) -> int:
     except Refused as exc:
         fail(str(exc))
         return EXIT_ERROR
-    except ActionUnavailable as exc:
-        await asyncio.to_thread(save_known, path, not_offered(datetime.now()))
-        fail(f"{one_line(str(exc))}: quiet hours come from config.toml alone")
+    except ActionUnavailable:
+        # It answered the reading: it keeps them, but takes no change here.
+        fail("prefs: this server does not take changes to the preferences (nothing changed)")
         return EXIT_UNAVAILABLE
     except LoginRequired:
         raise
     except TiriError as exc:
         fail(f"prefs: {one_line(str(exc))}")
         return EXIT_ERROR
-    await asyncio.to_thread(save_known, path, known_from(prefs, datetime.now()))
+    await _keep(path, known_from(prefs, datetime.now()))
     if args.json:
         print(json.dumps(prefs.raw))
     else:
         print("\n".join(describe(prefs, client.settings.server)))
     return EXIT_OK
+
+
+async def _keep(path: Path, known: KnownPreferences) -> None:
+    """Keep what the server said for the dashboard, the agent and `config`; a
+    file that cannot be written is said, and changes nothing at the server."""
+    try:
+        await asyncio.to_thread(save_known, path, known)
+    except OSError as exc:
+        fail(f"warning: cannot keep a copy of the preferences in {path}: {exc.strerror}")
 
 
 def run_prefs(settings: Settings, args: argparse.Namespace) -> int:

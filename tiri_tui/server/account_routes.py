@@ -46,8 +46,9 @@ async def clear_read(request: web.Request) -> web.Response:
     return answer({"message": f"{deleted} read notifications cleared", "deleted_count": deleted})
 
 
-def _problems(data: dict[str, Any]) -> dict[str, list[str]]:
-    problems: dict[str, list[str]] = {}
+def _problems(data: dict[str, Any], known: dict[str, Any]) -> dict[str, list[str]]:
+    # A PUT is the whole object: DRF's serializer wants every field.
+    problems = {key: ["This field is required."] for key in known if key not in data}
     for key in _SWITCHES:
         if key in data and not isinstance(data[key], bool):
             problems[key] = ["Must be a valid boolean."]
@@ -70,7 +71,7 @@ async def preferences(request: web.Request) -> web.Response:
     user = user_of(request)
     if request.method == "PUT":
         data = await body_of(request)
-        problems = _problems(data)
+        problems = _problems(data, user.preferences)
         if problems:
             return answer(problems, status=400)
         known = {k: v for k, v in data.items() if k in user.preferences}

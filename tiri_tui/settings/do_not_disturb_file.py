@@ -15,7 +15,6 @@ import contextlib
 import json
 import os
 import tempfile
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -92,16 +91,19 @@ async def watch_state(
     path: Path,
     on_change: Callable[[DoNotDisturb | None], None],
     *,
+    on_look: Callable[[], None] = lambda: None,
     every: float = POLL,
     alive: Callable[[], bool] = lambda: True,
 ) -> None:
-    """Call ``on_change`` with the state at once, then at every change, while ``alive()``."""
+    """Call ``on_change`` with the state at once, then at every change, and
+    ``on_look`` after every look, while ``alive()``."""
     last: Stamp | bool = False  # no stamp is False: the first look always tells
     while alive():
         stamp, state, changed = await asyncio.to_thread(_look, path, last)
         if changed:
             last = stamp
             on_change(state)
+        on_look()
         await asyncio.sleep(every)
 
 
@@ -112,13 +114,12 @@ async def follow_state(
     changed: Callable[[DoNotDisturb | None], None],
     over: Callable[[Away], None],
     alive: Callable[[], bool] = lambda: True,
-    wall: Callable[[], float] = time.time,
 ) -> None:
     """Keep ``attention`` in the shared state while ``alive()``: ``changed`` at
-    each change, ``over`` with what came meanwhile when it ends (turned off
-    anywhere, or its time run out here)."""
-    loop = asyncio.get_running_loop()
-    timer: asyncio.TimerHandle | None = None
+    each change, ``over`` with what came meanwhile when it ends — turned off
+    anywhere, or its time run out. The end is judged on the wall clock at
+    every look (a timer would run on the monotonic clock, which stands still
+    while a laptop sleeps)."""
 
     def check() -> None:
         away = attention.check_do_not_disturb()
@@ -126,20 +127,9 @@ async def follow_state(
             over(away)
 
     def on_change(state: DoNotDisturb | None) -> None:
-        nonlocal timer
-        if timer is not None:
-            timer.cancel()
-            timer = None
         away = attention.use_do_not_disturb(state)
         changed(state)
         if away is not None:
             over(away)
-        elif state is not None and state.until is not None and state.active(wall()):
-            # A little after the end: the state is read against the same clock.
-            timer = loop.call_later(state.until - wall() + 0.05, check)
 
-    try:
-        await watch_state(path, on_change, alive=alive)
-    finally:
-        if timer is not None:
-            timer.cancel()
+    await watch_state(path, on_change, on_look=check, alive=alive)

@@ -38,6 +38,8 @@ from tiri_tui.sync.events import ActionQueued, ServerError
 from tiri_tui.sync.intents import IntentAction
 from tiri_tui.sync.messages import (
     AllReadConfirmed,
+    ClearEnded,
+    ClearStarted,
     Command,
     ConnectionChanged,
     CountArrived,
@@ -346,8 +348,13 @@ class NotificationController(CoreHolder):
                 f"not sent: {waiting} change{'s' if waiting != 1 else ''} still on the way "
                 "to the server; clear again once the outbox is empty"
             )
-        deleted = await self._account.clear_read()
-        self.read_cleared()
+        self.dispatch(ClearStarted())
+        try:
+            deleted = await self._account.clear_read()
+        except BaseException:
+            self.dispatch(ClearEnded())
+            raise
+        self.read_cleared()  # the rows go in slices; the clear ends with them
         return deleted
 
     async def preferences(self) -> Preferences:

@@ -36,7 +36,9 @@ from tiri_tui.sync.messages import (
     AnsweredTold,
     CacheShown,
     ClearedSlice,
+    ClearEnded,
     ClearHeld,
+    ClearStarted,
     ConnectionChanged,
     CountArrived,
     CountTold,
@@ -181,6 +183,10 @@ def apply(state: SyncState, event: SyncEvent) -> list[Effect]:
             out.append(ReadHeld(event.before))
         case ReadSlice():
             read_slice(state, event, out)
+        case ClearStarted():
+            state.clearing, state.kept_from_clear = True, set()
+        case ClearEnded():
+            state.clearing, state.kept_from_clear = False, set()
         case ReadCleared():
             out.append(ClearHeld())
         case ClearedSlice():

@@ -22,6 +22,7 @@ from tiri_tui.sync.intents import IntentAction
 from tiri_tui.sync.messages import (
     AllReadUndoWanted,
     AllReadWanted,
+    ClearEnded,
     ClearHeld,
     Command,
     DeleteTakenBack,
@@ -99,9 +100,7 @@ class CoreHolder(ControllerReads):
                 work = self._bulk.read_held(self._state.held.ids(), command.before)
                 self._reading = self._spawn(work, "all-read")
             case ClearHeld():
-                self._clearing = self._spawn(
-                    self._bulk.clear_held(self._state.held.ids()), "clear-read"
-                )
+                self._clearing = self._spawn(self._clear_held(), "clear-read")
             case MarkUnreadEach():
                 for nid in command.ids:
                     self.mark_unread(nid)
@@ -174,6 +173,12 @@ class CoreHolder(ControllerReads):
         self.dispatch(AllReadWanted())
         assert self._reading is not None  # the core asks for the rows to be read
         return self._reading
+
+    async def _clear_held(self) -> None:
+        try:
+            await self._bulk.clear_held(self._state.held.ids())
+        finally:
+            self.dispatch(ClearEnded())
 
     def read_cleared(self) -> asyncio.Task[None]:
         """The server deleted every read notification: the read rows held go,

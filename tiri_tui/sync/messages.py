@@ -186,6 +186,14 @@ class ReadSlice(Struct, frozen=True):
     before: datetime | None
 
 
+class ClearStarted(Struct, frozen=True):
+    """A "clear read" is sent: rows turned read from now on are kept."""
+
+
+class ClearEnded(Struct, frozen=True):
+    """The "clear read" is over (done, or it failed)."""
+
+
 class ReadCleared(Struct, frozen=True):
     """The server deleted every read notification: so go the read ones held."""
 
@@ -281,6 +289,8 @@ SyncEvent = (
     | AllReadWanted
     | AllReadConfirmed
     | ReadSlice
+    | ClearStarted
+    | ClearEnded
     | ReadCleared
     | ClearedSlice
     | AllReadUndoWanted

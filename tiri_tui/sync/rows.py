@@ -131,6 +131,10 @@ def upsert(
     news: bool = False,
     paged: bool = False,
 ) -> None:
+    if state.clearing and n.is_read:
+        before = state.held.get(n.id)
+        if before is None or not before.is_read:
+            state.kept_from_clear.add(n.id)  # read after the clear was sent
     if state.everything is not None:
         state.everything.upsert(n)
         if n.id not in state.shown and not state.filters.matches(n):
@@ -209,11 +213,12 @@ def read_slice(state: SyncState, event: ReadSlice, out: list[Effect]) -> None:
 
 def cleared_slice(state: SyncState, event: ClearedSlice, out: list[Effect]) -> None:
     """The read rows among these ids go: the server deleted them (the count
-    does not move: only read ones go). Each is forgotten by the cache too."""
+    does not move: only read ones go), but for those turned read after the
+    clear was sent, which the server kept. Each is forgotten by the cache too."""
     held = state.held
     for nid in event.ids:
         n = held.get(nid)
-        if n is None or not n.is_read:
+        if n is None or not n.is_read or nid in state.kept_from_clear:
             continue
         if state.everything is not None:
             state.everything.remove(nid)

@@ -126,6 +126,10 @@ class SyncState:
         self.rows_wanted = 0
         #: The ids the last "mark all read" turned read (for its undo).
         self.last_all_read: list[str] | None = None
+        #: A "clear read" is on its way: the rows turned read meanwhile (here,
+        #: or pushed) stay when the read ones go, for the server kept them.
+        self.clearing = False
+        self.kept_from_clear: set[str] = set()
         #: When each row last came live (the walker's clock), oldest first: a
         #: page asked for before then carries an older copy (see LIVE_MEMORY).
         self.live_copies: OrderedDict[str, float] = OrderedDict()

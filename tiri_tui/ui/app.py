@@ -351,6 +351,11 @@ class TiriApp(App[None]):
                 f"quiet hours: {attention.server_quiet_hours} "
                 "(the server's preferences, shared with the phone)"
             )
+        silence = attention.do_not_disturb
+        if attention.silenced and silence is not None:
+            key = self.dashboard.key(KeyId.DO_NOT_DISTURB)
+            left = silence.left(time.time()) + ("" if silence.until is None else " left")
+            alerts.insert(2, f"do not disturb: on, {left} ({key} turns it off)")
         commands = [(c.key, c.name) for c in self.user_actions.commands]
         self.push_screen(HelpScreen(alerts, help_rows(self.keymap) + commands, self.keymap))
 

@@ -88,7 +88,11 @@ class DashboardScreen(Screen[None]):
         self.marks.key, self.marks.offer_undo = self.key, self.row_actions.offer
         self._clearing: ReadClearing | None = None
         self.do_not_disturb = DoNotDisturbFace(
-            self, alerting, self.say, lambda: self.key(KeyId.DO_NOT_DISTURB)
+            self,
+            alerting,
+            self.say,
+            lambda: self.key(KeyId.DO_NOT_DISTURB),
+            lambda: None if self.controller is None else self.controller.held,
         )
         self.clock = clock
         self.alerting = alerting
@@ -121,7 +125,12 @@ class DashboardScreen(Screen[None]):
         # and the metrics. The rest is mounted once it is drawn (_mount_the_rest).
         # One container only, for the details beside the list: each is drawn
         # line by line under what it holds.
-        yield TopBar(self.server_label, clock=lambda: self.clock().timestamp(), id="top-bar")
+        yield TopBar(
+            self.server_label,
+            clock=lambda: self.clock().timestamp(),
+            silence=self.do_not_disturb.header,
+            id="top-bar",
+        )
         if self.views:
             # Imported only when views are configured: not every start-up needs it.
             from tiri_tui.ui.view_tabs import ViewTabs
@@ -168,7 +177,6 @@ class DashboardScreen(Screen[None]):
         # Metrics change with every frame received; people read them at a calmer pace.
         self.set_interval(STATUS_INTERVAL, self.painter.refresh_status)
         self.alerting.start(self.set_timer)
-        self.query_one(TopBar).silence = self.do_not_disturb.header
         if self.controller is not None:
             self._follow(self.controller)
             # Now, not queued: rows held before the mount (the cache's, at

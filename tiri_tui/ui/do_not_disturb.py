@@ -21,6 +21,7 @@ from textual.screen import Screen
 
 if TYPE_CHECKING:
     from tiri_tui.attention.do_not_disturb import Away, DoNotDisturb
+    from tiri_tui.sync.inbox import Inbox
     from tiri_tui.ui.alerting import Alerting
 
 
@@ -33,9 +34,12 @@ class DoNotDisturbFace:
         alerting: Alerting,
         say: Callable[[str, SeverityLevel], None],
         key: Callable[[], str],
+        held: Callable[[], Inbox | None],
         wall: Callable[[], float] = time.time,
     ) -> None:
+        """``held``: what the list's owner holds now (None: no owner yet)."""
         self._screen, self._alerting, self._say, self._key = screen, alerting, say, key
+        self._held = held
         self._wall = wall
         self._path: Path | None = None
         self._shown: Callable[[], None] = lambda: None
@@ -53,7 +57,6 @@ class DoNotDisturbFace:
             self._alerting.attention,
             changed=lambda _state: shown(),
             over=self._over,
-            wall=self._wall,
         )
         self._screen.run_worker(work, group="do-not-disturb", exclusive=True)
 
@@ -65,10 +68,17 @@ class DoNotDisturbFace:
             return ""
         return f"dnd {state.left(self._wall())}" if state.until else "dnd"
 
-    def _over(self, away: Away) -> None:
+    def _over(self, seen: Away) -> None:
+        from tiri_tui.attention.do_not_disturb import away_from_held
+
+        # Counted from the list, not from what this face saw arrive: the same
+        # in every face, whenever it was opened.
+        held = self._held()
+        away = seen if held is None else away_from_held(held, seen.since)
         self._say(away.line(), "information")
-        alert = self._alerting.attention.catch_up(away)
-        if alert is not None:
+        attention = self._alerting.attention
+        alert = attention.catch_up(away)
+        if alert is not None and attention.focused is not True:  # looking: the line says it
             self._alerting.send_now(alert)
 
     def toggle(self) -> None:
@@ -103,7 +113,7 @@ class DoNotDisturbFace:
                 self._say(f"Do not disturb: cannot write {path}: {exc.strerror}", "error")
                 return
             # In force here at once (the watcher sees the file within half a
-            # second): a second x right after the first turns it off.
+            # second): a second key press right after the first turns it off.
             away = self._alerting.attention.use_do_not_disturb(state)
             self._shown()
             if away is not None:

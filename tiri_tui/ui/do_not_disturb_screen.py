@@ -57,6 +57,7 @@ class DoNotDisturbScreen(Dialog[float | None | bool]):
             yield OptionList(*options, id="dnd-choices")
             yield Input(placeholder="or type 45m, 1h30m or 17:30, then ⏎", id="dnd-typed")
             yield Label("", id="dnd-problem", classes="dialog-hint")
+            yield Label("⏎ chooses · tab: type one in · esc cancels", classes="dialog-hint")
 
     def _words(self, words: str, spoken: str | None) -> str:
         """A time of day says which day it is (18:00 at 19:30 is tomorrow's)."""

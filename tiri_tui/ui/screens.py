@@ -245,17 +245,20 @@ class TypePickerScreen(Dialog[str | None]):
         """The server's unread count of each type (its breakdown): said beside
         each, types held nowhere here added (the highlight stays where it is)."""
         self.unread = dict(by_type)
-        # A name made inert (with "?") names no type a filter could match.
-        extra = [t for t in by_type if t not in self.counts and "?" not in t]
+        # A name made inert ("?") or cut ("…") names no type a filter could match.
+        extra = [t for t in by_type if t not in self.counts and "?" not in t and "…" not in t]
         self.types = sorted([*self.types, *extra]) if extra else self.types
         found = self.query("#type-options").results(OptionList)
         options = next(found, None)
         if options is None:  # not composed yet: compose reads them
             return
-        highlighted = options.highlighted
+        # The highlight stays on its type (rows may have come in above it).
+        index = options.highlighted
+        kept = None if index is None else options.get_option_at_index(index).id
         options.clear_options()
         options.add_options(self._options())
-        options.highlighted = highlighted
+        if kept is not None:
+            options.highlighted = options.get_option_index(kept)
 
     @on(OptionList.OptionSelected)
     def picked(self, event: OptionList.OptionSelected) -> None:

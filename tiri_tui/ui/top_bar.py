@@ -45,8 +45,15 @@ class TopBar(Widget):
     }
 
     def __init__(
-        self, server: str, clock: Callable[[], float] = time.monotonic, *, id: str | None = None
+        self,
+        server: str,
+        clock: Callable[[], float] = time.monotonic,
+        *,
+        silence: Callable[[], str] = lambda: "",
+        id: str | None = None,
     ) -> None:
+        """``silence``: do not disturb's words with the time left (``dnd 52m``;
+        empty: off), asked at every tick: the time left moves."""
         super().__init__(id=id)
         self.server = server
         self._clock = clock
@@ -58,9 +65,7 @@ class TopBar(Widget):
         self.hint = ""
         self._retry_at: float | None = None
         self._drawn: tuple[str, str] = ("", "")
-        #: Do not disturb's words with the time left (``dnd 52m``; empty: off),
-        #: asked at every tick: the time left moves.
-        self.silence: Callable[[], str] = lambda: ""
+        self._silence = silence
 
     def on_mount(self) -> None:
         # The countdown moves every second; the line is drawn again only when it did.
@@ -90,7 +95,7 @@ class TopBar(Widget):
     def badge(self) -> str:
         """The badge's words: `` 12 unread `` (`` 12 unread · dnd 52m ``)."""
         label = "…" if self._count is None else f"{self._count:,}"
-        silence = self.silence()
+        silence = self._silence()
         return f" {label} unread{' (cached)' if self._cached else ''}{' · ' + silence if silence else ''} "
 
     @property

@@ -29,9 +29,10 @@ _HOURS = re.compile(r"([01]\d|2[0-3]):([0-5]\d)(?::[0-5]\d(?:\.\d+)?)?")
 
 def shown_type(name: str) -> str:
     """A server's type name made inert for any output: every character outside
-    letters, digits and ``_ . -`` becomes ``?``, cut to :data:`TYPE_NAME_LIMIT`."""
-    cut = name[:TYPE_NAME_LIMIT]
-    return _TYPE_SHOWN.sub("?", cut) or "?"
+    letters, digits and ``_ . -`` becomes ``?``; a longer one than
+    :data:`TYPE_NAME_LIMIT` is cut, with ``…``."""
+    shown = _TYPE_SHOWN.sub("?", name[:TYPE_NAME_LIMIT]) or "?"
+    return shown[: TYPE_NAME_LIMIT - 1] + "…" if len(name) > TYPE_NAME_LIMIT else shown
 
 
 def breakdown_from(body: object) -> dict[str, int] | None:
