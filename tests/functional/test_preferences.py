@@ -114,3 +114,16 @@ async def test_the_agent_keeps_quiet_in_the_servers_quiet_hours(server, home):
     [(_, body, _)] = notifier.sent
     assert "urgent all the same" in body and "in the quiet hours" not in body
     assert "new notifications" not in body  # the quiet one was never queued
+
+
+async def test_a_server_that_keeps_preferences_but_takes_no_change_is_not_said_to_lack_them(
+    server, home
+):
+    assert (await login(server, home))[0] == 0
+    prefs_of(server).update(quiet_hours_start="22:00", quiet_hours_end="07:00")
+    server.faults.preferences_read_only = True
+    code, out, err = await run_cli(home, "--server", server.url, "prefs", "set", "push", "off")
+    assert (code, out) == (3, "")
+    assert "does not take changes to the preferences (nothing changed)" in err
+    _, out, _ = await run_cli(home, "--server", server.url, "config")
+    assert "keeps no preferences" not in out  # its quiet hours still count

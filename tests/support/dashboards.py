@@ -66,3 +66,17 @@ async def until_live(app: TiriApp) -> None:
             and app.controller.loaded.is_set()
         )
     )
+
+
+@contextlib.asynccontextmanager
+async def live_dashboard(client, rows: int = 20) -> AsyncIterator[tuple[TiriApp, Pilot]]:
+    """The dashboard of ``client`` (logged in to the demo server), connected,
+    with ``rows`` rows or more shown."""
+    from tests.support.waiting import wait_for
+
+    app = TiriApp(client, bell=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await until_live(app)
+        await wait_for(lambda: len(app.query_one(NotificationList).source) >= rows)
+        await pilot.pause()
+        yield app, pilot

@@ -8,7 +8,7 @@ import pytest
 from msgspec.structs import replace
 
 from tests.support.clients import FAST_CONTROLLER, make_client
-from tests.support.dashboards import SIZE, until_live
+from tests.support.dashboards import SIZE, live_dashboard, until_live
 from tests.support.waiting import wait_for
 from tiri_tui.server import DEMO_EMAIL, DEMO_PASSWORD
 from tiri_tui.ui.app import TiriApp
@@ -20,11 +20,7 @@ from tiri_tui.wire.account import shown_type
 
 @pytest.fixture
 async def dashboard(server, client):
-    app = TiriApp(client, bell=False)
-    async with app.run_test(size=SIZE) as pilot:
-        await until_live(app)
-        await wait_for(lambda: len(app.query_one(NotificationList).source) >= 20)
-        await pilot.pause()
+    async with live_dashboard(client) as (app, pilot):
         yield app, pilot
 
 

@@ -15,9 +15,9 @@ from tests.support.dashboards import (
     SIZE,
     first_row_text,
     list_text,
+    live_dashboard,
     offline_dashboard,
     row_line,
-    until_live,
 )
 from tests.support.fakes import NOW, offline_controller, sample
 from tests.support.rendered import refreshes, visible
@@ -48,11 +48,7 @@ def indicator_colour(top: TopBar):  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 async def dashboard(server, client):
-    app = TiriApp(client, bell=False)
-    async with app.run_test(size=SIZE) as pilot:
-        await until_live(app)
-        await wait_for(lambda: len(app.query_one(NotificationList).source) >= 20)
-        await pilot.pause()
+    async with live_dashboard(client) as (app, pilot):
         yield app, pilot
 
 

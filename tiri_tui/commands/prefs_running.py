@@ -106,18 +106,9 @@ async def _prefs(client: TiriClient, args: argparse.Namespace) -> int:
     if client.auth.session is None:
         raise NotLoggedIn(client.settings.server)
     account, path = AccountApi(client.api), client.known_preferences_path()
+    prefs: Preferences | None = None
     try:
         prefs = await account.preferences()
-    except ActionUnavailable as exc:
-        await _keep(path, not_offered(datetime.now()))
-        fail(f"{one_line(str(exc))}: quiet hours come from config.toml alone")
-        return EXIT_UNAVAILABLE
-    except LoginRequired:
-        raise
-    except TiriError as exc:
-        fail(f"prefs: {one_line(str(exc))}")
-        return EXIT_ERROR
-    try:
         change = change_of(args, prefs)
         if change is not None:
             for name in _unknown_types(args, prefs):
@@ -128,9 +119,12 @@ async def _prefs(client: TiriClient, args: argparse.Namespace) -> int:
     except Refused as exc:
         fail(str(exc))
         return EXIT_ERROR
-    except ActionUnavailable:
-        # It answered the reading: it keeps them, but takes no change here.
-        fail("prefs: this server does not take changes to the preferences (nothing changed)")
+    except ActionUnavailable as exc:
+        if prefs is not None:  # it answered the reading: it keeps them, takes no change
+            fail("prefs: this server does not take changes to the preferences (nothing changed)")
+        else:
+            await _keep(path, not_offered(datetime.now()))
+            fail(f"{one_line(str(exc))}: quiet hours come from config.toml alone")
         return EXIT_UNAVAILABLE
     except LoginRequired:
         raise

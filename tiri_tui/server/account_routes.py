@@ -69,6 +69,8 @@ async def preferences(request: web.Request) -> web.Response:
     if not request.app[FAULTS].offer_preferences:
         raise web.HTTPNotFound()
     user = user_of(request)
+    if request.method == "PUT" and request.app[FAULTS].preferences_read_only:
+        return answer({"detail": 'Method "PUT" not allowed.'}, status=405)
     if request.method == "PUT":
         data = await body_of(request)
         problems = _problems(data, user.preferences)

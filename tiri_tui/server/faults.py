@@ -50,6 +50,8 @@ class Faults:
     #: False: a server without ``clear_read/`` (404), or without the preferences route.
     offer_clear_read: bool = True
     offer_preferences: bool = True
+    #: True: the preferences can be read but not changed (PUT answers 405).
+    preferences_read_only: bool = False
     #: How many of the next calls that change the world are applied and then
     #: get no answer (the connection cut): the client cannot know the outcome.
     cut_acting_answers: int = 0

@@ -13,13 +13,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import os
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
 from tiri_tui.attention.attention import Attention
 from tiri_tui.attention.do_not_disturb import Away, DoNotDisturb
+from tiri_tui.settings.private_file import write_private
 
 FILE_NAME = "do-not-disturb.json"
 #: How often a running face looks for a change (a change shows within this).
@@ -55,18 +54,7 @@ def write_state(path: Path, state: DoNotDisturb | None) -> None:
         with contextlib.suppress(FileNotFoundError):
             path.unlink()
         return
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    body = json.dumps({"since": state.since, "until": state.until})
-    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=".dnd-", suffix=".tmp")
-    try:
-        os.fchmod(fd, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(body)
-        os.replace(temp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temp)
-        raise
+    write_private(path, json.dumps({"since": state.since, "until": state.until}))
 
 
 def _stamp(path: Path) -> Stamp:

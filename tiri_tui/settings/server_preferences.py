@@ -14,8 +14,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import os
-import tempfile
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from pathlib import Path
@@ -23,6 +21,7 @@ from pathlib import Path
 from msgspec import Struct
 
 from tiri_tui.attention.rules import AttentionRules, QuietHours, RulesError, parse_quiet_hours
+from tiri_tui.settings.private_file import write_private
 from tiri_tui.wire.account import Preferences
 from tiri_tui.wire.errors import ActionUnavailable, TiriError
 
@@ -87,7 +86,6 @@ def load_known(path: Path) -> KnownPreferences | None:
 
 def save_known(path: Path, known: KnownPreferences) -> None:
     """Store atomically (a reader never sees half a file), readable by its owner only."""
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     body = json.dumps(
         {
             "offered": known.offered,
@@ -96,16 +94,7 @@ def save_known(path: Path, known: KnownPreferences) -> None:
             "read_at": known.read_at,
         }
     )
-    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=".prefs-", suffix=".tmp")
-    try:
-        os.fchmod(fd, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(body)
-        os.replace(temp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temp)
-        raise
+    write_private(path, body)
 
 
 def quiet_hours_in_force(
