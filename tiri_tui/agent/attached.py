@@ -22,11 +22,10 @@ import logging
 import time
 from collections.abc import Callable, Coroutine
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import msgspec
 
-from tiri_tui.agent import attached_account
 from tiri_tui.agent.attached_intents import AttachedIntents
 from tiri_tui.agent.finding import AgentFinder
 from tiri_tui.agent.link import (
@@ -45,7 +44,6 @@ from tiri_tui.agent.mirroring import (
     oldest_id,
     told,
 )
-from tiri_tui.connection.account import Breakdown
 from tiri_tui.connection.policy import ConnectionState, StateCode
 from tiri_tui.sync.background import Background
 from tiri_tui.sync.controller_settings import ControllerSettings, Counters
@@ -70,8 +68,11 @@ from tiri_tui.sync.messages import (
 )
 from tiri_tui.sync.outbox_sync import Intent
 from tiri_tui.sync.rules import Filters
-from tiri_tui.wire.account import Preferences
 from tiri_tui.wire.models import format_timestamp
+
+if TYPE_CHECKING:  # the account's requests load when first made, not at attach
+    from tiri_tui.connection.account import Breakdown
+    from tiri_tui.wire.account import Preferences
 
 log = logging.getLogger(__name__)
 
@@ -373,16 +374,24 @@ class AttachedController(CoreHolder):
         return count
 
     async def unread_breakdown(self) -> Breakdown:
+        from tiri_tui.agent import attached_account
+
         return await attached_account.breakdown(self._link)
 
     async def count_read(self) -> int:
+        from tiri_tui.agent import attached_account
+
         return await attached_account.count_read(self._link)
 
     async def clear_read(self) -> int | None:
         # The agent's rows go, and it tells every face (this one too) which.
+        from tiri_tui.agent import attached_account
+
         return await attached_account.clear_read(self._link)
 
     async def preferences(self) -> Preferences:
+        from tiri_tui.agent import attached_account
+
         return await attached_account.preferences(self._link)
 
     async def _filtered(self) -> None:

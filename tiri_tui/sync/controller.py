@@ -18,9 +18,8 @@ import logging
 import time
 from collections.abc import Callable, Coroutine
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from tiri_tui.connection.account import AccountApi, Breakdown
 from tiri_tui.connection.api import TiriApi
 from tiri_tui.connection.realtime import (
     FrameDropped,
@@ -59,7 +58,6 @@ from tiri_tui.sync.outbox_sync import Intent, OutboxSync
 from tiri_tui.sync.rest_sync import RestSync
 from tiri_tui.sync.rules import Filters
 from tiri_tui.sync.store import NotificationCache, Outbox
-from tiri_tui.wire.account import Preferences
 from tiri_tui.wire.errors import ActionNotSent, TiriError
 from tiri_tui.wire.protocol import ErrorFrame, GetUnreadCount, NotificationFrame, UnreadCountFrame
 
@@ -72,6 +70,10 @@ __all__ = [
     "NotificationController",
     "Undone",
 ]
+
+if TYPE_CHECKING:
+    from tiri_tui.connection.account import AccountApi, Breakdown
+    from tiri_tui.wire.account import Preferences
 
 log = logging.getLogger(__name__)
 
@@ -121,7 +123,7 @@ class NotificationController(CoreHolder):
             ask_count=self._ask_count,
         )
         self.worker = worker_factory(self._on_realtime)
-        self._api, self._account = api, AccountApi(api)
+        self._api = api
         #: Every REST call that finds only a new login helps ends the session.
         self._stop_watching_login = api.when_login_required(self.end_session)
         self.cache_writer = (
@@ -330,6 +332,13 @@ class NotificationController(CoreHolder):
         return await self.rest.count_unread(filters)
 
     # -- the account ------------------------------------------------------------------------------
+    @property
+    def _account(self) -> AccountApi:
+        # Loaded when first asked for: not on the way to the first painted row.
+        from tiri_tui.connection.account import AccountApi
+
+        return AccountApi(self._api)
+
     async def unread_breakdown(self) -> Breakdown:
         """The server's unread count by type (``by_type`` None: it sends none)."""
         return await self._account.unread_breakdown()

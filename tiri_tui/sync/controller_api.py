@@ -10,19 +10,21 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Sequence
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from msgspec import Struct
 
-from tiri_tui.connection.account import Breakdown
 from tiri_tui.connection.policy import ConnectionState, StateCode
 from tiri_tui.sync.controller_settings import ControllerSettings, Counters
 from tiri_tui.sync.events import ControllerEvent
 from tiri_tui.sync.inbox import Inbox
 from tiri_tui.sync.outbox_sync import Intent
 from tiri_tui.sync.rules import Filters
-from tiri_tui.wire.account import Preferences
 from tiri_tui.wire.models import Notification
+
+if TYPE_CHECKING:  # the account's calls load when first made, not at start
+    from tiri_tui.connection.account import Breakdown
+    from tiri_tui.wire.account import Preferences
 
 
 class Undone(Struct):
