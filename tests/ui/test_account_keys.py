@@ -117,10 +117,14 @@ async def test_the_type_filter_keeps_held_counts_when_the_server_sends_no_breakd
 ):
     app, pilot = dashboard
     server.faults.offer_breakdown = False
+    counts = "/api/notifications/notifications/unread_count/"
+    asked = server.faults.requests[counts]
     await pilot.press("t")
     await wait_for(lambda: isinstance(app.screen, TypePickerScreen))
+    await wait_for(lambda: server.faults.requests[counts] > asked, what="the picker's request")
     await wait_for(
-        lambda: server.faults.requests["/api/notifications/notifications/unread_count/"] > 0
+        lambda: not any(w.group == "breakdown" for w in app.dashboard.workers),
+        what="its answer taken",
     )
     await pilot.pause()
     assert app.screen.unread is None

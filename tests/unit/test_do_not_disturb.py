@@ -3,7 +3,7 @@ silence and what gets through, and the catch-up said once when it ends."""
 
 from __future__ import annotations
 
-from datetime import datetime, time
+from datetime import UTC, datetime, time
 from zoneinfo import ZoneInfo
 
 import msgspec
@@ -94,51 +94,77 @@ def test_silence_holds_alerts_and_the_bell_and_an_alert_rule_gets_through():
     assert decide.due is not None  # the rule's alert all the same
 
 
+class Scene:
+    """Arrivals held as a list holds them, at the fake wall clock's time, and
+    one face's attention deciding on each."""
+
+    def __init__(self, rules: AttentionRules | None = None) -> None:
+        self.clocks = Clocks()
+        self.decide = attention(self.clocks, rules)
+        self.held = Inbox()
+
+    def arrive(self, title: str, priority: str = "normal", kind: str = "new_message"):
+        self.clocks.wall += 1
+        n = msgspec.structs.replace(
+            arrival(title, priority, kind),
+            id=f"row-{len(self.held)}",
+            created_at=datetime.fromtimestamp(self.clocks.wall, UTC),
+        )
+        self.held.upsert(n)
+        return self.decide.arrived(n)
+
+    def away(self, span: DoNotDisturb):
+        return away_from_held(self.held, span, self.decide.worth_telling)
+
+
 def test_the_catch_up_is_told_once_when_its_time_runs_out():
-    clocks = Clocks()
-    decide = attention(clocks)
+    scene = Scene()
+    clocks, decide = scene.clocks, scene.decide
     decide.use_do_not_disturb(DoNotDisturb(clocks.wall, clocks.wall + 60))
     for i in range(3):
-        decide.arrived(arrival(f"n{i}", "urgent" if i == 0 else "normal"))
-    clocks.wall += 59
+        scene.arrive(f"n{i}", "urgent" if i == 0 else "normal")
+    clocks.wall += 56
     assert decide.check_do_not_disturb() is None and decide.silenced
     clocks.wall += 2
-    away = decide.check_do_not_disturb()
-    assert away is not None and away.line() == "While you were away: 3 new, 1 urgent"
+    ended = decide.check_do_not_disturb()
+    assert ended is not None
+    away = scene.away(ended)
+    assert away.line() == "While you were away: 3 new, 1 urgent"
     alert = decide.catch_up(away)
     assert alert is not None and alert.body == "While you were away: 3 new, 1 urgent"
     assert decide.check_do_not_disturb() is None  # once
     assert not decide.silenced
-    decide.arrived(arrival("after"))
+    scene.arrive("after")
     assert decide.due is not None  # alerts again
 
 
 def test_turned_off_elsewhere_ends_it_with_the_catch_up_and_muted_ones_are_not_counted():
-    clocks = Clocks()
     muted = AttentionRules(rules=(Rule(frozenset({"welcome_email"}), None, Action.MUTE),))
-    decide = attention(clocks, muted)
+    scene = Scene(muted)
+    clocks, decide = scene.clocks, scene.decide
     decide.use_do_not_disturb(DoNotDisturb(clocks.wall, None))
-    decide.arrived(arrival("hello", kind="welcome_email"))
+    scene.arrive("hello", kind="welcome_email")
     clocks.wall += 10**6  # no end of its own: on until turned off
     assert decide.check_do_not_disturb() is None
-    away = decide.use_do_not_disturb(None)
-    assert (
-        away is not None
-        and away.line() == "Do not disturb is over: nothing new while you were away"
-    )
+    ended = decide.use_do_not_disturb(None)
+    assert ended is not None and ended.until == clocks.wall  # it ends now
+    away = scene.away(ended)
+    assert away.line() == "Do not disturb is over: nothing new while you were away"
     assert decide.catch_up(away) is None  # nothing to alert for
 
 
 def test_after_the_laptop_slept_past_its_end_arrivals_alert_and_the_next_look_says_it():
-    clocks = Clocks()
-    decide = attention(clocks)
+    scene = Scene()
+    clocks, decide = scene.clocks, scene.decide
     decide.use_do_not_disturb(DoNotDisturb(clocks.wall, clocks.wall + 3600))
-    decide.arrived(arrival("before the sleep"))
+    scene.arrive("before the sleep")
     clocks.wall += 8 * 3600  # the wall clock moved on; nothing ran meanwhile
-    decide.arrived(arrival("after waking"))
+    scene.arrive("after waking")
     assert decide.due is not None  # alerted: its end has passed
-    away = decide.check_do_not_disturb()  # the face's next look
-    assert away is not None and away.since == 1_000_000.0 and away.new == 1
+    ended = decide.check_do_not_disturb()  # the face's next look
+    assert ended is not None and ended.since == 1_000_000.0
+    assert ended.until == 1_000_000.0 + 3600  # when it ran out, not when it was seen
+    assert scene.away(ended).new == 1  # before the sleep; the one after waking came after its end
 
 
 def test_what_came_is_counted_from_the_list_held_unread_since_it_began():
@@ -149,6 +175,6 @@ def test_what_came_is_counted_from_the_list_held_unread_since_it_began():
             msgspec.structs.replace(n, is_read=i == 1, priority="urgent" if i == 0 else "normal")
         )
     since = rows[3].created_at.timestamp()  # the three newest came after (and the fourth at)
-    away = away_from_held(held, since)
+    away = away_from_held(held, DoNotDisturb(since, None), lambda n: True)
     assert (away.new, away.urgent, away.newest.id) == (3, 1, rows[0].id)  # one of four was read
     assert away.line() == "While you were away: 3 new, 1 urgent"

@@ -110,7 +110,7 @@ class AgentLink:
             self._waiting.pop(request_id, None)
             self._then.pop(request_id, None)
         if not reply.get("ok"):
-            kinds = reply.get("kinds", [reply.get("kind")])
+            kinds = reply.get("kinds")
             named = tuple(k for k in kinds if isinstance(k, str)) if isinstance(kinds, list) else ()
             raise AgentRefused(str(reply.get("error", "refused")), named)
         result = reply.get("result")

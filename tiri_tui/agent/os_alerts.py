@@ -19,7 +19,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Protocol
 
 from tiri_tui.attention.attention import Attention
-from tiri_tui.attention.do_not_disturb import Away, away_from_held
+from tiri_tui.attention.do_not_disturb import DoNotDisturb, away_from_held
 from tiri_tui.attention.sequences import BODY_WIDTH, TITLE_WIDTH
 from tiri_tui.sync.inbox import Inbox
 from tiri_tui.wire.models import Notification
@@ -158,10 +158,11 @@ class OsAlerts:
             ),
         }
 
-    def caught_up(self, seen: Away) -> None:
-        """Do not disturb ended: one alert says what came meanwhile, counted
-        from what the agent holds (an open dashboard says it itself)."""
-        alert = self.attention.catch_up(away_from_held(self._held(), seen.since))
+    def caught_up(self, span: DoNotDisturb) -> None:
+        """Do not disturb ended: one alert says what came within ``span``,
+        counted from what the agent holds (an open dashboard says it itself)."""
+        away = away_from_held(self._held(), span, self.attention.worth_telling)
+        alert = self.attention.catch_up(away)
         if alert is None or self._dashboards_open():
             return
         title = bare(alert.title, TITLE_WIDTH).translate(_NO_MARKUP)

@@ -133,11 +133,10 @@ async def _serve_one_login(
             account=session.email or "",
             allowed_uid=uid,
             on_news=news,
+            alerts_in_force=lambda: {} if alerts is None else alerts.in_force(),
         )
         alerts = alerting.for_session(controller, service)
         following: list[asyncio.Task[None]] = []
-        if alerts is not None:
-            service.alerts_in_force = alerts.in_force
         await service.listen(path)
         try:
             if alerts is not None:

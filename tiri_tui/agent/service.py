@@ -99,8 +99,11 @@ class AgentService:
         account: str,
         allowed_uid: int | None,
         on_news: Callable[[Notification], None] | None = None,
+        alerts_in_force: Callable[[], dict[str, Any]] = dict,
         clock: Callable[[], float] = time.time,
     ) -> None:
+        """``alerts_in_force``: what its OS alerts keep to now, for `agent
+        status` (``do_not_disturb``, ``quiet_hours``; none: no alerts)."""
         self.controller = controller
         self.profile = profile
         self.server = server
@@ -116,9 +119,7 @@ class AgentService:
         self._listener: asyncio.Server | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
         self._undo_book = UndoBook()
-        #: What its OS alerts keep to (`agent status` says it): whoever gives
-        #: it alerts tells it how to ask (``do_not_disturb``, ``quiet_hours``).
-        self.alerts_in_force: Callable[[], dict[str, Any]] = dict
+        self.alerts_in_force = alerts_in_force
         controller.subscribe(self._on_event)
 
     # -- lifecycle ----------------------------------------------------------------------------
@@ -230,8 +231,7 @@ class AgentService:
             # Its kind and the kinds it is a case of: a face rebuilds the
             # nearest one it knows (SessionExpired is a LoginRequired).
             kinds = [k.__name__ for k in type(exc).__mro__ if issubclass(k, TiriError)]
-            answer = {"id": request_id, "ok": False, "error": str(exc), "kind": kinds[0]}
-            face.send(encode({**answer, "kinds": kinds}))
+            face.send(encode({"id": request_id, "ok": False, "error": str(exc), "kinds": kinds}))
             return
         except Exception as exc:  # a request must never end the face, nor the agent
             log.exception("a %s face's request failed", face.name)

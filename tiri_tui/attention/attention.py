@@ -71,7 +71,6 @@ class Attention:
         self.do_not_disturb: DoNotDisturb | None = None
         self._wall = wall
         self._silenced = False
-        self._away = Away()
 
     def use_server_quiet_hours(self, hours: QuietHours | None) -> None:
         """The server's quiet hours changed (read at start, or again later)."""
@@ -83,30 +82,37 @@ class Attention:
         """Do not disturb is on (as last checked: :meth:`check_do_not_disturb`)."""
         return self._silenced
 
-    def use_do_not_disturb(self, state: DoNotDisturb | None) -> Away | None:
+    def use_do_not_disturb(self, state: DoNotDisturb | None) -> DoNotDisturb | None:
         """The shared state changed (this face, another, or a script): the
-        catch-up when that ended it."""
+        span that just ended, if that ended it (see :meth:`check_do_not_disturb`)."""
+        was = self.do_not_disturb if self._silenced else None
         self.do_not_disturb = state
-        return self.check_do_not_disturb()
+        return self._ended(was)
 
     def _still_on(self) -> bool:
         state = self.do_not_disturb
         return state is not None and state.active(self._wall())
 
-    def check_do_not_disturb(self) -> Away | None:
-        """Whether it is still on (its time may have run out): what arrived
-        meanwhile, once, when it has just ended."""
+    def check_do_not_disturb(self) -> DoNotDisturb | None:
+        """Whether it is still on (its time may have run out): the span that
+        has just ended, once (its end: when it ran out, or now if turned off),
+        for the catch-up to say what came within it."""
+        return self._ended(self.do_not_disturb if self._silenced else None)
+
+    def _ended(self, was: DoNotDisturb | None) -> DoNotDisturb | None:
         if self._still_on():
-            if not self._silenced:
-                assert self.do_not_disturb is not None
-                self._away = Away(since=self.do_not_disturb.since)
             self._silenced = True
             return None
-        if not self._silenced:
+        ended, self._silenced = self._silenced, False
+        if not ended or was is None:
             return None
-        self._silenced = False
-        away, self._away = self._away, Away()
-        return away
+        now = self._wall()
+        end = now if was.until is None else min(was.until, now)
+        return DoNotDisturb(was.since, end)
+
+    def worth_telling(self, n: Notification) -> bool:
+        """Whether a catch-up counts ``n`` (a rule that mutes it or reads it: no)."""
+        return not self.rules.rules or self.rules.action_for(n) not in (Action.READ, Action.MUTE)
 
     def catch_up(self, away: Away) -> Alert | None:
         """The one alert that says what came while it was on (None: nothing
@@ -144,8 +150,6 @@ class Attention:
         # Its end is on the wall clock (a laptop may have slept past it); the
         # face's next look says the catch-up.
         silenced = self._silenced and self._still_on()
-        if silenced and action not in (Action.READ, Action.MUTE):
-            self._away.add(n)  # said in the catch-up, urgent or not
         if action is None or action is Action.RUN:  # the agent runs it; alerts as ever
             quiet = silenced or self.quiet
             if self._alerts and not quiet and self.focused is not True:

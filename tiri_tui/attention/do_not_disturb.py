@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from datetime import datetime, time, timedelta
 
 from msgspec import Struct
@@ -103,9 +104,8 @@ COUNTED = 10_000
 
 
 class Away(Struct):
-    """What came while it was on, from ``since`` (Unix seconds)."""
+    """What came while it was on."""
 
-    since: float = 0.0
     new: int = 0
     urgent: int = 0
     newest: Notification | None = None
@@ -127,15 +127,20 @@ class Away(Struct):
         return f"While you were away: {self.new:,}{plus} new{urgent}"
 
 
-def away_from_held(held: Inbox, since: float) -> Away:
-    """What the list holds that came since ``since`` and is still unread: the
-    same count in every face, whenever it was opened (the rows are newest
-    first: one bisection finds them, and only they are looked at)."""
-    away = Away(since=since)
-    came = held.rows_since(since)
-    for position in range(min(came, COUNTED)):
+def away_from_held(
+    held: Inbox, span: DoNotDisturb, worth_telling: Callable[[Notification], bool]
+) -> Away:
+    """What the list holds that came within ``span`` (from its start to its
+    end; no end: until now) and is still unread and ``worth_telling`` (not
+    muted by a rule): the same count in every face, whenever it was opened.
+    The rows are newest first: two bisections find them, and only they are
+    looked at."""
+    away = Away()
+    after = 0 if span.until is None else held.rows_since(span.until)
+    came = held.rows_since(span.since) - after
+    for position in range(after, after + min(came, COUNTED)):
         n = held[position]
-        if not n.is_read:
+        if not n.is_read and worth_telling(n):
             away.add(n)
     away.more = came > COUNTED
     return away

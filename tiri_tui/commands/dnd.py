@@ -26,7 +26,8 @@ urgent"). Rules with action = "alert" still get through.
   tiri-tui dnd off
   tiri-tui dnd status [--json]    (the default)
 
-In the dashboard, Z does the same."""
+In the dashboard, its do-not-disturb key (Z, unless [keymap] moves it)
+does the same."""
 
 
 def _arguments(parser: argparse.ArgumentParser) -> None:

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from tiri_tui.attention.attention import Attention
-from tiri_tui.attention.do_not_disturb import Away, DoNotDisturb
+from tiri_tui.attention.do_not_disturb import DoNotDisturb
 from tiri_tui.settings.private_file import write_private
 
 FILE_NAME = "do-not-disturb.json"
@@ -100,24 +100,24 @@ async def follow_state(
     attention: Attention,
     *,
     changed: Callable[[DoNotDisturb | None], None],
-    over: Callable[[Away], None],
+    over: Callable[[DoNotDisturb], None],
     alive: Callable[[], bool] = lambda: True,
 ) -> None:
     """Keep ``attention`` in the shared state while ``alive()``: ``changed`` at
-    each change, ``over`` with what came meanwhile when it ends — turned off
+    each change, ``over`` with the span when it ends — turned off
     anywhere, or its time run out. The end is judged on the wall clock at
     every look (a timer would run on the monotonic clock, which stands still
     while a laptop sleeps)."""
 
     def check() -> None:
-        away = attention.check_do_not_disturb()
-        if away is not None:
-            over(away)
+        ended = attention.check_do_not_disturb()
+        if ended is not None:
+            over(ended)
 
     def on_change(state: DoNotDisturb | None) -> None:
-        away = attention.use_do_not_disturb(state)
+        ended = attention.use_do_not_disturb(state)
         changed(state)
-        if away is not None:
-            over(away)
+        if ended is not None:
+            over(ended)
 
     await watch_state(path, on_change, on_look=check, alive=alive)

@@ -20,7 +20,7 @@ from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
 if TYPE_CHECKING:
-    from tiri_tui.attention.do_not_disturb import Away, DoNotDisturb
+    from tiri_tui.attention.do_not_disturb import DoNotDisturb
     from tiri_tui.sync.inbox import Inbox
     from tiri_tui.ui.alerting import Alerting
 
@@ -68,15 +68,14 @@ class DoNotDisturbFace:
             return ""
         return f"dnd {state.left(self._wall())}" if state.until else "dnd"
 
-    def _over(self, seen: Away) -> None:
-        from tiri_tui.attention.do_not_disturb import away_from_held
+    def _over(self, span: DoNotDisturb) -> None:
+        from tiri_tui.attention.do_not_disturb import Away, away_from_held
 
         # Counted from the list, not from what this face saw arrive: the same
-        # in every face, whenever it was opened.
-        held = self._held()
-        away = seen if held is None else away_from_held(held, seen.since)
+        # in every face, whenever it was opened (no list yet: nothing came).
+        attention, held = self._alerting.attention, self._held()
+        away = Away() if held is None else away_from_held(held, span, attention.worth_telling)
         self._say(away.line(), "information")
-        attention = self._alerting.attention
         alert = attention.catch_up(away)
         if alert is not None and attention.focused is not True:  # looking: the line says it
             self._alerting.send_now(alert)
@@ -114,10 +113,10 @@ class DoNotDisturbFace:
                 return
             # In force here at once (the watcher sees the file within half a
             # second): a second key press right after the first turns it off.
-            away = self._alerting.attention.use_do_not_disturb(state)
+            ended = self._alerting.attention.use_do_not_disturb(state)
             self._shown()
-            if away is not None:
-                self._over(away)
+            if ended is not None:
+                self._over(ended)
             elif state is not None:
                 left = state.left(self._wall())
                 ends = "until you turn it off" if state.until is None else f"for {left}"
