@@ -141,6 +141,8 @@ async def main() -> None:
         await client.aclose()
         await views_days_marks(server, settings)
         await acting(server, settings)
+        for size in (SIZE, (80, 24)):
+            await snooze_and_quiet(server, settings, size)
     await server.stop()
     print(f"screenshots written to {ROOT}")
 
@@ -217,6 +219,52 @@ async def acting(server: DemoServer, settings: Settings) -> None:
         await pilot.press(*"See you at 10, I'll bring gloves")
         await pilot.pause(0.3)
         save(app, "conversation")
+    await client.aclose()
+
+
+async def snooze_and_quiet(server: DemoServer, settings: Settings, size: tuple[int, int]) -> None:
+    """b with a time typed in; B, what is snoozed; one back on top; Z, do not disturb."""
+    from tiri_tui.sync.snooze_store import SnoozeStore
+    from tiri_tui.ui.do_not_disturb_screen import DoNotDisturbScreen
+    from tiri_tui.ui.snooze_screen import SnoozeScreen
+    from tiri_tui.ui.snoozed_screen import SnoozedScreen
+
+    suffix = "" if size == SIZE else f"-{size[0]}x{size[1]}"
+    client = TiriClient(settings, controller=ControllerSettings(fallback_interval=60))
+    await client.auth.login(DEMO_EMAIL, DEMO_PASSWORD)
+    app = TiriApp(client, demo_server=server, bell=False)
+    async with app.run_test(size=size) as pilot:
+        await until(lambda: app.controller is not None and app.controller.loaded.is_set())
+        await until(lambda: app.dashboard.snoozing.book is not None)
+        view = app.query_one(NotificationList)
+        await pilot.press("j", "b")
+        await until(lambda: isinstance(app.screen, SnoozeScreen))
+        await pilot.press("tab", *"tomorrow 9:00")
+        await until(lambda: "→" in str(app.screen.query_one("#snooze-understood").render()))
+        save(app, f"snooze-question{suffix}")
+        await pilot.press("enter")
+        await pilot.press("j", "j", "b", "down", "enter")
+        await until(lambda: len(app.dashboard.snoozing.book.away) == 2)
+        await pilot.press("B")
+        await until(lambda: isinstance(app.screen, SnoozedScreen))
+        await pilot.pause(0.3)
+        app.clear_notifications()
+        save(app, f"snoozed-view{suffix}")
+        await pilot.press("escape")
+        # One due, snoozed yesterday from further down: back, unread, on top.
+        old = view.source[12]
+        SnoozeStore(client.snooze_path()).snooze(old, time.time() - 1)
+        await until(lambda: view.source[0].id == old.id)
+        await pilot.press("g", "Z")
+        await until(lambda: isinstance(app.screen, DoNotDisturbScreen))
+        await pilot.press("down", "enter")  # for an hour
+        await until(lambda: "dnd" in app.dashboard.do_not_disturb.header())
+        await pilot.pause(0.3)
+        app.clear_notifications()
+        save(app, f"snooze-back-and-dnd{suffix}")
+        await pilot.press("Z")  # off again
+        for snooze in list(app.dashboard.snoozing.book.away.values()):
+            SnoozeStore(client.snooze_path()).unsnooze(snooze.id)
     await client.aclose()
 
 

@@ -137,13 +137,21 @@ class TiriClient:
         slug = self.settings.account_slug(session.user_id or session.email)
         return self.settings.cache_dir / f"{slug}.sqlite3"
 
-    def outbox_path(self) -> Path:
-        """Where the logged-in account's intents wait for the server."""
+    def _account_file(self, suffix: str) -> Path:
+        """The logged-in account's file in the data dir ending in ``suffix``."""
         session = self.auth.session
         if session is None:
             raise NotLoggedIn(self.settings.server)
         slug = self.settings.account_slug(session.user_id or session.email)
-        return self.settings.data_dir / f"{slug}-outbox.sqlite3"
+        return self.settings.data_dir / f"{slug}{suffix}"
+
+    def outbox_path(self) -> Path:
+        """Where the logged-in account's intents wait for the server."""
+        return self._account_file("-outbox.sqlite3")
+
+    def snooze_path(self) -> Path:
+        """Where the logged-in account's snoozes are kept (beside its outbox)."""
+        return self._account_file("-snoozes.sqlite3")
 
     def known_preferences_path(self) -> Path:
         """Where the logged-in account's preferences on the server, as last read, are kept."""

@@ -46,6 +46,9 @@ from tiri_tui.settings.config import Settings
 from tiri_tui.settings.do_not_disturb_file import follow_state, state_path
 from tiri_tui.settings.server_preferences import KnownPreferences, follow_server_preferences
 from tiri_tui.sync.controller import NotificationController
+from tiri_tui.sync.snooze_follow import SnoozeFollower
+from tiri_tui.sync.snooze_store import SnoozeStore
+from tiri_tui.sync.snoozes import Snooze
 from tiri_tui.wire.errors import NotLoggedIn
 from tiri_tui.wire.models import Notification
 
@@ -139,8 +142,9 @@ async def _serve_one_login(
         following: list[asyncio.Task[None]] = []
         await service.listen(path)
         try:
+            following = [_follow_snoozes(client, controller, service, news)]
             if alerts is not None:
-                following = _follow(settings, client, controller, alerts)
+                following += _follow(settings, client, controller, alerts)
             if ready is not None:
                 ready(service)
             await controller.start()
@@ -198,6 +202,34 @@ def _follow(
         asyncio.create_task(work, name="tiri-agent-preferences"),
         asyncio.create_task(silence, name="tiri-agent-do-not-disturb"),
     ]
+
+
+def _follow_snoozes(
+    client: TiriClient,
+    controller: NotificationController,
+    service: AgentService,
+    news: Callable[[Notification], None],
+) -> asyncio.Task[None]:
+    """The account's snoozes: a row back is held (a face's mark on it reaches
+    the server), and one due while no dashboard is open is brought back here —
+    marked unread, and told as news (the alerts, the commands on arrival)."""
+
+    def returned(snooze: Snooze, claimed: bool) -> None:
+        controller.keep_back(snooze.notification)
+        if not claimed:
+            return
+        n = controller.held.get(snooze.id) or snooze.notification
+        if n.is_read:
+            controller.mark_unread(n.id)
+        news(n.with_read(False) if n.is_read else n)
+
+    follower = SnoozeFollower(
+        SnoozeStore(client.snooze_path()),
+        told=lambda _book: None,
+        returned=returned,
+        claims=lambda: not service.dashboards_open(),
+    )
+    return asyncio.create_task(follower.follow(), name="tiri-agent-snoozes")
 
 
 class Alerting:

@@ -85,13 +85,13 @@ def next_time_of_day(text: str, now: datetime) -> datetime:
     wanted = time(int(match.group(1)), int(match.group(2)))
     day = now.date()  # in the zone ``now`` is given in: the person's
     for offset in (0, 1):
-        candidate = _local(datetime.combine(day + timedelta(days=offset), wanted), now)
+        candidate = local_wall_time(datetime.combine(day + timedelta(days=offset), wanted), now)
         if candidate > now:
             return candidate
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-def _local(naive: datetime, like: datetime) -> datetime:
+def local_wall_time(naive: datetime, like: datetime) -> datetime:
     """A wall-clock time in the zone of ``like`` (its offset on that date)."""
     zone = like.tzinfo
     if zone is not None and hasattr(zone, "key"):  # a ZoneInfo: it knows every date's offset

@@ -72,6 +72,7 @@ from tiri_tui.sync.messages import (
     SaveFailed,
     SaveTaken,
     SessionEnded,
+    SnoozeBackWanted,
     SocketUp,
     StopSession,
     Submit,
@@ -204,6 +205,9 @@ def apply(state: SyncState, event: SyncEvent) -> list[Effect]:
         case RowTold():
             if not event.changed or event.notification.id in state.held:
                 told(state, event.notification, out, live=event.live, news=event.news)
+        case SnoozeBackWanted():
+            if event.notification.id not in state.held:
+                told(state, event.notification, out, live=False, news=False)
         case RowGoneTold():
             gone(state, event.notification_id, out)
         case CountTold():

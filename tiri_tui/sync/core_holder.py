@@ -34,6 +34,7 @@ from tiri_tui.sync.messages import (
     ReadCleared,
     ReadHeld,
     RowsReplaced,
+    SnoozeBackWanted,
     SyncEvent,
 )
 from tiri_tui.sync.outbox_sync import Intent
@@ -135,6 +136,11 @@ class CoreHolder(ControllerReads):
     def _take_back(self, intent: Intent) -> bool:
         """Cancel ``intent`` before it leaves; False: it has left."""
         raise NotImplementedError
+
+    def keep_back(self, notification: Notification) -> None:
+        """A snooze brought ``notification`` back: held from now on (see
+        :class:`SnoozeBackWanted`)."""
+        self.dispatch(SnoozeBackWanted(notification))
 
     def mark_read(self, notification_id: str, *, hold: float = 0.0) -> Intent | None:
         raise NotImplementedError

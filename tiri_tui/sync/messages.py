@@ -234,6 +234,14 @@ class RowTold(Struct, frozen=True):
     changed: bool = False
 
 
+class SnoozeBackWanted(Struct, frozen=True):
+    """A snooze brought this row back: held from now on if it is not (a list
+    that no longer holds it, after a restart, shows it again). Its copy from
+    when it was snoozed; a held copy is newer and stays."""
+
+    notification: Notification
+
+
 class RowGoneTold(Struct, frozen=True):
     """The agent holds this row no more (deleted, here or elsewhere)."""
 
@@ -297,6 +305,7 @@ SyncEvent = (
     | SaveTaken
     | SaveFailed
     | RowTold
+    | SnoozeBackWanted
     | RowGoneTold
     | CountTold
     | AnsweredTold

@@ -32,7 +32,7 @@ log = logging.getLogger(__name__)
 CacheLoad = tuple[list[Notification], int | None, datetime | None]
 
 
-class _Database:
+class SqliteFile:
     """A SQLite file opened on first use (WAL mode), with its schema."""
 
     def __init__(self, path: Path, schema: str) -> None:
@@ -76,7 +76,7 @@ class _Database:
             self._connection.close()
 
 
-class NotificationCache(_Database):
+class NotificationCache(SqliteFile):
     """The newest notifications and the unread count of one account, for instant start."""
 
     def __init__(self, path: Path, limit: int = 1000) -> None:
@@ -177,7 +177,7 @@ class OutboxEntry(Struct, frozen=True):
     was_unread: bool = False
 
 
-class Outbox(_Database):
+class Outbox(SqliteFile):
     """Intents queued on disk, replayed in order; survives restarts."""
 
     def __init__(self, path: Path) -> None:

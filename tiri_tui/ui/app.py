@@ -259,6 +259,8 @@ class TiriApp(App[None]):
         if self.client is not None:
             top = self.dashboard.query_one(TopBar)
             self.dashboard.do_not_disturb.follow(self.client.settings.data_dir, top.redraw)
+            if controller is self.controller and self.client.auth.session is not None:
+                self.dashboard.snoozing.follow(self.client.snooze_path())
         if (
             self.client is not None
             and not self.client.settings.no_agent

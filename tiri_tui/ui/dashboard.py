@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     from tiri_tui.ui.view_tabs import ViewTabs
 
 from tiri_tui.ui.do_not_disturb import DoNotDisturbFace
+from tiri_tui.ui.snoozing import SnoozeFace
 from tiri_tui.ui.top_bar import TopBar
 from tiri_tui.ui.widgets import (
     DetailPane,
@@ -94,6 +95,14 @@ class DashboardScreen(Screen[None]):
             lambda: self.key(KeyId.DO_NOT_DISTURB),
             lambda: None if self.controller is None else self.controller.held,
         )
+        self.snoozing = SnoozeFace(
+            self,
+            alerting,
+            self.say,
+            lambda: (self.key(KeyId.SNOOZE), self.key(KeyId.SNOOZED)),
+            shown=self._snoozes_shown,
+            fresh=lambda nid: self.query_one(NotificationList).mark_fresh(nid),
+        )
         self.clock = clock
         self.alerting = alerting
         self.server_label = server_label
@@ -129,6 +138,7 @@ class DashboardScreen(Screen[None]):
             self.server_label,
             clock=lambda: self.clock().timestamp(),
             silence=self.do_not_disturb.header,
+            snoozed=self.snoozing.badge,
             id="top-bar",
         )
         if self.views:
@@ -197,10 +207,16 @@ class DashboardScreen(Screen[None]):
 
     def _follow(self, controller: Controller) -> None:
         view = self.query_one(NotificationList)
-        view.source = controller.inbox
+        view.source = self.snoozing.rows_for(controller)
         self._unsubscribe = controller.subscribe(self.painter.on_event)
         controller.want_rows(view.fits())  # the screen fills before anyone scrolls
         self.painter.ask()
+
+    def _snoozes_shown(self) -> None:
+        """The snoozes changed what is shown: the list, and the badge's count."""
+        self.painter.ask()
+        if self.is_mounted:
+            self.query_one(TopBar).redraw()
 
     def unbind(self) -> None:
         """Stop following the controller (it is being retired)."""
@@ -400,6 +416,17 @@ class DashboardScreen(Screen[None]):
 
     def action_do_not_disturb(self) -> None:
         self.do_not_disturb.toggle()
+
+    def action_snooze(self) -> None:
+        """b: put the notification under the cursor away until a time."""
+        current = self.current
+        if current is None:
+            self.say("No notification here to snooze")
+            return
+        self.snoozing.snooze(current)
+
+    def action_show_snoozed(self) -> None:
+        self.snoozing.show_snoozed()
 
     def action_undo(self) -> None:
         self.row_actions.undo()

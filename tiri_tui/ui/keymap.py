@@ -66,6 +66,8 @@ class KeyId(StrEnum):
     FILTER_PRIORITY = "filter_priority"
     METRICS = "metrics"
     DO_NOT_DISTURB = "do_not_disturb"
+    SNOOZE = "snooze"
+    SNOOZED = "snoozed"
     PALETTE = "palette"
     HELP = "help"
     QUIT = "quit"
@@ -400,6 +402,26 @@ KEYS: tuple[Key, ...] = (
         Scope.DASHBOARD,
         "Z",
         command="Do not disturb (on for a while, or off)",
+    ),
+    Key(
+        KeyId.SNOOZE,
+        "b",
+        "snooze",
+        "Snooze",
+        "snooze: put it away until a time; it comes back as new, on top",
+        Scope.DASHBOARD,
+        "b",
+        command="Snooze the notification (back later, as new)",
+    ),
+    Key(
+        KeyId.SNOOZED,
+        "B",
+        "show_snoozed",
+        "Snoozed",
+        "what is snoozed, the soonest back first (unsnooze from there)",
+        Scope.DASHBOARD,
+        "B",
+        command="Show what is snoozed",
     ),
     Key(KeyId.HELP, "question_mark", "help", "Help", "this help", Scope.APP, "?", footer=True),
     Key(

@@ -34,8 +34,9 @@ from tiri_tui.wire.models import Notification
 class RowSource(Protocol):
     """What the list reads its rows from (the controller's inbox)."""
 
-    #: Moves when rows are added, removed or moved (the day index looks again).
-    version: int
+    @property
+    def version(self) -> int:
+        """Moves when rows are added, removed or moved (the day index looks again)."""
 
     def __len__(self) -> int: ...
 
@@ -298,7 +299,7 @@ class NotificationList(ScrollView, can_focus=True):
             self.days.at_line(line) if line < self.days.lines else (len(self.source), False)
         )
         if header and index < len(self.source) and width > 0:
-            return self._header(self.source[index], width)
+            return self._header(self.source.time_at(index), width)
         if index >= len(self.source) or width <= 0:
             fill = self._row_styles()["fill"]
             if not len(self.source) and self.empty_text and y == self.size.height // 2:
@@ -323,8 +324,10 @@ class NotificationList(ScrollView, can_focus=True):
             self._styles["fill"] = self.rich_style
         return self._styles
 
-    def _header(self, first: Notification, width: int) -> Strip:
-        label = f" {day_label(first.created_at, self._now)} "
+    def _header(self, placed: float, width: int) -> Strip:
+        """The header of the day its first row is placed in (a row back from a
+        snooze is placed by its return, not by when it was made)."""
+        label = f" {day_label(datetime.fromtimestamp(placed, UTC), self._now)} "
         style = self._row_styles()["day"]
         return Strip([Segment(fit(label, width), style)]).adjust_cell_length(width, style)
 

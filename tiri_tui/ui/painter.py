@@ -157,7 +157,8 @@ class Painter:
         view = self._screen.query_one(NotificationList)
         if self._reset:
             self._reset = False
-            view.source = controller.inbox  # filters on or off: another list is shown
+            # Filters on or off: another list is shown (the source reads the
+            # controller's list shown now, and indexes it again).
             view.cursor = 0
         view.sync()
         self._paint_state(controller)

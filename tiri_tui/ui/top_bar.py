@@ -50,10 +50,12 @@ class TopBar(Widget):
         clock: Callable[[], float] = time.monotonic,
         *,
         silence: Callable[[], str] = lambda: "",
+        snoozed: Callable[[], str] = lambda: "",
         id: str | None = None,
     ) -> None:
         """``silence``: do not disturb's words with the time left (``dnd 52m``;
-        empty: off), asked at every tick: the time left moves."""
+        empty: off), asked at every tick: the time left moves; ``snoozed``:
+        how many are snoozed (``3 snoozed``; empty: none)."""
         super().__init__(id=id)
         self.server = server
         self._clock = clock
@@ -66,6 +68,7 @@ class TopBar(Widget):
         self._retry_at: float | None = None
         self._drawn: tuple[str, str] = ("", "")
         self._silence = silence
+        self._snoozed = snoozed
 
     def on_mount(self) -> None:
         # The countdown moves every second; the line is drawn again only when it did.
@@ -93,10 +96,11 @@ class TopBar(Widget):
 
     @property
     def badge(self) -> str:
-        """The badge's words: `` 12 unread `` (`` 12 unread · dnd 52m ``)."""
+        """The badge's words: `` 12 unread `` (`` 12 unread · 3 snoozed · dnd 52m ``)."""
         label = "…" if self._count is None else f"{self._count:,}"
-        silence = self._silence()
-        return f" {label} unread{' (cached)' if self._cached else ''}{' · ' + silence if silence else ''} "
+        parts = [f"{label} unread{' (cached)' if self._cached else ''}"]
+        parts += [part for part in (self._snoozed(), self._silence()) if part]
+        return f" {' · '.join(parts)} "
 
     @property
     def indicator(self) -> str:
@@ -115,7 +119,8 @@ class TopBar(Widget):
         return text + " "
 
     def redraw(self) -> None:
-        """Draw again if what it says changed (do not disturb turned on or off)."""
+        """Draw again if what it says changed (do not disturb turned on or off,
+        a snooze made or back)."""
         self._tick()
 
     def _tick(self) -> None:

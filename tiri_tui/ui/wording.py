@@ -7,6 +7,7 @@ Every piece of user or server text here goes through :func:`one_line`
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 
 from tiri_tui.connection.policy import ConnectionState
 from tiri_tui.sync.rules import Filters
@@ -94,3 +95,15 @@ def clipboard_text(n: Notification) -> str:
     lines.append("")
     lines += [bare(line, longest) for line in n.message.splitlines()]
     return "\n".join(lines).rstrip("\n")
+
+
+def when_words(until: datetime, now: datetime) -> str:
+    """``17:30``, ``tomorrow 09:00``, ``Mon 7 Dec 09:00`` (local time)."""
+    local, today = until.astimezone(), now.astimezone().date()
+    days = (local.date() - today).days
+    if days == 0:
+        return f"{local:%H:%M}"
+    if days == 1:
+        return f"tomorrow {local:%H:%M}"
+    label = f"{local:%a} {local.day} {local:%b} {local:%H:%M}"
+    return label if local.year == today.year else f"{local:%a} {local.day} {local:%b %Y %H:%M}"
